@@ -1,0 +1,54 @@
+#include "engine/base/error.h"
+
+#include "absl/strings/str_cat.h"
+#include "loyalty/v1/types.pb.h"
+
+namespace loyalty {
+
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
+                       absl::string_view field, absl::string_view text) {
+  std::string message = field.empty()
+                            ? absl::StrCat(reason, ": ", text)
+                            : absl::StrCat(reason, ": ", field, ": ", text);
+  absl::Status status(code, message);
+  loyalty::v1::ErrorDetail detail;
+  detail.set_reason(std::string(reason));
+  detail.set_field(std::string(field));
+  status.SetPayload(kErrorDetailTypeUrl,
+                    absl::Cord(detail.SerializeAsString()));
+  return status;
+}
+
+absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
+                             absl::string_view text) {
+  return MakeError(absl::StatusCode::kInvalidArgument, reason, field, text);
+}
+
+absl::Status FailedPrecondition(absl::string_view reason,
+                                absl::string_view field, absl::string_view text) {
+  return MakeError(absl::StatusCode::kFailedPrecondition, reason, field, text);
+}
+
+absl::Status NotFound(absl::string_view reason, absl::string_view field,
+                      absl::string_view text) {
+  return MakeError(absl::StatusCode::kNotFound, reason, field, text);
+}
+
+namespace {
+loyalty::v1::ErrorDetail DetailOf(const absl::Status& status) {
+  loyalty::v1::ErrorDetail detail;
+  auto payload = status.GetPayload(kErrorDetailTypeUrl);
+  if (payload.has_value()) detail.ParseFromString(std::string(*payload));
+  return detail;
+}
+}  // namespace
+
+std::string ErrorReason(const absl::Status& status) {
+  return DetailOf(status).reason();
+}
+
+std::string ErrorField(const absl::Status& status) {
+  return DetailOf(status).field();
+}
+
+}  // namespace loyalty

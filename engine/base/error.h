@@ -1,0 +1,37 @@
+// Errors that reach a client: a status code, a stable UPPER_SNAKE reason, the
+// request field concerned and a readable message. The reason and field travel
+// as an ErrorDetail payload on absl::Status; the server turns them into the
+// grpc-status-details-bin trailer.
+#ifndef LOYALTY_ENGINE_BASE_ERROR_H_
+#define LOYALTY_ENGINE_BASE_ERROR_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace loyalty {
+
+// Type URL under which the ErrorDetail payload is attached.
+inline constexpr absl::string_view kErrorDetailTypeUrl =
+    "type.googleapis.com/loyalty.v1.ErrorDetail";
+
+// Builds a status whose message reads "REASON: field: text".
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
+                       absl::string_view field, absl::string_view text);
+
+// Shorthands for the codes used most.
+absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
+                             absl::string_view text);
+absl::Status FailedPrecondition(absl::string_view reason,
+                                absl::string_view field, absl::string_view text);
+absl::Status NotFound(absl::string_view reason, absl::string_view field,
+                      absl::string_view text);
+
+// The reason and field of a status made by MakeError; empty otherwise.
+std::string ErrorReason(const absl::Status& status);
+std::string ErrorField(const absl::Status& status);
+
+}  // namespace loyalty
+
+#endif  // LOYALTY_ENGINE_BASE_ERROR_H_

@@ -1,0 +1,67 @@
+// Pure pricing: (rule set, member state, purchase, time) -> priced purchase
+// with an explanation of every number. No I/O, no clock of its own, no
+// dependency on the ledger; the same inputs always give the same answer.
+//
+// Order of application (rules/README.md documents it for marketing staff):
+//   1. subtotal = sum of quantity * unit_price_minor over the lines;
+//   2. discounts (none in the base settings; campaigns add them);
+//   3. burning: points first, then cashback, together at most
+//      burn.max_basket_share_percent of (subtotal - discount);
+//   4. earning on what is actually paid (total_due_minor): base points and
+//      base cashback, rounded with earn.rounding.
+// Points earned on an order cannot pay for that order: burning is checked
+// against the balance before the order, and earning comes after it.
+#ifndef LOYALTY_ENGINE_EVALUATOR_EVALUATOR_H_
+#define LOYALTY_ENGINE_EVALUATOR_EVALUATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "loyalty/v1/rules.pb.h"
+#include "loyalty/v1/types.pb.h"
+
+namespace loyalty::evaluator {
+
+// What the evaluator needs to know of the member, read before pricing.
+struct MemberState {
+  std::string member_id;
+  int64_t points_available = 0;
+  int64_t cashback_minor = 0;  // wallet in the purchase currency
+  std::string tier;
+};
+
+// A rule set checked and prepared for pricing. Immutable, so one instance is
+// shared by any number of threads.
+class CompiledRules {
+ public:
+  // Checks the rule set (every field in range) and prepares it. Errors are
+  // INVALID_ARGUMENT naming the field, e.g. "earn.per_minor must be > 0".
+  static absl::StatusOr<std::shared_ptr<const CompiledRules>> Compile(
+      loyalty::v1::RuleSet rule_set);
+
+  const loyalty::v1::RuleSet& rule_set() const { return rule_set_; }
+  const std::string& version() const { return rule_set_.version(); }
+
+ private:
+  explicit CompiledRules(loyalty::v1::RuleSet rule_set)
+      : rule_set_(std::move(rule_set)) {}
+  loyalty::v1::RuleSet rule_set_;
+};
+
+// Prices `purchase` for `member` at time `now` (the purchase time).
+// Refusals carry a reason and field (engine/base/error.h):
+//   INVALID_ARGUMENT: EMPTY_BASKET, INVALID_QUANTITY, INVALID_PRICE,
+//     INVALID_CURRENCY, UNSUPPORTED_CURRENCY, INVALID_AMOUNT (negative
+//     redeem_points or use_cashback_minor), AMOUNT_OVERFLOW, MISSING_FIELD;
+//   FAILED_PRECONDITION: INSUFFICIENT_POINTS, INSUFFICIENT_CASHBACK,
+//     REDEEM_LIMIT_EXCEEDED (more than the basket share allows).
+absl::StatusOr<loyalty::v1::PricedPurchase> PricePurchase(
+    const CompiledRules& rules, const MemberState& member,
+    const loyalty::v1::Purchase& purchase, absl::Time now);
+
+}  // namespace loyalty::evaluator
+
+#endif  // LOYALTY_ENGINE_EVALUATOR_EVALUATOR_H_
