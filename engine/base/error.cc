@@ -10,6 +10,11 @@ absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
   std::string message = field.empty()
                             ? absl::StrCat(reason, ": ", text)
                             : absl::StrCat(reason, ": ", field, ": ", text);
+  return RestoreError(code, message, reason, field);
+}
+
+absl::Status RestoreError(absl::StatusCode code, absl::string_view message,
+                          absl::string_view reason, absl::string_view field) {
   absl::Status status(code, message);
   loyalty::v1::ErrorDetail detail;
   detail.set_reason(std::string(reason));

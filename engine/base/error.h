@@ -28,6 +28,11 @@ absl::Status FailedPrecondition(absl::string_view reason,
 absl::Status NotFound(absl::string_view reason, absl::string_view field,
                       absl::string_view text);
 
+// Rebuilds a status made by MakeError from its stored parts (the idempotency
+// record keeps them so that a retry gets the same refusal).
+absl::Status RestoreError(absl::StatusCode code, absl::string_view message,
+                          absl::string_view reason, absl::string_view field);
+
 // The reason and field of a status made by MakeError; empty otherwise.
 std::string ErrorReason(const absl::Status& status);
 std::string ErrorField(const absl::Status& status);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -38,7 +39,11 @@ struct MemberState {
 class CompiledRules {
  public:
   // Checks the rule set (every field in range) and prepares it. Errors are
-  // INVALID_ARGUMENT naming the field, e.g. "earn.per_minor must be > 0".
+  // INVALID_ARGUMENT with reason INVALID_RULES, the field of the first
+  // problem, and every problem in the text, e.g.
+  //   "INVALID_RULES: earn.per_minor: must be greater than 0, got 0".
+  // `version` is (re)computed from the content, so it always matches what
+  // ParseRuleFile gives for the same rules; `source_name` is kept.
   static absl::StatusOr<std::shared_ptr<const CompiledRules>> Compile(
       loyalty::v1::RuleSet rule_set);
 
@@ -62,6 +67,25 @@ absl::StatusOr<loyalty::v1::PricedPurchase> PricePurchase(
     const CompiledRules& rules, const MemberState& member,
     const loyalty::v1::Purchase& purchase, absl::Time now);
 
+// Pieces shared by CompiledRules::Compile and the rule-file reader so that
+// both apply one set of checks and one digest. Not for use outside
+// engine/evaluator.
+namespace internal {
+
+// One setting out of range.
+struct RuleProblem {
+  std::string field;  // proto path, e.g. "earn.per_minor"
+  std::string text;   // e.g. "must be greater than 0, got 0"
+};
+
+// Every range problem of `rule_set`, in field order; empty when it is good.
+std::vector<RuleProblem> CheckRuleSet(const loyalty::v1::RuleSet& rule_set);
+
+// First 16 lower-case hex digits of the SHA-256 of `rule_set` serialized
+// deterministically with `version` and `source_name` cleared.
+std::string RuleSetVersion(const loyalty::v1::RuleSet& rule_set);
+
+}  // namespace internal
 }  // namespace loyalty::evaluator
 
 #endif  // LOYALTY_ENGINE_EVALUATOR_EVALUATOR_H_

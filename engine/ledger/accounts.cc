@@ -1,0 +1,62 @@
+#include "engine/ledger/accounts.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace loyalty::ledger {
+
+std::string MemberPointsAvailable(absl::string_view member_id) {
+  return absl::StrCat("member/", member_id, "/points/available");
+}
+
+std::string MemberPointsPending(absl::string_view member_id) {
+  return absl::StrCat("member/", member_id, "/points/pending");
+}
+
+std::string MemberCashback(absl::string_view member_id,
+                           absl::string_view currency) {
+  return absl::StrCat("member/", member_id, "/cashback/", currency);
+}
+
+std::string ProgramCashbackIssued(absl::string_view currency) {
+  return absl::StrCat("program/cashback/", currency, "/issued");
+}
+
+std::string ProgramCashbackRedeemed(absl::string_view currency) {
+  return absl::StrCat("program/cashback/", currency, "/redeemed");
+}
+
+std::optional<MemberAccount> ParseMemberAccount(absl::string_view account) {
+  std::vector<absl::string_view> parts = absl::StrSplit(account, '/');
+  if (parts.size() != 4 || parts[0] != "member" || !IsValidMemberId(parts[1])) {
+    return std::nullopt;
+  }
+  MemberAccount parsed{std::string(parts[1]),
+                       MemberAccount::Kind::kPointsAvailable, ""};
+  if (parts[2] == "points" && parts[3] == "available") return parsed;
+  if (parts[2] == "points" && parts[3] == "pending") {
+    parsed.kind = MemberAccount::Kind::kPointsPending;
+    return parsed;
+  }
+  if (parts[2] == "cashback" && parts[3].size() == 3) {
+    parsed.kind = MemberAccount::Kind::kCashback;
+    parsed.currency = std::string(parts[3]);
+    return parsed;
+  }
+  return std::nullopt;
+}
+
+bool IsValidMemberId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '_' && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace loyalty::ledger

@@ -1,0 +1,57 @@
+// The chart of accounts. Account names are paths; the asset of a posting is
+// "PTS" for points or an ISO 4217 code for money.
+//
+// | account                               | kind                 | moves                                  |
+// |---------------------------------------|----------------------|----------------------------------------|
+// | member/{id}/points/available          | liability to member  | + accrual, - burn (FIFO over lots)     |
+// | member/{id}/points/pending            | liability to member  | + accrual in a holding period          |
+// | member/{id}/cashback/{CUR}            | liability, money     | + cashback earned, - cashback used     |
+// | program/points/issued                 | funding source       | - every point issued                   |
+// | program/points/redeemed               | burned points        | + every point burned                   |
+// | program/cashback/{CUR}/issued         | funding, money       | - every cashback credit                |
+// | program/cashback/{CUR}/redeemed       | cashback spent       | + every cashback debit                 |
+//
+// Member accounts never go negative; program accounts may (funding accounts
+// are negative by construction). Postings of an entry sum to zero per asset.
+#ifndef LOYALTY_ENGINE_LEDGER_ACCOUNTS_H_
+#define LOYALTY_ENGINE_LEDGER_ACCOUNTS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace loyalty::ledger {
+
+inline constexpr absl::string_view kPointsAsset = "PTS";
+inline constexpr absl::string_view kProgramPointsIssued =
+    "program/points/issued";
+inline constexpr absl::string_view kProgramPointsRedeemed =
+    "program/points/redeemed";
+
+std::string MemberPointsAvailable(absl::string_view member_id);
+std::string MemberPointsPending(absl::string_view member_id);
+std::string MemberCashback(absl::string_view member_id,
+                           absl::string_view currency);
+std::string ProgramCashbackIssued(absl::string_view currency);
+std::string ProgramCashbackRedeemed(absl::string_view currency);
+
+// A member account named by its parts.
+struct MemberAccount {
+  enum class Kind { kPointsAvailable, kPointsPending, kCashback };
+  std::string member_id;
+  Kind kind;
+  std::string currency;  // only for kCashback
+};
+
+// The parts of a member account name; nullopt for any other account
+// (program and partner accounts) or a malformed member account.
+std::optional<MemberAccount> ParseMemberAccount(absl::string_view account);
+
+// True when `id` may name a member (and so appear in account paths and keys):
+// 1..64 characters of [A-Za-z0-9_.-].
+bool IsValidMemberId(absl::string_view id);
+
+}  // namespace loyalty::ledger
+
+#endif  // LOYALTY_ENGINE_LEDGER_ACCOUNTS_H_

@@ -1,0 +1,146 @@
+// The ledger: an append-only, double-entry journal over RocksDB, with member
+// balances, point lots, idempotency records and a hash chain. It knows
+// nothing of rules or gRPC: the program layer hands it operations whose
+// decision runs on the ledger's single writer thread.
+//
+// Writes (group commit): Submit() queues an operation and returns at once.
+// One writer thread takes up to max_batch queued operations, decides each in
+// order against the state left by the ones before it, puts every staged
+// change into one WriteBatch, writes it with sync=true (WAL fsync), and only
+// then calls each operation's `done`. Member records, program balances and
+// the chain head are written once per batch. A failed write is fatal: every
+// operation of that batch and every later one gets UNAVAILABLE, and
+// on_fatal is called once so that the process can stop and recover.
+//
+// Idempotency: an operation with a request_id that the ledger has seen gets
+// the first outcome again (a success or a business refusal) if its
+// fingerprint matches, and ALREADY_EXISTS (REQUEST_ID_REUSED) otherwise.
+//
+// Reads go straight to RocksDB and never wait for the writer.
+// A Ledger is safe for concurrent use by any number of threads.
+#ifndef LOYALTY_ENGINE_LEDGER_LEDGER_H_
+#define LOYALTY_ENGINE_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/base/clock.h"
+#include "engine/ledger/transaction.h"
+#include "loyalty/v1/storage.pb.h"
+#include "loyalty/v1/types.pb.h"
+#include "rocksdb/db.h"
+
+namespace loyalty::ledger {
+
+struct LedgerOptions {
+  std::string data_dir;
+  Clock* clock = &SystemClock();  // not owned; must outlive the ledger
+  size_t max_queue = 16384;  // queued operations; beyond it Submit refuses
+  size_t max_batch = 1024;   // operations per WriteBatch
+  // Called once, on the writer thread, when a write could not be made durable.
+  std::function<void(const absl::Status&)> on_fatal;
+};
+
+// The decision of one operation: runs on the writer thread, stages its
+// changes through the Transaction, and returns the response to store and
+// send back (serialized). An error drops everything staged.
+using Decide = absl::AnyInvocable<absl::StatusOr<std::string>(Transaction&)>;
+
+struct Operation {
+  std::string request_id;   // required, 1..128 bytes
+  std::string fingerprint;  // digest of the request without its request_id
+  Decide decide;
+};
+
+struct Outcome {
+  absl::Status status;   // OK, or the refusal
+  std::string response;  // serialized response when status is OK
+  bool replayed = false;  // true when answered from the idempotency record
+};
+
+using Done = absl::AnyInvocable<void(Outcome)>;
+
+// Result of an audit of the whole journal (see Audit()).
+struct AuditReport {
+  int64_t entries_checked = 0;
+  int64_t members_checked = 0;
+  // First problem found, naming the entry or account; empty when clean.
+  std::string problem;
+  bool ok() const { return problem.empty(); }
+};
+
+class Ledger {
+ public:
+  // Opens (or creates) the ledger in options.data_dir and starts the writer.
+  // A directory that is not a ledger, or is corrupt, gives an error that
+  // says so.
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(LedgerOptions options);
+
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+  // Finishes every queued operation, then closes the database.
+  ~Ledger();
+
+  // Queues an operation; `done` runs on the writer thread after the batch is
+  // durable (or at once, with UNAVAILABLE, when the queue is full or the
+  // ledger has stopped). `done` must not block.
+  void Submit(Operation operation, Done done);
+
+  // Stops taking operations, finishes the queued ones and joins the writer.
+  void Stop();
+
+  // Reads; none waits for the writer.
+  absl::StatusOr<loyalty::v1::MemberRecord> GetMember(
+      absl::string_view member_id) const;
+  // Up to `limit` of the member's entries with sequence > after_sequence,
+  // oldest first.
+  absl::StatusOr<std::vector<loyalty::v1::JournalEntry>> ListMemberEntries(
+      absl::string_view member_id, int64_t after_sequence, int limit) const;
+  absl::StatusOr<loyalty::v1::JournalEntry> GetEntry(int64_t sequence) const;
+  loyalty::v1::ChainHead Head() const;
+
+  // Reads the whole ledger from one snapshot and checks every invariant:
+  // sequences without gaps, the hash chain, postings summing to zero per
+  // asset, no member balance below zero, and every stored balance (member
+  // records with their lots, program accounts) equal to the replay of the
+  // journal. O(entries + members).
+  absl::StatusOr<AuditReport> Audit() const;
+
+ private:
+  explicit Ledger(LedgerOptions options) : options_(std::move(options)) {}
+  absl::Status Load();
+  void WriterLoop();
+  void ProcessBatch(std::vector<std::pair<Operation, Done>>& work);
+  Outcome Process(Operation& operation, BatchState* batch);
+  void FailAll(std::vector<std::pair<Operation, Done>>& work,
+               const absl::Status& cause);
+
+  const LedgerOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::thread writer_;
+
+  mutable absl::Mutex mu_;
+  std::deque<std::pair<Operation, Done>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  loyalty::v1::ChainHead published_head_ ABSL_GUARDED_BY(mu_);
+
+  // Owned by the writer thread once it runs.
+  std::map<AccountAsset, int64_t> program_balances_;
+  loyalty::v1::ChainHead head_;
+};
+
+}  // namespace loyalty::ledger
+
+#endif  // LOYALTY_ENGINE_LEDGER_LEDGER_H_

@@ -1,0 +1,312 @@
+#include "engine/ledger/transaction.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/base/checked_math.h"
+#include "engine/base/error.h"
+#include "engine/base/sha256.h"
+#include "engine/base/status_macros.h"
+#include "engine/base/time_util.h"
+#include "engine/ledger/accounts.h"
+#include "engine/ledger/keys.h"
+
+namespace loyalty::ledger {
+namespace {
+
+using loyalty::v1::JournalEntry;
+using loyalty::v1::MemberRecord;
+using loyalty::v1::PointLot;
+using loyalty::v1::Posting;
+
+absl::Status Overflow(absl::string_view account) {
+  return InvalidArgument("AMOUNT_OVERFLOW", account,
+                         "the balance would not fit in a 64-bit integer");
+}
+
+// Inserts a lot after every lot that is not younger, so the list stays
+// oldest first and same-age lots keep their journal order.
+void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
+            const google::protobuf::Timestamp& earn_time) {
+  auto& lots = *record->mutable_lots();
+  const auto younger =
+      std::find_if(lots.begin(), lots.end(), [&](const PointLot& lot) {
+        return FromTimestamp(lot.earn_time()) > FromTimestamp(earn_time);
+      }) - lots.begin();
+  PointLot lot;
+  lot.set_sequence(sequence);
+  *lot.mutable_earn_time() = earn_time;
+  lot.set_remaining(amount);
+  lots.Add(std::move(lot));  // may move the elements: rotate by index
+  std::rotate(lots.begin() + younger, lots.end() - 1, lots.end());
+}
+
+// Takes `amount` points from the oldest lots first.
+void BurnLots(MemberRecord* record, int64_t amount) {
+  auto& lots = *record->mutable_lots();
+  int consumed = 0;
+  for (PointLot& lot : lots) {
+    if (amount == 0) break;
+    const int64_t take = std::min(amount, lot.remaining());
+    lot.set_remaining(lot.remaining() - take);
+    amount -= take;
+    if (lot.remaining() == 0) ++consumed;
+  }
+  lots.erase(lots.begin(), lots.begin() + consumed);
+}
+
+absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
+                         int64_t amount, absl::string_view account) {
+  auto& wallets = *record->mutable_cashback();
+  auto it = std::find_if(wallets.begin(), wallets.end(), [&](const auto& w) {
+    return w.currency() >= currency;
+  });
+  if (it == wallets.end() || it->currency() != currency) {
+    loyalty::v1::CurrencyAmount wallet;
+    wallet.set_currency(std::string(currency));
+    const int index = static_cast<int>(it - wallets.begin());
+    wallets.Add(std::move(wallet));
+    std::rotate(wallets.begin() + index, wallets.end() - 1, wallets.end());
+    it = wallets.begin() + index;
+  }
+  auto sum = CheckedAdd(it->amount_minor(), amount);
+  if (!sum) return Overflow(account);
+  if (*sum < 0) {
+    return FailedPrecondition(
+        "INSUFFICIENT_CASHBACK", account,
+        absl::StrCat("the wallet holds ", it->amount_minor(), " but ", -amount,
+                     " would be taken"));
+  }
+  it->set_amount_minor(*sum);
+  return absl::OkStatus();
+}
+
+// Applies one posting to a member's record.
+absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
+                           const Posting& posting, const JournalEntry& entry) {
+  const int64_t amount = posting.amount();
+  switch (target.kind) {
+    case MemberAccount::Kind::kCashback:
+      return AddCashback(record, target.currency, amount, posting.account());
+    case MemberAccount::Kind::kPointsPending: {
+      auto sum = CheckedAdd(record->points_pending(), amount);
+      if (!sum) return Overflow(posting.account());
+      if (*sum < 0) {
+        return FailedPrecondition("INSUFFICIENT_POINTS", posting.account(),
+                                  "pending points would go negative");
+      }
+      record->set_points_pending(*sum);
+      return absl::OkStatus();
+    }
+    case MemberAccount::Kind::kPointsAvailable: {
+      auto sum = CheckedAdd(record->points_available(), amount);
+      if (!sum) return Overflow(posting.account());
+      if (*sum < 0) {
+        return FailedPrecondition(
+            "INSUFFICIENT_POINTS", posting.account(),
+            absl::StrCat(-amount, " points requested but ",
+                         record->points_available(), " available"));
+      }
+      record->set_points_available(*sum);
+      if (amount > 0) {
+        AddLot(record, amount, entry.sequence(), entry.effective_time());
+      } else {
+        BurnLots(record, -amount);
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::InternalError("unknown member account kind");
+}
+
+absl::Status CheckPostingsBalance(const JournalEntry& entry) {
+  std::map<std::string, int64_t> sums;
+  for (const Posting& posting : entry.postings()) {
+    if (posting.account().empty() || posting.asset().empty() ||
+        posting.amount() == 0) {
+      return absl::InternalError(
+          absl::StrCat("posting without account, asset or amount: ",
+                       posting.ShortDebugString()));
+    }
+    auto sum = CheckedAdd(sums[posting.asset()], posting.amount());
+    if (!sum) return Overflow(posting.account());
+    sums[posting.asset()] = *sum;
+  }
+  for (const auto& [asset, sum] : sums) {
+    if (sum != 0) {
+      return absl::InternalError(absl::StrCat(
+          "postings of ", asset, " sum to ", sum, " instead of zero"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int64_t Transaction::member_count() const {
+  return (head_staged_ ? head_ : batch_->head).member_count();
+}
+
+absl::StatusOr<MemberRecord*> Transaction::StagedMember(
+    absl::string_view member_id) {
+  if (auto it = members_.find(member_id); it != members_.end()) {
+    return &it->second;
+  }
+  MemberRecord record;
+  if (auto it = batch_->members.find(member_id); it != batch_->members.end()) {
+    record = it->second;
+  } else {
+    std::string value;
+    rocksdb::Status status =
+        batch_->db->Get(rocksdb::ReadOptions(), keys::Member(member_id), &value);
+    if (status.IsNotFound()) {
+      return NotFound("UNKNOWN_MEMBER", "member_id",
+                      absl::StrCat("no member with id '", member_id, "'"));
+    }
+    if (!status.ok()) return absl::UnavailableError(status.ToString());
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError(
+          absl::StrCat("member record of '", member_id, "' does not parse"));
+    }
+  }
+  return &members_.emplace(std::string(member_id), std::move(record))
+              .first->second;
+}
+
+absl::StatusOr<const MemberRecord*> Transaction::Member(
+    absl::string_view member_id) {
+  ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(member_id));
+  return record;
+}
+
+absl::StatusOr<MemberRecord*> Transaction::MutableMember(
+    absl::string_view member_id) {
+  return StagedMember(member_id);
+}
+
+absl::Status Transaction::AddMember(MemberRecord record) {
+  const std::string id = record.profile().member_id();
+  if (!IsValidMemberId(id)) {
+    return InvalidArgument("INVALID_MEMBER_ID", "member_id",
+                           "use 1 to 64 letters, digits, '-', '_' or '.'");
+  }
+  auto existing = StagedMember(id);
+  if (existing.ok()) {
+    return MakeError(absl::StatusCode::kAlreadyExists, "MEMBER_EXISTS",
+                     "member_id",
+                     absl::StrCat("a member with id '", id, "' exists"));
+  }
+  if (existing.status().code() != absl::StatusCode::kNotFound) {
+    return existing.status();
+  }
+  if (!head_staged_) head_ = batch_->head;
+  head_staged_ = true;
+  head_.set_member_count(head_.member_count() + 1);
+  members_[id] = std::move(record);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> Transaction::GetAux(
+    absl::string_view key) {
+  if (auto it = aux_.find(key); it != aux_.end()) return it->second;
+  if (auto it = batch_->aux.find(key); it != batch_->aux.end()) {
+    return it->second;
+  }
+  std::string value;
+  rocksdb::Status status =
+      batch_->db->Get(rocksdb::ReadOptions(), keys::Aux(key), &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return absl::UnavailableError(status.ToString());
+  return std::optional<std::string>(std::move(value));
+}
+
+void Transaction::PutAux(absl::string_view key, std::string value) {
+  aux_[key] = std::move(value);
+}
+
+absl::Status Transaction::ApplyPosting(const Posting& posting,
+                                       const JournalEntry& entry) {
+  if (auto target = ParseMemberAccount(posting.account())) {
+    ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(target->member_id));
+    RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry));
+    record->set_last_sequence(entry.sequence());
+    return absl::OkStatus();
+  }
+  if (absl::StartsWith(posting.account(), "member/")) {
+    return absl::InternalError(
+        absl::StrCat("malformed member account '", posting.account(), "'"));
+  }
+  const AccountAsset key{posting.account(), posting.asset()};
+  auto it = batch_->program_balances->find(key);
+  const int64_t current =
+      it == batch_->program_balances->end() ? 0 : it->second;
+  auto staged = CheckedAdd(program_deltas_[key], posting.amount());
+  if (!staged || !CheckedAdd(current, *staged)) {
+    return Overflow(posting.account());
+  }
+  program_deltas_[key] = *staged;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
+  RETURN_IF_ERROR(CheckPostingsBalance(entry));
+  if (!head_staged_) head_ = batch_->head;
+  entry.set_sequence(head_.sequence() + 1);
+  entry.set_request_id(request_id_);
+  *entry.mutable_record_time() = ToTimestamp(now_);
+  if (!entry.has_effective_time()) {
+    *entry.mutable_effective_time() = entry.record_time();
+  }
+  // Apply on copies so that a refused posting leaves the staging untouched.
+  auto members_before = members_;
+  auto deltas_before = program_deltas_;
+  for (const Posting& posting : entry.postings()) {
+    absl::Status status = ApplyPosting(posting, entry);
+    if (!status.ok()) {
+      members_ = std::move(members_before);
+      program_deltas_ = std::move(deltas_before);
+      return status;
+    }
+  }
+  entry.set_previous_hash(head_.hash().empty() ? std::string(kSha256Bytes, '\0')
+                                               : head_.hash());
+  entry.clear_hash();
+  entry.set_hash(Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
+  head_staged_ = true;
+  head_.set_sequence(entry.sequence());
+  head_.set_hash(entry.hash());
+  entries_.push_back(std::move(entry));
+  return head_.sequence();
+}
+
+void Transaction::CommitTo(BatchState* batch) {
+  for (const JournalEntry& entry : entries_) {
+    batch->write_batch->Put(keys::Entry(entry.sequence()),
+                            entry.SerializeAsString());
+    std::vector<std::string> members;
+    if (!entry.member_id().empty()) members.push_back(entry.member_id());
+    for (const Posting& posting : entry.postings()) {
+      if (auto target = ParseMemberAccount(posting.account())) {
+        members.push_back(target->member_id);
+      }
+    }
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    for (const std::string& member : members) {
+      batch->write_batch->Put(keys::History(member, entry.sequence()), "");
+    }
+  }
+  for (auto& [id, record] : members_) batch->members[id] = std::move(record);
+  for (auto& [key, value] : aux_) {
+    batch->write_batch->Put(keys::Aux(key), value);
+    batch->aux[key] = std::move(value);
+  }
+  for (const auto& [key, delta] : program_deltas_) {
+    (*batch->program_balances)[key] += delta;
+    batch->dirty_program_accounts.push_back(key);
+  }
+  if (head_staged_) batch->head = head_;
+}
+
+}  // namespace loyalty::ledger

@@ -1,0 +1,108 @@
+// A Transaction is the view one operation gets of the ledger while the writer
+// thread decides it. Everything it changes is staged: when the operation's
+// decision fails, the staging is dropped and nothing of it is written; when
+// it succeeds, the staging joins the batch that the writer syncs as one
+// RocksDB WriteBatch.
+//
+// Not thread-safe: it lives only on the writer thread, for one operation.
+#ifndef LOYALTY_ENGINE_LEDGER_TRANSACTION_H_
+#define LOYALTY_ENGINE_LEDGER_TRANSACTION_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "loyalty/v1/storage.pb.h"
+#include "loyalty/v1/types.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace loyalty::ledger {
+
+using AccountAsset = std::pair<std::string, std::string>;
+
+// What the writer has staged for the batch it is building, shared by the
+// operations of that batch in order.
+struct BatchState {
+  rocksdb::DB* db = nullptr;
+  rocksdb::WriteBatch* write_batch = nullptr;
+  // Member records changed in this batch (written once, at the end).
+  absl::flat_hash_map<std::string, loyalty::v1::MemberRecord> members;
+  // Program-layer records written in this batch.
+  absl::flat_hash_map<std::string, std::string> aux;
+  // Idempotency records written in this batch.
+  absl::flat_hash_map<std::string, loyalty::v1::IdempotencyRecord> requests;
+  // Every program-level account balance (the ledger keeps all in memory).
+  std::map<AccountAsset, int64_t>* program_balances = nullptr;
+  std::vector<AccountAsset> dirty_program_accounts;
+  loyalty::v1::ChainHead head;
+};
+
+class Transaction {
+ public:
+  Transaction(BatchState* batch, absl::Time now, std::string request_id)
+      : batch_(batch), now_(now), request_id_(std::move(request_id)) {}
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // The writer's clock reading for this operation.
+  absl::Time now() const { return now_; }
+  // Members in the ledger, counting those this operation added.
+  int64_t member_count() const;
+
+  // The member's record as this operation sees it; NOT_FOUND (UNKNOWN_MEMBER)
+  // when there is none. The pointer stays valid until the next call.
+  absl::StatusOr<const loyalty::v1::MemberRecord*> Member(
+      absl::string_view member_id);
+  // The same record for changes other than balances (profile, counters).
+  // Balances change only through Append.
+  absl::StatusOr<loyalty::v1::MemberRecord*> MutableMember(
+      absl::string_view member_id);
+  // Adds a new member; ALREADY_EXISTS (MEMBER_EXISTS) when the id is taken.
+  absl::Status AddMember(loyalty::v1::MemberRecord record);
+
+  // Records owned by the program layer (order index, later referral codes).
+  absl::StatusOr<std::optional<std::string>> GetAux(absl::string_view key);
+  void PutAux(absl::string_view key, std::string value);
+
+  // Appends `entry`: checks that its postings sum to zero per asset, applies
+  // them to member and program balances (points credited to a member become a
+  // lot; points debited are taken from the oldest lots first), and fills
+  // sequence, request_id, record_time and the hash chain. Returns the
+  // sequence.
+  // FAILED_PRECONDITION (INSUFFICIENT_POINTS / INSUFFICIENT_CASHBACK) when a
+  // member account would go negative, INVALID_ARGUMENT (AMOUNT_OVERFLOW) when
+  // a balance would overflow, INTERNAL when the postings do not balance.
+  absl::StatusOr<int64_t> Append(loyalty::v1::JournalEntry entry);
+
+  // Moves the staged changes into the batch. Called by the writer only.
+  void CommitTo(BatchState* batch);
+
+ private:
+  absl::StatusOr<loyalty::v1::MemberRecord*> StagedMember(
+      absl::string_view member_id);
+  absl::Status ApplyPosting(const loyalty::v1::Posting& posting,
+                            const loyalty::v1::JournalEntry& entry);
+
+  BatchState* batch_;
+  absl::Time now_;
+  std::string request_id_;  // stamped on every entry the operation appends
+  absl::flat_hash_map<std::string, loyalty::v1::MemberRecord> members_;
+  absl::flat_hash_map<std::string, std::string> aux_;
+  std::map<AccountAsset, int64_t> program_deltas_;
+  std::vector<loyalty::v1::JournalEntry> entries_;
+  std::vector<std::string> new_members_;
+  loyalty::v1::ChainHead head_;
+  bool head_staged_ = false;
+};
+
+}  // namespace loyalty::ledger
+
+#endif  // LOYALTY_ENGINE_LEDGER_TRANSACTION_H_

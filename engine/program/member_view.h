@@ -1,0 +1,20 @@
+// What clients and the evaluator see of a stored member record.
+#ifndef LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_
+#define LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_
+
+#include "absl/strings/string_view.h"
+#include "engine/evaluator/evaluator.h"
+#include "loyalty/v1/storage.pb.h"
+#include "loyalty/v1/types.pb.h"
+
+namespace loyalty::program {
+
+loyalty::v1::Balance BalanceOf(const loyalty::v1::MemberRecord& record);
+
+// The member as the evaluator needs it for a purchase in `currency`.
+evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
+                                     absl::string_view currency);
+
+}  // namespace loyalty::program
+
+#endif  // LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_

@@ -1,0 +1,284 @@
+#include "engine/program/operations.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "engine/base/error.h"
+#include "engine/base/sha256.h"
+#include "engine/base/status_macros.h"
+#include "engine/base/time_util.h"
+#include "engine/ledger/accounts.h"
+#include "engine/program/member_view.h"
+#include "engine/program/purchase_entry.h"
+
+namespace loyalty::program {
+namespace {
+
+using loyalty::v1::MemberRecord;
+
+constexpr size_t kMaxProfileText = 256;
+// Tries at most this many numbers when assigning a member id.
+constexpr int kMaxAssignAttempts = 1000;
+
+// A digest of what a request asks for, without its request_id: the same
+// request sent again has the same fingerprint.
+template <typename Request>
+std::string Fingerprint(absl::string_view method, Request request) {
+  request.clear_request_id();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  return Sha256Pair(method, bytes);
+}
+
+// Hands `decide` to the ledger and turns its outcome into a Response.
+template <typename Response>
+void SubmitToLedger(ledger::Ledger* ledger, std::string request_id,
+                    std::string fingerprint, ledger::Decide decide,
+                    Reply<Response> reply) {
+  ledger->Submit(
+      ledger::Operation{std::move(request_id), std::move(fingerprint),
+                        std::move(decide)},
+      [reply = std::move(reply)](ledger::Outcome outcome) mutable {
+        if (!outcome.status.ok()) {
+          reply(outcome.status);
+          return;
+        }
+        Response response;
+        if (!response.ParseFromString(outcome.response)) {
+          reply(absl::InternalError("a stored response does not parse"));
+          return;
+        }
+        reply(std::move(response));
+      });
+}
+
+absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
+  for (const auto& [field, text] :
+       {std::pair<const char*, const std::string*>{"profile.display_name",
+                                                   &profile.display_name()},
+        {"profile.email", &profile.email()},
+        {"profile.phone", &profile.phone()},
+        {"profile.region", &profile.region()}}) {
+    if (text->size() > kMaxProfileText) {
+      return InvalidArgument("TEXT_TOO_LONG", field,
+                             absl::StrCat("at most ", kMaxProfileText, " bytes"));
+    }
+  }
+  absl::CivilDay day;
+  if (!profile.birth_date().empty() &&
+      (profile.birth_date().size() != 10 ||
+       !absl::ParseCivilTime(profile.birth_date(), &day))) {
+    return InvalidArgument("INVALID_DATE", "profile.birth_date",
+                           "use YYYY-MM-DD, e.g. 1990-04-23");
+  }
+  if (!profile.member_id().empty() &&
+      !ledger::IsValidMemberId(profile.member_id())) {
+    return InvalidArgument("INVALID_MEMBER_ID", "profile.member_id",
+                           "use 1 to 64 letters, digits, '-', '_' or '.'");
+  }
+  return absl::OkStatus();
+}
+
+// The first free id of the form M00000042, counting from the member count.
+absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
+  for (int attempt = 1; attempt <= kMaxAssignAttempts; ++attempt) {
+    std::string id =
+        absl::StrFormat("M%08d", transaction.member_count() + attempt);
+    auto existing = transaction.Member(id);
+    if (existing.status().code() == absl::StatusCode::kNotFound) return id;
+    if (!existing.ok()) return existing.status();
+  }
+  return absl::ResourceExhaustedError("no free member id found");
+}
+
+absl::StatusOr<std::string> DecideEnroll(
+    loyalty::v1::MemberProfile profile, ledger::Transaction& transaction) {
+  RETURN_IF_ERROR(CheckProfile(profile));
+  if (profile.member_id().empty()) {
+    ASSIGN_OR_RETURN(std::string id, AssignMemberId(transaction));
+    profile.set_member_id(id);
+  }
+  *profile.mutable_enroll_time() = ToTimestamp(transaction.now());
+  MemberRecord record;
+  *record.mutable_profile() = profile;
+  RETURN_IF_ERROR(transaction.AddMember(std::move(record)));
+  loyalty::v1::JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
+  entry.set_member_id(profile.member_id());
+  entry.set_description("enrolled");
+  ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(std::move(entry)));
+  loyalty::v1::EnrollMemberResponse response;
+  *response.mutable_member() = std::move(profile);
+  response.set_transaction_id(absl::StrCat(sequence));
+  return response.SerializeAsString();
+}
+
+std::string OrderKey(const loyalty::v1::Purchase& purchase) {
+  return absl::StrCat("order/", purchase.partner_id(), "/", purchase.order_id());
+}
+
+absl::StatusOr<std::string> DecidePurchase(
+    const loyalty::v1::Purchase& purchase,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
+  auto member_or = transaction.Member(purchase.member_id());
+  if (member_or.status().code() == absl::StatusCode::kNotFound) {
+    return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
+                    absl::StrCat("no member with id '", purchase.member_id(), "'"));
+  }
+  ASSIGN_OR_RETURN(const MemberRecord* member, std::move(member_or));
+  const absl::Time purchase_time = purchase.has_purchase_time()
+                                       ? FromTimestamp(purchase.purchase_time())
+                                       : transaction.now();
+  ASSIGN_OR_RETURN(
+      loyalty::v1::PricedPurchase priced,
+      evaluator::PricePurchase(rules, MemberStateOf(*member, purchase.currency()),
+                               purchase, purchase_time));
+  ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
+  if (committed.has_value()) {
+    return MakeError(absl::StatusCode::kAlreadyExists,
+                     "ORDER_ALREADY_COMMITTED", "purchase.order_id",
+                     absl::StrCat("order '", purchase.order_id(),
+                                  "' was committed as transaction ", *committed));
+  }
+  ASSIGN_OR_RETURN(int64_t sequence,
+                   transaction.Append(PurchaseEntry(purchase, priced, purchase_time)));
+  transaction.PutAux(OrderKey(purchase), absl::StrCat(sequence));
+  ASSIGN_OR_RETURN(MemberRecord * after,
+                   transaction.MutableMember(purchase.member_id()));
+  after->set_purchase_count(after->purchase_count() + 1);
+  loyalty::v1::CommitPurchaseResponse response;
+  response.set_transaction_id(absl::StrCat(sequence));
+  *response.mutable_priced() = std::move(priced);
+  *response.mutable_balance() = BalanceOf(*after);
+  return response.SerializeAsString();
+}
+
+absl::Status CheckMemberId(absl::string_view member_id) {
+  if (member_id.empty()) {
+    return InvalidArgument("MISSING_FIELD", "member_id", "a member id is needed");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Operations::Operations(ledger::Ledger* ledger,
+                       std::shared_ptr<const evaluator::CompiledRules> rules,
+                       Clock* clock)
+    : ledger_(ledger), clock_(clock), rules_(std::move(rules)) {}
+
+std::shared_ptr<const evaluator::CompiledRules> Operations::rules() const {
+  absl::MutexLock lock(&mu_);
+  return rules_;
+}
+
+void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
+                              Reply<loyalty::v1::EnrollMemberResponse> reply) {
+  SubmitToLedger(ledger_, request.request_id(),
+                 Fingerprint("EnrollMember", request),
+                 [profile = request.profile()](ledger::Transaction& t) {
+                   return DecideEnroll(profile, t);
+                 },
+                 std::move(reply));
+}
+
+void Operations::CommitPurchase(
+    const loyalty::v1::CommitPurchaseRequest& request,
+    Reply<loyalty::v1::CommitPurchaseResponse> reply) {
+  // The rule set is read on the writer thread, at decision time, so that a
+  // purchase is priced by exactly one version: the one active when it commits.
+  SubmitToLedger(ledger_, request.request_id(),
+                 Fingerprint("CommitPurchase", request),
+                 [this, purchase = request.purchase()](ledger::Transaction& t) {
+                   return DecidePurchase(purchase, *rules(), t);
+                 },
+                 std::move(reply));
+}
+
+absl::StatusOr<loyalty::v1::GetMemberResponse> Operations::GetMember(
+    const loyalty::v1::GetMemberRequest& request) const {
+  RETURN_IF_ERROR(CheckMemberId(request.member_id()));
+  ASSIGN_OR_RETURN(MemberRecord record, ledger_->GetMember(request.member_id()));
+  loyalty::v1::GetMemberResponse response;
+  *response.mutable_member() = record.profile();
+  *response.mutable_balance() = BalanceOf(record);
+  return response;
+}
+
+absl::StatusOr<loyalty::v1::GetBalanceResponse> Operations::GetBalance(
+    const loyalty::v1::GetBalanceRequest& request) const {
+  RETURN_IF_ERROR(CheckMemberId(request.member_id()));
+  ASSIGN_OR_RETURN(MemberRecord record, ledger_->GetMember(request.member_id()));
+  loyalty::v1::GetBalanceResponse response;
+  *response.mutable_balance() = BalanceOf(record);
+  return response;
+}
+
+absl::StatusOr<loyalty::v1::ListEntriesResponse> Operations::ListEntries(
+    const loyalty::v1::ListEntriesRequest& request) const {
+  RETURN_IF_ERROR(CheckMemberId(request.member_id()));
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return InvalidArgument("INVALID_PAGE_SIZE", "page_size",
+                           absl::StrCat("use 1 to ", kMaxPageSize,
+                                        ", or 0 for ", kDefaultPageSize));
+  }
+  int64_t after = 0;
+  if (!request.page_token().empty() &&
+      (!absl::SimpleAtoi(request.page_token(), &after) || after < 0)) {
+    return InvalidArgument("INVALID_PAGE_TOKEN", "page_token",
+                           "pass the next_page_token of the previous page");
+  }
+  RETURN_IF_ERROR(ledger_->GetMember(request.member_id()).status());
+  const int page_size =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  ASSIGN_OR_RETURN(auto entries, ledger_->ListMemberEntries(
+                                     request.member_id(), after, page_size + 1));
+  loyalty::v1::ListEntriesResponse response;
+  const bool more = static_cast<int>(entries.size()) > page_size;
+  if (more) entries.pop_back();
+  for (auto& entry : entries) *response.add_entries() = std::move(entry);
+  if (more) {
+    response.set_next_page_token(
+        absl::StrCat(response.entries(page_size - 1).sequence()));
+  }
+  return response;
+}
+
+absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
+    const loyalty::v1::QuotePurchaseRequest& request) const {
+  const loyalty::v1::Purchase& purchase = request.purchase();
+  if (purchase.member_id().empty()) {
+    return InvalidArgument("MISSING_FIELD", "purchase.member_id",
+                           "a member id is needed");
+  }
+  auto record_or = ledger_->GetMember(purchase.member_id());
+  if (record_or.status().code() == absl::StatusCode::kNotFound) {
+    return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
+                    absl::StrCat("no member with id '", purchase.member_id(), "'"));
+  }
+  ASSIGN_OR_RETURN(MemberRecord record, std::move(record_or));
+  const absl::Time purchase_time = purchase.has_purchase_time()
+                                       ? FromTimestamp(purchase.purchase_time())
+                                       : clock_->Now();
+  ASSIGN_OR_RETURN(
+      loyalty::v1::PricedPurchase priced,
+      evaluator::PricePurchase(*rules(), MemberStateOf(record, purchase.currency()),
+                               purchase, purchase_time));
+  loyalty::v1::QuotePurchaseResponse response;
+  *response.mutable_priced() = std::move(priced);
+  *response.mutable_balance() = BalanceOf(record);
+  return response;
+}
+
+}  // namespace loyalty::program

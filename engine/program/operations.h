@@ -1,0 +1,70 @@
+// The operations of the loyalty program: each joins the evaluator (pricing)
+// and the ledger (storage). Every write is one ledger operation, decided on
+// the ledger's writer thread against the member's latest state and written
+// as one durable WriteBatch; reads go straight to the ledger.
+//
+// Thread-safe: one Operations serves every gRPC handler at once.
+#ifndef LOYALTY_ENGINE_PROGRAM_OPERATIONS_H_
+#define LOYALTY_ENGINE_PROGRAM_OPERATIONS_H_
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/base/clock.h"
+#include "engine/evaluator/evaluator.h"
+#include "engine/ledger/ledger.h"
+#include "loyalty/v1/checkout.pb.h"
+#include "loyalty/v1/members.pb.h"
+
+namespace loyalty::program {
+
+// Called once with the answer of a write, on the ledger's writer thread once
+// the write is durable. Must not block.
+template <typename Response>
+using Reply = absl::AnyInvocable<void(absl::StatusOr<Response>)>;
+
+// Page sizes of ListEntries.
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+class Operations {
+ public:
+  // `ledger` and `clock` are not owned and must outlive this object.
+  Operations(ledger::Ledger* ledger,
+             std::shared_ptr<const evaluator::CompiledRules> rules,
+             Clock* clock);
+  Operations(const Operations&) = delete;
+  Operations& operator=(const Operations&) = delete;
+
+  // The rule set that prices purchases now.
+  std::shared_ptr<const evaluator::CompiledRules> rules() const;
+
+  // Writes, idempotent by request_id.
+  void EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
+                    Reply<loyalty::v1::EnrollMemberResponse> reply);
+  void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
+                      Reply<loyalty::v1::CommitPurchaseResponse> reply);
+
+  // Reads.
+  absl::StatusOr<loyalty::v1::GetMemberResponse> GetMember(
+      const loyalty::v1::GetMemberRequest& request) const;
+  absl::StatusOr<loyalty::v1::GetBalanceResponse> GetBalance(
+      const loyalty::v1::GetBalanceRequest& request) const;
+  absl::StatusOr<loyalty::v1::ListEntriesResponse> ListEntries(
+      const loyalty::v1::ListEntriesRequest& request) const;
+  absl::StatusOr<loyalty::v1::QuotePurchaseResponse> QuotePurchase(
+      const loyalty::v1::QuotePurchaseRequest& request) const;
+
+ private:
+  ledger::Ledger* const ledger_;
+  Clock* const clock_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const evaluator::CompiledRules> rules_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace loyalty::program
+
+#endif  // LOYALTY_ENGINE_PROGRAM_OPERATIONS_H_

@@ -1,0 +1,61 @@
+#include "engine/program/purchase_entry.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/base/time_util.h"
+#include "engine/ledger/accounts.h"
+
+namespace loyalty::program {
+namespace {
+
+// Moves `amount` of `asset` from `from` to `to` (two postings), if non-zero.
+void Move(loyalty::v1::JournalEntry* entry, const std::string& from,
+          const std::string& to, absl::string_view asset, int64_t amount) {
+  if (amount == 0) return;
+  auto* debit = entry->add_postings();
+  debit->set_account(from);
+  debit->set_asset(std::string(asset));
+  debit->set_amount(-amount);
+  auto* credit = entry->add_postings();
+  credit->set_account(to);
+  credit->set_asset(std::string(asset));
+  credit->set_amount(amount);
+}
+
+}  // namespace
+
+loyalty::v1::JournalEntry PurchaseEntry(
+    const loyalty::v1::Purchase& purchase,
+    const loyalty::v1::PricedPurchase& priced, absl::Time purchase_time) {
+  using ledger::kPointsAsset;
+  const std::string& member = purchase.member_id();
+  const std::string& currency = priced.currency();
+  loyalty::v1::JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_PURCHASE);
+  entry.set_member_id(member);
+  entry.set_order_id(purchase.order_id());
+  entry.set_partner_id(purchase.partner_id());
+  entry.set_store_id(purchase.store_id());
+  entry.set_terminal_id(purchase.terminal_id());
+  entry.set_rules_version(priced.rules_version());
+  *entry.mutable_effective_time() = ToTimestamp(purchase_time);
+  entry.set_description(absl::StrCat("purchase ", purchase.order_id(), ": ",
+                                     priced.total_due_minor(), " ", currency,
+                                     " minor paid"));
+  Move(&entry, ledger::MemberPointsAvailable(member),
+       std::string(ledger::kProgramPointsRedeemed), kPointsAsset,
+       priced.redeemed_points());
+  Move(&entry, ledger::MemberCashback(member, currency),
+       ledger::ProgramCashbackRedeemed(currency), currency,
+       priced.cashback_used_minor());
+  Move(&entry, std::string(ledger::kProgramPointsIssued),
+       ledger::MemberPointsAvailable(member), kPointsAsset,
+       priced.points_earned());
+  Move(&entry, ledger::ProgramCashbackIssued(currency),
+       ledger::MemberCashback(member, currency), currency,
+       priced.cashback_earned_minor());
+  return entry;
+}
+
+}  // namespace loyalty::program

@@ -1,0 +1,191 @@
+// Property test: thousands of random enroll and commit operations (good,
+// refused, retried and reused request ids, back-dated sales, points and
+// cashback burned) against the real ledger on RocksDB. After every step the
+// whole ledger is audited: postings sum to zero per asset, the hash chain
+// holds, and every stored balance equals the replay of the journal. A model
+// of each member's points checks the answers themselves.
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/base/error.h"
+#include "engine/base/time_util.h"
+#include "engine/ledger/ledger.h"
+#include "engine/program/operations.h"
+#include "gtest/gtest.h"
+#include "tests/support/await.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_rules.h"
+
+namespace loyalty::program {
+namespace {
+
+using loyalty::testing::Await;
+
+// What a request answered the first time: code and response bytes.
+struct Answer {
+  absl::StatusCode code;
+  std::string response;
+};
+
+class PropertyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ledger::LedgerOptions options;
+    options.data_dir = dir_.Sub("ledger");
+    options.clock = &clock_;
+    auto opened = ledger::Ledger::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    ledger_ = *std::move(opened);
+    // 1 point per 1.00 EUR, points and cashback may pay 60% of a basket,
+    // 2.5% cashback into the wallet.
+    operations_ = std::make_unique<Operations>(
+        ledger_.get(), testing::CompileRules(testing::RulesYaml(100, 60, 250)),
+        &clock_);
+  }
+
+  std::string RandomMember() {
+    if (members_.empty() || Chance(5)) return "ghost";  // never enrolled
+    return members_[Uniform(0, members_.size() - 1)];
+  }
+
+  int64_t Uniform(int64_t low, int64_t high) {
+    return std::uniform_int_distribution<int64_t>(low, high)(random_);
+  }
+  bool Chance(int percent) { return Uniform(1, 100) <= percent; }
+
+  v1::EnrollMemberRequest RandomEnroll() {
+    v1::EnrollMemberRequest request;
+    request.set_request_id(absl::StrCat("req-", next_request_++));
+    // Sometimes an id that may already exist, sometimes one assigned.
+    if (Chance(80)) {
+      request.mutable_profile()->set_member_id(
+          absl::StrCat("p", Uniform(0, members_.size() + 3)));
+    }
+    return request;
+  }
+
+  v1::CommitPurchaseRequest RandomCommit() {
+    v1::CommitPurchaseRequest request;
+    request.set_request_id(absl::StrCat("req-", next_request_++));
+    v1::Purchase* purchase = request.mutable_purchase();
+    purchase->set_member_id(RandomMember());
+    purchase->set_order_id(absl::StrCat("o-", Uniform(0, 1 << 20)));
+    purchase->set_currency(Chance(3) ? "USD" : "EUR");
+    const int lines = static_cast<int>(Uniform(Chance(3) ? 0 : 1, 5));
+    for (int i = 0; i < lines; ++i) {
+      auto* line = purchase->add_lines();
+      line->set_sku(absl::StrCat("sku-", Uniform(1, 50)));
+      line->set_quantity(Uniform(Chance(2) ? -1 : 1, 3));
+      line->set_unit_price_minor(Uniform(1, 5000));
+    }
+    const auto& known = points_.find(purchase->member_id());
+    const int64_t available = known == points_.end() ? 0 : known->second;
+    if (Chance(50)) purchase->set_redeem_points(Uniform(0, available + 50));
+    if (Chance(30)) purchase->set_use_cashback_minor(Uniform(0, 300));
+    if (Chance(20)) {
+      *purchase->mutable_purchase_time() =
+          ToTimestamp(clock_.Now() - absl::Hours(Uniform(1, 24 * 30)));
+    }
+    return request;
+  }
+
+  Answer Enroll(const v1::EnrollMemberRequest& request) {
+    auto result = Await<v1::EnrollMemberResponse>(
+        [&](auto reply) { operations_->EnrollMember(request, std::move(reply)); });
+    if (result.ok()) {
+      const std::string& id = result->member().member_id();
+      if (points_.emplace(id, 0).second) members_.push_back(id);
+      return {absl::StatusCode::kOk, result->SerializeAsString()};
+    }
+    return {result.status().code(), ""};
+  }
+
+  Answer Commit(const v1::CommitPurchaseRequest& request, bool first_time) {
+    auto result = Await<v1::CommitPurchaseResponse>([&](auto reply) {
+      operations_->CommitPurchase(request, std::move(reply));
+    });
+    if (!result.ok()) return {result.status().code(), ""};
+    if (first_time) {
+      int64_t& model = points_[request.purchase().member_id()];
+      model += result->priced().points_earned() - result->priced().redeemed_points();
+      EXPECT_EQ(result->balance().points_available(), model);
+      EXPECT_LE(result->priced().redeemed_points(),
+                result->priced().max_redeemable_points());
+      EXPECT_GE(result->priced().total_due_minor(), 0);
+    }
+    return {absl::StatusCode::kOk, result->SerializeAsString()};
+  }
+
+  void Step() {
+    clock_.Advance(absl::Seconds(Uniform(1, 600)));
+    const int dice = static_cast<int>(Uniform(1, 100));
+    if (dice <= 10 && !sent_.empty()) {  // retry: the first answer again
+      const auto& [request, answer] = sent_[Uniform(0, sent_.size() - 1)];
+      const Answer again = request.has_purchase()
+                               ? Commit(request, /*first_time=*/false)
+                               : Answer{absl::StatusCode::kUnknown, ""};
+      EXPECT_EQ(again.code, answer.code);
+      EXPECT_EQ(again.response, answer.response);
+      return;
+    }
+    if (dice <= 13 && !sent_.empty()) {  // the same id for another request
+      v1::CommitPurchaseRequest reused = RandomCommit();
+      reused.set_request_id(sent_[Uniform(0, sent_.size() - 1)].first.request_id());
+      reused.mutable_purchase()->set_order_id("reused");
+      EXPECT_EQ(Commit(reused, false).code, absl::StatusCode::kAlreadyExists);
+      return;
+    }
+    if (dice <= 25) {
+      Enroll(RandomEnroll());
+      return;
+    }
+    v1::CommitPurchaseRequest request = RandomCommit();
+    Answer answer = Commit(request, /*first_time=*/true);
+    sent_.emplace_back(request, answer);
+    if (answer.code == absl::StatusCode::kOk) ++committed_;
+  }
+
+  void CheckLedger(int step) {
+    auto report = ledger_->Audit();
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_TRUE(report->ok()) << "after step " << step << ": " << report->problem;
+    for (const auto& [id, points] : points_) {
+      auto record = ledger_->GetMember(id);
+      ASSERT_TRUE(record.ok());
+      ASSERT_EQ(record->points_available(), points) << id << " at step " << step;
+    }
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{absl::FromUnixSeconds(1767225600)};
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<Operations> operations_;
+  std::mt19937_64 random_{20261125};
+  std::vector<std::string> members_;
+  std::map<std::string, int64_t> points_;  // the model
+  std::vector<std::pair<v1::CommitPurchaseRequest, Answer>> sent_;
+  int next_request_ = 0;
+  int committed_ = 0;
+};
+
+TEST_F(PropertyTest, RandomOperationsKeepEveryInvariant) {
+  // LOYALTY_PROPERTY_STEPS raises the count for a longer run by hand.
+  const char* env = std::getenv("LOYALTY_PROPERTY_STEPS");
+  const int steps = env != nullptr ? std::atoi(env) : 2000;
+  for (int step = 1; step <= steps; ++step) {
+    Step();
+    CheckLedger(step);
+    if (HasFatalFailure() || HasFailure()) return;
+  }
+  // The mix must really have exercised sales, not only refusals.
+  EXPECT_GT(committed_, steps / 4);
+  EXPECT_GT(members_.size(), 10u);
+}
+
+}  // namespace
+}  // namespace loyalty::program

@@ -1,0 +1,51 @@
+// What loyaltyctl prints: aligned key-value lists and tables for people,
+// JSON for scripts, and errors in both forms. Everything goes to stdout
+// except errors in table mode, which go to stderr.
+#ifndef LOYALTY_TOOLS_LOYALTYCTL_OUTPUT_H_
+#define LOYALTY_TOOLS_LOYALTYCTL_OUTPUT_H_
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/support/status.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "loyalty/v1/types.pb.h"
+
+namespace loyaltyctl {
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+using Row = std::vector<std::string>;
+
+// "12.34 EUR" from 1234 minor units (two decimals for every currency).
+std::string FormatMoney(int64_t amount_minor, absl::string_view currency);
+// "+12" or "-3".
+std::string FormatSigned(int64_t value);
+// RFC 3339 in UTC, or "-" when unset.
+std::string FormatTime(const google::protobuf::Timestamp& time);
+
+// The balance as key-value rows: tier, points, cashback per currency.
+KeyValues BalanceRows(const loyalty::v1::Balance& balance);
+
+// Prints "key   value" lines with the values aligned.
+void PrintKeyValues(const KeyValues& rows);
+// Prints a header and rows in aligned columns; the last column is not padded.
+void PrintTable(const Row& header, const std::vector<Row>& rows);
+// Prints an optional blank line and a heading, then rows.
+void PrintSection(absl::string_view heading, const KeyValues& rows);
+
+// Prints `message` as JSON with every field; returns the exit status.
+int PrintJson(const google::protobuf::Message& message);
+
+// Reports a failed call: "error: CODE: message" (and "reason: R  field: F"
+// when the server attached a loyalty.v1.ErrorDetail) on stderr, or one JSON
+// object on stdout when `json`. Returns 1, the exit status of a failed call.
+int PrintRpcError(const grpc::Status& status, bool json);
+
+}  // namespace loyaltyctl
+
+#endif  // LOYALTY_TOOLS_LOYALTYCTL_OUTPUT_H_
