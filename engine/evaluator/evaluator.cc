@@ -5,6 +5,7 @@
 #include "engine/evaluator/evaluator.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -440,6 +441,7 @@ absl::StatusOr<Earn> PlanEarn(const RuleSet& rules, int64_t paid_minor) {
   std::optional<Rounded> cashback = RoundQuotient(
       static_cast<__int128>(paid_minor) * earn.cashback_basis_points(),
       kBasisPointsPerWhole, earn.rounding());
+  assert(cashback.has_value());
   return Earn{*points, *cashback};
 }
 
@@ -573,6 +575,7 @@ absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
   // Burning stays within the share cap, which is at most base: never negative.
   const int64_t total_due_minor =
       base_minor - burn.points_value_minor - burn.cashback_minor;
+  assert(total_due_minor >= 0);
   ASSIGN_OR_RETURN(const Earn earn, PlanEarn(rule_set, total_due_minor));
 
   PricedPurchase priced;

@@ -58,11 +58,16 @@ class CompiledRules {
 
 // Prices `purchase` for `member` at time `now` (the purchase time).
 // Refusals carry a reason and field (engine/base/error.h):
-//   INVALID_ARGUMENT: EMPTY_BASKET, INVALID_QUANTITY, INVALID_PRICE,
-//     INVALID_CURRENCY, UNSUPPORTED_CURRENCY, INVALID_AMOUNT (negative
-//     redeem_points or use_cashback_minor), AMOUNT_OVERFLOW, MISSING_FIELD;
-//   FAILED_PRECONDITION: INSUFFICIENT_POINTS, INSUFFICIENT_CASHBACK,
+//   INVALID_ARGUMENT: EMPTY_BASKET, TOO_MANY_LINES (over 1000),
+//     INVALID_QUANTITY, INVALID_PRICE, INVALID_CURRENCY,
+//     UNSUPPORTED_CURRENCY, INVALID_AMOUNT (negative redeem_points or
+//     use_cashback_minor), AMOUNT_OVERFLOW, MISSING_FIELD;
+//   FAILED_PRECONDITION: UNKNOWN_PROMO_CODE (no promotions exist yet),
+//     INSUFFICIENT_POINTS, INSUFFICIENT_CASHBACK,
 //     REDEEM_LIMIT_EXCEEDED (more than the basket share allows).
+// Request problems (INVALID_ARGUMENT) are reported before business refusals.
+// A negative balance (after a clawback) redeems nothing. INTERNAL when
+// `member.member_id` is set and is not the purchase's member (a caller bug).
 absl::StatusOr<loyalty::v1::PricedPurchase> PricePurchase(
     const CompiledRules& rules, const MemberState& member,
     const loyalty::v1::Purchase& purchase, absl::Time now);

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -196,7 +197,7 @@ absl::Status ReadValue(const YAML::Node& node, const FieldDescriptor& field,
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
       absl::StatusOr<std::string> text = ReadText(node);
-      if (text.ok()) reflection.SetString(&message, &field, *std::move(text));
+      if (text.ok()) reflection.SetString(&message, &field, *text);
       return text.status();
     }
     case FieldDescriptor::CPPTYPE_INT64: {
@@ -321,9 +322,9 @@ std::string TabHint(absl::string_view yaml_text, int line) {
   }
   const absl::string_view text = yaml_text.substr(0, yaml_text.find('\n'));
   const size_t indent_end = text.find_first_not_of(" \t");
-  return text.substr(0, indent_end).find('\t') == absl::string_view::npos
-             ? ""
-             : " (the line is indented with a tab; YAML allows only spaces)";
+  return absl::StrContains(text.substr(0, indent_end), '\t')
+             ? " (the line is indented with a tab; YAML allows only spaces)"
+             : "";
 }
 
 // Loads the one YAML document of the file, or says why it cannot.
