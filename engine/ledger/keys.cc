@@ -45,6 +45,10 @@ std::string Account(absl::string_view account, absl::string_view asset) {
 
 std::string Aux(absl::string_view key) { return absl::StrCat(kAuxPrefix, key); }
 
+std::string Counter(absl::string_view key) {
+  return absl::StrCat(kCounterPrefix, key);
+}
+
 std::optional<int64_t> SequenceSuffix(absl::string_view key) {
   if (key.size() < 8) return std::nullopt;
   uint64_t bits = 0;

@@ -9,6 +9,7 @@
 //   a/{account}\0{asset}        AccountBalance (program-level accounts)
 //   c/head                      ChainHead
 //   x/{...}                     records owned by the program layer
+//   k/{...}                     CounterSet (metrics counters)
 #ifndef LOYALTY_ENGINE_LEDGER_KEYS_H_
 #define LOYALTY_ENGINE_LEDGER_KEYS_H_
 
@@ -27,6 +28,7 @@ inline constexpr char kRequestPrefix[] = "r/";
 inline constexpr char kAccountPrefix[] = "a/";
 inline constexpr char kChainHead[] = "c/head";
 inline constexpr char kAuxPrefix[] = "x/";
+inline constexpr char kCounterPrefix[] = "k/";
 
 std::string Entry(int64_t sequence);
 std::string History(absl::string_view member_id, int64_t sequence);
@@ -35,6 +37,7 @@ std::string Member(absl::string_view member_id);
 std::string Request(absl::string_view request_id);
 std::string Account(absl::string_view account, absl::string_view asset);
 std::string Aux(absl::string_view key);
+std::string Counter(absl::string_view key);
 
 // The sequence at the end of an entry or history key.
 std::optional<int64_t> SequenceSuffix(absl::string_view key);

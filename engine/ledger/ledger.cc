@@ -111,6 +111,17 @@ absl::Status Ledger::Load() {
     program_balances_[{balance.account(), balance.asset()}] = balance.amount();
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "read account balances"));
+  for (it->Seek(keys::kCounterPrefix);
+       it->Valid() && it->key().starts_with(keys::kCounterPrefix); it->Next()) {
+    loyalty::v1::CounterSet counter;
+    if (!counter.ParseFromArray(it->value().data(),
+                                static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a counter does not parse");
+    }
+    counters_[it->key().ToString().substr(2)] = {counter.values().begin(),
+                                                 counter.values().end()};
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "read counters"));
   absl::MutexLock lock(&mu_);
   published_head_ = head_;
   return absl::OkStatus();
@@ -224,6 +235,7 @@ void Ledger::ProcessBatch(std::vector<std::pair<Operation, Done>>& work) {
   batch.db = db_.get();
   batch.write_batch = &write_batch;
   batch.program_balances = &program_balances_;
+  batch.counters = &counters_;
   batch.head = head_;
   std::vector<Outcome> outcomes;
   outcomes.reserve(work.size());
@@ -247,6 +259,16 @@ void Ledger::ProcessBatch(std::vector<std::pair<Operation, Done>>& work) {
       balance.set_amount(program_balances_[key]);
       write_batch.Put(keys::Account(key.first, key.second),
                       balance.SerializeAsString());
+    }
+    std::sort(batch.dirty_counters.begin(), batch.dirty_counters.end());
+    batch.dirty_counters.erase(std::unique(batch.dirty_counters.begin(),
+                                           batch.dirty_counters.end()),
+                               batch.dirty_counters.end());
+    for (const std::string& key : batch.dirty_counters) {
+      loyalty::v1::CounterSet counter;
+      const std::vector<int64_t>& values = counters_[key];
+      counter.mutable_values()->Add(values.begin(), values.end());
+      write_batch.Put(keys::Counter(key), counter.SerializeAsString());
     }
     write_batch.Put(keys::kChainHead, batch.head.SerializeAsString());
     rocksdb::Status written = db_->Write(DurableWriteOptions(), &write_batch);

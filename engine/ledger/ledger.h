@@ -80,6 +80,33 @@ struct AuditReport {
   bool ok() const { return problem.empty(); }
 };
 
+// Which entries an EntryReader returns.
+struct EntryFilter {
+  std::optional<absl::Time> from_time;  // record_time >= from_time
+  std::optional<absl::Time> to_time;    // record_time < to_time
+  std::string member_id;   // only entries that touch this member
+  std::string partner_id;  // only entries of this partner
+};
+
+// Reads journal entries, oldest first, from the snapshot taken when it was
+// made: entries committed later are never seen. Holds the snapshot until it
+// is destroyed; must not outlive its Ledger. Not thread-safe.
+class EntryReader {
+ public:
+  virtual ~EntryReader() = default;
+  // Up to `max_entries` more entries that match the filter; empty when done.
+  virtual absl::StatusOr<std::vector<loyalty::v1::JournalEntry>> Next(
+      int max_entries) = 0;
+  // The newest sequence in the snapshot.
+  virtual int64_t snapshot_sequence() const = 0;
+};
+
+struct BackupInfo {
+  int64_t backup_id = 0;
+  int64_t sequence = 0;
+  int64_t size_bytes = 0;
+};
+
 class Ledger {
  public:
   // Opens (or creates) the ledger in options.data_dir and starts the writer.
@@ -117,6 +144,25 @@ class Ledger {
   // journal. O(entries + members).
   absl::StatusOr<AuditReport> Audit() const;
 
+  // A reader of entries from one snapshot taken now (see EntryReader).
+  std::unique_ptr<EntryReader> NewEntryReader(EntryFilter filter) const;
+
+  // Every counter whose key starts with `prefix`, as last written.
+  absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ReadCounters(
+      absl::string_view prefix) const;
+  // Every program-level account balance, as last written.
+  absl::StatusOr<std::map<AccountAsset, int64_t>> ReadProgramBalances() const;
+
+  // Backs up the live database into `backup_dir` with RocksDB's
+  // BackupEngine (created if missing; incremental after the first). Safe
+  // while operations are served. The backup holds at least every entry up
+  // to the returned sequence.
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir) const;
+  // Restores the newest backup of `backup_dir` into `data_dir`, which must
+  // not exist or be empty. The ledger must not be open on `data_dir`.
+  static absl::Status RestoreBackup(const std::string& backup_dir,
+                                    const std::string& data_dir);
+
  private:
   explicit Ledger(LedgerOptions options) : options_(std::move(options)) {}
   absl::Status Load();
@@ -138,6 +184,8 @@ class Ledger {
 
   // Owned by the writer thread once it runs.
   std::map<AccountAsset, int64_t> program_balances_;
+  // Every counter, loaded at open (they number groups x months, not members).
+  absl::flat_hash_map<std::string, std::vector<int64_t>> counters_;
   loyalty::v1::ChainHead head_;
 };
 

@@ -43,17 +43,19 @@ void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
 }
 
 // Takes `amount` points from the oldest lots first.
-void BurnLots(MemberRecord* record, int64_t amount) {
+void BurnLots(MemberRecord* record, int64_t amount,
+              std::vector<ConsumedLot>* consumed) {
   auto& lots = *record->mutable_lots();
-  int consumed = 0;
+  int emptied = 0;
   for (PointLot& lot : lots) {
     if (amount == 0) break;
     const int64_t take = std::min(amount, lot.remaining());
     lot.set_remaining(lot.remaining() - take);
     amount -= take;
-    if (lot.remaining() == 0) ++consumed;
+    consumed->push_back(ConsumedLot{lot.earn_time(), take});
+    if (lot.remaining() == 0) ++emptied;
   }
-  lots.erase(lots.begin(), lots.begin() + consumed);
+  lots.erase(lots.begin(), lots.begin() + emptied);
 }
 
 absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
@@ -84,7 +86,8 @@ absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
 
 // Applies one posting to a member's record.
 absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
-                           const Posting& posting, const JournalEntry& entry) {
+                           const Posting& posting, const JournalEntry& entry,
+                           std::vector<ConsumedLot>* consumed) {
   const int64_t amount = posting.amount();
   switch (target.kind) {
     case MemberAccount::Kind::kCashback:
@@ -112,7 +115,7 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
       if (amount > 0) {
         AddLot(record, amount, entry.sequence(), entry.effective_time());
       } else {
-        BurnLots(record, -amount);
+        BurnLots(record, -amount, consumed);
       }
       return absl::OkStatus();
     }
@@ -226,10 +229,11 @@ void Transaction::PutAux(absl::string_view key, std::string value) {
 }
 
 absl::Status Transaction::ApplyPosting(const Posting& posting,
-                                       const JournalEntry& entry) {
+                                       const JournalEntry& entry,
+                                       std::vector<ConsumedLot>* consumed) {
   if (auto target = ParseMemberAccount(posting.account())) {
     ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(target->member_id));
-    RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry));
+    RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry, consumed));
     record->set_last_sequence(entry.sequence());
     return absl::OkStatus();
   }
@@ -261,14 +265,16 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   // Apply on copies so that a refused posting leaves the staging untouched.
   auto members_before = members_;
   auto deltas_before = program_deltas_;
+  std::vector<ConsumedLot> consumed;
   for (const Posting& posting : entry.postings()) {
-    absl::Status status = ApplyPosting(posting, entry);
+    absl::Status status = ApplyPosting(posting, entry, &consumed);
     if (!status.ok()) {
       members_ = std::move(members_before);
       program_deltas_ = std::move(deltas_before);
       return status;
     }
   }
+  consumed_lots_.insert(consumed_lots_.end(), consumed.begin(), consumed.end());
   entry.set_previous_hash(head_.hash().empty() ? std::string(kSha256Bytes, '\0')
                                                : head_.hash());
   entry.clear_hash();
@@ -278,6 +284,13 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   head_.set_hash(entry.hash());
   entries_.push_back(std::move(entry));
   return head_.sequence();
+}
+
+void Transaction::AddCounter(absl::string_view key, int index,
+                             int64_t delta) {
+  std::vector<int64_t>& values = counter_deltas_[key];
+  if (values.size() <= static_cast<size_t>(index)) values.resize(index + 1);
+  values[index] += delta;
 }
 
 void Transaction::CommitTo(BatchState* batch) {
@@ -305,6 +318,12 @@ void Transaction::CommitTo(BatchState* batch) {
   for (const auto& [key, delta] : program_deltas_) {
     (*batch->program_balances)[key] += delta;
     batch->dirty_program_accounts.push_back(key);
+  }
+  for (auto& [key, deltas] : counter_deltas_) {
+    std::vector<int64_t>& values = (*batch->counters)[key];
+    if (values.size() < deltas.size()) values.resize(deltas.size());
+    for (size_t i = 0; i < deltas.size(); ++i) values[i] += deltas[i];
+    batch->dirty_counters.push_back(key);
   }
   if (head_staged_) batch->head = head_;
 }

@@ -42,7 +42,17 @@ struct BatchState {
   // Every program-level account balance (the ledger keeps all in memory).
   std::map<AccountAsset, int64_t>* program_balances = nullptr;
   std::vector<AccountAsset> dirty_program_accounts;
+  // Counters (see Transaction::AddCounter): the ledger's cache of every
+  // counter touched since it opened, and those changed in this batch.
+  absl::flat_hash_map<std::string, std::vector<int64_t>>* counters = nullptr;
+  std::vector<std::string> dirty_counters;
   loyalty::v1::ChainHead head;
+};
+
+// Points taken from one lot by a debit of a member's available points.
+struct ConsumedLot {
+  google::protobuf::Timestamp earn_time;
+  int64_t amount = 0;
 };
 
 class Transaction {
@@ -82,6 +92,17 @@ class Transaction {
   // a balance would overflow, INTERNAL when the postings do not balance.
   absl::StatusOr<int64_t> Append(loyalty::v1::JournalEntry entry);
 
+  // Adds `delta` to value `index` of the counter `key`, in the same write as
+  // the operation's entry. Counters are how metrics cost O(groups x periods)
+  // instead of a ledger scan; the ledger gives the values no meaning.
+  void AddCounter(absl::string_view key, int index, int64_t delta);
+
+  // The lots that this operation's debits of available points took from,
+  // oldest first (for cohort metrics: points burned by month of issue).
+  const std::vector<ConsumedLot>& consumed_lots() const {
+    return consumed_lots_;
+  }
+
   // Moves the staged changes into the batch. Called by the writer only.
   void CommitTo(BatchState* batch);
 
@@ -89,7 +110,8 @@ class Transaction {
   absl::StatusOr<loyalty::v1::MemberRecord*> StagedMember(
       absl::string_view member_id);
   absl::Status ApplyPosting(const loyalty::v1::Posting& posting,
-                            const loyalty::v1::JournalEntry& entry);
+                            const loyalty::v1::JournalEntry& entry,
+                            std::vector<ConsumedLot>* consumed);
 
   BatchState* batch_;
   absl::Time now_;
@@ -98,7 +120,8 @@ class Transaction {
   absl::flat_hash_map<std::string, std::string> aux_;
   std::map<AccountAsset, int64_t> program_deltas_;
   std::vector<loyalty::v1::JournalEntry> entries_;
-  std::vector<std::string> new_members_;
+  absl::flat_hash_map<std::string, std::vector<int64_t>> counter_deltas_;
+  std::vector<ConsumedLot> consumed_lots_;
   loyalty::v1::ChainHead head_;
   bool head_staged_ = false;
 };

@@ -3,12 +3,14 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "engine/analytics/counters.h"
 #include "engine/base/error.h"
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
@@ -151,16 +153,73 @@ absl::StatusOr<std::string> DecidePurchase(
                      absl::StrCat("order '", purchase.order_id(),
                                   "' was committed as transaction ", *committed));
   }
-  ASSIGN_OR_RETURN(int64_t sequence,
-                   transaction.Append(PurchaseEntry(purchase, priced, purchase_time)));
+  loyalty::v1::JournalEntry entry =
+      PurchaseEntry(purchase, priced, purchase_time);
+  ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
   transaction.PutAux(OrderKey(purchase), absl::StrCat(sequence));
   ASSIGN_OR_RETURN(MemberRecord * after,
                    transaction.MutableMember(purchase.member_id()));
   after->set_purchase_count(after->purchase_count() + 1);
+  analytics::CountPurchase(entry, transaction.consumed_lots(), after,
+                           transaction);
   loyalty::v1::CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_priced() = std::move(priced);
   *response.mutable_balance() = BalanceOf(*after);
+  return response.SerializeAsString();
+}
+
+absl::Status CheckFeedback(const loyalty::v1::Feedback& feedback) {
+  int low = 0, high = 0;
+  switch (feedback.survey()) {
+    case loyalty::v1::SURVEY_KIND_NPS: low = 0; high = 10; break;
+    case loyalty::v1::SURVEY_KIND_CSAT: low = 1; high = 5; break;
+    case loyalty::v1::SURVEY_KIND_CES: low = 1; high = 7; break;
+    default:
+      return InvalidArgument("MISSING_FIELD", "feedback.survey",
+                             "say which survey: NPS, CSAT or CES");
+  }
+  if (feedback.score() < low || feedback.score() > high) {
+    return InvalidArgument("INVALID_SCORE", "feedback.score",
+                           absl::StrCat("this survey takes ", low, " to ", high,
+                                        ", got ", feedback.score()));
+  }
+  for (char c : feedback.reason_code()) {
+    if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '_') {
+      return InvalidArgument("INVALID_REASON_CODE", "feedback.reason_code",
+                             "use UPPER_SNAKE letters, digits and '_'");
+    }
+  }
+  if (feedback.reason_code().size() > 64 || feedback.order_id().size() > 128) {
+    return InvalidArgument("TEXT_TOO_LONG", "feedback",
+                           "reason_code at most 64, order_id at most 128 bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback,
+                                           ledger::Transaction& transaction) {
+  RETURN_IF_ERROR(CheckFeedback(feedback));
+  if (!feedback.member_id().empty()) {
+    auto member = transaction.Member(feedback.member_id());
+    if (member.status().code() == absl::StatusCode::kNotFound) {
+      return NotFound("UNKNOWN_MEMBER", "feedback.member_id",
+                      absl::StrCat("no member with id '", feedback.member_id(), "'"));
+    }
+    RETURN_IF_ERROR(member.status());
+  }
+  loyalty::v1::JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_FEEDBACK);
+  entry.set_member_id(feedback.member_id());
+  entry.set_order_id(feedback.order_id());
+  entry.set_store_id(feedback.store_id());
+  entry.set_partner_id(feedback.partner_id());
+  *entry.mutable_feedback() = feedback;
+  entry.set_description("survey answer");
+  ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(std::move(entry)));
+  analytics::CountFeedback(feedback, transaction.now(), transaction);
+  loyalty::v1::RecordFeedbackResponse response;
+  response.set_transaction_id(absl::StrCat(sequence));
   return response.SerializeAsString();
 }
 
@@ -202,6 +261,17 @@ void Operations::CommitPurchase(
                  Fingerprint("CommitPurchase", request),
                  [this, purchase = request.purchase()](ledger::Transaction& t) {
                    return DecidePurchase(purchase, *rules(), t);
+                 },
+                 std::move(reply));
+}
+
+void Operations::RecordFeedback(
+    const loyalty::v1::RecordFeedbackRequest& request,
+    Reply<loyalty::v1::RecordFeedbackResponse> reply) {
+  SubmitToLedger(ledger_, request.request_id(),
+                 Fingerprint("RecordFeedback", request),
+                 [feedback = request.feedback()](ledger::Transaction& t) {
+                   return DecideFeedback(feedback, t);
                  },
                  std::move(reply));
 }

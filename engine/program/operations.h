@@ -18,6 +18,7 @@
 #include "engine/ledger/ledger.h"
 #include "loyalty/v1/checkout.pb.h"
 #include "loyalty/v1/members.pb.h"
+#include "loyalty/v1/program.pb.h"
 
 namespace loyalty::program {
 
@@ -47,6 +48,10 @@ class Operations {
                     Reply<loyalty::v1::EnrollMemberResponse> reply);
   void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
                       Reply<loyalty::v1::CommitPurchaseResponse> reply);
+  // A survey answer (NPS 0-10, CSAT 1-5, CES 1-7): an entry without
+  // postings, counted in the metrics in the same write.
+  void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,
+                      Reply<loyalty::v1::RecordFeedbackResponse> reply);
 
   // Reads.
   absl::StatusOr<loyalty::v1::GetMemberResponse> GetMember(

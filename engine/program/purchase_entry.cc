@@ -40,6 +40,13 @@ loyalty::v1::JournalEntry PurchaseEntry(
   entry.set_terminal_id(purchase.terminal_id());
   entry.set_rules_version(priced.rules_version());
   *entry.mutable_effective_time() = ToTimestamp(purchase_time);
+  loyalty::v1::PurchaseSummary* summary = entry.mutable_purchase();
+  summary->set_currency(currency);
+  summary->set_subtotal_minor(priced.subtotal_minor());
+  summary->set_discount_minor(priced.discount_minor());
+  summary->set_total_due_minor(priced.total_due_minor());
+  summary->set_tier(priced.tier());
+  summary->set_channel(purchase.channel());
   entry.set_description(absl::StrCat("purchase ", purchase.order_id(), ": ",
                                      priced.total_due_minor(), " ", currency,
                                      " minor paid"));

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
 #include "engine/evaluator/rule_file.h"
+#include "engine/server/audit_service.h"
 #include "engine/server/services.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -45,10 +46,9 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   server->checkout_ =
       std::make_unique<CheckoutService>(server->operations_.get());
   server->members_ = std::make_unique<MembersService>(server->operations_.get());
-  // Declared in the contract, served by later work: every call answers
-  // UNIMPLEMENTED until then.
-  server->program_ = std::make_unique<loyalty::v1::Program::CallbackService>();
-  server->audit_ = std::make_unique<loyalty::v1::Audit::CallbackService>();
+  server->program_ = std::make_unique<ProgramService>(server->operations_.get());
+  server->audit_ = std::make_unique<AuditService>(
+      server->ledger_.get(), server->operations_.get(), options.clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -76,4 +76,13 @@ grpc::ServerUnaryReactor* MembersService::ListEntries(
   return FinishWith(context, operations_->ListEntries(*request), response);
 }
 
+grpc::ServerUnaryReactor* ProgramService::RecordFeedback(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::RecordFeedbackRequest* request,
+    loyalty::v1::RecordFeedbackResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  operations_->RecordFeedback(*request, FinishLater(reactor, response));
+  return reactor;
+}
+
 }  // namespace loyalty::server

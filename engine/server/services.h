@@ -8,6 +8,7 @@
 #include "engine/program/operations.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
+#include "loyalty/v1/program.grpc.pb.h"
 
 namespace loyalty::server {
 
@@ -50,6 +51,23 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::ListEntriesRequest* request,
       loyalty::v1::ListEntriesResponse* response) override;
+
+ private:
+  program::Operations* const operations_;
+};
+
+// Program: what marketing staff and administrators call. Serves
+// RecordFeedback; the rule and partner RPCs answer UNIMPLEMENTED until their
+// work lands.
+class ProgramService final : public loyalty::v1::Program::CallbackService {
+ public:
+  explicit ProgramService(program::Operations* operations)
+      : operations_(operations) {}
+
+  grpc::ServerUnaryReactor* RecordFeedback(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::RecordFeedbackRequest* request,
+      loyalty::v1::RecordFeedbackResponse* response) override;
 
  private:
   program::Operations* const operations_;

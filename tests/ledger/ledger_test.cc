@@ -218,7 +218,7 @@ TEST_F(LedgerTest, AuditNamesAnAlteredEntry) {
   Reopen();
   auto report = ledger_->Audit();
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->problem, "entry 2: hash does not match its content");
+  EXPECT_EQ(report->problem, "entry 2: hash does not match the entry's content");
 }
 
 TEST_F(LedgerTest, ADirectoryThatIsNotALedgerIsRefused) {

@@ -1,0 +1,28 @@
+// Program metrics from the counters kept beside the journal: a call costs
+// O(groups x months), never a ledger scan. See counters.h for what is
+// counted and docs in audit.proto for what each figure means.
+#ifndef LOYALTY_ENGINE_ANALYTICS_METRICS_H_
+#define LOYALTY_ENGINE_ANALYTICS_METRICS_H_
+
+#include "absl/status/statusor.h"
+#include "engine/ledger/ledger.h"
+#include "loyalty/v1/audit.pb.h"
+#include "loyalty/v1/rules.pb.h"
+
+namespace loyalty::analytics {
+
+// Redemption below this share of issued points (in basis points) is flagged.
+inline constexpr int64_t kLowRedemptionBp = 2000;
+
+absl::StatusOr<loyalty::v1::GetProgramMetricsResponse> ComputeMetrics(
+    const ledger::Ledger& ledger, const loyalty::v1::RuleSet& rules,
+    const loyalty::v1::GetProgramMetricsRequest& request, absl::Time now);
+
+// NPS from the three counts: %promoters - %detractors, rounded half away
+// from zero; 0 without answers.
+int64_t NetPromoterScore(int64_t promoters, int64_t passives,
+                         int64_t detractors);
+
+}  // namespace loyalty::analytics
+
+#endif  // LOYALTY_ENGINE_ANALYTICS_METRICS_H_

@@ -1,0 +1,175 @@
+#include "engine/server/audit_service.h"
+
+#include <memory>
+#include <utility>
+
+#include "engine/analytics/metrics.h"
+#include "engine/base/error.h"
+#include "engine/base/time_util.h"
+#include "engine/server/grpc_status.h"
+
+namespace loyalty::server {
+namespace {
+
+using loyalty::v1::ExportLedgerResponse;
+
+// Streams pages of entries from one snapshot until the reader is done.
+class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
+ public:
+  explicit ExportReactor(std::unique_ptr<ledger::EntryReader> reader)
+      : reader_(std::move(reader)) {
+    WriteNextPage();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      return;
+    }
+    WriteNextPage();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNextPage() {
+    auto page = reader_->Next(kExportPageEntries);
+    if (!page.ok()) {
+      Finish(ToGrpcStatus(page.status()));
+      return;
+    }
+    if (page->empty()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    response_.Clear();
+    response_.set_snapshot_sequence(reader_->snapshot_sequence());
+    for (auto& entry : *page) *response_.add_entries() = std::move(entry);
+    StartWrite(&response_);
+  }
+
+  std::unique_ptr<ledger::EntryReader> reader_;
+  ExportLedgerResponse response_;
+};
+
+class FailedExport : public grpc::ServerWriteReactor<ExportLedgerResponse> {
+ public:
+  explicit FailedExport(const absl::Status& status) {
+    Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
+absl::Status CheckRange(const google::protobuf::Timestamp& from,
+                        const google::protobuf::Timestamp& to, bool has_from,
+                        bool has_to) {
+  if (has_from && has_to && FromTimestamp(to) <= FromTimestamp(from)) {
+    return InvalidArgument("INVALID_RANGE", "to_time",
+                           "to_time must be after from_time");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Busy() {
+  return MakeError(absl::StatusCode::kUnavailable, "AUDIT_TASK_RUNNING", "",
+                   "a verification or backup is running; retry when it ends");
+}
+
+}  // namespace
+
+AuditService::~AuditService() {
+  absl::MutexLock lock(&mu_);
+  if (worker_.joinable()) worker_.join();
+}
+
+bool AuditService::RunInBackground(std::function<void()> task) {
+  absl::MutexLock lock(&mu_);
+  if (busy_) return false;
+  busy_ = true;
+  if (worker_.joinable()) worker_.join();  // finished: busy_ was false
+  worker_ = std::thread([this, task = std::move(task)] {
+    task();
+    absl::MutexLock done(&mu_);
+    busy_ = false;
+  });
+  return true;
+}
+
+grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
+    grpc::CallbackServerContext* /*context*/,
+    const loyalty::v1::ExportLedgerRequest* request) {
+  absl::Status range = CheckRange(request->from_time(), request->to_time(),
+                                   request->has_from_time(), request->has_to_time());
+  if (!range.ok()) return new FailedExport(range);
+  ledger::EntryFilter filter;
+  if (request->has_from_time()) filter.from_time = FromTimestamp(request->from_time());
+  if (request->has_to_time()) filter.to_time = FromTimestamp(request->to_time());
+  filter.member_id = request->member_id();
+  filter.partner_id = request->partner_id();
+  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)));
+}
+
+grpc::ServerUnaryReactor* AuditService::VerifyLedger(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::VerifyLedgerRequest* /*request*/,
+    loyalty::v1::VerifyLedgerResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const bool started = RunInBackground([this, reactor, response] {
+    const auto head = ledger_->Head();
+    auto report = ledger_->Audit();
+    if (report.ok()) {
+      response->set_ok(report->ok());
+      response->set_entries_checked(report->entries_checked);
+      response->set_members_checked(report->members_checked);
+      response->set_problem(report->problem);
+      response->set_head_sequence(head.sequence());
+      response->set_head_hash(head.hash());
+    }
+    reactor->Finish(ToGrpcStatus(report.status()));
+  });
+  if (!started) reactor->Finish(ToGrpcStatus(Busy()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditService::GetProgramMetrics(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::GetProgramMetricsRequest* request,
+    loyalty::v1::GetProgramMetricsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = CheckRange(request->from_time(), request->to_time(),
+                                   request->has_from_time(), request->has_to_time());
+  if (status.ok()) {
+    auto metrics = analytics::ComputeMetrics(
+        *ledger_, operations_->rules()->rule_set(), *request, clock_->Now());
+    if (metrics.ok()) *response = *std::move(metrics);
+    status = metrics.status();
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditService::CreateBackup(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::CreateBackupRequest* request,
+    loyalty::v1::CreateBackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->backup_dir().empty()) {
+    reactor->Finish(ToGrpcStatus(InvalidArgument(
+        "MISSING_FIELD", "backup_dir", "name a directory on the server")));
+    return reactor;
+  }
+  const bool started =
+      RunInBackground([this, reactor, response, dir = request->backup_dir()] {
+        auto backup = ledger_->CreateBackup(dir);
+        if (backup.ok()) {
+          response->set_backup_id(backup->backup_id);
+          response->set_sequence(backup->sequence);
+          response->set_size_bytes(backup->size_bytes);
+        }
+        reactor->Finish(ToGrpcStatus(backup.status()));
+      });
+  if (!started) reactor->Finish(ToGrpcStatus(Busy()));
+  return reactor;
+}
+
+}  // namespace loyalty::server
