@@ -67,8 +67,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
 
 absl::Status Ledger::Load() {
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status opened =
-      rocksdb::DB::Open(DatabaseOptions(), options_.data_dir, &raw);
+  rocksdb::Options database = DatabaseOptions();
+  if (options_.env != nullptr) database.env = options_.env;
+  rocksdb::Status opened = rocksdb::DB::Open(database, options_.data_dir, &raw);
   if (!opened.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open the ledger in '", options_.data_dir,

@@ -50,6 +50,9 @@ struct LedgerOptions {
   size_t max_batch = 1024;   // operations per WriteBatch
   // Called once, on the writer thread, when a write could not be made durable.
   std::function<void(const absl::Status&)> on_fatal;
+  // The file system RocksDB uses; nullptr is the real one. Tests pass a
+  // wrapper that injects I/O errors. Not owned; must outlive the ledger.
+  rocksdb::Env* env = nullptr;
 };
 
 // The decision of one operation: runs on the writer thread, stages its
