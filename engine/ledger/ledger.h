@@ -153,6 +153,10 @@ class Ledger {
   // Every counter whose key starts with `prefix`, as last written.
   absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ReadCounters(
       absl::string_view prefix) const;
+  // Every program-layer record (see Transaction::PutAux) whose key starts
+  // with `prefix`, as (key, value) pairs in key order.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadAux(
+      absl::string_view prefix) const;
   // Every program-level account balance, as last written.
   absl::StatusOr<std::map<AccountAsset, int64_t>> ReadProgramBalances() const;
 

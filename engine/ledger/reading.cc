@@ -109,6 +109,18 @@ Ledger::ReadCounters(absl::string_view prefix) const {
   return counters;
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+Ledger::ReadAux(absl::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> records;
+  const std::string start = keys::Aux(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(VerifiedReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    records.emplace_back(it->key().ToString().substr(2), it->value().ToString());
+  }
+  if (!it->status().ok()) return absl::UnavailableError(it->status().ToString());
+  return records;
+}
+
 absl::StatusOr<std::map<AccountAsset, int64_t>> Ledger::ReadProgramBalances()
     const {
   std::map<AccountAsset, int64_t> balances;

@@ -276,6 +276,66 @@ void Operations::RecordFeedback(
                  std::move(reply));
 }
 
+namespace {
+constexpr char kApiKeyPrefix[] = "apikey/";
+}  // namespace
+
+void Operations::CreateApiKeyRecord(
+    const std::string& request_id,
+    const loyalty::v1::CreateApiKeyRequest& request,
+    loyalty::v1::ApiKeyRecord record,
+    Reply<loyalty::v1::ApiKeyRecord> reply) {
+  SubmitToLedger(
+      ledger_, request_id, Fingerprint("CreateApiKey", request),
+      [record = std::move(record)](
+          ledger::Transaction& t) mutable -> absl::StatusOr<std::string> {
+        const std::string key = kApiKeyPrefix + record.key_id();
+        ASSIGN_OR_RETURN(auto existing, t.GetAux(key));
+        if (existing.has_value()) {
+          return MakeError(absl::StatusCode::kAlreadyExists, "KEY_EXISTS",
+                           "key_id", "generate the key again");
+        }
+        *record.mutable_create_time() = ToTimestamp(t.now());
+        t.PutAux(key, record.SerializeAsString());
+        return record.SerializeAsString();
+      },
+      std::move(reply));
+}
+
+void Operations::RevokeApiKeyRecord(
+    const loyalty::v1::RevokeApiKeyRequest& request,
+    Reply<loyalty::v1::ApiKeyRecord> reply) {
+  SubmitToLedger(
+      ledger_, request.request_id(), Fingerprint("RevokeApiKey", request),
+      [key_id = request.key_id()](
+          ledger::Transaction& t) -> absl::StatusOr<std::string> {
+        ASSIGN_OR_RETURN(auto existing, t.GetAux(kApiKeyPrefix + key_id));
+        loyalty::v1::ApiKeyRecord record;
+        if (!existing.has_value() || !record.ParseFromString(*existing)) {
+          return NotFound("UNKNOWN_KEY", "key_id",
+                          absl::StrCat("no API key '", key_id, "'"));
+        }
+        record.set_revoked(true);
+        t.PutAux(kApiKeyPrefix + key_id, record.SerializeAsString());
+        return record.SerializeAsString();
+      },
+      std::move(reply));
+}
+
+absl::StatusOr<std::vector<loyalty::v1::ApiKeyRecord>>
+Operations::ApiKeyRecords() const {
+  ASSIGN_OR_RETURN(auto stored, ledger_->ReadAux(kApiKeyPrefix));
+  std::vector<loyalty::v1::ApiKeyRecord> records;
+  for (const auto& [key, value] : stored) {
+    loyalty::v1::ApiKeyRecord record;
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError(absl::StrCat("record ", key, " does not parse"));
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
 absl::StatusOr<loyalty::v1::GetMemberResponse> Operations::GetMember(
     const loyalty::v1::GetMemberRequest& request) const {
   RETURN_IF_ERROR(CheckMemberId(request.member_id()));
@@ -296,7 +356,8 @@ absl::StatusOr<loyalty::v1::GetBalanceResponse> Operations::GetBalance(
 }
 
 absl::StatusOr<loyalty::v1::ListEntriesResponse> Operations::ListEntries(
-    const loyalty::v1::ListEntriesRequest& request) const {
+    const loyalty::v1::ListEntriesRequest& request,
+    absl::string_view partner_id) const {
   RETURN_IF_ERROR(CheckMemberId(request.member_id()));
   if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
     return InvalidArgument("INVALID_PAGE_SIZE", "page_size",
@@ -317,11 +378,13 @@ absl::StatusOr<loyalty::v1::ListEntriesResponse> Operations::ListEntries(
   loyalty::v1::ListEntriesResponse response;
   const bool more = static_cast<int>(entries.size()) > page_size;
   if (more) entries.pop_back();
-  for (auto& entry : entries) *response.add_entries() = std::move(entry);
-  if (more) {
-    response.set_next_page_token(
-        absl::StrCat(response.entries(page_size - 1).sequence()));
+  const int64_t last = entries.empty() ? after : entries.back().sequence();
+  for (auto& entry : entries) {
+    if (partner_id.empty() || entry.partner_id() == partner_id) {
+      *response.add_entries() = std::move(entry);
+    }
   }
+  if (more) response.set_next_page_token(absl::StrCat(last));
   return response;
 }
 

@@ -53,13 +53,26 @@ class Operations {
   void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,
                       Reply<loyalty::v1::RecordFeedbackResponse> reply);
 
+  // API key records (the server decides who may do what; the program only
+  // stores them, idempotently, with the other writes). CreateApiKeyRecord
+  // refuses an existing key id; RevokeApiKeyRecord marks one revoked.
+  void CreateApiKeyRecord(const std::string& request_id,
+                          const loyalty::v1::CreateApiKeyRequest& request,
+                          loyalty::v1::ApiKeyRecord record,
+                          Reply<loyalty::v1::ApiKeyRecord> reply);
+  void RevokeApiKeyRecord(const loyalty::v1::RevokeApiKeyRequest& request,
+                          Reply<loyalty::v1::ApiKeyRecord> reply);
+  absl::StatusOr<std::vector<loyalty::v1::ApiKeyRecord>> ApiKeyRecords() const;
+
   // Reads.
   absl::StatusOr<loyalty::v1::GetMemberResponse> GetMember(
       const loyalty::v1::GetMemberRequest& request) const;
   absl::StatusOr<loyalty::v1::GetBalanceResponse> GetBalance(
       const loyalty::v1::GetBalanceRequest& request) const;
+  // With `partner_id` set, only that partner's entries are returned.
   absl::StatusOr<loyalty::v1::ListEntriesResponse> ListEntries(
-      const loyalty::v1::ListEntriesRequest& request) const;
+      const loyalty::v1::ListEntriesRequest& request,
+      absl::string_view partner_id = "") const;
   absl::StatusOr<loyalty::v1::QuotePurchaseResponse> QuotePurchase(
       const loyalty::v1::QuotePurchaseRequest& request) const;
 

@@ -77,6 +77,11 @@ absl::Status Busy() {
 
 }  // namespace
 
+absl::Status AuditService::Denied(const grpc::CallbackServerContext& context,
+                                  Rpc rpc) const {
+  return services_.authorizer->Check(context, rpc).status();
+}
+
 AuditService::~AuditService() {
   absl::MutexLock lock(&mu_);
   if (worker_.joinable()) worker_.join();
@@ -96,16 +101,23 @@ bool AuditService::RunInBackground(std::function<void()> task) {
 }
 
 grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const loyalty::v1::ExportLedgerRequest* request) {
+  absl::StatusOr<Caller> caller =
+      services_.authorizer->Check(*context, Rpc::kExportLedger);
+  if (!caller.ok()) return new FailedExport(caller.status());
   absl::Status range = CheckRange(request->from_time(), request->to_time(),
                                    request->has_from_time(), request->has_to_time());
+  if (range.ok() && !request->partner_id().empty()) {
+    range = CheckPartner(*caller, request->partner_id(), "partner_id");
+  }
   if (!range.ok()) return new FailedExport(range);
   ledger::EntryFilter filter;
   if (request->has_from_time()) filter.from_time = FromTimestamp(request->from_time());
   if (request->has_to_time()) filter.to_time = FromTimestamp(request->to_time());
   filter.member_id = request->member_id();
-  filter.partner_id = request->partner_id();
+  filter.partner_id =
+      caller->partner_id.empty() ? request->partner_id() : caller->partner_id;
   return new ExportReactor(ledger_->NewEntryReader(std::move(filter)));
 }
 
@@ -114,6 +126,10 @@ grpc::ServerUnaryReactor* AuditService::VerifyLedger(
     const loyalty::v1::VerifyLedgerRequest* /*request*/,
     loyalty::v1::VerifyLedgerResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status denied = Denied(*context, Rpc::kVerifyLedger); !denied.ok()) {
+    reactor->Finish(ToGrpcStatus(denied));
+    return reactor;
+  }
   const bool started = RunInBackground([this, reactor, response] {
     const auto head = ledger_->Head();
     auto report = ledger_->Audit();
@@ -136,11 +152,13 @@ grpc::ServerUnaryReactor* AuditService::GetProgramMetrics(
     const loyalty::v1::GetProgramMetricsRequest* request,
     loyalty::v1::GetProgramMetricsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = CheckRange(request->from_time(), request->to_time(),
+  absl::Status status = Denied(*context, Rpc::kGetProgramMetrics);
+  if (status.ok()) status = CheckRange(request->from_time(), request->to_time(),
                                    request->has_from_time(), request->has_to_time());
   if (status.ok()) {
     auto metrics = analytics::ComputeMetrics(
-        *ledger_, operations_->rules()->rule_set(), *request, clock_->Now());
+        *ledger_, services_.operations->rules()->rule_set(), *request,
+        clock_->Now());
     if (metrics.ok()) *response = *std::move(metrics);
     status = metrics.status();
   }
@@ -153,6 +171,10 @@ grpc::ServerUnaryReactor* AuditService::CreateBackup(
     const loyalty::v1::CreateBackupRequest* request,
     loyalty::v1::CreateBackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status denied = Denied(*context, Rpc::kCreateBackup); !denied.ok()) {
+    reactor->Finish(ToGrpcStatus(denied));
+    return reactor;
+  }
   if (request->backup_dir().empty()) {
     reactor->Finish(ToGrpcStatus(InvalidArgument(
         "MISSING_FIELD", "backup_dir", "name a directory on the server")));

@@ -12,6 +12,7 @@
 #include "engine/base/clock.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
+#include "engine/server/services.h"
 #include "loyalty/v1/audit.grpc.pb.h"
 
 namespace loyalty::server {
@@ -21,9 +22,8 @@ inline constexpr int kExportPageEntries = 256;
 
 class AuditService final : public loyalty::v1::Audit::CallbackService {
  public:
-  AuditService(ledger::Ledger* ledger, program::Operations* operations,
-               Clock* clock)
-      : ledger_(ledger), operations_(operations), clock_(clock) {}
+  AuditService(ledger::Ledger* ledger, ServiceContext services, Clock* clock)
+      : ledger_(ledger), services_(services), clock_(clock) {}
   ~AuditService() override;
 
   grpc::ServerWriteReactor<loyalty::v1::ExportLedgerResponse>* ExportLedger(
@@ -43,11 +43,13 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
       loyalty::v1::CreateBackupResponse* response) override;
 
  private:
+  // Why the caller of `context` may not call `rpc`, or OK.
+  absl::Status Denied(const grpc::CallbackServerContext& context, Rpc rpc) const;
   // Runs `task` on the background thread, or returns false when one runs.
   bool RunInBackground(std::function<void()> task);
 
   ledger::Ledger* const ledger_;
-  program::Operations* const operations_;
+  const ServiceContext services_;
   Clock* const clock_;
   absl::Mutex mu_;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;

@@ -17,10 +17,55 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (plain text: keep it on loopback).");
 ABSL_FLAG(std::string, rules, "rules/default.yaml",
           "Rule file (YAML) that prices purchases; see rules/README.md.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain of the server: turns TLS on.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the server.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA that client certificates must be signed by (mTLS).");
+ABSL_FLAG(bool, plaintext, false,
+          "Serve without TLS; allowed only on a loopback address.");
+ABSL_FLAG(std::string, auth, "keys",
+          "'keys': callers send an API key in x-api-key (see loyaltyctl key); "
+          "'none': no keys, every caller is admin (needs --plaintext).");
+ABSL_FLAG(std::string, admin_key_file, "",
+          "Where the first admin key is written at first start "
+          "(default: <data_dir>/ADMIN_KEY).");
 
 namespace {
 
 std::atomic<bool> fatal_error{false};
+
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
+         address.rfind("[::1]:", 0) == 0;
+}
+
+// The transport and auth settings from the flags, or why they do not fit.
+absl::Status ApplySecurityFlags(loyalty::server::ServerOptions* options) {
+  const bool plaintext = absl::GetFlag(FLAGS_plaintext);
+  const std::string auth = absl::GetFlag(FLAGS_auth);
+  if (auth != "keys" && auth != "none") {
+    return absl::InvalidArgumentError("--auth must be 'keys' or 'none'");
+  }
+  if (!absl::GetFlag(FLAGS_tls_cert_file).empty()) {
+    if (plaintext) return absl::InvalidArgumentError("--plaintext and TLS files both given");
+    options->tls = loyalty::server::TlsFiles{absl::GetFlag(FLAGS_tls_cert_file),
+                                             absl::GetFlag(FLAGS_tls_key_file),
+                                             absl::GetFlag(FLAGS_tls_client_ca_file)};
+  } else if (!plaintext) {
+    return absl::InvalidArgumentError(
+        "give --tls_cert_file and --tls_key_file, or --plaintext on loopback");
+  } else if (!IsLoopback(options->listen_address)) {
+    return absl::InvalidArgumentError(
+        "--plaintext is allowed only on a loopback address (127.0.0.1, [::1])");
+  }
+  if (auth == "none" && !plaintext) {
+    return absl::InvalidArgumentError("--auth=none needs --plaintext on loopback");
+  }
+  options->require_api_keys = auth == "keys";
+  options->admin_key_file = absl::GetFlag(FLAGS_admin_key_file);
+  return absl::OkStatus();
+}
 
 // Blocks the stop signals in every thread, so that main can wait for them.
 sigset_t StopSignals() {
@@ -37,7 +82,9 @@ sigset_t StopSignals() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "loyaltyd serves the loyalty engine over gRPC.\n"
-      "Usage: loyaltyd [--data_dir DIR] [--listen HOST:PORT] [--rules FILE]");
+      "Usage: loyaltyd [--data_dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
+      "  (--tls_cert_file F --tls_key_file F [--tls_client_ca_file F] | "
+      "--plaintext) [--auth keys|none]");
   absl::ParseCommandLine(argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts
 
@@ -51,6 +98,11 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.rules = *rules;
+  if (absl::Status flags = ApplySecurityFlags(&options); !flags.ok()) {
+    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
+                 std::string(flags.message()).c_str());
+    return 2;
+  }
   options.on_fatal = [](const absl::Status& cause) {
     std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
                  std::string(cause.message()).c_str());
@@ -72,6 +124,14 @@ int main(int argc, char** argv) {
       rule_set.source_name().c_str(),
       static_cast<long long>((*server)->ledger().Head().member_count()),
       options.data_dir.c_str());
+  if (!(*server)->created_admin_key().empty()) {
+    std::printf("loyaltyd: created the first admin API key in %s; keep it safe\n",
+                options.admin_key_file.empty()
+                    ? (options.data_dir + "/ADMIN_KEY").c_str()
+                    : options.admin_key_file.c_str());
+  }
+  std::printf("loyaltyd: %s, %s\n", options.tls ? "TLS" : "plain text",
+              options.require_api_keys ? "API keys required" : "no API keys");
   std::fflush(stdout);
 
   int received = 0;

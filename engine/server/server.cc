@@ -1,9 +1,13 @@
 #include "engine/server/server.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "engine/base/status_macros.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
@@ -17,17 +21,85 @@
 
 namespace loyalty::server {
 
-absl::StatusOr<std::shared_ptr<const evaluator::CompiledRules>> LoadRuleFile(
-    const std::string& path) {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     absl::string_view what) {
   std::ifstream file(path);
   if (!file) {
-    return absl::NotFoundError(absl::StrCat("cannot read rule file '", path, "'"));
+    return absl::NotFoundError(absl::StrCat("cannot read ", what, " '", path, "'"));
   }
   std::stringstream text;
   text << file.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const std::optional<TlsFiles>& tls) {
+  if (!tls.has_value()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  ASSIGN_OR_RETURN(std::string cert, ReadFile(tls->cert_file, "TLS certificate"));
+  ASSIGN_OR_RETURN(std::string key, ReadFile(tls->key_file, "TLS key"));
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!tls->client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                     ReadFile(tls->client_ca_file, "client CA"));
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Writes `text` to a new file only its owner can read.
+absl::Status WriteSecret(const std::string& path, const std::string& text) {
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot write '", path, "'"));
+  }
+  chmod(path.c_str(), 0600);
+  std::fputs((text + "\n").c_str(), file);
+  std::fclose(file);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const evaluator::CompiledRules>> LoadRuleFile(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path, "rule file"));
   ASSIGN_OR_RETURN(loyalty::v1::RuleSet rule_set,
-                   evaluator::ParseRuleFile(path, text.str()));
+                   evaluator::ParseRuleFile(path, text));
   return evaluator::CompiledRules::Compile(std::move(rule_set));
+}
+
+absl::Status LoyaltyServer::LoadKeys(const ServerOptions& options) {
+  ASSIGN_OR_RETURN(auto records, operations_->ApiKeyRecords());
+  bool has_admin = false;
+  for (const auto& record : records) {
+    keys_.Put(record);
+    has_admin |= record.role() == loyalty::v1::ROLE_ADMIN && !record.revoked();
+  }
+  if (!options.require_api_keys || has_admin) return absl::OkStatus();
+  NewApiKey admin = GenerateApiKey(loyalty::v1::ROLE_ADMIN, "first admin", "");
+  loyalty::v1::CreateApiKeyRequest request;
+  request.set_name(admin.record.name());
+  request.set_role(loyalty::v1::ROLE_ADMIN);
+  absl::Notification stored;
+  absl::Status status;
+  operations_->CreateApiKeyRecord(
+      absl::StrCat("first-admin-key-", admin.record.key_id()), request,
+      admin.record, [&](absl::StatusOr<loyalty::v1::ApiKeyRecord> record) {
+        if (record.ok()) keys_.Put(*record);
+        status = record.status();
+        stored.Notify();
+      });
+  stored.WaitForNotification();
+  RETURN_IF_ERROR(status);
+  created_admin_key_ = admin.api_key;
+  const std::string path = options.admin_key_file.empty()
+                               ? options.data_dir + "/ADMIN_KEY"
+                               : options.admin_key_file;
+  return WriteSecret(path, admin.api_key);
 }
 
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
@@ -43,18 +115,22 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   server->operations_ = std::make_unique<program::Operations>(
       server->ledger_.get(), options.rules, options.clock);
-  server->checkout_ =
-      std::make_unique<CheckoutService>(server->operations_.get());
-  server->members_ = std::make_unique<MembersService>(server->operations_.get());
-  server->program_ = std::make_unique<ProgramService>(server->operations_.get());
-  server->audit_ = std::make_unique<AuditService>(
-      server->ledger_.get(), server->operations_.get(), options.clock);
+  server->authorizer_ =
+      std::make_unique<Authorizer>(&server->keys_, options.require_api_keys);
+  RETURN_IF_ERROR(server->LoadKeys(options));
+  const ServiceContext services{server->operations_.get(),
+                                server->authorizer_.get(), &server->keys_};
+  server->checkout_ = std::make_unique<CheckoutService>(services);
+  server->members_ = std::make_unique<MembersService>(services);
+  server->program_ = std::make_unique<ProgramService>(services);
+  server->audit_ = std::make_unique<AuditService>(server->ledger_.get(),
+                                                  services, options.clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &server->port_);
+  ASSIGN_OR_RETURN(auto credentials, Credentials(options.tls));
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);

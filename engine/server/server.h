@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -13,12 +14,21 @@
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
+#include "engine/server/auth.h"
 #include "grpcpp/server.h"
 
 namespace loyalty::server {
 
 // Largest request or response message, in bytes.
 inline constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
+
+// PEM files for TLS on the gRPC port.
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  // When set, clients must present a certificate signed by this CA (mTLS).
+  std::string client_ca_file;
+};
 
 struct ServerOptions {
   std::string data_dir;
@@ -28,12 +38,19 @@ struct ServerOptions {
   Clock* clock = &SystemClock();  // not owned
   // Called once if the ledger cannot make a write durable.
   std::function<void(const absl::Status&)> on_fatal;
+  // TLS on the port; without it the server speaks plain text, which
+  // loyaltyd allows only on loopback and only when asked to.
+  std::optional<TlsFiles> tls;
+  // Callers must send an API key (auth.h). Off only for local development.
+  bool require_api_keys = false;
+  // With API keys on and no admin key stored yet, the server creates one
+  // and writes it to this file (mode 0600). Empty: <data_dir>/ADMIN_KEY.
+  std::string admin_key_file;
 };
 
 class LoyaltyServer {
  public:
-  // Opens the ledger and starts serving. Plain text: TLS comes with the
-  // security work; bind to loopback until then.
+  // Opens the ledger, loads the API keys and starts serving.
   static absl::StatusOr<std::unique_ptr<LoyaltyServer>> Start(
       ServerOptions options);
   LoyaltyServer(const LoyaltyServer&) = delete;
@@ -41,6 +58,8 @@ class LoyaltyServer {
   ~LoyaltyServer();
 
   int port() const { return port_; }
+  // The admin key written at first start, when this start created one.
+  const std::string& created_admin_key() const { return created_admin_key_; }
   ledger::Ledger& ledger() { return *ledger_; }
   program::Operations& operations() { return *operations_; }
 
@@ -51,8 +70,13 @@ class LoyaltyServer {
  private:
   LoyaltyServer() = default;
 
+  absl::Status LoadKeys(const ServerOptions& options);
+
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
+  KeyRing keys_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::string created_admin_key_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
   std::unique_ptr<grpc::Service> program_;

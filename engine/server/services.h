@@ -1,21 +1,28 @@
-// The gRPC adapters: each handler checks nothing but transport concerns,
-// hands the request to program::Operations and finishes the call when the
-// answer is ready. Handlers never block: writes finish from the ledger's
-// writer thread once durable.
+// The gRPC adapters: each handler checks the caller (auth.h), hands the
+// request to program::Operations and finishes the call when the answer is
+// ready. Handlers never block: writes finish from the ledger's writer thread
+// once durable.
 #ifndef LOYALTY_ENGINE_SERVER_SERVICES_H_
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 
 #include "engine/program/operations.h"
+#include "engine/server/auth.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
 
 namespace loyalty::server {
 
+// What every service needs: the operations and the caller check.
+struct ServiceContext {
+  program::Operations* operations;
+  const Authorizer* authorizer;
+  KeyRing* keys;
+};
+
 class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
  public:
-  explicit CheckoutService(program::Operations* operations)
-      : operations_(operations) {}
+  explicit CheckoutService(ServiceContext services) : services_(services) {}
 
   grpc::ServerUnaryReactor* QuotePurchase(
       grpc::CallbackServerContext* context,
@@ -27,13 +34,12 @@ class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
       loyalty::v1::CommitPurchaseResponse* response) override;
 
  private:
-  program::Operations* const operations_;
+  ServiceContext services_;
 };
 
 class MembersService final : public loyalty::v1::Members::CallbackService {
  public:
-  explicit MembersService(program::Operations* operations)
-      : operations_(operations) {}
+  explicit MembersService(ServiceContext services) : services_(services) {}
 
   grpc::ServerUnaryReactor* EnrollMember(
       grpc::CallbackServerContext* context,
@@ -53,25 +59,39 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
       loyalty::v1::ListEntriesResponse* response) override;
 
  private:
-  program::Operations* const operations_;
+  ServiceContext services_;
 };
 
-// Program: what marketing staff and administrators call. Serves
-// RecordFeedback; the rule and partner RPCs answer UNIMPLEMENTED until their
-// work lands.
+// Program: what marketing staff and administrators call. Serves feedback
+// and API keys; the rule, partner and expiry RPCs answer UNIMPLEMENTED until
+// their work lands.
 class ProgramService final : public loyalty::v1::Program::CallbackService {
  public:
-  explicit ProgramService(program::Operations* operations)
-      : operations_(operations) {}
+  explicit ProgramService(ServiceContext services) : services_(services) {}
 
   grpc::ServerUnaryReactor* RecordFeedback(
       grpc::CallbackServerContext* context,
       const loyalty::v1::RecordFeedbackRequest* request,
       loyalty::v1::RecordFeedbackResponse* response) override;
+  grpc::ServerUnaryReactor* CreateApiKey(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::CreateApiKeyRequest* request,
+      loyalty::v1::CreateApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* ListApiKeys(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::ListApiKeysRequest* request,
+      loyalty::v1::ListApiKeysResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeApiKey(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::RevokeApiKeyRequest* request,
+      loyalty::v1::RevokeApiKeyResponse* response) override;
 
  private:
-  program::Operations* const operations_;
+  ServiceContext services_;
 };
+
+// The API key as clients see it (never the secret's hash).
+loyalty::v1::ApiKey ApiKeyOf(const loyalty::v1::ApiKeyRecord& record);
 
 }  // namespace loyalty::server
 
