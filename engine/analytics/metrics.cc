@@ -134,7 +134,9 @@ void FillSurveys(const Counters& surveys, const Period& period,
 // Churn over the last year of the period, and CLV = t x c x f.
 void FillLifetime(const Counters& years, const Period& period,
                   const Counters& groups, GetProgramMetricsResponse* response) {
-  const int year = period.end == "9999-99" ? 0 : std::stoi(period.end.substr(0, 4));
+  // The year of the period's last month (the month before `end`).
+  int year = std::stoi(period.end.substr(0, 4));
+  if (period.end.size() == 7 && period.end.substr(5, 2) == "01") --year;
   auto value = [&](int y, int index) {
     auto it = years.find(YearKey(y));
     return it == years.end() ? 0 : At(it->second, index);

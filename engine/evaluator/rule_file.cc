@@ -1,13 +1,12 @@
 // Reads a rule file in two passes over the YAML tree: first the shape (known
 // sections and keys, required keys present, each value of the right type),
-// then the range checks shared with CompiledRules::Compile, located at the
-// line of the key that set the value. Every problem is kept, so a marketer
-// fixes the whole file in one go instead of one error per attempt.
+// then the checks shared with CompiledRules::Compile (CheckRuleSet), located
+// at the line of the key that set the value. Every problem is kept, so a
+// marketer fixes the whole file in one go instead of one error per attempt.
 #include "engine/evaluator/rule_file.h"
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,38 +14,39 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 #include "engine/base/error.h"
 #include "engine/evaluator/evaluator.h"
+#include "engine/evaluator/rule_file_reader.h"
+#include "engine/evaluator/time_zone.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
-#include "yaml-cpp/yaml.h"
 
 namespace loyalty::evaluator {
 namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
+using internal::Entry;
+using internal::FileReader;
 using loyalty::v1::RuleSet;
 
-// Rule files are a few dozen lines; anything near this size is not one, and
-// the bound keeps a mistaken upload from costing the parser real memory.
+// Rule files are a few hundred lines; anything near this size is not one,
+// and the bound keeps a mistaken upload from costing the parser real memory.
 constexpr size_t kMaxRuleFileBytes = size_t{1} << 20;
 
-// One key of a section: its name in the file, the field of the section
-// message it fills, and whether the file must have it.
+// One key of a settings section: its name in the file, the field of the
+// section message it fills, and whether the file must have it.
 struct KeySpec {
   const char* file_key;
   const char* proto_field;
   bool required;
 };
 
-// A section is both a top-level key of the file and a RuleSet field.
+// A settings section is both a top-level key of the file and a RuleSet field.
 struct SectionSpec {
   const char* name;
   absl::Span<const KeySpec> keys;
@@ -56,6 +56,8 @@ constexpr KeySpec kProgramKeys[] = {
     {"id", "program_id", true},
     {"currency", "currency", true},
     {"point_value_minor", "point_value_minor", true},
+    {"time_zone", "time_zone", false},                  // UTC
+    {"application_order", "application_order", false},  // discounts_burn_earn
 };
 constexpr KeySpec kEarnKeys[] = {
     {"points", "points", true},
@@ -67,126 +69,41 @@ constexpr KeySpec kBurnKeys[] = {
     {"max_basket_share_percent", "max_basket_share_percent", true},
     {"earned_points_pay_same_order", "earned_points_pay_same_order", true},
 };
-constexpr SectionSpec kSections[] = {
+// Read in this order: the program's time zone is needed for the dates below.
+constexpr SectionSpec kSettingSections[] = {
     {"program", kProgramKeys},
     {"earn", kEarnKeys},
     {"burn", kBurnKeys},
 };
+constexpr const char* kRequiredSections[] = {"program", "earn", "burn"};
+constexpr const char* kAllSections[] = {"program", "earn",        "burn",
+                                        "rules",   "promo_codes", "exclusions"};
 
-// The spelling of each rounding mode in a file.
-constexpr std::pair<const char*, loyalty::v1::Rounding> kRoundingNames[] = {
+// The spelling of each enum value in a file.
+constexpr std::pair<const char*, int> kRoundingNames[] = {
     {"down", loyalty::v1::ROUNDING_DOWN},
     {"half_up", loyalty::v1::ROUNDING_HALF_UP},
     {"half_even", loyalty::v1::ROUNDING_HALF_EVEN},
     {"up", loyalty::v1::ROUNDING_UP},
 };
-
-struct Problem {
-  int line;  // 1-based
-  std::string text;
+constexpr std::pair<const char*, int> kOrderNames[] = {
+    {"discounts_burn_earn", loyalty::v1::APPLICATION_ORDER_DISCOUNTS_BURN_EARN},
+    {"discounts_earn_burn", loyalty::v1::APPLICATION_ORDER_DISCOUNTS_EARN_BURN},
+    {"earn_discounts_burn", loyalty::v1::APPLICATION_ORDER_EARN_DISCOUNTS_BURN},
 };
 
-// A key read from a YAML map, with the line it sits on.
-struct Entry {
-  std::string key;
-  int line;
-  YAML::Node value;
-};
-
-// Where each accepted value came from, by proto path ("earn.per_minor"), so
-// that a range problem found on the RuleSet points back into the file.
-struct Location {
-  int line;
-  std::string file_path;  // as written in the file, e.g. "program.id"
-};
-using Locations = std::map<std::string, Location>;
-
-int LineOf(const YAML::Mark& mark) { return mark.line < 0 ? 1 : mark.line + 1; }
-
-std::string Describe(const YAML::Node& node) {
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a map";
-  if (node.IsNull()) return "nothing";
-  return absl::StrCat("'", node.Scalar(), "'");
-}
-
-template <typename Spec>
-std::string JoinNames(absl::Span<const Spec> specs, const char* Spec::*name) {
-  std::vector<std::string> names;
-  for (const Spec& spec : specs) names.push_back(spec.*name);
-  return absl::StrJoin(names, ", ");
-}
-
-std::string SectionNames() {
-  return JoinNames<SectionSpec>(kSections, &SectionSpec::name);
-}
-
-// A value the author quoted ("10", 'true') is text in YAML even when it
-// looks like a number; we refuse it rather than guess.
-bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
-
-absl::StatusOr<int64_t> ReadInteger(const YAML::Node& node) {
-  if (node.IsNull()) {
-    return absl::InvalidArgumentError("has no value; expected a whole number");
-  }
-  if (!node.IsScalar()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("must be a whole number, got ", Describe(node)));
-  }
-  const std::string& text = node.Scalar();
-  if (IsQuoted(node)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("must be a whole number, got the text \"", text,
-                     "\" (remove the quotes)"));
-  }
-  absl::string_view digits = text;
-  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
-    digits.remove_prefix(1);
-  }
-  if (digits.empty() ||
-      !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("must be a whole number, got ", Describe(node)));
-  }
-  int64_t value = 0;
-  if (!absl::SimpleAtoi(text, &value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "is too large: ", text, " does not fit in a 64-bit whole number"));
-  }
-  return value;
-}
-
-absl::StatusOr<std::string> ReadText(const YAML::Node& node) {
-  if (node.IsNull()) {
-    return absl::InvalidArgumentError("has no value; expected text");
-  }
-  if (!node.IsScalar()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("must be text, got ", Describe(node)));
-  }
-  return node.Scalar();
-}
-
-absl::StatusOr<bool> ReadBoolean(const YAML::Node& node) {
-  if (node.IsScalar() && !IsQuoted(node)) {
-    const std::string& text = node.Scalar();
-    if (text == "true" || text == "True" || text == "TRUE") return true;
-    if (text == "false" || text == "False" || text == "FALSE") return false;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("must be true or false, got ", Describe(node)));
-}
-
-absl::StatusOr<int> ReadRounding(const YAML::Node& node) {
+absl::StatusOr<int> ReadEnum(const YAML::Node& node,
+                             absl::Span<const std::pair<const char*, int>> names) {
   if (node.IsScalar()) {
-    for (const auto& [name, mode] : kRoundingNames) {
-      if (node.Scalar() == name) return mode;
+    for (const auto& [name, value] : names) {
+      if (node.Scalar() == name) return value;
     }
   }
-  std::vector<std::string> names;
-  for (const auto& entry : kRoundingNames) names.push_back(entry.first);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "must be one of ", absl::StrJoin(names, ", "), ", got ", Describe(node)));
+  std::vector<std::string> spellings;
+  for (const auto& entry : names) spellings.push_back(entry.first);
+  return absl::InvalidArgumentError(
+      absl::StrCat("must be one of ", absl::StrJoin(spellings, ", "), ", got ",
+                   internal::Describe(node)));
 }
 
 // Reads `node` into `field` of `message`, by the field's type: the schema in
@@ -196,24 +113,27 @@ absl::Status ReadValue(const YAML::Node& node, const FieldDescriptor& field,
   const google::protobuf::Reflection& reflection = *message.GetReflection();
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
-      absl::StatusOr<std::string> text = ReadText(node);
+      absl::StatusOr<std::string> text = internal::ReadText(node);
       if (text.ok()) reflection.SetString(&message, &field, *text);
       return text.status();
     }
     case FieldDescriptor::CPPTYPE_INT64: {
-      absl::StatusOr<int64_t> number = ReadInteger(node);
+      absl::StatusOr<int64_t> number = internal::ReadInteger(node);
       if (number.ok()) reflection.SetInt64(&message, &field, *number);
       return number.status();
     }
     case FieldDescriptor::CPPTYPE_BOOL: {
-      absl::StatusOr<bool> flag = ReadBoolean(node);
+      absl::StatusOr<bool> flag = internal::ReadBoolean(node);
       if (flag.ok()) reflection.SetBool(&message, &field, *flag);
       return flag.status();
     }
-    case FieldDescriptor::CPPTYPE_ENUM: {  // the only enum is Rounding
-      absl::StatusOr<int> mode = ReadRounding(node);
-      if (mode.ok()) reflection.SetEnumValue(&message, &field, *mode);
-      return mode.status();
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const bool rounding =
+          field.enum_type() == loyalty::v1::Rounding_descriptor();
+      absl::StatusOr<int> value =
+          rounding ? ReadEnum(node, kRoundingNames) : ReadEnum(node, kOrderNames);
+      if (value.ok()) reflection.SetEnumValue(&message, &field, *value);
+      return value.status();
     }
     default:
       return absl::InternalError(absl::StrCat(
@@ -221,94 +141,34 @@ absl::Status ReadValue(const YAML::Node& node, const FieldDescriptor& field,
   }
 }
 
-// The entries of a YAML map whose keys are in `allowed`; unknown, duplicate
-// and non-text keys become problems. `where` names the map in messages
-// (empty for the top level, whose keys are sections).
-template <typename Spec>
-std::vector<Entry> ReadEntries(const YAML::Node& map, absl::string_view where,
-                               absl::Span<const Spec> allowed,
-                               const char* Spec::*name,
-                               std::vector<Problem>& problems) {
-  const std::string what = where.empty() ? "section" : "key";
-  const std::string prefix = where.empty() ? "" : absl::StrCat(where, ": ");
-  std::vector<Entry> entries;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const int line = LineOf(it->first.Mark());
-    if (!it->first.IsScalar()) {
-      problems.push_back({line, absl::StrCat(prefix, "a ", what,
-                                             " name must be a plain word")});
-      continue;
-    }
-    const std::string key = it->first.Scalar();
-    const bool known =
-        std::any_of(allowed.begin(), allowed.end(),
-                    [&](const Spec& spec) { return key == spec.*name; });
-    auto same =
-        std::find_if(entries.begin(), entries.end(),
-                     [&](const Entry& entry) { return entry.key == key; });
-    if (!known) {
-      problems.push_back({line, absl::StrCat(prefix, "unknown ", what, " '",
-                                             key, "'; allowed ", what,
-                                             "s: ", JoinNames(allowed, name))});
-    } else if (same != entries.end()) {
-      problems.push_back(
-          {line, absl::StrCat(prefix, "duplicate ", what, " '", key,
-                              "' (first set on line ", same->line, ")")});
-    } else {
-      entries.push_back({key, line, it->second});
-    }
-  }
-  return entries;
-}
-
-const Entry* FindEntry(const std::vector<Entry>& entries,
-                       absl::string_view key) {
-  for (const Entry& entry : entries) {
-    if (entry.key == key) return &entry;
-  }
-  return nullptr;
-}
-
-// Reads one section (`section` is its entry in the top-level map) into the
-// RuleSet field of the same name.
-void ReadSection(const SectionSpec& spec, const Entry& section,
-                 RuleSet& rule_set, std::vector<Problem>& problems,
-                 Locations& locations) {
-  const std::string key_names = JoinNames(spec.keys, &KeySpec::file_key);
-  if (!section.value.IsMap()) {
-    problems.push_back(
-        {section.line,
-         absl::StrCat(spec.name, ": must hold the keys ", key_names, ", got ",
-                      Describe(section.value))});
-    return;
-  }
-  const FieldDescriptor* section_field =
-      RuleSet::descriptor()->FindFieldByName(spec.name);
-  Message& message =
-      *rule_set.GetReflection()->MutableMessage(&rule_set, section_field);
-  std::vector<Entry> entries = ReadEntries(section.value, spec.name, spec.keys,
-                                           &KeySpec::file_key, problems);
+// Reads one settings section into the RuleSet field of the same name.
+void ReadSection(FileReader& reader, const SectionSpec& spec,
+                 const Entry& section, RuleSet& rule_set) {
+  std::vector<const char*> keys;
+  std::vector<const char*> required;
   for (const KeySpec& key : spec.keys) {
-    const std::string file_path = absl::StrCat(spec.name, ".", key.file_key);
-    const Entry* entry = FindEntry(entries, key.file_key);
-    if (entry == nullptr) {
-      if (key.required) {
-        problems.push_back(
-            {section.line, absl::StrCat(spec.name, ": missing key '",
-                                        key.file_key, "' (required)")});
-      }
-      continue;
-    }
+    keys.push_back(key.file_key);
+    if (key.required) required.push_back(key.file_key);
+  }
+  std::vector<Entry> entries =
+      internal::ReadMap(reader, section.value, section.line, spec.name, keys);
+  if (!section.value.IsMap()) return;
+  internal::RequireKeys(reader, entries, section.line, spec.name, required);
+  Message& message = *rule_set.GetReflection()->MutableMessage(
+      &rule_set, RuleSet::descriptor()->FindFieldByName(spec.name));
+  for (const KeySpec& key : spec.keys) {
+    const Entry* entry = internal::Find(entries, key.file_key);
+    if (entry == nullptr) continue;
+    const std::string name = absl::StrCat(spec.name, ".", key.file_key);
     const FieldDescriptor* field =
         message.GetDescriptor()->FindFieldByName(key.proto_field);
     absl::Status read = ReadValue(entry->value, *field, message);
     if (!read.ok()) {
-      problems.push_back(
-          {entry->line, absl::StrCat(file_path, ": ", read.message())});
+      reader.Report(entry->line, absl::StrCat(name, ": ", read.message()));
       continue;
     }
-    locations[absl::StrCat(spec.name, ".", key.proto_field)] = {entry->line,
-                                                                file_path};
+    reader.Locate(absl::StrCat(spec.name, ".", key.proto_field), entry->line,
+                  name);
   }
 }
 
@@ -327,57 +187,138 @@ std::string TabHint(absl::string_view yaml_text, int line) {
              : "";
 }
 
+std::string RequiredNames() { return absl::StrJoin(kRequiredSections, ", "); }
+
 // Loads the one YAML document of the file, or says why it cannot.
-std::optional<YAML::Node> LoadDocument(absl::string_view yaml_text,
-                                       std::vector<Problem>& problems) {
+std::optional<YAML::Node> LoadDocument(FileReader& reader,
+                                       absl::string_view yaml_text) {
   if (yaml_text.size() > kMaxRuleFileBytes) {
-    problems.push_back({1, absl::StrCat("the file has ", yaml_text.size(),
-                                        " bytes; a rule file may have at most ",
-                                        kMaxRuleFileBytes)});
+    reader.Report(1, absl::StrCat("the file has ", yaml_text.size(),
+                                  " bytes; a rule file may have at most ",
+                                  kMaxRuleFileBytes));
     return std::nullopt;
   }
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml_text));
   } catch (const YAML::Exception& error) {
-    const int line = LineOf(error.mark);
-    problems.push_back({line, absl::StrCat("YAML syntax: ", error.msg,
-                                           TabHint(yaml_text, line))});
+    const int line = internal::LineOf(error.mark);
+    reader.Report(line, absl::StrCat("YAML syntax: ", error.msg,
+                                     TabHint(yaml_text, line)));
     return std::nullopt;
   }
   if (documents.size() > 1) {
-    problems.push_back(
-        {LineOf(documents[1].Mark()),
-         "a rule file holds one YAML document, but a second one starts here "
-         "(after '---')"});
+    reader.Report(internal::LineOf(documents[1].Mark()),
+                  "a rule file holds one YAML document, but a second one "
+                  "starts here (after '---')");
     return std::nullopt;
   }
   if (documents.empty() || documents[0].IsNull()) {
-    problems.push_back(
-        {1, absl::StrCat("the file is empty; expected the sections ",
-                         SectionNames())});
+    reader.Report(1, absl::StrCat("the file is empty; expected the sections ",
+                                  RequiredNames()));
     return std::nullopt;
   }
   if (!documents[0].IsMap()) {
-    problems.push_back({LineOf(documents[0].Mark()),
-                        absl::StrCat("expected the sections ", SectionNames(),
-                                     ", got ", Describe(documents[0]))});
+    reader.Report(internal::LineOf(documents[0].Mark()),
+                  absl::StrCat("expected the sections ", RequiredNames(),
+                               ", got ", internal::Describe(documents[0])));
     return std::nullopt;
   }
   return documents[0];
 }
 
-// Range problems of the values that were read; a value that could not be
-// read was reported already and is not reported twice.
-void AddRangeProblems(const RuleSet& rule_set, const Locations& locations,
-                      std::vector<Problem>& problems) {
+// The top-level sections, each once.
+std::vector<Entry> ReadSections(FileReader& reader, const YAML::Node& root) {
+  std::vector<Entry> sections;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const int line = internal::LineOf(it->first.Mark());
+    if (!it->first.IsScalar()) {
+      reader.Report(line, "a section name must be a plain word");
+      continue;
+    }
+    const std::string key = it->first.Scalar();
+    const Entry* same = internal::Find(sections, key);
+    if (std::none_of(std::begin(kAllSections), std::end(kAllSections),
+                     [&](const char* name) { return key == name; })) {
+      reader.Report(line, absl::StrCat("unknown section '", key,
+                                       "'; allowed sections: ",
+                                       absl::StrJoin(kAllSections, ", ")));
+    } else if (same != nullptr) {
+      reader.Report(line, absl::StrCat("duplicate section '", key,
+                                       "' (first set on line ", same->line,
+                                       ")"));
+    } else {
+      sections.push_back({key, line, it->second});
+    }
+  }
+  return sections;
+}
+
+// The located value closest to `path` ("rules[2].bonus_points.points" ->
+// "rules[2].bonus_points" -> "rules[2]"), with what is left of the path.
+std::pair<const internal::Location*, std::string> Nearest(
+    const FileReader& reader, std::string path) {
+  std::string rest;
+  while (!path.empty()) {
+    auto it = reader.locations.find(path);
+    if (it != reader.locations.end()) return {&it->second, rest};
+    const size_t cut = path.find_last_of(".[");
+    const std::string tail = path.substr(cut == std::string::npos ? 0 : cut);
+    rest = absl::StrCat(tail[0] == '.' ? tail.substr(1) : tail,
+                        rest.empty() ? "" : ".", rest);
+    path.resize(cut == std::string::npos ? 0 : cut);
+  }
+  return {nullptr, rest};
+}
+
+// Problems CheckRuleSet finds. A problem of a value that was read is shown
+// at its line. One of a value the file left out (a key inside an effect,
+// say) is shown at the nearest enclosing line, but only when the shape was
+// good: otherwise the reader has reported the cause already. Either way a
+// file this reader accepts is one CompiledRules::Compile accepts.
+void AddRuleSetProblems(FileReader& reader, const RuleSet& rule_set) {
+  const bool shape_good = reader.problems.empty();
   for (const internal::RuleProblem& problem :
        internal::CheckRuleSet(rule_set)) {
-    auto location = locations.find(problem.field);
-    if (location == locations.end()) continue;
-    problems.push_back(
-        {location->second.line,
-         absl::StrCat(location->second.file_path, ": ", problem.text)});
+    auto exact = reader.locations.find(problem.field);
+    if (exact != reader.locations.end()) {
+      reader.Report(exact->second.line,
+                    absl::StrCat(exact->second.name, ": ", problem.text));
+      continue;
+    }
+    if (!shape_good) continue;
+    auto [location, rest] = Nearest(reader, problem.field);
+    reader.Report(location == nullptr ? 1 : location->line,
+                  absl::StrCat(location == nullptr ? "" : location->name,
+                               location == nullptr ? "" : ": ", rest, ": ",
+                               problem.text));
+  }
+}
+
+void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
+  std::vector<Entry> sections = ReadSections(reader, root);
+  for (const SectionSpec& spec : kSettingSections) {
+    const Entry* section = internal::Find(sections, spec.name);
+    if (section == nullptr) {
+      reader.Report(1, absl::StrCat("missing section '", spec.name,
+                                    "' (required)"));
+      continue;
+    }
+    ReadSection(reader, spec, *section, rule_set);
+    if (spec.name == kSettingSections[0].name) {
+      // A bad zone is reported by CheckRuleSet; dates are then read in UTC.
+      reader.zone = internal::ResolveTimeZone(rule_set.program().time_zone())
+                        .value_or(absl::UTCTimeZone());
+    }
+  }
+  if (const Entry* rules = internal::Find(sections, "rules")) {
+    internal::ReadRules(reader, *rules, rule_set);
+  }
+  if (const Entry* codes = internal::Find(sections, "promo_codes")) {
+    internal::ReadPromoCodes(reader, *codes, rule_set);
+  }
+  if (const Entry* exclusions = internal::Find(sections, "exclusions")) {
+    internal::ReadExclusions(reader, *exclusions, rule_set);
   }
 }
 
@@ -388,26 +329,16 @@ struct Reading {
 
 Reading ReadRuleFile(absl::string_view file_name, absl::string_view yaml_text) {
   Reading reading;
-  std::vector<Problem> problems;
-  if (std::optional<YAML::Node> root = LoadDocument(yaml_text, problems)) {
-    Locations locations;
-    std::vector<Entry> sections = ReadEntries<SectionSpec>(
-        *root, "", kSections, &SectionSpec::name, problems);
-    for (const SectionSpec& spec : kSections) {
-      const Entry* section = FindEntry(sections, spec.name);
-      if (section == nullptr) {
-        problems.push_back(
-            {1, absl::StrCat("missing section '", spec.name, "' (required)")});
-        continue;
-      }
-      ReadSection(spec, *section, reading.rule_set, problems, locations);
-    }
-    AddRangeProblems(reading.rule_set, locations, problems);
+  FileReader reader;
+  if (std::optional<YAML::Node> root = LoadDocument(reader, yaml_text)) {
+    ReadAll(reader, *root, reading.rule_set);
+    AddRuleSetProblems(reader, reading.rule_set);
   }
-  std::stable_sort(
-      problems.begin(), problems.end(),
-      [](const Problem& a, const Problem& b) { return a.line < b.line; });
-  for (const Problem& problem : problems) {
+  std::stable_sort(reader.problems.begin(), reader.problems.end(),
+                   [](const internal::Problem& a, const internal::Problem& b) {
+                     return a.line < b.line;
+                   });
+  for (const internal::Problem& problem : reader.problems) {
     reading.problems.push_back(
         absl::StrCat(file_name, ":", problem.line, ": ", problem.text));
   }

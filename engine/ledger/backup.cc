@@ -50,6 +50,9 @@ absl::Status Ledger::RestoreBackup(const std::string& backup_dir,
     return absl::FailedPreconditionError(absl::StrCat(
         "'", data_dir, "' is not empty: restore into a new directory"));
   }
+  const std::filesystem::path parent =
+      std::filesystem::path(data_dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, error);
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus opened = rocksdb::BackupEngineReadOnly::Open(
       rocksdb::Env::Default(), rocksdb::BackupEngineOptions(backup_dir), &raw);

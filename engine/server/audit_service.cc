@@ -38,10 +38,13 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
       Finish(ToGrpcStatus(page.status()));
       return;
     }
-    if (page->empty()) {
+    if (page->empty() && wrote_a_page_) {
       Finish(grpc::Status::OK);
       return;
     }
+    // An export with no matching entry still sends one (empty) page, so the
+    // client learns the snapshot's sequence.
+    wrote_a_page_ = true;
     response_.Clear();
     response_.set_snapshot_sequence(reader_->snapshot_sequence());
     for (auto& entry : *page) *response_.add_entries() = std::move(entry);
@@ -50,6 +53,7 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
 
   std::unique_ptr<ledger::EntryReader> reader_;
   ExportLedgerResponse response_;
+  bool wrote_a_page_ = false;
 };
 
 class FailedExport : public grpc::ServerWriteReactor<ExportLedgerResponse> {

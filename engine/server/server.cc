@@ -1,6 +1,8 @@
 #include "engine/server/server.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -50,15 +52,21 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   return grpc::SslServerCredentials(ssl);
 }
 
-// Writes `text` to a new file only its owner can read.
+// Writes `text` to a file that only its owner can read, from its creation on.
 absl::Status WriteSecret(const std::string& path, const std::string& text) {
-  std::FILE* file = std::fopen(path.c_str(), "w");
-  if (file == nullptr) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
     return absl::UnavailableError(absl::StrCat("cannot write '", path, "'"));
   }
-  chmod(path.c_str(), 0600);
-  std::fputs((text + "\n").c_str(), file);
-  std::fclose(file);
+  const std::string line = text + "\n";
+  const bool written =
+      fchmod(fd, 0600) == 0 &&
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+      fsync(fd) == 0;
+  const bool closed = close(fd) == 0;
+  if (!written || !closed) {
+    return absl::UnavailableError(absl::StrCat("cannot write '", path, "'"));
+  }
   return absl::OkStatus();
 }
 
@@ -81,6 +89,11 @@ absl::Status LoyaltyServer::LoadKeys(const ServerOptions& options) {
   }
   if (!options.require_api_keys || has_admin) return absl::OkStatus();
   NewApiKey admin = GenerateApiKey(loyalty::v1::ROLE_ADMIN, "first admin", "");
+  // The file first: a key stored but never handed out would lock admins out.
+  const std::string path = options.admin_key_file.empty()
+                               ? options.data_dir + "/ADMIN_KEY"
+                               : options.admin_key_file;
+  RETURN_IF_ERROR(WriteSecret(path, admin.api_key));
   loyalty::v1::CreateApiKeyRequest request;
   request.set_name(admin.record.name());
   request.set_role(loyalty::v1::ROLE_ADMIN);
@@ -96,10 +109,7 @@ absl::Status LoyaltyServer::LoadKeys(const ServerOptions& options) {
   stored.WaitForNotification();
   RETURN_IF_ERROR(status);
   created_admin_key_ = admin.api_key;
-  const std::string path = options.admin_key_file.empty()
-                               ? options.data_dir + "/ADMIN_KEY"
-                               : options.admin_key_file;
-  return WriteSecret(path, admin.api_key);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(

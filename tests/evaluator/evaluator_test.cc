@@ -65,7 +65,12 @@ Purchase Basket(int64_t unit_price_minor, int64_t quantity = 1) {
 }
 
 MemberState Member(int64_t points_available = 0, int64_t cashback_minor = 0) {
-  return MemberState{"m-1", points_available, cashback_minor, "silver"};
+  MemberState member;
+  member.member_id = "m-1";
+  member.points_available = points_available;
+  member.cashback_minor = cashback_minor;
+  member.tier = "silver";
+  return member;
 }
 
 absl::StatusOr<PricedPurchase> Price(const RuleSet& rules,

@@ -15,6 +15,7 @@ constexpr char kDefaultServer[] = "127.0.0.1:50051";
 // A call that needs more than an hour is a hung call, not a slow one.
 constexpr double kMaxTimeoutSeconds = 3600.0;
 constexpr size_t kVerbColumnWidth = 20;
+constexpr size_t kGlobalColumnWidth = 24;
 
 // Global flags; the help is one line each, shown on every help page.
 const std::vector<FlagSpec>& GlobalFlags() {
@@ -22,7 +23,26 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"server", "HOST:PORT",
        "loyaltyd address (default $LOYALTY_SERVER, else 127.0.0.1:50051)", ""},
       {"json", "", "print the response or error as JSON, for scripts", ""},
-      {"timeout", "SECONDS", "deadline of every call (default 10, e.g. 2.5)",
+      {"timeout", "SECONDS",
+       "deadline of every call (default 10; 3600 for export, verify and "
+       "backup create)",
+       ""},
+      {"api-key", "KEY",
+       "API key sent as x-api-key (default $LOYALTY_API_KEY; a flag shows "
+       "in ps: prefer a file)",
+       ""},
+      {"api-key-file", "FILE",
+       "read the API key from FILE, e.g. the server's <data_dir>/ADMIN_KEY",
+       ""},
+      {"tls-ca", "FILE",
+       "PEM CA of the server's certificate: turns TLS on (default "
+       "$LOYALTY_TLS_CA; without it, plain text)",
+       ""},
+      {"tls-cert", "FILE", "PEM client certificate, for mutual TLS", ""},
+      {"tls-key", "FILE", "PEM private key of --tls-cert", ""},
+      {"tls-server-name", "NAME",
+       "name to check in the server's certificate (default: the host of "
+       "--server)",
        ""},
       {"help", "", "help for loyaltyctl, a group or a verb (also -h)", ""},
   };
@@ -37,18 +57,39 @@ const FlagSpec* FindFlag(const std::vector<FlagSpec>& flags,
   return nullptr;
 }
 
-std::string DefaultServer() {
-  const char* env = std::getenv("LOYALTY_SERVER");
-  return (env != nullptr && *env != '\0') ? env : kDefaultServer;
+// The value of environment variable `name`, or `fallback` when unset or empty.
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* env = std::getenv(name);
+  return (env != nullptr && *env != '\0') ? env : fallback;
 }
 
 std::string CommandName(const CommandSpec& command) {
+  if (command.verb.empty()) return command.group;
   return absl::StrCat(command.group, " ", command.verb);
+}
+
+// The flags that say how to reach and prove who calls: names of files and
+// the key itself, none of which may be empty.
+absl::Status SetCredential(const std::string& name, const std::string& value,
+                           GlobalOptions* global) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " is empty"));
+  }
+  if (name == "api-key") global->api_key = value;
+  if (name == "api-key-file") global->api_key_file = value;
+  if (name == "tls-ca") global->tls_ca_file = value;
+  if (name == "tls-cert") global->tls_cert_file = value;
+  if (name == "tls-key") global->tls_key_file = value;
+  if (name == "tls-server-name") global->tls_server_name = value;
+  return absl::OkStatus();
 }
 
 absl::Status SetGlobal(const std::string& name, const std::string& value,
                        Invocation* invocation) {
   GlobalOptions& global = invocation->global;
+  if (absl::StartsWith(name, "api-key") || absl::StartsWith(name, "tls-")) {
+    return SetCredential(name, value, &global);
+  }
   if (name == "help") {
     invocation->help = true;
   } else if (name == "json") {
@@ -65,6 +106,7 @@ absl::Status SetGlobal(const std::string& name, const std::string& value,
           "'"));
     }
     global.timeout_seconds = seconds;
+    global.timeout_given = true;
   }
   return absl::OkStatus();
 }
@@ -127,6 +169,8 @@ absl::Status ReadWord(const std::string& word,
     for (const CommandSpec& command : commands) {
       if (command.group == word) {
         invocation->group = word;
+        // A command of one word is complete with its group.
+        if (command.verb.empty()) invocation->command = &command;
         return absl::OkStatus();
       }
     }
@@ -152,7 +196,39 @@ absl::Status ReadWord(const std::string& word,
       absl::StrCat("unexpected argument '", word, "'"));
 }
 
+// Credential flags that only make sense together.
+absl::Status CheckCredentials(const GlobalOptions& global) {
+  if (!global.api_key.empty() && !global.api_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "give --api-key or --api-key-file, not both");
+  }
+  if (global.tls_cert_file.empty() != global.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  const bool tls_detail =
+      !global.tls_cert_file.empty() || !global.tls_server_name.empty();
+  if (tls_detail && global.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-server-name need --tls-ca (or $LOYALTY_TLS_CA), "
+        "which turns TLS on");
+  }
+  return absl::OkStatus();
+}
+
+// Fills what the command line left unset from the environment.
+void ApplyEnvironment(GlobalOptions* global) {
+  if (global->api_key.empty() && global->api_key_file.empty()) {
+    global->api_key = EnvOr("LOYALTY_API_KEY", "");
+  }
+  if (global->tls_ca_file.empty()) {
+    global->tls_ca_file = EnvOr("LOYALTY_TLS_CA", "");
+  }
+}
+
 absl::Status CheckComplete(const Invocation& invocation) {
+  if (absl::Status status = CheckCredentials(invocation.global); !status.ok()) {
+    return status;
+  }
   if (invocation.group.empty()) {
     return absl::InvalidArgumentError("no verb given");
   }
@@ -161,7 +237,8 @@ absl::Status CheckComplete(const Invocation& invocation) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", invocation.group, "' needs a verb"));
   }
-  if (!command->positional.empty() && invocation.positional.empty()) {
+  if (!command->positional.empty() && !command->positional_optional &&
+      invocation.positional.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", CommandName(*command), "' needs ", command->positional));
   }
@@ -191,10 +268,16 @@ std::string FlagUsage(const FlagSpec& flag) {
                       flag.example, "\n");
 }
 
+// "FILE", or "[FILE]" when it may be left out.
+std::string PositionalSynopsis(const CommandSpec& command) {
+  if (!command.positional_optional) return command.positional;
+  return absl::StrCat("[", command.positional, "]");
+}
+
 std::string VerbLine(const CommandSpec& command) {
   std::string name = CommandName(command);
   if (!command.positional.empty())
-    absl::StrAppend(&name, " ", command.positional);
+    absl::StrAppend(&name, " ", PositionalSynopsis(command));
   return absl::StrCat("  ", Padded(name, kVerbColumnWidth), command.summary,
                       "\n");
 }
@@ -204,7 +287,7 @@ std::string GlobalFlagsUsage() {
   for (const FlagSpec& flag : GlobalFlags()) {
     std::string name = absl::StrCat("--", flag.name);
     if (!flag.value_name.empty()) absl::StrAppend(&name, " ", flag.value_name);
-    absl::StrAppend(&text, "  ", Padded(name, kVerbColumnWidth), flag.help,
+    absl::StrAppend(&text, "  ", Padded(name, kGlobalColumnWidth), flag.help,
                     "\n");
   }
   return text;
@@ -236,7 +319,7 @@ void ParsedFlags::Add(const std::string& name, const std::string& value) {
 Invocation ParseCommandLine(int argc, const char* const* argv,
                             const std::vector<CommandSpec>& commands) {
   Invocation invocation;
-  invocation.global.server = DefaultServer();
+  invocation.global.server = EnvOr("LOYALTY_SERVER", kDefaultServer);
   const std::vector<std::string> args(argv + 1, argv + argc);
   size_t next = 0;
   while (next < args.size() && invocation.error.ok()) {
@@ -249,6 +332,7 @@ Invocation ParseCommandLine(int argc, const char* const* argv,
       invocation.error = ReadWord(arg, commands, &invocation);
     }
   }
+  ApplyEnvironment(&invocation.global);
   // Help wins over a half-typed command line.
   if (invocation.help) {
     invocation.error = absl::OkStatus();
@@ -261,14 +345,15 @@ Invocation ParseCommandLine(int argc, const char* const* argv,
 std::string TopUsage(const std::vector<CommandSpec>& commands) {
   std::string text =
       "loyaltyctl: command-line client of loyaltyd, the loyalty engine.\n\n"
-      "Usage: loyaltyctl [global flags] GROUP VERB [flags] [ARG]\n\n"
+      "Usage: loyaltyctl [global flags] GROUP [VERB] [flags] [ARG]\n\n"
       "Verbs:\n";
   for (const CommandSpec& command : commands) {
     absl::StrAppend(&text, VerbLine(command));
   }
   absl::StrAppend(&text, "\n", GlobalFlagsUsage(),
-                  "\nRun 'loyaltyctl GROUP VERB --help' for a verb's flags.\n"
-                  "Exit status: 0 done, 1 the call failed, 2 bad usage.\n");
+                  "\nRun 'loyaltyctl GROUP [VERB] --help' for a verb's flags.\n"
+                  "Exit status: 0 done, 1 the call or the verification "
+                  "failed, 2 bad usage.\n");
   return text;
 }
 
@@ -297,7 +382,7 @@ std::string CommandUsage(const CommandSpec& command) {
   }
   if (has_optional) absl::StrAppend(&synopsis, " [flags]");
   if (!command.positional.empty())
-    absl::StrAppend(&synopsis, " ", command.positional);
+    absl::StrAppend(&synopsis, " ", PositionalSynopsis(command));
   std::string text =
       absl::StrCat("Usage: ", synopsis, "\n\n", command.summary, "\n");
   if (!command.positional.empty()) {

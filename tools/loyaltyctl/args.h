@@ -2,6 +2,7 @@
 // and one parser that accepts global flags before or after the verb.
 //
 // Grammar: loyaltyctl [global flags] GROUP VERB [flags] [ARG]
+// A command of one word ("export", "verify") has a group and no verb.
 // A flag is "--name VALUE" or "--name=VALUE"; a switch is "--name".
 #ifndef LOYALTY_TOOLS_LOYALTYCTL_ARGS_H_
 #define LOYALTY_TOOLS_LOYALTYCTL_ARGS_H_
@@ -29,6 +30,19 @@ struct GlobalOptions {
   std::string server;             // HOST:PORT
   bool json = false;              // print responses and errors as JSON
   double timeout_seconds = 10.0;  // deadline of every call
+  bool timeout_given = false;     // --timeout was given (see PrepareCall)
+  // Credentials. The parser takes the names; LoadCredentials (client.h)
+  // reads the files.
+  std::string api_key;          // sent as x-api-key; empty: none
+  std::string api_key_file;     // --api-key-file: read into api_key
+  std::string tls_ca_file;      // root CA: TLS is on when set
+  std::string tls_cert_file;    // client certificate chain (mutual TLS)
+  std::string tls_key_file;     // its private key
+  std::string tls_server_name;  // name checked in the server certificate
+  // The PEM contents of the three TLS files, once loaded.
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 // The values given for a verb's flags, by flag name.
@@ -48,10 +62,11 @@ class ParsedFlags {
 
 struct Invocation;
 
-// One verb: "member get", "checkout commit", ...
+// One verb: "member get", "checkout commit", ..., or a command of one word
+// ("export"), whose verb is empty; such a group holds no other verb.
 struct CommandSpec {
   std::string group;            // "member"
-  std::string verb;             // "get"
+  std::string verb;             // "get"; empty for a command of one word
   std::string positional;       // e.g. "ID"; empty when the verb takes none
   std::string positional_help;  // what the positional argument is
   std::string summary;          // one line for the verb list
@@ -59,6 +74,8 @@ struct CommandSpec {
   std::string example;  // a full command line
   // Runs the verb; returns the process exit status.
   int (*run)(const Invocation& invocation) = nullptr;
+  // The positional argument may be left out ("verify [FILE]").
+  bool positional_optional = false;
 };
 
 // What the command line asked for.

@@ -148,7 +148,7 @@ int RunQuote(const Invocation& invocation) {
   *request.mutable_purchase() = *std::move(purchase);
   loyalty::v1::QuotePurchaseResponse response;
   grpc::ClientContext context;
-  SetDeadline(invocation.global, &context);
+  PrepareCall(invocation.global, &context);
   const grpc::Status status =
       NewStub(invocation)->QuotePurchase(&context, request, &response);
   if (!status.ok()) return PrintRpcError(status, invocation.global.json);
@@ -171,7 +171,7 @@ int RunCommit(const Invocation& invocation) {
   request.set_request_id(RequestIdFor(invocation));
   loyalty::v1::CommitPurchaseResponse response;
   grpc::ClientContext context;
-  SetDeadline(invocation.global, &context);
+  PrepareCall(invocation.global, &context);
   const grpc::Status status =
       NewStub(invocation)->CommitPurchase(&context, request, &response);
   if (!status.ok()) return PrintRpcError(status, invocation.global.json);

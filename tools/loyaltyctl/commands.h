@@ -12,6 +12,18 @@ namespace loyaltyctl {
 std::vector<CommandSpec> MemberCommands();
 // checkout quote | commit (loyalty.v1.Checkout).
 std::vector<CommandSpec> CheckoutCommands();
+// feedback record (loyalty.v1.Program).
+std::vector<CommandSpec> FeedbackCommands();
+// export (loyalty.v1.Audit.ExportLedger into a file).
+std::vector<CommandSpec> ExportCommands();
+// verify [FILE]: an export file offline, or Audit.VerifyLedger.
+std::vector<CommandSpec> VerifyCommands();
+// metrics (loyalty.v1.Audit.GetProgramMetrics).
+std::vector<CommandSpec> MetricsCommands();
+// backup create (Audit.CreateBackup) | restore (offline, ledger library).
+std::vector<CommandSpec> BackupCommands();
+// key create | list | revoke (loyalty.v1.Program API keys, admin only).
+std::vector<CommandSpec> KeyCommands();
 
 }  // namespace loyaltyctl
 

@@ -5,14 +5,23 @@
 #include <vector>
 
 #include "args.h"
+#include "client.h"
 #include "commands.h"
+#include "output.h"
 
 int main(int argc, char** argv) {
-  std::vector<loyaltyctl::CommandSpec> commands = loyaltyctl::MemberCommands();
-  for (loyaltyctl::CommandSpec& command : loyaltyctl::CheckoutCommands()) {
-    commands.push_back(std::move(command));
+  // In the order `loyaltyctl --help` lists them.
+  std::vector<loyaltyctl::CommandSpec> commands;
+  for (auto* group :
+       {&loyaltyctl::MemberCommands, &loyaltyctl::CheckoutCommands,
+        &loyaltyctl::FeedbackCommands, &loyaltyctl::MetricsCommands,
+        &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
+        &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands}) {
+    for (loyaltyctl::CommandSpec& command : (*group)()) {
+      commands.push_back(std::move(command));
+    }
   }
-  const loyaltyctl::Invocation invocation =
+  loyaltyctl::Invocation invocation =
       loyaltyctl::ParseCommandLine(argc, argv, commands);
   if (invocation.help) {
     std::cout << loyaltyctl::UsageFor(invocation, commands);
@@ -22,6 +31,10 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << invocation.error.message() << "\n\n"
               << loyaltyctl::UsageFor(invocation, commands);
     return 2;
+  }
+  if (absl::Status status = loyaltyctl::LoadCredentials(&invocation.global);
+      !status.ok()) {
+    return loyaltyctl::PrintStatusError(status, invocation.global.json);
   }
   return invocation.command->run(invocation);
 }

@@ -3,11 +3,9 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "args.h"
 #include "client.h"
 #include "commands.h"
@@ -61,7 +59,7 @@ int RunEnroll(const Invocation& invocation) {
 
   loyalty::v1::EnrollMemberResponse response;
   grpc::ClientContext context;
-  SetDeadline(invocation.global, &context);
+  PrepareCall(invocation.global, &context);
   const grpc::Status status =
       NewStub(invocation)->EnrollMember(&context, request, &response);
   if (!status.ok()) return PrintRpcError(status, invocation.global.json);
@@ -77,7 +75,7 @@ int RunGet(const Invocation& invocation) {
   request.set_member_id(invocation.positional);
   loyalty::v1::GetMemberResponse response;
   grpc::ClientContext context;
-  SetDeadline(invocation.global, &context);
+  PrepareCall(invocation.global, &context);
   const grpc::Status status =
       NewStub(invocation)->GetMember(&context, request, &response);
   if (!status.ok()) return PrintRpcError(status, invocation.global.json);
@@ -92,7 +90,7 @@ int RunBalance(const Invocation& invocation) {
   request.set_member_id(invocation.positional);
   loyalty::v1::GetBalanceResponse response;
   grpc::ClientContext context;
-  SetDeadline(invocation.global, &context);
+  PrepareCall(invocation.global, &context);
   const grpc::Status status =
       NewStub(invocation)->GetBalance(&context, request, &response);
   if (!status.ok()) return PrintRpcError(status, invocation.global.json);
@@ -101,22 +99,13 @@ int RunBalance(const Invocation& invocation) {
   return 0;
 }
 
-// "purchase" from ENTRY_KIND_PURCHASE.
-std::string KindName(loyalty::v1::EntryKind kind) {
-  const std::string& name = loyalty::v1::EntryKind_Name(kind);
-  if (name.empty()) return absl::StrCat(static_cast<int>(kind));
-  return absl::AsciiStrToLower(absl::StripPrefix(name, "ENTRY_KIND_"));
-}
-
 // "+12 PTS member/x/points/available, -1.50 EUR program/cashback/EUR".
 std::string PostingsSummary(const loyalty::v1::JournalEntry& entry) {
   std::string summary;
   for (const loyalty::v1::Posting& posting : entry.postings()) {
     const std::string amount =
-        posting.asset() == "PTS"
-            ? absl::StrCat(FormatSigned(posting.amount()), " PTS")
-            : absl::StrCat(posting.amount() > 0 ? "+" : "",
-                           FormatMoney(posting.amount(), posting.asset()));
+        absl::StrCat(posting.amount() > 0 ? "+" : "",
+                     FormatAmount(posting.amount(), posting.asset()));
     absl::StrAppend(&summary, summary.empty() ? "" : ", ", amount, " ",
                     posting.account());
   }
@@ -163,7 +152,7 @@ int RunHistory(const Invocation& invocation) {
   for (int page = 0; page < kMaxPages; ++page) {
     loyalty::v1::ListEntriesResponse response;
     grpc::ClientContext context;
-    SetDeadline(invocation.global, &context);
+    PrepareCall(invocation.global, &context);
     const grpc::Status status = stub->ListEntries(&context, request, &response);
     if (!status.ok()) return PrintRpcError(status, invocation.global.json);
     all.mutable_entries()->MergeFrom(response.entries());

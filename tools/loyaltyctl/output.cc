@@ -8,7 +8,9 @@
 #include <iterator>
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace loyaltyctl {
 namespace {
@@ -54,6 +56,32 @@ std::optional<loyalty::v1::ErrorDetail> FindErrorDetail(
   return std::nullopt;
 }
 
+// Prints the error of a failed call or of local work; returns 1.
+int PrintError(const std::string& code, const std::string& message,
+               const std::optional<loyalty::v1::ErrorDetail>& detail,
+               bool json) {
+  if (json) {
+    std::cout << "{\"code\": " << JsonString(code)
+              << ", \"message\": " << JsonString(message)
+              << ", \"reason\": " << JsonString(detail ? detail->reason() : "")
+              << ", \"field\": " << JsonString(detail ? detail->field() : "")
+              << "}\n";
+    return 1;
+  }
+  std::cerr << "error: " << code << ": " << message << "\n";
+  if (detail) {
+    std::cerr << "reason: " << detail->reason()
+              << "  field: " << detail->field() << "\n";
+  }
+  if (code == "UNAUTHENTICATED") {
+    std::cerr << "hint: send an API key with --api-key-file FILE (e.g. the "
+                 "server's <data_dir>/ADMIN_KEY) or $LOYALTY_API_KEY\n";
+  }
+  return 1;
+}
+
+}  // namespace
+
 std::string JsonString(absl::string_view text) {
   std::string out = "\"";
   for (char c : text) {
@@ -72,16 +100,33 @@ std::string JsonString(absl::string_view text) {
   return out;
 }
 
-}  // namespace
-
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency) {
-  // Unsigned so that INT64_MIN has a magnitude.
-  const uint64_t magnitude = amount_minor < 0
-                                 ? 0 - static_cast<uint64_t>(amount_minor)
-                                 : static_cast<uint64_t>(amount_minor);
-  const uint64_t cents = magnitude % 100;
-  return absl::StrCat(amount_minor < 0 ? "-" : "", magnitude / 100,
-                      cents < 10 ? ".0" : ".", cents, " ", currency);
+  return absl::StrCat(FormatCenti(amount_minor), " ", currency);
+}
+
+std::string FormatBasisPoints(int64_t basis_points) {
+  return absl::StrCat(FormatCenti(basis_points), "%");
+}
+
+std::string FormatCenti(int64_t hundredths) {
+  // Unsigned so that INT64_MIN has a magnitude, and -5 prints as -0.05.
+  const uint64_t magnitude = hundredths < 0
+                                 ? 0 - static_cast<uint64_t>(hundredths)
+                                 : static_cast<uint64_t>(hundredths);
+  const uint64_t fraction = magnitude % 100;
+  return absl::StrCat(hundredths < 0 ? "-" : "", magnitude / 100,
+                      fraction < 10 ? ".0" : ".", fraction);
+}
+
+std::string FormatAmount(int64_t amount, absl::string_view asset) {
+  if (asset == "PTS") return absl::StrCat(amount, " PTS");
+  return FormatMoney(amount, asset);
+}
+
+std::string KindName(loyalty::v1::EntryKind kind) {
+  const std::string& name = loyalty::v1::EntryKind_Name(kind);
+  if (name.empty()) return absl::StrCat(static_cast<int>(kind));
+  return absl::AsciiStrToLower(absl::StripPrefix(name, "ENTRY_KIND_"));
 }
 
 std::string FormatSigned(int64_t value) {
@@ -164,21 +209,13 @@ int PrintJson(const google::protobuf::Message& message) {
 int PrintRpcError(const grpc::Status& status, bool json) {
   const std::optional<loyalty::v1::ErrorDetail> detail =
       FindErrorDetail(status.error_details());
-  const std::string code = CodeName(status.error_code());
-  if (json) {
-    std::cout << "{\"code\": " << JsonString(code)
-              << ", \"message\": " << JsonString(status.error_message())
-              << ", \"reason\": " << JsonString(detail ? detail->reason() : "")
-              << ", \"field\": " << JsonString(detail ? detail->field() : "")
-              << "}\n";
-    return 1;
-  }
-  std::cerr << "error: " << code << ": " << status.error_message() << "\n";
-  if (detail) {
-    std::cerr << "reason: " << detail->reason()
-              << "  field: " << detail->field() << "\n";
-  }
-  return 1;
+  return PrintError(CodeName(status.error_code()), status.error_message(),
+                    detail, json);
+}
+
+int PrintStatusError(const absl::Status& status, bool json) {
+  return PrintError(absl::StatusCodeToString(status.code()),
+                    std::string(status.message()), std::nullopt, json);
 }
 
 }  // namespace loyaltyctl

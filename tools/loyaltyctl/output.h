@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "loyalty/v1/types.pb.h"
 
@@ -27,6 +28,16 @@ std::string FormatMoney(int64_t amount_minor, absl::string_view currency);
 std::string FormatSigned(int64_t value);
 // RFC 3339 in UTC, or "-" when unset.
 std::string FormatTime(const google::protobuf::Timestamp& time);
+// "12.34%" from 1234 basis points.
+std::string FormatBasisPoints(int64_t basis_points);
+// "2.50" from 250 hundredths.
+std::string FormatCenti(int64_t hundredths);
+// An amount of an asset: "12 PTS" for points, "12.34 EUR" for money.
+std::string FormatAmount(int64_t amount, absl::string_view asset);
+// "purchase" from ENTRY_KIND_PURCHASE.
+std::string KindName(loyalty::v1::EntryKind kind);
+// `text` as a JSON string literal, quotes included.
+std::string JsonString(absl::string_view text);
 
 // The balance as key-value rows: tier, points, cashback per currency.
 KeyValues BalanceRows(const loyalty::v1::Balance& balance);
@@ -42,9 +53,13 @@ void PrintSection(absl::string_view heading, const KeyValues& rows);
 int PrintJson(const google::protobuf::Message& message);
 
 // Reports a failed call: "error: CODE: message" (and "reason: R  field: F"
-// when the server attached a loyalty.v1.ErrorDetail) on stderr, or one JSON
-// object on stdout when `json`. Returns 1, the exit status of a failed call.
+// when the server attached a loyalty.v1.ErrorDetail, and a hint about API
+// keys after UNAUTHENTICATED) on stderr, or one JSON object on stdout when
+// `json`. Returns 1, the exit status of a failed call.
 int PrintRpcError(const grpc::Status& status, bool json);
+// The same for a failure of loyaltyctl's own work (a file, an offline
+// ledger): "error: CODE: message". Returns 1.
+int PrintStatusError(const absl::Status& status, bool json);
 
 }  // namespace loyaltyctl
 

@@ -1,0 +1,483 @@
+// CheckRuleSet: every range and consistency check of a rule set, shared by
+// CompiledRules::Compile (RPCs) and the rule-file reader (which locates each
+// problem at its line). Problems name the proto path of the field.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "engine/evaluator/compiled.h"
+#include "engine/evaluator/condition.h"
+#include "engine/evaluator/evaluator.h"
+#include "engine/evaluator/time_zone.h"
+#include "engine/base/time_util.h"
+
+namespace loyalty::evaluator::internal {
+namespace {
+
+using loyalty::v1::RuleSet;
+
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxDescriptionLength = 200;
+constexpr int64_t kBasisPointsPerWhole = 10000;
+constexpr int64_t kMaxMultiplierPercent = 10000;
+constexpr int64_t kMaxGiftQuantity = 100;
+constexpr size_t kMinCodeLength = 3;
+constexpr size_t kMaxCodeLength = 32;
+
+using Problems = std::vector<RuleProblem>;
+
+bool IsCurrencyCode(absl::string_view code) {
+  return code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) {
+           return c >= 'A' && c <= 'Z';
+         });
+}
+
+bool IsIdChar(char c) {
+  return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+// An id: program, rule or group. Adds a problem and returns false if bad.
+void CheckId(const std::string& id, const std::string& field,
+             Problems& problems) {
+  if (id.empty()) {
+    problems.push_back({field, "must not be empty"});
+  } else if (id.size() > kMaxIdLength) {
+    problems.push_back({field, absl::StrCat("must be at most ", kMaxIdLength,
+                                            " characters, got ", id.size())});
+  } else if (!std::all_of(id.begin(), id.end(), IsIdChar)) {
+    problems.push_back(
+        {field,
+         absl::StrCat("may hold only letters, digits, '_', '.' and '-', got '",
+                      id, "'")});
+  }
+}
+
+void CheckRange(int64_t value, int64_t low, int64_t high,
+                const std::string& field, absl::string_view unit,
+                Problems& problems) {
+  if (value >= low && value <= high) return;
+  problems.push_back({field, absl::StrCat("must be between ", low, " and ",
+                                          high, unit, ", got ", value)});
+}
+
+void CheckPositive(int64_t value, const std::string& field,
+                   Problems& problems) {
+  if (value > 0) return;
+  problems.push_back(
+      {field, absl::StrCat("must be greater than 0, got ", value)});
+}
+
+void CheckProgram(const loyalty::v1::ProgramSettings& program,
+                  Problems& problems) {
+  CheckId(program.program_id(), "program.program_id", problems);
+  if (!IsCurrencyCode(program.currency())) {
+    problems.push_back(
+        {"program.currency",
+         absl::StrCat("must be a 3-letter upper-case ISO 4217 code such as "
+                      "EUR, got '",
+                      program.currency(), "'")});
+  }
+  CheckPositive(program.point_value_minor(), "program.point_value_minor",
+                problems);
+  if (absl::StatusOr<absl::TimeZone> zone =
+          ResolveTimeZone(program.time_zone());
+      !zone.ok()) {
+    problems.push_back({"program.time_zone", std::string(zone.status().message())});
+  }
+  if (!loyalty::v1::ApplicationOrder_IsValid(program.application_order())) {
+    problems.push_back({"program.application_order",
+                        absl::StrCat("unknown order ",
+                                     program.application_order())});
+  }
+}
+
+void CheckEarn(const loyalty::v1::EarnSettings& earn, Problems& problems) {
+  if (earn.points() < 0) {
+    problems.push_back({"earn.points", absl::StrCat("must be 0 or more, got ",
+                                                    earn.points())});
+  }
+  CheckPositive(earn.per_minor(), "earn.per_minor", problems);
+  if (earn.rounding() < loyalty::v1::ROUNDING_DOWN ||
+      earn.rounding() > loyalty::v1::ROUNDING_UP) {
+    problems.push_back({"earn.rounding",
+                        absl::StrCat("must be one of down, half_up, half_even, "
+                                     "up, got ",
+                                     earn.rounding())});
+  }
+  CheckRange(earn.cashback_basis_points(), 0, kBasisPointsPerWhole,
+             "earn.cashback_basis_points", " (0% to 100%)", problems);
+}
+
+void CheckBurn(const loyalty::v1::BurnSettings& burn, Problems& problems) {
+  CheckRange(burn.max_basket_share_percent(), 0, 100,
+             "burn.max_basket_share_percent", "", problems);
+  if (burn.earned_points_pay_same_order()) {
+    problems.push_back(
+        {"burn.earned_points_pay_same_order",
+         "must be false: points earned on an order can never pay for that "
+         "same order"});
+  }
+}
+
+void CheckValidity(const loyalty::v1::Validity& validity,
+                   const std::string& field, Problems& problems) {
+  if (validity.has_from_time() && validity.has_to_time() &&
+      FromTimestamp(validity.to_time()) <= FromTimestamp(validity.from_time())) {
+    problems.push_back({field, "ends ('to') before it starts ('from'), or "
+                               "when it starts"});
+  }
+  for (int day : validity.weekdays()) {
+    if (day < loyalty::v1::WEEKDAY_MONDAY || day > loyalty::v1::WEEKDAY_SUNDAY) {
+      problems.push_back({absl::StrCat(field, ".weekdays"),
+                          absl::StrCat("unknown weekday ", day)});
+    }
+  }
+  if (!validity.has_hours()) return;
+  const loyalty::v1::HourRange& hours = validity.hours();
+  if (hours.from_hour() < 0 || hours.from_hour() > 23 || hours.to_hour() < 1 ||
+      hours.to_hour() > 24 || hours.from_hour() == hours.to_hour()) {
+    problems.push_back(
+        {absl::StrCat(field, ".hours"),
+         absl::StrCat("must run from an hour 0..23 to a different hour "
+                      "1..24, got ",
+                      hours.from_hour(), "-", hours.to_hour())});
+  }
+}
+
+void CheckCaps(const loyalty::v1::Caps& caps, const std::string& field,
+               Problems& problems) {
+  const std::pair<bool, int64_t> values[] = {
+      {caps.has_per_order(), caps.per_order()},
+      {caps.has_per_member_per_day(), caps.per_member_per_day()},
+      {caps.has_per_member_per_month(), caps.per_member_per_month()},
+      {caps.has_per_member_per_year(), caps.per_member_per_year()},
+      {caps.has_budget(), caps.budget()}};
+  const char* names[] = {"per_order", "per_member_per_day",
+                         "per_member_per_month", "per_member_per_year",
+                         "budget"};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    if (values[i].first && values[i].second < 0) {
+      problems.push_back({absl::StrCat(field, ".", names[i]),
+                          absl::StrCat("must be 0 or more, got ",
+                                       values[i].second)});
+    }
+  }
+}
+
+void CheckTexts(const google::protobuf::RepeatedPtrField<std::string>& texts,
+                const std::string& field, Problems& problems) {
+  if (texts.size() > kMaxListEntries) {
+    problems.push_back({field, absl::StrCat("may hold at most ",
+                                            kMaxListEntries, " entries")});
+  }
+  for (const std::string& text : texts) {
+    if (text.empty()) problems.push_back({field, "holds an empty name"});
+  }
+}
+
+void CheckScope(const loyalty::v1::Scope& scope, const std::string& field,
+                Problems& problems) {
+  for (int channel : scope.channels()) {
+    if (channel != loyalty::v1::CHANNEL_POS &&
+        channel != loyalty::v1::CHANNEL_ESHOP) {
+      problems.push_back({absl::StrCat(field, ".channels"),
+                          absl::StrCat("unknown channel ", channel)});
+    }
+  }
+  CheckTexts(scope.partners(), absl::StrCat(field, ".partners"), problems);
+  CheckTexts(scope.stores(), absl::StrCat(field, ".stores"), problems);
+}
+
+void CheckCondition(const std::string& text, ConditionKind kind,
+                    const std::string& field, Problems& problems) {
+  Symbols symbols;
+  absl::StatusOr<Condition> condition = Condition::Compile(text, kind, symbols);
+  if (!condition.ok()) {
+    problems.push_back({field, std::string(condition.status().message())});
+  }
+}
+
+void CheckLines(const std::string& lines, const std::string& field,
+                Problems& problems) {
+  if (!lines.empty()) {
+    CheckCondition(lines, ConditionKind::kLine, absl::StrCat(field, ".lines"),
+                   problems);
+  }
+}
+
+void CheckLadder(const loyalty::v1::VolumeLadder& ladder,
+                 const std::string& field, Problems& problems) {
+  if (ladder.bands_size() == 0 || ladder.bands_size() > kMaxBands) {
+    problems.push_back({absl::StrCat(field, ".bands"),
+                        absl::StrCat("must hold 1 to ", kMaxBands,
+                                     " bands, got ", ladder.bands_size())});
+  }
+  for (int i = 0; i < ladder.bands_size(); ++i) {
+    const loyalty::v1::VolumeBand& band = ladder.bands(i);
+    const std::string path = absl::StrCat(field, ".bands[", i, "]");
+    CheckRange(band.percent(), 0, 100, absl::StrCat(path, ".percent"), "",
+               problems);
+    if (band.from_minor() < 0) {
+      problems.push_back({absl::StrCat(path, ".from_minor"),
+                          absl::StrCat("must be 0 or more, got ",
+                                       band.from_minor())});
+    } else if (i > 0 && band.from_minor() <= ladder.bands(i - 1).from_minor()) {
+      problems.push_back(
+          {absl::StrCat(path, ".from_minor"),
+           absl::StrCat("bands must go up: ", band.from_minor(),
+                        " is not above ", ladder.bands(i - 1).from_minor())});
+    }
+  }
+  CheckLines(ladder.lines(), field, problems);
+}
+
+void CheckGift(const loyalty::v1::GiftEffect& gift, const std::string& field,
+               Problems& problems) {
+  if (gift.sku().empty()) {
+    problems.push_back({absl::StrCat(field, ".sku"), "must not be empty"});
+  }
+  if (gift.description().empty()) {
+    problems.push_back(
+        {absl::StrCat(field, ".description"), "must not be empty"});
+  }
+  CheckRange(gift.quantity(), 0, kMaxGiftQuantity,
+             absl::StrCat(field, ".quantity"), "", problems);
+}
+
+void CheckEffect(const loyalty::v1::Rule& rule, const std::string& rule_field,
+                 Problems& problems) {
+  using R = loyalty::v1::Rule;
+  const std::string field = absl::StrCat(rule_field, ".", [&] {
+    const auto* oneof = R::descriptor()->FindOneofByName("effect");
+    const auto* set = rule.GetReflection()->GetOneofFieldDescriptor(rule, oneof);
+    return set == nullptr ? std::string() : set->name();
+  }());
+  switch (rule.effect_case()) {
+    case R::kPointsPerAmount:
+      CheckPositive(rule.points_per_amount().points(), field + ".points",
+                    problems);
+      CheckPositive(rule.points_per_amount().per_minor(), field + ".per_minor",
+                    problems);
+      return CheckLines(rule.points_per_amount().lines(), field, problems);
+    case R::kMultiplyPoints:
+      CheckRange(rule.multiply_points().percent(), 101, kMaxMultiplierPercent,
+                 field + ".percent", " (200 is double points)", problems);
+      return CheckLines(rule.multiply_points().lines(), field, problems);
+    case R::kBonusPoints:
+      return CheckPositive(rule.bonus_points().points(), field + ".points",
+                           problems);
+    case R::kPercentDiscount:
+      CheckRange(rule.percent_discount().percent(), 1, 100,
+                 field + ".percent", "", problems);
+      return CheckLines(rule.percent_discount().lines(), field, problems);
+    case R::kFixedDiscount:
+      CheckPositive(rule.fixed_discount().amount_minor(),
+                    field + ".amount_minor", problems);
+      return CheckLines(rule.fixed_discount().lines(), field, problems);
+    case R::kCashback:
+      CheckRange(rule.cashback().basis_points(), 1, kBasisPointsPerWhole,
+                 field + ".basis_points", " (0.01% to 100%)", problems);
+      return CheckLines(rule.cashback().lines(), field, problems);
+    case R::kGift:
+      return CheckGift(rule.gift(), field, problems);
+    case R::kVolumeLadder:
+      return CheckLadder(rule.volume_ladder(), field, problems);
+    case R::EFFECT_NOT_SET:
+      problems.push_back(
+          {rule_field,
+           "needs exactly one effect: points_per_amount, multiply_points, "
+           "bonus_points, percent_discount, fixed_discount, cashback, gift "
+           "or volume_ladder"});
+      return;
+  }
+}
+
+void CheckRule(const loyalty::v1::Rule& rule, const std::string& field,
+               Problems& problems) {
+  CheckId(rule.id(), field + ".id", problems);
+  if (rule.description().empty() ||
+      rule.description().size() > kMaxDescriptionLength) {
+    problems.push_back(
+        {field + ".description",
+         absl::StrCat("must hold 1 to ", kMaxDescriptionLength,
+                      " characters (the cashier reads it), got ",
+                      rule.description().size())});
+  }
+  CheckCondition(rule.condition(), ConditionKind::kPurchase,
+                 field + ".condition", problems);
+  CheckValidity(rule.validity(), field + ".validity", problems);
+  if (!rule.exclusive_group().empty()) {
+    CheckId(rule.exclusive_group(), field + ".exclusive_group", problems);
+  }
+  CheckCaps(rule.caps(), field + ".caps", problems);
+  CheckScope(rule.scope(), field + ".scope", problems);
+  CheckEffect(rule, field, problems);
+}
+
+// Two validity windows can hold at the same instant. Conservative: dates,
+// weekdays and hours are compared separately, so a pair that could only meet
+// on a day their weekdays exclude is still reported.
+bool WindowsOverlap(const loyalty::v1::Validity& a,
+                    const loyalty::v1::Validity& b) {
+  const Window wa = MakeWindow(a);
+  const Window wb = MakeWindow(b);
+  if (std::max(wa.from, wb.from) >= std::min(wa.to, wb.to)) return false;
+  const uint8_t days_a = wa.weekdays == 0 ? 0xFE : wa.weekdays;
+  const uint8_t days_b = wb.weekdays == 0 ? 0xFE : wb.weekdays;
+  const uint32_t hours_a = wa.hours == 0 ? 0xFFFFFF : wa.hours;
+  const uint32_t hours_b = wb.hours == 0 ? 0xFFFFFF : wb.hours;
+  return (days_a & days_b) != 0 && (hours_a & hours_b) != 0;
+}
+
+// Exclusive rules of one group with the same priority would leave the winner
+// to chance; they are refused unless their windows never meet.
+void CheckOverlaps(const RuleSet& rule_set, Problems& problems) {
+  for (int j = 0; j < rule_set.rules_size(); ++j) {
+    const loyalty::v1::Rule& later = rule_set.rules(j);
+    if (later.exclusive_group().empty()) continue;
+    for (int i = 0; i < j; ++i) {
+      const loyalty::v1::Rule& earlier = rule_set.rules(i);
+      if (earlier.exclusive_group() != later.exclusive_group() ||
+          earlier.priority() != later.priority() ||
+          !WindowsOverlap(earlier.validity(), later.validity())) {
+        continue;
+      }
+      problems.push_back(
+          {absl::StrCat("rules[", j, "].exclusive_group"),
+           absl::StrCat("rule '", later.id(), "' and rule '", earlier.id(),
+                        "' are in exclusive group '", later.exclusive_group(),
+                        "' with the same priority ", later.priority(),
+                        " and can be valid at the same time; give one a "
+                        "higher priority or make their windows not overlap")});
+      break;
+    }
+  }
+}
+
+void CheckRules(const RuleSet& rule_set, Problems& problems) {
+  if (rule_set.rules_size() > kMaxRules) {
+    problems.push_back({"rules", absl::StrCat("at most ", kMaxRules,
+                                              " rules, got ",
+                                              rule_set.rules_size())});
+  }
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < rule_set.rules_size(); ++i) {
+    const std::string field = absl::StrCat("rules[", i, "]");
+    CheckRule(rule_set.rules(i), field, problems);
+    auto [it, inserted] = seen.emplace(rule_set.rules(i).id(), i);
+    if (!inserted && !rule_set.rules(i).id().empty()) {
+      problems.push_back({field + ".id",
+                          absl::StrCat("duplicate rule id '",
+                                       rule_set.rules(i).id(), "' (rules[",
+                                       it->second, "] has it too)")});
+    }
+  }
+  CheckOverlaps(rule_set, problems);
+}
+
+bool IsCodeChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '-'; }
+
+void CheckPromoCode(const loyalty::v1::PromoCode& code,
+                    const absl::flat_hash_map<std::string, int>& rule_ids,
+                    const std::string& field, Problems& problems) {
+  const std::string& text = code.code();
+  if (text.size() < kMinCodeLength || text.size() > kMaxCodeLength ||
+      !std::all_of(text.begin(), text.end(), IsCodeChar)) {
+    problems.push_back(
+        {field + ".code",
+         absl::StrCat("must be ", kMinCodeLength, " to ", kMaxCodeLength,
+                      " letters, digits, '-' or '_', got '", text, "'")});
+  }
+  if (code.rule_ids().empty() || code.rule_ids_size() > kMaxListEntries) {
+    problems.push_back({field + ".rule_ids", "must name 1 or more rules"});
+  }
+  for (const std::string& id : code.rule_ids()) {
+    if (!rule_ids.contains(id)) {
+      problems.push_back({field + ".rule_ids",
+                          absl::StrCat("no rule has the id '", id, "'")});
+    }
+  }
+  CheckValidity(code.validity(), field + ".validity", problems);
+  for (const auto& [has, value, name] :
+       {std::tuple{code.has_max_uses(), code.max_uses(), "max_uses"},
+        std::tuple{code.has_max_uses_per_member(), code.max_uses_per_member(),
+                   "max_uses_per_member"}}) {
+    if (!has) continue;
+    if (!code.member_id().empty()) {
+      problems.push_back({absl::StrCat(field, ".", name),
+                          "a personal code (with a member) is used once; "
+                          "leave the limit out"});
+    } else if (value < 0) {
+      problems.push_back({absl::StrCat(field, ".", name),
+                          absl::StrCat("must be 0 or more, got ", value)});
+    }
+  }
+}
+
+void CheckPromoCodes(const RuleSet& rule_set, Problems& problems) {
+  if (rule_set.promo_codes_size() > kMaxPromoCodes) {
+    problems.push_back({"promo_codes",
+                        absl::StrCat("at most ", kMaxPromoCodes,
+                                     " promo codes, got ",
+                                     rule_set.promo_codes_size())});
+  }
+  absl::flat_hash_map<std::string, int> rule_ids;
+  for (int i = 0; i < rule_set.rules_size(); ++i) {
+    rule_ids.emplace(rule_set.rules(i).id(), i);
+  }
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < rule_set.promo_codes_size(); ++i) {
+    const loyalty::v1::PromoCode& code = rule_set.promo_codes(i);
+    const std::string field = absl::StrCat("promo_codes[", i, "]");
+    CheckPromoCode(code, rule_ids, field, problems);
+    auto [it, inserted] =
+        seen.emplace(absl::AsciiStrToUpper(code.code()), i);
+    if (!inserted) {
+      problems.push_back({field + ".code",
+                          absl::StrCat("duplicate promo code '", code.code(),
+                                       "' (promo_codes[", it->second,
+                                       "] has it too; codes ignore case)")});
+    }
+  }
+}
+
+void CheckExclusions(const RuleSet& rule_set, Problems& problems) {
+  if (rule_set.exclusions_size() > kMaxExclusions) {
+    problems.push_back({"exclusions", absl::StrCat("at most ", kMaxExclusions,
+                                                   " exclusions")});
+  }
+  for (int i = 0; i < rule_set.exclusions_size(); ++i) {
+    const loyalty::v1::Exclusion& exclusion = rule_set.exclusions(i);
+    const std::string field = absl::StrCat("exclusions[", i, "]");
+    if (exclusion.skus().empty() && exclusion.categories().empty()) {
+      problems.push_back({field, "must name skus or categories"});
+    }
+    CheckTexts(exclusion.skus(), field + ".skus", problems);
+    CheckTexts(exclusion.categories(), field + ".categories", problems);
+    if (exclusion.scope() < loyalty::v1::EXCLUSION_SCOPE_EARNING ||
+        exclusion.scope() > loyalty::v1::EXCLUSION_SCOPE_BOTH) {
+      problems.push_back({field + ".scope",
+                          "must be one of earning, burning, both"});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<RuleProblem> CheckRuleSet(const RuleSet& rule_set) {
+  Problems problems;
+  CheckProgram(rule_set.program(), problems);
+  CheckEarn(rule_set.earn(), problems);
+  CheckBurn(rule_set.burn(), problems);
+  CheckRules(rule_set, problems);
+  CheckPromoCodes(rule_set, problems);
+  CheckExclusions(rule_set, problems);
+  return problems;
+}
+
+}  // namespace loyalty::evaluator::internal

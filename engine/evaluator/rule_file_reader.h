@@ -1,0 +1,108 @@
+// Shared pieces of the rule-file reader (internal to engine/evaluator): the
+// problems found so far, where each accepted value came from, and readers for
+// YAML scalars, lists and maps that report "what is wrong" instead of
+// throwing. rule_file.cc reads the settings sections, rule_file_lists.cc the
+// lists (rules, promo codes, exclusions).
+#ifndef LOYALTY_ENGINE_EVALUATOR_RULE_FILE_READER_H_
+#define LOYALTY_ENGINE_EVALUATOR_RULE_FILE_READER_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "loyalty/v1/rules.pb.h"
+#include "yaml-cpp/yaml.h"
+
+namespace loyalty::evaluator::internal {
+
+struct Problem {
+  int line;  // 1-based
+  std::string text;
+};
+
+// A key read from a YAML map, with the line it sits on.
+struct Entry {
+  std::string key;
+  int line;
+  YAML::Node value;
+};
+
+// Where a value came from: its line and how the file names it
+// ("program.id", "rule weekend: caps.per_order").
+struct Location {
+  int line;
+  std::string name;
+};
+
+struct FileReader {
+  std::vector<Problem> problems;
+  std::map<std::string, Location> locations;  // by proto path
+  absl::TimeZone zone = absl::UTCTimeZone();  // the program's, once read
+
+  void Report(int line, std::string text) {
+    problems.push_back({line, std::move(text)});
+  }
+  void Locate(const std::string& proto_path, int line, std::string name) {
+    locations[proto_path] = {line, std::move(name)};
+  }
+};
+
+int LineOf(const YAML::Mark& mark);
+std::string Describe(const YAML::Node& node);
+
+// The entries of `map` whose keys are in `allowed`; unknown, duplicate and
+// non-text keys are reported as "<name>: unknown key 'x'; allowed keys: ...".
+// When `map` is not a map, reports that and returns nothing.
+std::vector<Entry> ReadMap(FileReader& reader, const YAML::Node& map, int line,
+                           absl::string_view name,
+                           absl::Span<const char* const> allowed);
+const Entry* Find(const std::vector<Entry>& entries, absl::string_view key);
+// Reports "<name>: missing key 'x' (required)" at `line` for absent keys.
+void RequireKeys(FileReader& reader, const std::vector<Entry>& entries,
+                 int line, absl::string_view name,
+                 absl::Span<const char* const> required);
+
+// Scalars. Each reports "<name>: <what is wrong>" at the entry's line and
+// returns nullopt on a problem; on success it records the location of
+// `proto_path` as `name`.
+std::optional<int64_t> ReadIntegerAt(FileReader& reader, const Entry& entry,
+                                     const std::string& proto_path,
+                                     const std::string& name);
+std::optional<std::string> ReadTextAt(FileReader& reader, const Entry& entry,
+                                      const std::string& proto_path,
+                                      const std::string& name);
+std::optional<bool> ReadBooleanAt(FileReader& reader, const Entry& entry,
+                                  const std::string& proto_path,
+                                  const std::string& name);
+// A list of texts; a single text counts as a list of one.
+std::optional<std::vector<std::string>> ReadTextListAt(
+    FileReader& reader, const Entry& entry, const std::string& proto_path,
+    const std::string& name);
+
+// The same checks as plain values, for the settings sections.
+absl::StatusOr<int64_t> ReadInteger(const YAML::Node& node);
+absl::StatusOr<std::string> ReadText(const YAML::Node& node);
+absl::StatusOr<bool> ReadBoolean(const YAML::Node& node);
+
+// A `valid:` map (from, to, weekdays, hours) into `validity`.
+void ReadValidity(FileReader& reader, const Entry& entry,
+                  const std::string& proto_path, const std::string& name,
+                  loyalty::v1::Validity& validity);
+
+// The list sections (rule_file_lists.cc), each a YAML list under its key.
+void ReadRules(FileReader& reader, const Entry& section,
+               loyalty::v1::RuleSet& rule_set);
+void ReadPromoCodes(FileReader& reader, const Entry& section,
+                    loyalty::v1::RuleSet& rule_set);
+void ReadExclusions(FileReader& reader, const Entry& section,
+                    loyalty::v1::RuleSet& rule_set);
+
+}  // namespace loyalty::evaluator::internal
+
+#endif  // LOYALTY_ENGINE_EVALUATOR_RULE_FILE_READER_H_

@@ -1,0 +1,596 @@
+// Crash-kill test: the real loyaltyd binary as a child process, on one data
+// dir, while 8-16 client threads commit sales (some earn, some burn points),
+// is killed with SIGKILL at a random moment, restarted, and checked:
+//   (a) every commit whose answer reached a client is in the ledger exactly
+//       once, under the transaction id it was answered with; every answered
+//       refusal wrote nothing;
+//   (b) nothing unanswered is half-present: every entry's postings balance,
+//       and an unanswered request is either one whole entry or absent;
+//   (c) VerifyLedger is clean and every member's balance equals the replay
+//       of the exported journal;
+//   (d) the hash chain verifies from the first entry;
+//   (e) a retry of an unanswered request now gets an answer (the entry's
+//       transaction id when it was recorded), and a retry of an answered one
+//       gets exactly the first answer.
+// LOYALTY_CRASH_CYCLES sets the number of cycles (default 20);
+// LOYALTY_CRASH_SEED replays one run (the seed is printed).
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/ledger/accounts.h"
+#include "engine/ledger/journal_checker.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "loyalty/v1/audit.grpc.pb.h"
+#include "loyalty/v1/checkout.grpc.pb.h"
+#include "loyalty/v1/members.grpc.pb.h"
+#include "tests/crash/child_process.h"
+#include "tests/crash/loyaltyd_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace loyalty {
+namespace {
+
+using loyalty::v1::CommitPurchaseRequest;
+using loyalty::v1::CommitPurchaseResponse;
+using loyalty::v1::JournalEntry;
+
+constexpr int kMembers = 40;
+constexpr int kMinClients = 8;
+constexpr int kMaxClients = 16;
+constexpr int kMinKillDelayMs = 50;
+constexpr int kMaxKillDelayMs = 800;
+constexpr int kRetryThreads = 8;
+constexpr int kMaxRedeemPoints = 20;
+constexpr int kRefusalEvery = 40;
+constexpr absl::Duration kCallTimeout = absl::Seconds(10);
+// Export and verification read the whole ledger, which grows every cycle.
+constexpr absl::Duration kAuditTimeout = absl::Seconds(120);
+constexpr absl::Duration kStopTimeout = absl::Seconds(30);
+
+int EnvInt(const char* name, int fallback) {
+  const char* text = std::getenv(name);
+  int value = 0;
+  if (text == nullptr || !absl::SimpleAtoi(text, &value) || value <= 0) return fallback;
+  return value;
+}
+
+std::string MemberId(int index) { return absl::StrCat("m", index); }
+
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+// True when the status is an answer the ledger keeps under the request id (a
+// success or a business refusal); false for a fault, after which the client
+// cannot know whether the request was recorded.
+bool IsAnswer(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What a client sees when the server dies under a call.
+bool IsConnectionFault(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE ||
+         code == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+// One commit a client sent, and what came back.
+struct Attempt {
+  CommitPurchaseRequest request;
+  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
+  std::string error_message;
+  std::string error_details;
+  CommitPurchaseResponse response;
+
+  bool answered() const { return IsAnswer(code); }
+  bool committed() const { return code == grpc::StatusCode::OK; }
+  int64_t transaction_id() const {
+    int64_t id = 0;
+    return absl::SimpleAtoi(response.transaction_id(), &id) ? id : -1;
+  }
+  // The answer as one comparable string: the serialized response, or the
+  // refusal with its code, message and detail trailer.
+  std::string AnswerText() const {
+    if (committed()) return response.SerializeAsString();
+    return absl::StrCat("code ", code, ": ", error_message, " | ", error_details);
+  }
+  std::string Describe() const {
+    return absl::StrCat("request ", request.request_id(), " (member ",
+                        request.purchase().member_id(), ", redeem ",
+                        request.purchase().redeem_points(), ") -> code ", code,
+                        " ", error_message);
+  }
+};
+
+Attempt Send(v1::Checkout::Stub& stub, const CommitPurchaseRequest& request) {
+  Attempt attempt;
+  attempt.request = request;
+  grpc::ClientContext context;
+  SetDeadline(&context, kCallTimeout);
+  const grpc::Status status =
+      stub.CommitPurchase(&context, attempt.request, &attempt.response);
+  attempt.code = status.error_code();
+  attempt.error_message = status.error_message();
+  attempt.error_details = status.error_details();
+  return attempt;
+}
+
+// A sale of 1-3 lines; burns up to kMaxRedeemPoints points one time in three
+// when the member (as far as this client knows) has some, and one time in
+// kRefusalEvery asks to burn more than the member has.
+CommitPurchaseRequest Sale(const std::string& request_id, int member,
+                           int client, int64_t known_points,
+                           std::mt19937_64& random) {
+  CommitPurchaseRequest request;
+  request.set_request_id(request_id);
+  v1::Purchase* purchase = request.mutable_purchase();
+  purchase->set_member_id(MemberId(member));
+  purchase->set_order_id(request_id);
+  purchase->set_store_id(absl::StrCat("store-", random() % 4));
+  purchase->set_terminal_id(absl::StrCat("till-", client));
+  purchase->set_channel(v1::CHANNEL_POS);
+  purchase->set_currency("EUR");
+  const int lines = 1 + static_cast<int>(random() % 3);
+  for (int l = 0; l < lines; ++l) {
+    v1::PurchaseLine* line = purchase->add_lines();
+    line->set_sku(absl::StrCat("sku-", random() % 50));
+    line->set_category("grocery");
+    line->set_quantity(1 + static_cast<int64_t>(random() % 3));
+    line->set_unit_price_minor(99 + static_cast<int64_t>(random() % 2900));
+  }
+  if (random() % kRefusalEvery == 0) {
+    // More than the member holds: a refusal, which is an answer too and
+    // must survive a crash like a sale.
+    purchase->set_redeem_points(known_points + 1000);
+  } else if (known_points >= 5 && random() % 3 == 0) {
+    const int64_t most = std::min<int64_t>(known_points, kMaxRedeemPoints);
+    purchase->set_redeem_points(1 + static_cast<int64_t>(random() % most));
+  }
+  return request;
+}
+
+// Calls body(i, stub) for i in [0, count) on kRetryThreads threads.
+void ParallelFor(const std::shared_ptr<grpc::Channel>& channel, size_t count,
+                 const std::function<void(size_t, v1::Checkout::Stub&)>& body) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kRetryThreads; ++t) {
+    workers.emplace_back([&] {
+      auto stub = v1::Checkout::NewStub(channel);
+      for (size_t i = next++; i < count; i = next++) body(i, *stub);
+    });
+  }
+  for (auto& worker : workers) worker.join();
+}
+
+// What one export says, reduced to what the checks need, so that memory
+// stays small however long the ledger grows.
+struct ExportIndex {
+  ledger::JournalChecker checker;
+  absl::flat_hash_map<std::string, int64_t> sequence_of;  // by request id
+  // Entries of the requests that were in flight at the kill.
+  absl::flat_hash_map<std::string, JournalEntry> in_flight_entries;
+  int64_t entries = 0;
+  int64_t snapshot_sequence = 0;
+  std::string last_hash;
+};
+
+struct CycleCounts {
+  int64_t attempts = 0;
+  int64_t acked = 0;    // an answer reached the client
+  int64_t refused = 0;  // ... and it was a business refusal
+  int64_t burned = 0;   // ... and it was a sale that burned points
+  int64_t in_flight = 0;
+  int64_t in_flight_present = 0;  // recorded although never answered
+  int64_t connection_faults = 0;
+  int64_t other_faults = 0;  // neither an answer nor a connection fault
+};
+
+class CrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    seed_ = static_cast<uint64_t>(EnvInt(
+        "LOYALTY_CRASH_SEED", static_cast<int>(absl::ToUnixMicros(absl::Now()) % 1000000007)));
+    random_.seed(seed_);
+    std::printf("crash test: seed %llu (LOYALTY_CRASH_SEED replays it)\n",
+                static_cast<unsigned long long>(seed_));
+    for (auto& points : known_points_) points = 0;
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    ASSERT_NO_FATAL_FAILURE(EnrollMembers());
+  }
+
+  // Runs even when a check failed: no loyaltyd outlives the test.
+  void TearDown() override {
+    if (server_ != nullptr && HasFailure()) {
+      std::printf("loyaltyd stderr (%s):\n%s\n", server_->stderr_path().c_str(),
+                  testing::ReadWholeFile(server_->stderr_path()).c_str());
+    }
+    server_.reset();  // SIGKILL and wait, if still running
+  }
+
+  void StartServer() {
+    auto started = testing::StartLoyaltyd(
+        testing::LoyaltydArgs(dir_.Sub("data"), testing::DefaultRulesPath()),
+        dir_.Sub(absl::StrCat("loyaltyd-", ++starts_)));
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = std::move(started->process);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", started->port),
+                                   grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(channel_->WaitForConnected(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(30))))
+        << "loyaltyd does not answer on port " << started->port;
+  }
+
+  void EnrollMembers() {
+    auto members = v1::Members::NewStub(channel_);
+    for (int m = 0; m < kMembers; ++m) {
+      grpc::ClientContext context;
+      SetDeadline(&context, kCallTimeout);
+      v1::EnrollMemberRequest request;
+      request.set_request_id(absl::StrCat("enroll-", MemberId(m)));
+      request.mutable_profile()->set_member_id(MemberId(m));
+      v1::EnrollMemberResponse response;
+      const grpc::Status status = members->EnrollMember(&context, request, &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      int64_t sequence = 0;
+      ASSERT_TRUE(absl::SimpleAtoi(response.transaction_id(), &sequence));
+      committed_[request.request_id()] = sequence;
+    }
+  }
+
+  // One client thread: commits sales until `stop`, logging every attempt.
+  void ClientLoop(int cycle, int client, uint64_t seed,
+                  const std::atomic<bool>& stop, std::vector<Attempt>* log) {
+    auto stub = v1::Checkout::NewStub(channel_);
+    std::mt19937_64 random(seed);
+    for (int n = 0; !stop; ++n) {
+      const int member = static_cast<int>(random() % kMembers);
+      const CommitPurchaseRequest request =
+          Sale(absl::StrCat("cy", cycle, "-c", client, "-", n), member, client,
+               known_points_[member].load(), random);
+      log->push_back(Send(*stub, request));
+      if (log->back().committed()) {
+        known_points_[member] = log->back().response.balance().points_available();
+      }
+    }
+  }
+
+  // Starts `clients` threads, kills loyaltyd after `kill_after`, joins them
+  // and returns every attempt. Nothing here can return early, so no thread
+  // outlives it.
+  std::vector<Attempt> DriveAndKill(int cycle, int clients,
+                                    absl::Duration kill_after,
+                                    testing::ChildExit* killed) {
+    std::atomic<bool> stop{false};
+    std::vector<std::vector<Attempt>> logs(clients);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([this, cycle, c, seed = random_(), &stop, &logs] {
+        ClientLoop(cycle, c, seed, stop, &logs[c]);
+      });
+    }
+    absl::SleepFor(kill_after);
+    stop = true;  // no new calls; the ones in flight meet the kill
+    *killed = server_->Kill();
+    for (auto& thread : threads) thread.join();
+    std::vector<Attempt> all;
+    for (auto& log : logs) {
+      for (auto& attempt : log) all.push_back(std::move(attempt));
+    }
+    return all;
+  }
+
+  void Export(const absl::flat_hash_set<std::string>& in_flight,
+              ExportIndex* index) {
+    auto audit = v1::Audit::NewStub(channel_);
+    grpc::ClientContext context;
+    SetDeadline(&context, kAuditTimeout);
+    auto reader = audit->ExportLedger(&context, v1::ExportLedgerRequest());
+    v1::ExportLedgerResponse page;
+    while (reader->Read(&page)) {
+      index->snapshot_sequence = page.snapshot_sequence();
+      for (const JournalEntry& entry : page.entries()) {
+        // (b), (d): postings balance, sequence and hash chain.
+        ASSERT_TRUE(index->checker.Add(entry)) << index->checker.problem();
+        const auto [it, inserted] =
+            index->sequence_of.emplace(entry.request_id(), entry.sequence());
+        ASSERT_TRUE(inserted) << "request " << entry.request_id()
+                              << " is recorded twice: entries " << it->second
+                              << " and " << entry.sequence();
+        if (in_flight.contains(entry.request_id())) {
+          index->in_flight_entries[entry.request_id()] = entry;
+        }
+        index->last_hash = entry.hash();
+        ++index->entries;
+      }
+    }
+    const grpc::Status status = reader->Finish();
+    ASSERT_TRUE(status.ok()) << "ExportLedger: " << status.error_message();
+    ASSERT_TRUE(index->entries == 0 || index->checker.from_genesis());
+    ASSERT_EQ(index->entries, index->snapshot_sequence);
+  }
+
+  // (a) and (b): every answered request as answered, every unanswered one
+  // whole or absent, and no entry that no client asked for.
+  void CheckRequests(const ExportIndex& index,
+                     const std::vector<const Attempt*>& in_flight,
+                     CycleCounts* counts) {
+    for (const auto& [request_id, sequence] : committed_) {
+      auto it = index.sequence_of.find(request_id);
+      ASSERT_NE(it, index.sequence_of.end())
+          << "acknowledged request " << request_id << " (transaction "
+          << sequence << ") is missing";
+      ASSERT_EQ(it->second, sequence) << "request " << request_id;
+    }
+    for (const std::string& request_id : refused_) {
+      ASSERT_FALSE(index.sequence_of.contains(request_id))
+          << "refused request " << request_id << " was recorded";
+    }
+    absl::flat_hash_set<std::string> in_flight_ids;
+    for (const Attempt* attempt : in_flight) {
+      const std::string& id = attempt->request.request_id();
+      in_flight_ids.insert(id);
+      auto it = index.in_flight_entries.find(id);
+      if (it == index.in_flight_entries.end()) continue;
+      ++counts->in_flight_present;
+      const JournalEntry& entry = it->second;
+      EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_PURCHASE) << id;
+      EXPECT_EQ(entry.member_id(), attempt->request.purchase().member_id()) << id;
+      EXPECT_EQ(entry.order_id(), attempt->request.purchase().order_id()) << id;
+    }
+    for (const auto& [request_id, sequence] : index.sequence_of) {
+      ASSERT_TRUE(committed_.contains(request_id) || in_flight_ids.contains(request_id))
+          << "entry " << sequence << " belongs to request " << request_id
+          << ", which no client sent or which was never answered before";
+    }
+  }
+
+  // (c), (d) on the server: VerifyLedger, and every balance equal to the
+  // replay of the export.
+  void CheckBalances(const ExportIndex& index) {
+    auto audit = v1::Audit::NewStub(channel_);
+    grpc::ClientContext context;
+    SetDeadline(&context, kAuditTimeout);
+    v1::VerifyLedgerResponse verified;
+    const grpc::Status status =
+        audit->VerifyLedger(&context, v1::VerifyLedgerRequest(), &verified);
+    ASSERT_TRUE(status.ok()) << "VerifyLedger: " << status.error_message();
+    ASSERT_TRUE(verified.ok()) << verified.problem();
+    EXPECT_EQ(verified.entries_checked(), index.entries);
+    EXPECT_EQ(verified.members_checked(), kMembers);
+    EXPECT_EQ(verified.head_sequence(), index.snapshot_sequence);
+    EXPECT_EQ(verified.head_hash(), index.last_hash);
+    auto members = v1::Members::NewStub(channel_);
+    for (int m = 0; m < kMembers; ++m) {
+      const std::string id = MemberId(m);
+      grpc::ClientContext balance_context;
+      SetDeadline(&balance_context, kCallTimeout);
+      v1::GetBalanceRequest request;
+      request.set_member_id(id);
+      v1::GetBalanceResponse response;
+      const grpc::Status read = members->GetBalance(&balance_context, request, &response);
+      ASSERT_TRUE(read.ok()) << id << ": " << read.error_message();
+      const v1::Balance& balance = response.balance();
+      ASSERT_EQ(balance.points_available(),
+                index.checker.Balance(ledger::MemberPointsAvailable(id), "PTS"))
+          << id;
+      ASSERT_EQ(balance.points_pending(),
+                index.checker.Balance(ledger::MemberPointsPending(id), "PTS"))
+          << id;
+      int64_t cashback_eur = 0;
+      for (const auto& held : balance.cashback_minor()) {
+        if (held.currency() == "EUR") cashback_eur = held.amount_minor();
+      }
+      ASSERT_EQ(cashback_eur,
+                index.checker.Balance(ledger::MemberCashback(id, "EUR"), "EUR"))
+          << id;
+      known_points_[m] = balance.points_available();
+    }
+  }
+
+  // (e) for the requests in flight at the kill: each retry is answered; a
+  // recorded one answers with its entry, an absent one is decided now.
+  void RetryInFlight(const ExportIndex& index,
+                     const std::vector<const Attempt*>& in_flight) {
+    std::vector<Attempt> retries(in_flight.size());
+    ParallelFor(channel_, in_flight.size(), [&](size_t i, v1::Checkout::Stub& stub) {
+      retries[i] = Send(stub, in_flight[i]->request);
+    });
+    for (const Attempt& retry : retries) {
+      const std::string& id = retry.request.request_id();
+      ASSERT_TRUE(retry.answered()) << "retry of " << retry.Describe();
+      auto it = index.sequence_of.find(id);
+      if (it != index.sequence_of.end()) {
+        ASSERT_TRUE(retry.committed()) << "recorded, yet " << retry.Describe();
+        ASSERT_EQ(retry.transaction_id(), it->second) << retry.Describe();
+        committed_[id] = it->second;
+      } else if (retry.committed()) {
+        ASSERT_GT(retry.transaction_id(), index.snapshot_sequence) << retry.Describe();
+        committed_[id] = retry.transaction_id();
+      } else {
+        refused_.insert(id);
+      }
+    }
+  }
+
+  // (e) for the answered requests: a retry gets exactly the first answer.
+  void RetryAnswered(const std::vector<const Attempt*>& answered) {
+    std::vector<Attempt> retries(answered.size());
+    ParallelFor(channel_, answered.size(), [&](size_t i, v1::Checkout::Stub& stub) {
+      retries[i] = Send(stub, answered[i]->request);
+    });
+    for (size_t i = 0; i < answered.size(); ++i) {
+      ASSERT_EQ(retries[i].AnswerText(), answered[i]->AnswerText())
+          << "first: " << answered[i]->Describe()
+          << "\nretry: " << retries[i].Describe();
+    }
+  }
+
+  // Sorts one cycle's attempts into answered and in flight, and remembers
+  // the answers.
+  void Classify(const std::vector<Attempt>& attempts,
+                std::vector<const Attempt*>* answered,
+                std::vector<const Attempt*>* in_flight, CycleCounts* counts) {
+    for (const Attempt& attempt : attempts) {
+      ++counts->attempts;
+      if (attempt.answered()) {
+        answered->push_back(&attempt);
+        ++counts->acked;
+        if (attempt.committed()) {
+          committed_[attempt.request.request_id()] = attempt.transaction_id();
+          if (attempt.response.priced().redeemed_points() > 0) ++counts->burned;
+        } else {
+          ++counts->refused;
+          refused_.insert(attempt.request.request_id());
+        }
+        continue;
+      }
+      in_flight->push_back(&attempt);
+      ++counts->in_flight;
+      if (IsConnectionFault(attempt.code)) {
+        ++counts->connection_faults;
+      } else {
+        ++counts->other_faults;
+        std::printf("  unexpected fault: %s\n", attempt.Describe().c_str());
+      }
+    }
+  }
+
+  // Everything after a restart: (a)-(e).
+  void CheckAfterRestart(const std::vector<const Attempt*>& answered,
+                         const std::vector<const Attempt*>& in_flight,
+                         CycleCounts* counts, int64_t* entries) {
+    absl::flat_hash_set<std::string> in_flight_ids;
+    for (const Attempt* attempt : in_flight) in_flight_ids.insert(attempt->request.request_id());
+    ExportIndex index;
+    ASSERT_NO_FATAL_FAILURE(Export(in_flight_ids, &index));
+    ASSERT_NO_FATAL_FAILURE(CheckRequests(index, in_flight, counts));
+    ASSERT_NO_FATAL_FAILURE(CheckBalances(index));
+    ASSERT_NO_FATAL_FAILURE(RetryInFlight(index, in_flight));
+    ASSERT_NO_FATAL_FAILURE(RetryAnswered(answered));
+    *entries = index.entries;
+  }
+
+  void RunCycle(int cycle, int cycles, CycleCounts* totals) {
+    const absl::Time start = absl::Now();
+    const int clients =
+        kMinClients + static_cast<int>(random_() % (kMaxClients - kMinClients + 1));
+    const int delay_ms =
+        kMinKillDelayMs + static_cast<int>(random_() % (kMaxKillDelayMs - kMinKillDelayMs + 1));
+    testing::ChildExit killed;
+    const std::vector<Attempt> attempts =
+        DriveAndKill(cycle, clients, absl::Milliseconds(delay_ms), &killed);
+    ASSERT_FALSE(killed.exited) << "loyaltyd ended by itself before the kill: "
+                                << killed.ToString() << "\n"
+                                << testing::ReadWholeFile(server_->stderr_path());
+    ASSERT_EQ(killed.signal, SIGKILL);
+    std::vector<const Attempt*> answered, in_flight;
+    CycleCounts counts;
+    Classify(attempts, &answered, &in_flight, &counts);
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    int64_t entries = 0;
+    ASSERT_NO_FATAL_FAILURE(CheckAfterRestart(answered, in_flight, &counts, &entries));
+    EXPECT_EQ(counts.other_faults, 0) << "calls failed with something other "
+                                         "than a lost connection";
+    std::printf(
+        "cycle %d/%d: %d clients, kill after %d ms: %lld acked (%lld burned "
+        "points, %lld refused), %lld in flight, %lld of them present; ledger "
+        "%lld entries; %.2f s\n",
+        cycle, cycles, clients, delay_ms, static_cast<long long>(counts.acked),
+        static_cast<long long>(counts.burned), static_cast<long long>(counts.refused), static_cast<long long>(counts.in_flight),
+        static_cast<long long>(counts.in_flight_present), static_cast<long long>(entries),
+        absl::ToDoubleSeconds(absl::Now() - start));
+    std::fflush(stdout);
+    totals->attempts += counts.attempts;
+    totals->acked += counts.acked;
+    totals->refused += counts.refused;
+    totals->burned += counts.burned;
+    totals->in_flight += counts.in_flight;
+    totals->in_flight_present += counts.in_flight_present;
+  }
+
+  // A graceful stop (SIGTERM) ends with exit code 0, and what it leaves
+  // checks out like the rest.
+  void StopGracefullyAndCheck() {
+    server_->Signal(SIGTERM);
+    const auto ended = server_->WaitFor(kStopTimeout);
+    ASSERT_TRUE(ended.has_value()) << "loyaltyd did not stop on SIGTERM";
+    ASSERT_TRUE(ended->exited && ended->exit_code == 0) << ended->ToString();
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    CycleCounts counts;
+    int64_t entries = 0;
+    ASSERT_NO_FATAL_FAILURE(CheckAfterRestart({}, {}, &counts, &entries));
+  }
+
+  testing::TempDir dir_;
+  uint64_t seed_ = 0;
+  std::mt19937_64 random_;
+  std::unique_ptr<testing::ChildProcess> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  int starts_ = 0;
+  // Every request answered with success, and the transaction id it got.
+  absl::flat_hash_map<std::string, int64_t> committed_;
+  // Every request answered with a refusal (nothing recorded).
+  absl::flat_hash_set<std::string> refused_;
+  // Last balance a client saw per member: how much a sale may try to burn.
+  std::array<std::atomic<int64_t>, kMembers> known_points_;
+};
+
+TEST_F(CrashTest, KillNineWhileCommittingLosesAndDoublesNothing) {
+  const int cycles = EnvInt("LOYALTY_CRASH_CYCLES", 20);
+  const absl::Time start = absl::Now();
+  CycleCounts totals;
+  for (int cycle = 1; cycle <= cycles; ++cycle) {
+    ASSERT_NO_FATAL_FAILURE(RunCycle(cycle, cycles, &totals)) << "cycle " << cycle;
+  }
+  ASSERT_NO_FATAL_FAILURE(StopGracefullyAndCheck());
+  std::printf(
+      "crash test total: %d cycles in %.1f s; %lld commits sent, %lld acked "
+      "(%lld burned points, %lld refused), %lld in flight at a kill, %lld of "
+      "them recorded; seed %llu\n",
+      cycles, absl::ToDoubleSeconds(absl::Now() - start),
+      static_cast<long long>(totals.attempts), static_cast<long long>(totals.acked),
+      static_cast<long long>(totals.burned), static_cast<long long>(totals.refused), static_cast<long long>(totals.in_flight),
+      static_cast<long long>(totals.in_flight_present),
+      static_cast<unsigned long long>(seed_));
+  EXPECT_GT(totals.acked, cycles);
+  // Over a few cycles every path is taken: burns, refusals, and kills that
+  // catch calls in flight (8+ clients nearly always have some).
+  if (cycles >= 5) {
+    EXPECT_GT(totals.burned, 0);
+    EXPECT_GT(totals.refused, 0);
+    EXPECT_GT(totals.in_flight, 0);
+  }
+}
+
+}  // namespace
+}  // namespace loyalty

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fuzzes the rule-file reader and condition compiler with libFuzzer for N
+# seconds (default 60), seeded with rules/*.yaml and rules/examples/*.yaml.
+# Exits non-zero on a crash; skips (exit 0) when clang++-14 is absent.
+#   tests/fuzz/run_fuzz.sh [seconds]
+# The whole project (evaluator and its dependencies) is instrumented with
+# ASan+UBSan in build/fuzz; the fuzzer itself adds -fsanitize=fuzzer.
+set -euo pipefail
+seconds="${1:-60}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${FUZZ_BUILD_DIR:-$root/build/fuzz}"
+
+if ! command -v clang++-14 >/dev/null 2>&1; then
+  echo "run_fuzz.sh: clang++-14 not found; skipping the fuzz run"
+  exit 0
+fi
+
+# A small wrapper project: the engine without its tests, plus tests/fuzz. It
+# works whether or not tests/CMakeLists.txt adds the fuzz directory itself.
+wrapper="$build/wrapper"
+mkdir -p "$wrapper"
+cat > "$wrapper/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(loyalty_fuzz LANGUAGES CXX)
+set(BUILD_TESTING OFF CACHE BOOL "" FORCE)
+add_subdirectory("$root" loyalty)
+add_subdirectory("$root/tests/fuzz" fuzz)
+CMAKE
+
+CC=clang-14 CXX=clang++-14 cmake -S "$wrapper" -B "$build" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
+  >/dev/null
+cmake --build "$build" -j2 --target rule_file_fuzz
+
+# Seeds: each rule file as a whole-file input (mode byte 0), and each
+# condition line as a condition input (mode byte 1).
+corpus="$build/fuzz-corpus"
+mkdir -p "$corpus"
+for file in "$root"/rules/*.yaml "$root"/rules/examples/*.yaml; do
+  name="$(basename "$file" .yaml)"
+  { printf '\0'; cat "$file"; } > "$corpus/file-$name"
+  grep -hoE '(condition|lines): .*' "$file" | sed -E 's/^[a-z]+: //' |
+    while IFS= read -r condition; do
+      printf '\1%s' "$condition" > "$corpus/cond-$(printf '%s' "$condition" | md5sum | cut -c1-12)"
+    done
+done
+
+artifacts="$build/fuzz-artifacts"
+mkdir -p "$artifacts"
+echo "run_fuzz.sh: fuzzing for ${seconds}s (corpus $corpus)"
+"$build/fuzz/rule_file_fuzz" "$corpus" \
+  -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$artifacts/" -print_final_stats=1

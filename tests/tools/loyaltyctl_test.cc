@@ -1,0 +1,584 @@
+// The real loyaltyctl binary against an in-process loyaltyd (RocksDB in a
+// temp dir, gRPC on loopback): the README walk-through, errors and exit
+// codes, help, export and verify, metrics, feedback, backups; then over TLS
+// with API keys: roles, key create, list and revoke.
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "engine/server/server.h"
+#include "gtest/gtest.h"
+#include "loyalty/v1/audit.pb.h"
+#include "loyalty/v1/checkout.pb.h"
+#include "loyalty/v1/members.pb.h"
+#include "loyalty/v1/program.pb.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_rules.h"
+#include "tests/support/tls_files.h"
+#include "tests/tools/ctl_process.h"
+
+namespace loyalty {
+namespace {
+
+using testing::CtlResult;
+using testing::Printed;
+
+// The value of a "key   value" line printed by loyaltyctl, or "" if absent.
+std::string Field(const std::string& out, const std::string& key) {
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::StartsWith(line, key + "  ")) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
+    }
+  }
+  return "";
+}
+
+// `json` (what --json printed) as a message of type T.
+template <typename T>
+T FromJson(const std::string& json) {
+  T message;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// The README walk-through's enrollment, sale and quote.
+// clang-format off
+const std::vector<std::string> kEnroll = {
+    "member", "enroll", "--id", "ann", "--name", "Ann Lee",
+    "--request-id", "enroll-ann"};
+const std::vector<std::string> kCommit = {
+    "checkout", "commit", "--member", "ann", "--order", "A-1001",
+    "--line", "coffee:2:350:drinks", "--line", "cake:1:1450:bakery",
+    "--request-id", "sale-A-1001"};
+const std::vector<std::string> kQuote = {
+    "checkout", "quote", "--member", "ann", "--order", "A-1002",
+    "--line", "coffee:1:350", "--redeem", "21"};
+// clang-format on
+
+class LoyaltyctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server::ServerOptions options;
+    options.data_dir = dir_.Sub("data");
+    options.listen_address = "127.0.0.1:0";
+    options.rules = testing::CompileRules(testing::RulesYaml());
+    auto started = server::LoyaltyServer::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = *std::move(started);
+  }
+
+  CtlResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
+                 "--timeout", "30"});
+    return testing::RunCtl(dir_.path(), args);
+  }
+
+  // Runs a command that must succeed; returns what it printed.
+  std::string Ok(std::vector<std::string> args) {
+    const CtlResult result = Ctl(std::move(args));
+    EXPECT_EQ(result.exit_code, 0) << Printed(result);
+    return result.out;
+  }
+
+  void EnrollAndBuy() {
+    Ok(kEnroll);
+    Ok(kCommit);
+  }
+
+  // Exports the ledger in `format`; returns the file's path.
+  std::string Export(const std::string& format) {
+    const std::string path = dir_.Sub("ledger." + format);
+    Ok({"export", "--format", format, "--out", path});
+    return path;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<server::LoyaltyServer> server_;
+};
+
+TEST_F(LoyaltyctlTest, WalkThroughPrintsTheDocumentedFigures) {
+  const std::string enrolled = Ok(kEnroll);
+  EXPECT_EQ(Field(enrolled, "member"), "ann");
+  EXPECT_EQ(Field(enrolled, "name"), "Ann Lee");
+
+  // 2 x 3.50 + 14.50 = 21.50 EUR earns 21 points.
+  const std::string sale = Ok(kCommit);
+  EXPECT_FALSE(Field(sale, "transaction").empty()) << sale;
+  EXPECT_EQ(Field(sale, "subtotal"), "21.50 EUR");
+  EXPECT_EQ(Field(sale, "total due"), "21.50 EUR");
+  EXPECT_EQ(Field(sale, "points earned"), "21");
+  EXPECT_EQ(Field(sale, "points available"), "21");
+
+  // The 21 points pay 0.21 EUR of a 3.50 EUR basket; 3.29 EUR earns 3.
+  const std::string quote = Ok(kQuote);
+  EXPECT_EQ(Field(quote, "points redeemed"), "21 (0.21 EUR)");
+  EXPECT_EQ(Field(quote, "total due"), "3.29 EUR");
+  EXPECT_EQ(Field(quote, "points earned"), "3");
+
+  const std::string balance = Ok({"member", "balance", "ann"});
+  EXPECT_EQ(Field(balance, "member"), "ann");
+  EXPECT_EQ(Field(balance, "points available"), "21");
+
+  const std::string history = Ok({"member", "history", "ann"});
+  ASSERT_TRUE(absl::StartsWith(history, "SEQ")) << history;
+  bool found_sale = false;
+  for (const std::string& line : Lines(history)) {
+    if (absl::StrContains(line, "A-1001")) {
+      found_sale = true;
+      EXPECT_TRUE(absl::StrContains(line, "purchase")) << line;
+      EXPECT_TRUE(absl::StrContains(line, "+21 PTS")) << line;
+    }
+  }
+  EXPECT_TRUE(found_sale) << history;
+}
+
+TEST_F(LoyaltyctlTest, WalkThroughJsonHoldsTheSameFigures) {
+  std::vector<std::string> enroll = kEnroll;
+  enroll.push_back("--json");
+  const auto enrolled = FromJson<v1::EnrollMemberResponse>(Ok(enroll));
+  EXPECT_EQ(enrolled.member().member_id(), "ann");
+
+  std::vector<std::string> commit = kCommit;
+  commit.push_back("--json");
+  const auto sale = FromJson<v1::CommitPurchaseResponse>(Ok(commit));
+  EXPECT_FALSE(sale.transaction_id().empty());
+  EXPECT_EQ(sale.priced().total_due_minor(), 2150);
+  EXPECT_EQ(sale.priced().points_earned(), 21);
+  EXPECT_EQ(sale.balance().points_available(), 21);
+
+  std::vector<std::string> quote = kQuote;
+  quote.push_back("--json");
+  const auto quoted = FromJson<v1::QuotePurchaseResponse>(Ok(quote));
+  EXPECT_EQ(quoted.priced().redeemed_points(), 21);
+  EXPECT_EQ(quoted.priced().redeemed_value_minor(), 21);
+  EXPECT_EQ(quoted.priced().total_due_minor(), 329);
+
+  const auto balance = FromJson<v1::GetBalanceResponse>(
+      Ok({"member", "balance", "ann", "--json"}));
+  EXPECT_EQ(balance.balance().points_available(), 21);
+
+  const auto history = FromJson<v1::ListEntriesResponse>(
+      Ok({"--json", "member", "history", "ann"}));
+  int purchases = 0;
+  for (const v1::JournalEntry& entry : history.entries()) {
+    if (entry.kind() == v1::ENTRY_KIND_PURCHASE) {
+      ++purchases;
+      EXPECT_EQ(entry.order_id(), "A-1001");
+    }
+  }
+  EXPECT_EQ(purchases, 1);
+}
+
+TEST_F(LoyaltyctlTest, RetryWithTheSameRequestIdReturnsTheSameTransaction) {
+  Ok(kEnroll);
+  std::vector<std::string> commit = kCommit;
+  commit.push_back("--json");
+  const auto first = FromJson<v1::CommitPurchaseResponse>(Ok(commit));
+  const auto retry = FromJson<v1::CommitPurchaseResponse>(Ok(commit));
+  EXPECT_EQ(retry.transaction_id(), first.transaction_id());
+  EXPECT_EQ(Field(Ok({"member", "balance", "ann"}), "points available"), "21");
+  // Without --request-id, a generated id is announced for the retry.
+  const std::string generated =
+      Ok({"checkout", "commit", "--member", "ann", "--order", "A-1003",
+          "--line", "tea:1:200"});
+  EXPECT_TRUE(absl::StartsWith(generated, "request id: ")) << generated;
+}
+
+TEST_F(LoyaltyctlTest, FailedCallsPrintTheReasonAndExitOne) {
+  CtlResult unknown = Ctl({"member", "balance", "nobody"});
+  EXPECT_EQ(unknown.exit_code, 1) << Printed(unknown);
+  EXPECT_TRUE(absl::StartsWith(unknown.err, "error: NOT_FOUND: "))
+      << unknown.err;
+  EXPECT_TRUE(absl::StrContains(unknown.err, "reason: UNKNOWN_MEMBER"))
+      << unknown.err;
+
+  unknown = Ctl({"member", "balance", "nobody", "--json"});
+  EXPECT_EQ(unknown.exit_code, 1) << Printed(unknown);
+  EXPECT_TRUE(absl::StrContains(unknown.out, "\"code\": \"NOT_FOUND\""));
+  EXPECT_TRUE(absl::StrContains(unknown.out, "\"reason\": \"UNKNOWN_MEMBER\""));
+
+  // The sale's request id reused for another basket.
+  EnrollAndBuy();
+  std::vector<std::string> other = kCommit;
+  other[7] = "coffee:3:350:drinks";
+  const CtlResult reused = Ctl(other);
+  EXPECT_EQ(reused.exit_code, 1) << Printed(reused);
+  EXPECT_TRUE(absl::StartsWith(reused.err, "error: ALREADY_EXISTS: "))
+      << reused.err;
+  EXPECT_TRUE(absl::StrContains(reused.err, "REQUEST_ID_REUSED")) << reused.err;
+
+  const CtlResult no_server =
+      testing::RunCtl(dir_.path(), {"--server", "127.0.0.1:1", "--timeout", "5",
+                                    "member", "balance", "ann"});
+  EXPECT_EQ(no_server.exit_code, 1) << Printed(no_server);
+  EXPECT_TRUE(absl::StartsWith(no_server.err, "error: UNAVAILABLE: "))
+      << no_server.err;
+}
+
+TEST_F(LoyaltyctlTest, UsageErrorsExitTwo) {
+  const std::vector<std::vector<std::string>> mistakes = {
+      {},
+      {"nonsense"},
+      {"member"},
+      {"member", "balance"},
+      {"member", "balance", "ann", "extra"},
+      {"checkout", "commit", "--member", "ann", "--order", "A"},
+      {"checkout", "quote", "--member", "ann", "--order", "A", "--line",
+       "coffee:two:350"},
+      {"member", "balance", "ann", "--bogus"},
+      {"member", "balance", "ann", "--timeout", "0"},
+      {"member", "balance", "ann", "--api-key", "k", "--api-key-file", "f"},
+      {"member", "balance", "ann", "--tls-cert", "c.pem", "--tls-key", "c.key"},
+      {"member", "balance", "ann", "--tls-ca", "ca.pem", "--tls-cert", "c"},
+      {"member", "balance", "ann", "--api-key="},
+      {"key", "create"},
+      {"key", "create", "--role", "superuser"},
+      {"key", "revoke"},
+      {"key", "revoke", "lk_abc_secret"},
+      {"export", "--format", "xml", "--out", "x"},
+      {"feedback", "record", "--survey", "nps"},
+  };
+  for (const std::vector<std::string>& args : mistakes) {
+    const CtlResult result = Ctl(args);
+    EXPECT_EQ(result.exit_code, 2) << absl::StrJoin(args, " ") << "\n"
+                                   << Printed(result);
+    EXPECT_TRUE(absl::StartsWith(result.err, "error: "))
+        << absl::StrJoin(args, " ") << "\n"
+        << result.err;
+  }
+}
+
+// "member enroll", "verify", ... from the verb list of `loyaltyctl --help`.
+std::vector<std::string> VerbsOf(const std::string& help) {
+  std::vector<std::string> verbs;
+  const size_t start = help.find("Verbs:\n");
+  if (start == std::string::npos) return verbs;
+  for (absl::string_view line : absl::StrSplit(help.substr(start + 7), '\n')) {
+    if (!absl::StartsWith(line, "  ")) break;
+    const absl::string_view name = line.substr(2, line.find("  ", 2) - 2);
+    std::vector<std::string> words;
+    for (absl::string_view word : absl::StrSplit(name, ' ')) {
+      // Positional arguments: "ID", "[FILE]", "KEY_ID".
+      if (word.empty() || word[0] == '[' ||
+          absl::ascii_isupper(static_cast<unsigned char>(word[0])))
+        break;
+      words.emplace_back(word);
+    }
+    verbs.push_back(absl::StrJoin(words, " "));
+  }
+  return verbs;
+}
+
+TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
+  const std::string top = Ok({"--help"});
+  const std::vector<std::string> verbs = VerbsOf(top);
+  for (const char* expected :
+       {"member enroll", "member balance", "member history", "checkout quote",
+        "checkout commit", "feedback record", "metrics", "export", "verify",
+        "backup create", "backup restore", "key create", "key list",
+        "key revoke"}) {
+    EXPECT_NE(std::find(verbs.begin(), verbs.end(), expected), verbs.end())
+        << expected << "\n"
+        << top;
+  }
+  for (const std::string& verb : verbs) {
+    std::vector<std::string> args = absl::StrSplit(verb, ' ');
+    args.push_back("--help");
+    const CtlResult help = Ctl(args);
+    EXPECT_EQ(help.exit_code, 0) << verb << "\n" << Printed(help);
+    EXPECT_TRUE(absl::StrContains(help.out, "Example:\n  loyaltyctl " + verb))
+        << help.out;
+    for (const char* flag :
+         {"--api-key KEY", "--api-key-file FILE", "--tls-ca FILE",
+          "--tls-cert FILE", "--tls-key FILE", "--tls-server-name NAME"}) {
+      EXPECT_TRUE(absl::StrContains(help.out, flag)) << verb << ": " << flag;
+    }
+  }
+  EXPECT_TRUE(absl::StrContains(Ok({"key", "--help"}), "key revoke KEY_ID"));
+}
+
+TEST_F(LoyaltyctlTest, VerifyAcceptsAnExportAndNamesTheEntryChanged) {
+  EnrollAndBuy();
+  Ok({"checkout", "commit", "--member", "ann", "--order", "A-1002", "--line",
+      "coffee:1:350", "--redeem", "21", "--request-id", "sale-A-1002"});
+  const std::string path = Export("jsonl");
+  const std::string verified = Ok({"verify", path});
+  EXPECT_TRUE(absl::StartsWith(verified, "OK: ")) << verified;
+
+  // One character of the first sale's line: order A-1001 becomes A-1009.
+  std::vector<std::string> lines = Lines(testing::ReadWholeFile(path));
+  int64_t changed_sequence = 0;
+  for (std::string& line : lines) {
+    const size_t at = line.find("A-1001");
+    if (at == std::string::npos) continue;
+    changed_sequence = FromJson<v1::JournalEntry>(line).sequence();
+    line[at + 5] = '9';
+    break;
+  }
+  ASSERT_GT(changed_sequence, 0);
+  WriteFile(path, absl::StrCat(absl::StrJoin(lines, "\n"), "\n"));
+  const CtlResult bad = Ctl({"verify", path});
+  EXPECT_EQ(bad.exit_code, 1) << Printed(bad);
+  EXPECT_TRUE(absl::StartsWith(
+      bad.out, absl::StrCat("BAD: entry ", changed_sequence, ": ")))
+      << bad.out;
+}
+
+TEST_F(LoyaltyctlTest, CsvExportHasAHeaderAndOneRowPerPosting) {
+  EnrollAndBuy();
+  int expected_rows = 0;
+  for (const std::string& line :
+       Lines(testing::ReadWholeFile(Export("jsonl")))) {
+    // An entry without postings still has its row.
+    expected_rows +=
+        std::max(1, FromJson<v1::JournalEntry>(line).postings_size());
+  }
+  const std::vector<std::string> rows =
+      Lines(testing::ReadWholeFile(Export("csv")));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_TRUE(absl::StartsWith(rows[0], "sequence,record_time,")) << rows[0];
+  EXPECT_EQ(static_cast<int>(rows.size()) - 1, expected_rows);
+  EXPECT_GE(expected_rows, 2);  // the sale moves points at least
+}
+
+TEST_F(LoyaltyctlTest, MetricsShowThePurchasesAndFeedbackIsRecorded) {
+  EnrollAndBuy();
+  Ok({"checkout", "commit", "--member", "ann", "--order", "A-1002", "--line",
+      "coffee:1:350", "--request-id", "sale-A-1002"});
+  const std::string feedback =
+      Ok({"feedback", "record", "--survey", "nps", "--score", "9", "--member",
+          "ann", "--order", "A-1001", "--channel", "pos", "--request-id",
+          "nps-A-1001"});
+  EXPECT_FALSE(Field(feedback, "transaction").empty()) << feedback;
+  EXPECT_EQ(Field(feedback, "score"), "9");
+
+  const auto metrics =
+      FromJson<v1::GetProgramMetricsResponse>(Ok({"metrics", "--json"}));
+  ASSERT_EQ(metrics.rows_size(), 1) << metrics.DebugString();
+  EXPECT_EQ(metrics.rows(0).purchases(), 2);
+  EXPECT_EQ(metrics.rows(0).points_issued(), 21 + 3);
+  EXPECT_EQ(metrics.rows(0).revenue_minor(), 2150 + 350);
+  EXPECT_EQ(metrics.surveys().nps_answers(), 1);
+  EXPECT_EQ(metrics.surveys().promoters(), 1);
+  const std::string table = Ok({"metrics"});
+  EXPECT_TRUE(absl::StrContains(table, "PURCHASES")) << table;
+}
+
+TEST_F(LoyaltyctlTest, BackupCreateThenRestoreAuditsOk) {
+  EnrollAndBuy();
+  const std::string backup_dir = dir_.Sub("backup");
+  const std::string created = Ok({"backup", "create", "--dir", backup_dir});
+  EXPECT_FALSE(Field(created, "backup id").empty()) << created;
+  const std::string restored = Ok({"backup", "restore", "--from", backup_dir,
+                                   "--data-dir", dir_.Sub("restored/data")});
+  EXPECT_TRUE(absl::StrContains(restored, "OK: the restored ledger verifies"))
+      << restored;
+  EXPECT_EQ(Field(restored, "members checked"), "1") << restored;
+}
+
+// Over TLS, with API keys required, as loyaltyd runs by default.
+class LoyaltyctlSecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(tls_.Make()) << "the openssl command is needed";
+    server::ServerOptions options;
+    options.data_dir = dir_.Sub("data");
+    options.listen_address = "127.0.0.1:0";
+    options.rules = testing::CompileRules(testing::RulesYaml());
+    options.tls =
+        server::TlsFiles{tls_.Path("server.pem"), tls_.Path("server.key"),
+                         mutual_ ? tls_.Path("ca.pem") : ""};
+    options.require_api_keys = true;
+    auto started = server::LoyaltyServer::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = *std::move(started);
+    ASSERT_FALSE(server_->created_admin_key().empty());
+    admin_key_file_ = dir_.Sub("data/ADMIN_KEY");
+    ASSERT_EQ(testing::ReadWholeFile(admin_key_file_),
+              server_->created_admin_key() + "\n");
+  }
+
+  // Runs loyaltyctl against the server; add the key and TLS flags yourself.
+  CtlResult Ctl(std::vector<std::string> args,
+                const std::vector<std::string>& env = {}) {
+    args.insert(args.begin(),
+                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
+                 "--timeout", "30"});
+    return testing::RunCtl(dir_.path(), args, env);
+  }
+
+  // As the admin, over TLS checked against the test CA.
+  CtlResult Admin(std::vector<std::string> args) {
+    args.insert(args.end(), {"--api-key-file", admin_key_file_, "--tls-ca",
+                             tls_.Path("ca.pem")});
+    if (mutual_) {
+      args.insert(args.end(), {"--tls-cert", tls_.Path("client.pem"),
+                               "--tls-key", tls_.Path("client.key")});
+    }
+    return Ctl(std::move(args));
+  }
+
+  bool mutual_ = false;
+  testing::TempDir dir_;
+  testing::TlsFiles tls_;
+  std::unique_ptr<server::LoyaltyServer> server_;
+  std::string admin_key_file_;
+};
+
+TEST_F(LoyaltyctlSecurityTest, KeysGiveRolesUntilRevoked) {
+  const std::string ca = tls_.Path("ca.pem");
+  CtlResult result = Ctl({"member", "balance", "ann", "--tls-ca", ca});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: UNAUTHENTICATED: "))
+      << result.err;
+  EXPECT_TRUE(absl::StrContains(result.err, "hint: ")) << result.err;
+
+  result = Admin({"member", "enroll", "--id", "ann", "--request-id", "e-ann"});
+  ASSERT_EQ(result.exit_code, 0) << Printed(result);
+
+  result = Admin({"key", "create", "--role", "pos", "--name", "till 3",
+                  "--request-id", "key-till-3"});
+  ASSERT_EQ(result.exit_code, 0) << Printed(result);
+  EXPECT_EQ(Field(result.out, "role"), "pos");
+  EXPECT_EQ(Field(result.out, "partner"), "-");
+  EXPECT_TRUE(absl::StrContains(result.out, "shown only once")) << result.out;
+  const std::string pos_key = Field(result.out, "api key");
+  const std::string key_id = Field(result.out, "key id");
+  ASSERT_EQ(pos_key.rfind("lk_" + key_id + "_", 0), 0u) << result.out;
+
+  // The retry answers with the same key, but never its secret again.
+  result = Admin({"key", "create", "--role", "pos", "--name", "till 3",
+                  "--request-id", "key-till-3", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << Printed(result);
+  const auto retry = FromJson<v1::CreateApiKeyResponse>(result.out);
+  EXPECT_EQ(retry.key().key_id(), key_id);
+  EXPECT_EQ(retry.api_key(), "");
+
+  result =
+      Ctl({"member", "balance", "ann", "--api-key", pos_key, "--tls-ca", ca});
+  EXPECT_EQ(result.exit_code, 0) << Printed(result);
+  EXPECT_EQ(Field(result.out, "points available"), "0");
+
+  result = Ctl({"metrics", "--api-key", pos_key, "--tls-ca", ca});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: PERMISSION_DENIED: "))
+      << result.err;
+
+  result = Admin({"key", "revoke", key_id, "--request-id", "revoke-till-3"});
+  ASSERT_EQ(result.exit_code, 0) << Printed(result);
+  EXPECT_EQ(Field(result.out, "revoked"), "yes");
+
+  result =
+      Ctl({"member", "balance", "ann", "--api-key", pos_key, "--tls-ca", ca});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: UNAUTHENTICATED: "))
+      << result.err;
+
+  result = Admin({"key", "list"});
+  ASSERT_EQ(result.exit_code, 0) << Printed(result);
+  ASSERT_TRUE(absl::StartsWith(result.out, "ID")) << result.out;
+  bool listed = false;
+  for (const std::string& line : Lines(result.out)) {
+    if (!absl::StartsWith(line, key_id)) continue;
+    listed = true;
+    const std::vector<std::string> columns =
+        absl::StrSplit(line, "  ", absl::SkipWhitespace());
+    ASSERT_EQ(columns.size(), 6u) << line;
+    EXPECT_EQ(absl::StripAsciiWhitespace(columns[1]), "till 3");
+    EXPECT_EQ(absl::StripAsciiWhitespace(columns[2]), "pos");
+    EXPECT_EQ(absl::StripAsciiWhitespace(columns[4]), "yes");
+  }
+  EXPECT_TRUE(listed) << result.out;
+  const auto listed_json =
+      FromJson<v1::ListApiKeysResponse>(Admin({"key", "list", "--json"}).out);
+  EXPECT_EQ(listed_json.keys_size(), 2);  // the first admin and till 3
+}
+
+TEST_F(LoyaltyctlSecurityTest, TheEnvironmentGivesTheKeyAndTheCa) {
+  const CtlResult result =
+      Ctl({"key", "list"}, {"LOYALTY_API_KEY=" + server_->created_admin_key(),
+                            "LOYALTY_TLS_CA=" + tls_.Path("ca.pem")});
+  EXPECT_EQ(result.exit_code, 0) << Printed(result);
+  EXPECT_TRUE(absl::StrContains(result.out, "first admin")) << result.out;
+}
+
+TEST_F(LoyaltyctlSecurityTest, TheServerNameIsChecked) {
+  const std::vector<std::string> call = {
+      "key",           "list",     "--api-key-file",
+      admin_key_file_, "--tls-ca", tls_.Path("ca.pem")};
+  std::vector<std::string> args = call;
+  args.insert(args.end(), {"--tls-server-name", "localhost"});
+  CtlResult result = Ctl(args);
+  EXPECT_EQ(result.exit_code, 0) << Printed(result);
+
+  args = call;
+  args.insert(args.end(), {"--tls-server-name", "elsewhere.example"});
+  result = Ctl(args);
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: UNAVAILABLE: "))
+      << result.err;
+}
+
+TEST_F(LoyaltyctlSecurityTest, PlainTextAndBadKeyFilesFail) {
+  CtlResult result = Ctl({"key", "list", "--api-key-file", admin_key_file_});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: UNAVAILABLE: "))
+      << result.err;
+
+  result = Ctl({"key", "list", "--api-key-file", dir_.Sub("missing"),
+                "--tls-ca", tls_.Path("ca.pem")});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err,
+                               "error: NOT_FOUND: cannot read "
+                               "--api-key-file"))
+      << result.err;
+
+  const std::string spaced = dir_.Sub("spaced-key");
+  WriteFile(spaced, "lk_a b_c\n");
+  result = Ctl({"key", "list", "--api-key-file", spaced, "--tls-ca",
+                tls_.Path("ca.pem")});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: INVALID_ARGUMENT: "))
+      << result.err;
+}
+
+class LoyaltyctlMutualTlsTest : public LoyaltyctlSecurityTest {
+ protected:
+  LoyaltyctlMutualTlsTest() { mutual_ = true; }
+};
+
+TEST_F(LoyaltyctlMutualTlsTest, AClientCertificateIsNeeded) {
+  CtlResult result = Ctl({"key", "list", "--api-key-file", admin_key_file_,
+                          "--tls-ca", tls_.Path("ca.pem")});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: UNAVAILABLE: "))
+      << result.err;
+
+  result = Admin({"key", "list"});
+  EXPECT_EQ(result.exit_code, 0) << Printed(result);
+  EXPECT_TRUE(absl::StrContains(result.out, "first admin")) << result.out;
+}
+
+}  // namespace
+}  // namespace loyalty
