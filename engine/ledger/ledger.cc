@@ -101,28 +101,9 @@ absl::Status Ledger::Load() {
   if (!head_.ParseFromString(head)) {
     return absl::DataLossError("the chain head does not parse");
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(VerifiedReadOptions()));
-  for (it->Seek(keys::kAccountPrefix);
-       it->Valid() && it->key().starts_with(keys::kAccountPrefix); it->Next()) {
-    loyalty::v1::AccountBalance balance;
-    if (!balance.ParseFromArray(it->value().data(),
-                                static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("an account balance does not parse");
-    }
-    program_balances_[{balance.account(), balance.asset()}] = balance.amount();
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "read account balances"));
-  for (it->Seek(keys::kCounterPrefix);
-       it->Valid() && it->key().starts_with(keys::kCounterPrefix); it->Next()) {
-    loyalty::v1::CounterSet counter;
-    if (!counter.ParseFromArray(it->value().data(),
-                                static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("a counter does not parse");
-    }
-    counters_[it->key().ToString().substr(2)] = {counter.values().begin(),
-                                                 counter.values().end()};
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "read counters"));
+  ASSIGN_OR_RETURN(program_balances_, ReadProgramBalances());
+  ASSIGN_OR_RETURN(auto counters, ReadCounters(""));
+  counters_.insert(counters.begin(), counters.end());
   absl::MutexLock lock(&mu_);
   published_head_ = head_;
   return absl::OkStatus();

@@ -25,6 +25,21 @@ Checked Check(grpc::CallbackServerContext* context,
   return checked;
 }
 
+// Check, plus: the caller may act for the purchase's partner.
+Checked CheckPurchase(grpc::CallbackServerContext* context,
+                      const ServiceContext& services, Rpc rpc,
+                      const loyalty::v1::Purchase& purchase) {
+  Checked checked = Check(context, services, rpc);
+  if (!checked.caller.ok()) return checked;
+  absl::Status scope = CheckPartner(*checked.caller, purchase.partner_id(),
+                                    "purchase.partner_id");
+  if (!scope.ok()) {
+    checked.reactor->Finish(ToGrpcStatus(scope));
+    checked.caller = scope;
+  }
+  return checked;
+}
+
 template <typename Response>
 void FinishWith(grpc::ServerUnaryReactor* reactor,
                 absl::StatusOr<Response> result, Response* response) {
@@ -58,14 +73,9 @@ grpc::ServerUnaryReactor* CheckoutService::QuotePurchase(
     grpc::CallbackServerContext* context,
     const loyalty::v1::QuotePurchaseRequest* request,
     loyalty::v1::QuotePurchaseResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kQuotePurchase);
+  Checked checked = CheckPurchase(context, services_, Rpc::kQuotePurchase,
+                                  request->purchase());
   if (!checked.caller.ok()) return checked.reactor;
-  absl::Status scope = CheckPartner(*checked.caller, request->purchase().partner_id(),
-                                    "purchase.partner_id");
-  if (!scope.ok()) {
-    checked.reactor->Finish(ToGrpcStatus(scope));
-    return checked.reactor;
-  }
   FinishWith(checked.reactor, services_.operations->QuotePurchase(*request),
              response);
   return checked.reactor;
@@ -75,14 +85,9 @@ grpc::ServerUnaryReactor* CheckoutService::CommitPurchase(
     grpc::CallbackServerContext* context,
     const loyalty::v1::CommitPurchaseRequest* request,
     loyalty::v1::CommitPurchaseResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kCommitPurchase);
+  Checked checked = CheckPurchase(context, services_, Rpc::kCommitPurchase,
+                                  request->purchase());
   if (!checked.caller.ok()) return checked.reactor;
-  absl::Status scope = CheckPartner(*checked.caller, request->purchase().partner_id(),
-                                    "purchase.partner_id");
-  if (!scope.ok()) {
-    checked.reactor->Finish(ToGrpcStatus(scope));
-    return checked.reactor;
-  }
   services_.operations->CommitPurchase(*request,
                                        FinishLater(checked.reactor, response));
   return checked.reactor;
