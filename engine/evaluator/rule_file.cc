@@ -187,6 +187,32 @@ std::string TabHint(absl::string_view yaml_text, int line) {
              : "";
 }
 
+// The 1-based line and column of the first byte that is not UTF-8 text
+// (or is a control character other than tab and line breaks), if any.
+// yaml-cpp can spin on such bytes, and no rule file needs them.
+std::optional<std::pair<int, int>> FindBadByte(absl::string_view text) {
+  int line = 1;
+  int column = 1;
+  for (size_t i = 0; i < text.size(); ++column) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3
+                              : (c >> 3) == 0x1E ? 4 : 0;
+    bool good = length > 0 && i + length <= text.size() &&
+                (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') &&
+                c != 0x7F && !(length == 2 && c < 0xC2);
+    for (int k = 1; good && k < length; ++k) {
+      good = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (!good) return std::pair{line, column};
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
 std::string RequiredNames() { return absl::StrJoin(kRequiredSections, ", "); }
 
 // Loads the one YAML document of the file, or says why it cannot.
@@ -196,6 +222,13 @@ std::optional<YAML::Node> LoadDocument(FileReader& reader,
     reader.Report(1, absl::StrCat("the file has ", yaml_text.size(),
                                   " bytes; a rule file may have at most ",
                                   kMaxRuleFileBytes));
+    return std::nullopt;
+  }
+  if (std::optional<std::pair<int, int>> bad = FindBadByte(yaml_text)) {
+    reader.Report(bad->first,
+                  absl::StrCat("column ", bad->second,
+                               ": the file must be UTF-8 text without control "
+                               "characters"));
     return std::nullopt;
   }
   std::vector<YAML::Node> documents;

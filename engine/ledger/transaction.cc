@@ -286,6 +286,19 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   return head_.sequence();
 }
 
+int64_t Transaction::Counter(absl::string_view key, int index) const {
+  int64_t value = 0;
+  if (auto it = batch_->counters->find(key); it != batch_->counters->end() &&
+                                             static_cast<int>(it->second.size()) > index) {
+    value += it->second[index];
+  }
+  if (auto it = counter_deltas_.find(key); it != counter_deltas_.end() &&
+                                           static_cast<int>(it->second.size()) > index) {
+    value += it->second[index];
+  }
+  return value;
+}
+
 void Transaction::AddCounter(absl::string_view key, int index,
                              int64_t delta) {
   std::vector<int64_t>& values = counter_deltas_[key];

@@ -97,6 +97,10 @@ class Transaction {
   // instead of a ledger scan; the ledger gives the values no meaning.
   void AddCounter(absl::string_view key, int index, int64_t delta);
 
+  // Value `index` of counter `key` as this operation sees it: what the
+  // ledger holds, plus this batch's and this operation's additions.
+  int64_t Counter(absl::string_view key, int index) const;
+
   // The lots that this operation's debits of available points took from,
   // oldest first (for cohort metrics: points burned by month of issue).
   const std::vector<ConsumedLot>& consumed_lots() const {

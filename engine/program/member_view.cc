@@ -1,5 +1,8 @@
 #include "engine/program/member_view.h"
 
+#include "absl/time/civil_time.h"
+#include "engine/base/time_util.h"
+
 namespace loyalty::program {
 
 loyalty::v1::Balance BalanceOf(const loyalty::v1::MemberRecord& record) {
@@ -13,13 +16,30 @@ loyalty::v1::Balance BalanceOf(const loyalty::v1::MemberRecord& record) {
 }
 
 evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
-                                     absl::string_view currency) {
+                                     const evaluator::CompiledRules& rules,
+                                     absl::string_view currency,
+                                     absl::Time when) {
+  const loyalty::v1::MemberProfile& profile = record.profile();
   evaluator::MemberState state;
-  state.member_id = record.profile().member_id();
+  state.member_id = profile.member_id();
   state.points_available = record.points_available();
   state.tier = record.tier();
   for (const auto& wallet : record.cashback()) {
     if (wallet.currency() == currency) state.cashback_minor = wallet.amount_minor();
+  }
+  state.segments.assign(profile.segments().begin(), profile.segments().end());
+  state.region = profile.region();
+  if (profile.has_enroll_time()) state.enroll_time = FromTimestamp(profile.enroll_time());
+  absl::CivilDay birthday;
+  if (absl::ParseCivilTime(profile.birth_date(), &birthday)) state.birth_date = birthday;
+  state.purchase_count = record.purchase_count();
+  state.rewards_redeemed = record.rewards_redeemed();
+  for (const std::string& key : evaluator::MemberUsageKeys(rules, when)) {
+    auto it = record.rule_usage().find(key);
+    if (it != record.rule_usage().end()) state.rule_usage[key] = it->second;
+  }
+  for (const auto& [code, uses] : record.promo_code_uses()) {
+    state.promo_code_uses[code] = uses;
   }
   return state;
 }

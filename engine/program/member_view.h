@@ -3,6 +3,7 @@
 #define LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/evaluator/evaluator.h"
 #include "loyalty/v1/storage.pb.h"
 #include "loyalty/v1/types.pb.h"
@@ -11,9 +12,13 @@ namespace loyalty::program {
 
 loyalty::v1::Balance BalanceOf(const loyalty::v1::MemberRecord& record);
 
-// The member as the evaluator needs it for a purchase in `currency`.
+// The member as the evaluator needs it to price a purchase in `currency` at
+// `when` with `rules`: balances, profile, counters, and the usage of the
+// caps those rules read at that time.
 evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
-                                     absl::string_view currency);
+                                     const evaluator::CompiledRules& rules,
+                                     absl::string_view currency,
+                                     absl::Time when);
 
 }  // namespace loyalty::program
 

@@ -18,52 +18,20 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/purchase_entry.h"
+#include "engine/program/submit.h"
+#include "engine/program/usage.h"
 
 namespace loyalty::program {
 namespace {
+
+using internal::Fingerprint;
+using internal::SubmitToLedger;
 
 using loyalty::v1::MemberRecord;
 
 constexpr size_t kMaxProfileText = 256;
 // Tries at most this many numbers when assigning a member id.
 constexpr int kMaxAssignAttempts = 1000;
-
-// A digest of what a request asks for, without its request_id: the same
-// request sent again has the same fingerprint.
-template <typename Request>
-std::string Fingerprint(absl::string_view method, Request request) {
-  request.clear_request_id();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&coded);
-  }
-  return Sha256Pair(method, bytes);
-}
-
-// Hands `decide` to the ledger and turns its outcome into a Response.
-template <typename Response>
-void SubmitToLedger(ledger::Ledger* ledger, std::string request_id,
-                    std::string fingerprint, ledger::Decide decide,
-                    Reply<Response> reply) {
-  ledger->Submit(
-      ledger::Operation{std::move(request_id), std::move(fingerprint),
-                        std::move(decide)},
-      [reply = std::move(reply)](ledger::Outcome outcome) mutable {
-        if (!outcome.status.ok()) {
-          reply(outcome.status);
-          return;
-        }
-        Response response;
-        if (!response.ParseFromString(outcome.response)) {
-          reply(absl::InternalError("a stored response does not parse"));
-          return;
-        }
-        reply(std::move(response));
-      });
-}
 
 absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
   for (const auto& [field, text] :
@@ -144,8 +112,9 @@ absl::StatusOr<std::string> DecidePurchase(
                                        : transaction.now();
   ASSIGN_OR_RETURN(
       loyalty::v1::PricedPurchase priced,
-      evaluator::PricePurchase(rules, MemberStateOf(*member, purchase.currency()),
-                               purchase, purchase_time));
+      evaluator::PricePurchase(
+          rules, MemberStateOf(*member, rules, purchase.currency(), purchase_time),
+          ProgramStateOf(rules, purchase, transaction), purchase, purchase_time));
   ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
   if (committed.has_value()) {
     return MakeError(absl::StatusCode::kAlreadyExists,
@@ -160,6 +129,7 @@ absl::StatusOr<std::string> DecidePurchase(
   ASSIGN_OR_RETURN(MemberRecord * after,
                    transaction.MutableMember(purchase.member_id()));
   after->set_purchase_count(after->purchase_count() + 1);
+  RecordUsage(priced, rules, purchase_time, after, transaction);
   analytics::CountPurchase(entry, transaction.consumed_lots(), after,
                            transaction);
   loyalty::v1::CommitPurchaseResponse response;
@@ -235,11 +205,16 @@ absl::Status CheckMemberId(absl::string_view member_id) {
 Operations::Operations(ledger::Ledger* ledger,
                        std::shared_ptr<const evaluator::CompiledRules> rules,
                        Clock* clock)
-    : ledger_(ledger), clock_(clock), rules_(std::move(rules)) {}
+    : ledger_(ledger), clock_(clock) {
+  // Until LoadStoredRules runs, `rules` prices everything.
+  loyalty::v1::RuleSetVersion meta;
+  meta.set_version(rules->version());
+  meta.set_source_name(rules->rule_set().source_name());
+  book_.Add(std::move(meta), std::move(rules));
+}
 
 std::shared_ptr<const evaluator::CompiledRules> Operations::rules() const {
-  absl::MutexLock lock(&mu_);
-  return rules_;
+  return book_.ActiveAt(clock_->Now());
 }
 
 void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
@@ -260,7 +235,7 @@ void Operations::CommitPurchase(
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("CommitPurchase", request),
                  [this, purchase = request.purchase()](ledger::Transaction& t) {
-                   return DecidePurchase(purchase, *rules(), t);
+                   return DecidePurchase(purchase, *book_.ActiveAt(t.now()), t);
                  },
                  std::move(reply));
 }
@@ -277,6 +252,7 @@ void Operations::RecordFeedback(
 }
 
 namespace {
+
 constexpr char kApiKeyPrefix[] = "apikey/";
 }  // namespace
 
@@ -404,10 +380,14 @@ absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
   const absl::Time purchase_time = purchase.has_purchase_time()
                                        ? FromTimestamp(purchase.purchase_time())
                                        : clock_->Now();
+  const std::shared_ptr<const evaluator::CompiledRules> active = rules();
+  ASSIGN_OR_RETURN(evaluator::ProgramState program,
+                   StoredProgramState(*active, *ledger_));
   ASSIGN_OR_RETURN(
       loyalty::v1::PricedPurchase priced,
-      evaluator::PricePurchase(*rules(), MemberStateOf(record, purchase.currency()),
-                               purchase, purchase_time));
+      evaluator::PricePurchase(
+          *active, MemberStateOf(record, *active, purchase.currency(), purchase_time),
+          program, purchase, purchase_time));
   loyalty::v1::QuotePurchaseResponse response;
   *response.mutable_priced() = std::move(priced);
   *response.mutable_balance() = BalanceOf(record);

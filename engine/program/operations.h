@@ -16,6 +16,7 @@
 #include "engine/base/clock.h"
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/ledger.h"
+#include "engine/program/rule_book.h"
 #include "loyalty/v1/checkout.pb.h"
 #include "loyalty/v1/members.pb.h"
 #include "loyalty/v1/program.pb.h"
@@ -42,6 +43,19 @@ class Operations {
 
   // The rule set that prices purchases now.
   std::shared_ptr<const evaluator::CompiledRules> rules() const;
+
+  // Rule-set versions (rules_operations.cc). LoadStoredRules, called once at
+  // start, reads the stored versions and stores the constructor's rule set
+  // as a new version, active at once, unless it is stored already.
+  absl::Status LoadStoredRules();
+  loyalty::v1::ValidateRulesResponse ValidateRules(
+      const loyalty::v1::ValidateRulesRequest& request) const;
+  // Stores a new version; it prices purchases from its activation time (or
+  // from its commit, when that is later). A refused file changes nothing.
+  void LoadRules(const loyalty::v1::LoadRulesRequest& request,
+                 Reply<loyalty::v1::LoadRulesResponse> reply);
+  absl::StatusOr<loyalty::v1::GetRulesResponse> GetRules(
+      const loyalty::v1::GetRulesRequest& request) const;
 
   // Writes, idempotent by request_id.
   void EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
@@ -79,8 +93,7 @@ class Operations {
  private:
   ledger::Ledger* const ledger_;
   Clock* const clock_;
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const evaluator::CompiledRules> rules_ ABSL_GUARDED_BY(mu_);
+  RuleBook book_;
 };
 
 }  // namespace loyalty::program

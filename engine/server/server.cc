@@ -125,6 +125,7 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   server->operations_ = std::make_unique<program::Operations>(
       server->ledger_.get(), options.rules, options.clock);
+  RETURN_IF_ERROR(server->operations_->LoadStoredRules());
   server->authorizer_ =
       std::make_unique<Authorizer>(&server->keys_, options.require_api_keys);
   RETURN_IF_ERROR(server->LoadKeys(options));

@@ -148,6 +148,37 @@ grpc::ServerUnaryReactor* ProgramService::RecordFeedback(
   return checked.reactor;
 }
 
+grpc::ServerUnaryReactor* ProgramService::ValidateRules(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::ValidateRulesRequest* request,
+    loyalty::v1::ValidateRulesResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kValidateRules);
+  if (!checked.caller.ok()) return checked.reactor;
+  *response = services_.operations->ValidateRules(*request);
+  checked.reactor->Finish(grpc::Status::OK);
+  return checked.reactor;
+}
+
+grpc::ServerUnaryReactor* ProgramService::LoadRules(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::LoadRulesRequest* request,
+    loyalty::v1::LoadRulesResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kLoadRules);
+  if (!checked.caller.ok()) return checked.reactor;
+  services_.operations->LoadRules(*request, FinishLater(checked.reactor, response));
+  return checked.reactor;
+}
+
+grpc::ServerUnaryReactor* ProgramService::GetRules(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::GetRulesRequest* request,
+    loyalty::v1::GetRulesResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kGetRules);
+  if (!checked.caller.ok()) return checked.reactor;
+  FinishWith(checked.reactor, services_.operations->GetRules(*request), response);
+  return checked.reactor;
+}
+
 grpc::ServerUnaryReactor* ProgramService::CreateApiKey(
     grpc::CallbackServerContext* context,
     const loyalty::v1::CreateApiKeyRequest* request,

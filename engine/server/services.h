@@ -62,9 +62,9 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
   ServiceContext services_;
 };
 
-// Program: what marketing staff and administrators call. Serves feedback
-// and API keys; the rule, partner and expiry RPCs answer UNIMPLEMENTED until
-// their work lands.
+// Program: what marketing staff and administrators call. Serves rule-set
+// versions, feedback and API keys; the partner, adjustment and expiry RPCs
+// answer UNIMPLEMENTED until their work lands.
 class ProgramService final : public loyalty::v1::Program::CallbackService {
  public:
   explicit ProgramService(ServiceContext services) : services_(services) {}
@@ -73,6 +73,18 @@ class ProgramService final : public loyalty::v1::Program::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::RecordFeedbackRequest* request,
       loyalty::v1::RecordFeedbackResponse* response) override;
+  grpc::ServerUnaryReactor* ValidateRules(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::ValidateRulesRequest* request,
+      loyalty::v1::ValidateRulesResponse* response) override;
+  grpc::ServerUnaryReactor* LoadRules(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::LoadRulesRequest* request,
+      loyalty::v1::LoadRulesResponse* response) override;
+  grpc::ServerUnaryReactor* GetRules(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::GetRulesRequest* request,
+      loyalty::v1::GetRulesResponse* response) override;
   grpc::ServerUnaryReactor* CreateApiKey(
       grpc::CallbackServerContext* context,
       const loyalty::v1::CreateApiKeyRequest* request,

@@ -220,6 +220,21 @@ TEST(RuleFileRulesTest, LeftOutValuesAreReportedAtTheEnclosingLine) {
                           "must be greater than 0, got 0"));
 }
 
+TEST(RuleFileRulesTest, BinaryBytesAreRefusedBeforeYamlSeesThem) {
+  // yaml-cpp can spin on invalid UTF-8 (found by tests/fuzz).
+  EXPECT_THAT(ValidateRuleFile("shop.yaml",
+                               GoodWith("  - id: beans\n", "  - id: be\xff\n")),
+              ElementsAre("shop.yaml:22: column 11: the file must be UTF-8 "
+                          "text without control characters"));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", GoodWith("SUMMER", "SUM\x01ER")),
+              ElementsAre("shop.yaml:28: column 14: the file must be UTF-8 "
+                          "text without control characters"));
+  // Real UTF-8 is fine: "Café crème".
+  EXPECT_THAT(ValidateRuleFile("shop.yaml",
+                               GoodWith("Beans 20% off", "Caf\xc3\xa9 cr\xc3\xa8me")),
+              IsEmpty());
+}
+
 TEST(RuleFileRulesTest, DisjointWindowsMayShareAPriority) {
   // Same group and priority, but one is weekdays and one weekends: fine.
   std::string text = GoodWith("    priority: 5\n", "    priority: 10\n"

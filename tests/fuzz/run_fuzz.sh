@@ -40,7 +40,8 @@ mkdir -p "$corpus"
 for file in "$root"/rules/*.yaml "$root"/rules/examples/*.yaml; do
   name="$(basename "$file" .yaml)"
   { printf '\0'; cat "$file"; } > "$corpus/file-$name"
-  grep -hoE '(condition|lines): .*' "$file" | sed -E 's/^[a-z]+: //' |
+  { grep -hoE '(condition|lines): .*' "$file" || true; } |
+    sed -E 's/^[a-z]+: //; s/[}]$//' |
     while IFS= read -r condition; do
       printf '\1%s' "$condition" > "$corpus/cond-$(printf '%s' "$condition" | md5sum | cut -c1-12)"
     done
