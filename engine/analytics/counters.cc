@@ -144,6 +144,20 @@ void CountPurchase(const JournalEntry& entry,
   }
 }
 
+void CountRefund(const JournalEntry& entry, const MemberRecord& member,
+                 ledger::Transaction& transaction) {
+  const std::string month = MonthOf(transaction.now());
+  const Moves moves = MovesOf(entry);
+  for (const std::string& group : PurchaseGroups(entry, member)) {
+    const std::string key = GroupKey(month, group);
+    transaction.AddCounter(key, kPointsIssued, moves.points_issued);
+    transaction.AddCounter(key, kPointsRedeemed, moves.points_redeemed);
+    transaction.AddCounter(key, kCashbackIssued, moves.cashback_issued);
+    transaction.AddCounter(key, kCashbackRedeemed, moves.cashback_redeemed);
+    transaction.AddCounter(key, kRevenueMinor, entry.purchase().total_due_minor());
+  }
+}
+
 void CountFeedback(const loyalty::v1::Feedback& feedback, absl::Time time,
                    ledger::Transaction& transaction) {
   const std::string key = SurveyKey(MonthOf(time));

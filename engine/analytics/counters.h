@@ -76,6 +76,13 @@ void CountPurchase(const loyalty::v1::JournalEntry& entry,
                    loyalty::v1::MemberRecord* member,
                    ledger::Transaction& transaction);
 
+// Counts a refund `entry` (postings reversed, its PurchaseSummary holding
+// minus what went back): issued, redeemed, cashback and revenue go down in
+// the month of the refund; purchases and members are not uncounted.
+void CountRefund(const loyalty::v1::JournalEntry& entry,
+                 const loyalty::v1::MemberRecord& member,
+                 ledger::Transaction& transaction);
+
 // Counts one survey answer.
 void CountFeedback(const loyalty::v1::Feedback& feedback, absl::Time time,
                    ledger::Transaction& transaction);

@@ -38,11 +38,6 @@ using loyalty::v1::RuleSet;
 constexpr int64_t kBasisPointsPerWhole = 10000;
 constexpr int64_t kMaxBasketSharePercent = 100;
 
-std::string ShareWords(int64_t percent) {
-  return absl::StrCat("up to ", percent,
-                      "% of the basket may be paid with points and cashback");
-}
-
 // "up to 50% of the basket (5.00 EUR) may be paid with points and cashback"
 std::string CapWords(const RuleSet& rules, int64_t share_cap_minor) {
   return absl::StrCat("up to ", rules.burn().max_basket_share_percent(),
@@ -193,29 +188,47 @@ absl::StatusOr<Earn> PlanBaseEarn(const Pricing& pricing, const Amounts& basis) 
 }
 
 // --- Explanation ---
+// Rows are written in place (see effects.cc): no temporary strings.
+
+// " (up to 50% of the basket may be paid with points and cashback)"
+void AppendShareNote(const RuleSet& rules, std::string* out) {
+  out->append(" (up to ");
+  internal::AppendInteger(out, rules.burn().max_basket_share_percent());
+  out->append("% of the basket may be paid with points and cashback)");
+}
 
 void ExplainBurn(const RuleSet& rules, const Burn& burn,
                  PricedPurchase& priced) {
   const std::string& currency = rules.program().currency();
-  const std::string share = ShareWords(rules.burn().max_basket_share_percent());
   if (burn.points != 0) {
     AppliedRule& row = *priced.add_applied();
     row.set_rule_id("points-redeemed");
     row.set_points(-burn.points);
     row.set_value_minor(burn.points_value_minor);
-    row.set_explanation(absl::StrCat(
-        Points(burn.points), burn.points == 1 ? " pays " : " pay ",
-        Money(burn.points_value_minor, currency), " (", share, ")"));
+    // "200 points pay 2.00 EUR (up to 50% of ...)"
+    std::string* out = internal::ReservedExplanation(row, 0);
+    internal::AppendPoints(out, burn.points);
+    out->append(burn.points == 1 ? " pays " : " pay ");
+    internal::AppendMoney(out, burn.points_value_minor, currency);
+    AppendShareNote(rules, out);
   }
   if (burn.cashback_minor != 0) {
     AppliedRule& row = *priced.add_applied();
     row.set_rule_id("cashback-used");
     row.set_cashback_minor(-burn.cashback_minor);
     row.set_value_minor(burn.cashback_minor);
-    row.set_explanation(absl::StrCat("Cashback wallet pays ",
-                                     Money(burn.cashback_minor, currency), " (",
-                                     share, ")"));
+    std::string* out = internal::ReservedExplanation(row, 0);
+    out->append("Cashback wallet pays ");
+    internal::AppendMoney(out, burn.cashback_minor, currency);
+    AppendShareNote(rules, out);
   }
+}
+
+absl::string_view ExclusionWords(const internal::LineFacts& line) {
+  return line.no_earn() && line.no_burn()
+             ? "earns nothing and cannot be paid with points or cashback"
+         : line.no_earn() ? "earns nothing"
+                          : "cannot be paid with points or cashback";
 }
 
 // One row per excluded line, so the cashier can tell the customer why.
@@ -225,25 +238,24 @@ void ExplainExclusions(const Pricing& pricing) {
     if (!line.no_earn() && !line.no_burn()) continue;
     AppliedRule& row = *pricing.priced.add_applied();
     row.set_rule_id("excluded");
-    row.set_explanation(absl::StrCat(
-        pricing.purchase.lines(i).sku(), " (",
-        Money(line.gross, pricing.rules.program().currency()), ") ",
-        line.no_earn() && line.no_burn()
-            ? "earns nothing and cannot be paid with points or cashback"
-        : line.no_earn() ? "earns nothing"
-                         : "cannot be paid with points or cashback",
-        ": excluded by the program"));
+    // "GC-50 (50.00 EUR) earns nothing ...: excluded by the program"
+    std::string* out = internal::ReservedExplanation(
+        row, pricing.purchase.lines(i).sku().size());
+    internal::AppendText(out, {pricing.purchase.lines(i).sku(), " ("});
+    internal::AppendMoney(out, line.gross, pricing.rules.program().currency());
+    internal::AppendText(
+        out, {") ", ExclusionWords(line), ": excluded by the program"});
   }
 }
 
-std::string RoundingNote(const Rounded& rounded, loyalty::v1::Rounding rounding) {
-  return rounded.exact
-             ? ""
-             : absl::StrCat(" (", internal::RoundingWords(rounding), ")");
+void AppendRoundingNote(const Rounded& rounded, loyalty::v1::Rounding rounding,
+                        std::string* out) {
+  if (rounded.exact) return;
+  internal::AppendText(out, {" (", internal::RoundingWords(rounding), ")"});
 }
 
 // "paid" in the default order; what earning is computed on otherwise.
-std::string BasisWords(loyalty::v1::ApplicationOrder order) {
+absl::string_view BasisWords(loyalty::v1::ApplicationOrder order) {
   switch (order) {
     case loyalty::v1::APPLICATION_ORDER_DISCOUNTS_EARN_BURN:
       return "spent after discounts";
@@ -254,31 +266,54 @@ std::string BasisWords(loyalty::v1::ApplicationOrder order) {
   }
 }
 
+// ": 109.87 EUR paid earns ", the middle of both base earning rows.
+void AppendBasisWords(const Pricing& pricing, const Earn& earn,
+                      std::string* out) {
+  const absl::string_view words = BasisWords(pricing.program.order);
+  internal::AppendText(out, {words, ": "});
+  internal::AppendMoney(out, earn.basis_minor,
+                        pricing.rules.program().currency());
+  internal::AppendText(out, {" ", words, " earns "});
+}
+
+// "1 point per 1.00 EUR paid: 109.87 EUR paid earns 109 points (rounded
+// down)"
+void ExplainBasePoints(const Pricing& pricing, const Earn& earn) {
+  const loyalty::v1::EarnSettings& settings = pricing.rules.earn();
+  AppliedRule& row = *pricing.priced.add_applied();
+  row.set_rule_id("base-earn");
+  row.set_points(earn.points.value);
+  std::string* out = internal::ReservedExplanation(row, 0);
+  internal::AppendPoints(out, settings.points());
+  out->append(" per ");
+  internal::AppendMoney(out, settings.per_minor(),
+                        pricing.rules.program().currency());
+  out->push_back(' ');
+  AppendBasisWords(pricing, earn, out);
+  internal::AppendPoints(out, earn.points.value);
+  AppendRoundingNote(earn.points, settings.rounding(), out);
+}
+
+// "0.5% cashback on what is paid: 109.87 EUR paid earns 0.54 EUR cashback
+// (rounded down)"
+void ExplainBaseCashback(const Pricing& pricing, const Earn& earn) {
+  const loyalty::v1::EarnSettings& settings = pricing.rules.earn();
+  AppliedRule& row = *pricing.priced.add_applied();
+  row.set_rule_id("base-cashback");
+  row.set_cashback_minor(earn.cashback_minor.value);
+  std::string* out = internal::ReservedExplanation(row, 0);
+  internal::AppendBasisPointsPercent(out, settings.cashback_basis_points());
+  out->append(" cashback on what is ");
+  AppendBasisWords(pricing, earn, out);
+  internal::AppendMoney(out, earn.cashback_minor.value,
+                        pricing.rules.program().currency());
+  out->append(" cashback");
+  AppendRoundingNote(earn.cashback_minor, settings.rounding(), out);
+}
+
 void ExplainBaseEarn(const Pricing& pricing, const Earn& earn) {
-  const RuleSet& rules = pricing.rules;
-  const std::string& currency = rules.program().currency();
-  const std::string words = BasisWords(pricing.program.order);
-  const std::string amount = Money(earn.basis_minor, currency);
-  if (earn.points.value != 0) {
-    AppliedRule& row = *pricing.priced.add_applied();
-    row.set_rule_id("base-earn");
-    row.set_points(earn.points.value);
-    row.set_explanation(absl::StrCat(
-        Points(rules.earn().points()), " per ",
-        Money(rules.earn().per_minor(), currency), " ", words, ": ", amount,
-        " ", words, " earns ", Points(earn.points.value),
-        RoundingNote(earn.points, rules.earn().rounding())));
-  }
-  if (earn.cashback_minor.value != 0) {
-    AppliedRule& row = *pricing.priced.add_applied();
-    row.set_rule_id("base-cashback");
-    row.set_cashback_minor(earn.cashback_minor.value);
-    row.set_explanation(absl::StrCat(
-        internal::BasisPointsPercent(rules.earn().cashback_basis_points()),
-        " cashback on what is ", words, ": ", amount, " ", words, " earns ",
-        Money(earn.cashback_minor.value, currency), " cashback",
-        RoundingNote(earn.cashback_minor, rules.earn().rounding())));
-  }
+  if (earn.points.value != 0) ExplainBasePoints(pricing, earn);
+  if (earn.cashback_minor.value != 0) ExplainBaseCashback(pricing, earn);
 }
 
 // The per-line amounts earning is computed on, as the order says.
@@ -316,6 +351,18 @@ absl::Status Prepare(Pricing& pricing) {
   return absl::OkStatus();
 }
 
+// The most applied rows this purchase can get, known after selection:
+// reserving them grows the row array once instead of doubling it.
+int MaxRows(const Pricing& pricing) {
+  size_t rows = 4;  // points and cashback redeemed, base points and cashback
+  for (const internal::LineFacts& line : pricing.lines) {
+    rows += line.exclusion != 0 ? 1 : 0;
+  }
+  rows += pricing.selected.size() + pricing.used_up.size() +
+          pricing.codes.size();
+  return static_cast<int>(rows);  // at most 1000 lines + 500 rules + 14
+}
+
 }  // namespace
 
 absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
@@ -326,6 +373,7 @@ absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
   PricedPurchase priced;
   Pricing pricing(rules, member, program, purchase, now, priced);
   RETURN_IF_ERROR(Prepare(pricing));
+  priced.mutable_applied()->Reserve(MaxRows(pricing));
   RETURN_IF_ERROR(internal::ApplyDiscounts(pricing));
   ASSIGN_OR_RETURN(const Burn burn, ApplyBurn(pricing));
   const Amounts basis = EarnBasis(pricing);

@@ -88,6 +88,7 @@ struct Pricing {
   absl::InlinedVector<SelectedRule, 4> used_up;  // caps reached: no benefit
   absl::InlinedVector<bool, 4> code_gave;  // by Pricing::codes index
   int64_t base_points = 0;  // filled by the earning step, read by multipliers
+  std::string usage_key;    // reused to look up member usage counters
 };
 
 // purchase_check.cc: request checks, in the order the contract promises.
@@ -116,6 +117,10 @@ absl::Status ApplyDiscounts(Pricing& pricing);
 absl::Status ApplyEarning(Pricing& pricing, const Amounts& basis);
 // Rows for rules whose caps were used up.
 void ExplainUsedUp(Pricing& pricing);
+// The explanation of `row` with room reserved for `title_size` characters
+// and the words of any effect after them, so writing it allocates once.
+std::string* ReservedExplanation(loyalty::v1::AppliedRule& row,
+                                 size_t title_size);
 
 }  // namespace loyalty::evaluator::internal
 

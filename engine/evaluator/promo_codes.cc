@@ -34,41 +34,46 @@ std::string ValidityWords(const CompiledPromoCode& code, absl::TimeZone zone) {
   return words;
 }
 
-// One presented code against its definition and the counters.
+// "purchase.promo_codes[1]": built only when a code is refused.
+std::string CodeField(int index) {
+  return absl::StrCat("purchase.promo_codes[", index, "]");
+}
+
+// The presented code `index` against its definition and the counters.
 absl::Status CheckOne(const Pricing& pricing, const CompiledPromoCode& code,
-                      const std::string& field) {
+                      int index) {
   const loyalty::v1::PromoCode& definition = *code.code;
   const std::string& name = code.normalized;
   const int64_t member_uses = UsesIn(pricing.member.promo_code_uses, name);
   if (!definition.member_id().empty()) {
     if (definition.member_id() != pricing.purchase.member_id()) {
       return FailedPrecondition(
-          "PROMO_CODE_NOT_FOR_MEMBER", field,
+          "PROMO_CODE_NOT_FOR_MEMBER", CodeField(index),
           absl::StrCat("the code '", name, "' is personal to another member"));
     }
     if (member_uses > 0) {
       return FailedPrecondition(
-          "PROMO_CODE_ALREADY_USED", field,
+          "PROMO_CODE_ALREADY_USED", CodeField(index),
           absl::StrCat("the personal code '", name, "' was already used"));
     }
   }
   if (!WindowHolds(code.window, pricing.now, pricing.local)) {
     return FailedPrecondition(
-        "PROMO_CODE_NOT_VALID_NOW", field,
+        "PROMO_CODE_NOT_VALID_NOW", CodeField(index),
         absl::StrCat("the code '", name, "' is valid",
                      ValidityWords(code, pricing.program.zone)));
   }
   if (definition.has_max_uses() &&
       UsesIn(pricing.state.promo_code_uses, name) >= definition.max_uses()) {
     return FailedPrecondition(
-        "PROMO_CODE_USED_UP", field,
+        "PROMO_CODE_USED_UP", CodeField(index),
         absl::StrCat("the code '", name, "' was used its ",
                      definition.max_uses(), " times"));
   }
   if (definition.has_max_uses_per_member() &&
       member_uses >= definition.max_uses_per_member()) {
     return FailedPrecondition(
-        "PROMO_CODE_ALREADY_USED", field,
+        "PROMO_CODE_ALREADY_USED", CodeField(index),
         absl::StrCat("the code '", name, "' may be used ",
                      definition.max_uses_per_member(),
                      " time(s) per member, and this member has used it ",
@@ -84,7 +89,6 @@ absl::Status CheckPromoCodes(Pricing& pricing) {
   pricing.activated_by.assign(pricing.program.rules.size(), -1);
   for (int i = 0; i < pricing.purchase.promo_codes_size(); ++i) {
     const std::string name = NormalizePromoCode(pricing.purchase.promo_codes(i));
-    const std::string field = absl::StrCat("purchase.promo_codes[", i, "]");
     auto found = std::lower_bound(
         known.begin(), known.end(), name,
         [](const CompiledPromoCode& code, const std::string& text) {
@@ -92,11 +96,11 @@ absl::Status CheckPromoCodes(Pricing& pricing) {
         });
     if (found == known.end() || found->normalized != name) {
       return FailedPrecondition(
-          "UNKNOWN_PROMO_CODE", field,
+          "UNKNOWN_PROMO_CODE", CodeField(i),
           absl::StrCat("no promotion has the code '",
                        pricing.purchase.promo_codes(i), "'"));
     }
-    RETURN_IF_ERROR(CheckOne(pricing, *found, field));
+    RETURN_IF_ERROR(CheckOne(pricing, *found, i));
     pricing.codes.push_back(&*found);
     for (int position : found->rule_positions) {
       if (pricing.activated_by[position] < 0) {

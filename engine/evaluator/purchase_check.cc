@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/base/checked_math.h"
 #include "engine/base/error.h"
@@ -28,28 +29,33 @@ bool IsCurrencyCode(absl::string_view code) {
          });
 }
 
+// "purchase.lines[3].quantity": built only when a line is refused, so a good
+// basket costs no strings.
+std::string LineField(int index, absl::string_view member) {
+  return absl::StrCat("purchase.lines[", index, "]", member);
+}
+
 // The line's total, quantity * unit price, or why the line is refused.
 absl::StatusOr<int64_t> LineTotal(const PurchaseLine& line, int index) {
-  const std::string field = absl::StrCat("purchase.lines[", index, "]");
   if (line.sku().empty()) {
-    return InvalidArgument("MISSING_FIELD", absl::StrCat(field, ".sku"),
+    return InvalidArgument("MISSING_FIELD", LineField(index, ".sku"),
                            "a SKU is required");
   }
   if (line.quantity() <= 0) {
     return InvalidArgument(
-        "INVALID_QUANTITY", absl::StrCat(field, ".quantity"),
+        "INVALID_QUANTITY", LineField(index, ".quantity"),
         absl::StrCat("must be greater than 0, got ", line.quantity()));
   }
   if (line.unit_price_minor() <= 0) {
     return InvalidArgument(
-        "INVALID_PRICE", absl::StrCat(field, ".unit_price_minor"),
+        "INVALID_PRICE", LineField(index, ".unit_price_minor"),
         absl::StrCat("must be greater than 0, got ", line.unit_price_minor()));
   }
   std::optional<int64_t> total =
       CheckedMul(line.quantity(), line.unit_price_minor());
   if (!total.has_value()) {
     return InvalidArgument(
-        "AMOUNT_OVERFLOW", field,
+        "AMOUNT_OVERFLOW", LineField(index, ""),
         absl::StrCat("quantity ", line.quantity(), " times unit price ",
                      line.unit_price_minor(),
                      " does not fit in a 64-bit amount"));
@@ -135,10 +141,14 @@ absl::Status CheckPaymentRequest(const Purchase& purchase) {
                      " promo codes per purchase, got ",
                      purchase.promo_codes_size()));
   }
+  // Each code normalized once, not once per pair.
+  absl::InlinedVector<std::string, kMaxPromoCodesPerPurchase> codes;
+  for (const std::string& code : purchase.promo_codes()) {
+    codes.push_back(NormalizePromoCode(code));
+  }
   for (int i = 0; i < purchase.promo_codes_size(); ++i) {
     for (int j = 0; j < i; ++j) {
-      if (NormalizePromoCode(purchase.promo_codes(i)) ==
-          NormalizePromoCode(purchase.promo_codes(j))) {
+      if (codes[i] == codes[j]) {
         return InvalidArgument(
             "DUPLICATE_PROMO_CODE", absl::StrCat("purchase.promo_codes[", i, "]"),
             absl::StrCat("the code '", purchase.promo_codes(i),

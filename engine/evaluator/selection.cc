@@ -91,6 +91,16 @@ int64_t Lookup(const absl::flat_hash_map<std::string, int64_t>& counters,
   return it == counters.end() ? 0 : std::max<int64_t>(0, it->second);
 }
 
+// What the member used of rule `id` in a period ("/day/", "2024-06-15").
+// The key is built in a buffer reused across rules: no allocation per rule.
+int64_t MemberUsage(Pricing& pricing, const std::string& id,
+                    absl::string_view unit, const std::string& period) {
+  std::string& key = pricing.usage_key;
+  key.clear();
+  absl::StrAppend(&key, id, unit, period);
+  return Lookup(pricing.member.rule_usage, key);
+}
+
 // The tightest of a rule's caps for this purchase.
 Allowance AllowanceFor(Pricing& pricing, const CompiledRule& rule) {
   Allowance allowance;
@@ -108,20 +118,20 @@ Allowance AllowanceFor(Pricing& pricing, const CompiledRule& rule) {
     pricing.periods = PeriodKeysAt(pricing.now, pricing.program.zone);
   }
   const std::string& id = rule.rule->id();
-  const auto& usage = pricing.member.rule_usage;
+  const PeriodKeys& periods = pricing.periods;
   if (caps.has_per_member_per_day()) {
     consider(caps.per_member_per_day(),
-             Lookup(usage, absl::StrCat(id, "/day/", pricing.periods.day)),
+             MemberUsage(pricing, id, "/day/", periods.day),
              "member's daily cap");
   }
   if (caps.has_per_member_per_month()) {
     consider(caps.per_member_per_month(),
-             Lookup(usage, absl::StrCat(id, "/month/", pricing.periods.month)),
+             MemberUsage(pricing, id, "/month/", periods.month),
              "member's monthly cap");
   }
   if (caps.has_per_member_per_year()) {
     consider(caps.per_member_per_year(),
-             Lookup(usage, absl::StrCat(id, "/year/", pricing.periods.year)),
+             MemberUsage(pricing, id, "/year/", periods.year),
              "member's yearly cap");
   }
   if (caps.has_budget()) {

@@ -36,33 +36,92 @@ std::string WeekdayWords(const loyalty::v1::Validity& validity) {
   return absl::StrJoin(runs, ", ");
 }
 
+// Writes the decimal digits of `value` just before `end`; returns the first.
+char* DigitsBefore(char* end, uint64_t value) {
+  do {
+    *--end = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  return end;
+}
+
+// The magnitude of INT64_MIN does not fit in int64, so work unsigned.
+uint64_t Magnitude(int64_t value) {
+  return value < 0 ? 0 - static_cast<uint64_t>(value)
+                   : static_cast<uint64_t>(value);
+}
+
 }  // namespace
 
 std::string Money(int64_t minor, absl::string_view currency) {
-  // The magnitude of INT64_MIN does not fit in int64, so work unsigned.
-  const uint64_t magnitude = minor < 0 ? 0 - static_cast<uint64_t>(minor)
-                                       : static_cast<uint64_t>(minor);
-  return absl::StrCat(minor < 0 ? "-" : "", magnitude / kMinorPerMajor, ".",
-                      absl::Dec(magnitude % kMinorPerMajor, absl::kZeroPad2),
-                      " ", currency);
+  std::string text;
+  AppendMoney(&text, minor, currency);
+  return text;
 }
 
 std::string Points(int64_t points) {
-  return absl::StrCat(points, points == 1 ? " point" : " points");
+  std::string text;
+  AppendPoints(&text, points);
+  return text;
 }
 
 std::string BasisPointsPercent(int64_t basis_points) {
-  std::string text = absl::StrCat(basis_points / 100);
-  if (int64_t hundredths = basis_points % 100; hundredths != 0) {
-    absl::StrAppend(&text, ".",
-                    hundredths % 10 == 0
-                        ? absl::StrCat(hundredths / 10)
-                        : absl::StrCat(absl::Dec(hundredths, absl::kZeroPad2)));
-  }
-  return absl::StrCat(text, "%");
+  std::string text;
+  AppendBasisPointsPercent(&text, basis_points);
+  return text;
 }
 
-std::string RoundingWords(loyalty::v1::Rounding rounding) {
+void AppendMoney(std::string* out, int64_t minor, absl::string_view currency) {
+  // "-123.45 " is written backwards into a buffer (20 digits at most), then
+  // appended in one piece.
+  char buffer[32];
+  char* const end = buffer + sizeof(buffer);
+  char* begin = end;
+  const uint64_t magnitude = Magnitude(minor);
+  const uint64_t cents = magnitude % kMinorPerMajor;
+  *--begin = ' ';
+  *--begin = static_cast<char>('0' + cents % 10);
+  *--begin = static_cast<char>('0' + cents / 10);
+  *--begin = '.';
+  begin = DigitsBefore(begin, magnitude / kMinorPerMajor);
+  if (minor < 0) *--begin = '-';
+  out->append(begin, static_cast<size_t>(end - begin));
+  out->append(currency.data(), currency.size());
+}
+
+void AppendPoints(std::string* out, int64_t points) {
+  AppendInteger(out, points);
+  out->append(points == 1 ? " point" : " points");
+}
+
+void AppendBasisPointsPercent(std::string* out, int64_t basis_points) {
+  AppendInteger(out, basis_points / 100);
+  const int64_t hundredths = basis_points % 100;  // never negative: checked
+  if (hundredths != 0) {
+    // "2.5" for 250 but "0.05" for 5: one digit when the second is 0.
+    out->push_back('.');
+    out->push_back(static_cast<char>('0' + hundredths / 10));
+    if (hundredths % 10 != 0) {
+      out->push_back(static_cast<char>('0' + hundredths % 10));
+    }
+  }
+  out->push_back('%');
+}
+
+void AppendInteger(std::string* out, int64_t value) {
+  char buffer[24];  // 20 digits and a sign at most
+  char* const end = buffer + sizeof(buffer);
+  char* begin = DigitsBefore(end, Magnitude(value));
+  if (value < 0) *--begin = '-';
+  out->append(begin, static_cast<size_t>(end - begin));
+}
+
+void AppendText(std::string* out,
+                std::initializer_list<absl::string_view> texts) {
+  for (absl::string_view text : texts) out->append(text.data(), text.size());
+}
+
+absl::string_view RoundingWords(loyalty::v1::Rounding rounding) {
   switch (rounding) {
     case loyalty::v1::ROUNDING_HALF_UP:
       return "rounded half up";

@@ -5,6 +5,7 @@
 #define LOYALTY_ENGINE_EVALUATOR_TEXT_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -22,8 +23,23 @@ std::string Points(int64_t points);
 // Basis points as a percentage: 250 -> "2.5%", 100 -> "1%", 5 -> "0.05%".
 std::string BasisPointsPercent(int64_t basis_points);
 
+// The same words appended to `out`. Pricing writes each applied row's
+// explanation in place with these, so a row costs no temporary strings.
+void AppendMoney(std::string* out, int64_t minor, absl::string_view currency);
+void AppendPoints(std::string* out, int64_t points);
+void AppendBasisPointsPercent(std::string* out, int64_t basis_points);
+
+// "-42": the decimal digits of `value`.
+void AppendInteger(std::string* out, int64_t value);
+
+// Appends each text in turn. Used instead of absl::StrAppend on the pricing
+// path: Debian's abseil cannot resize a string without zero-filling it, so
+// StrAppend writes every byte twice and costs a call per piece.
+void AppendText(std::string* out,
+                std::initializer_list<absl::string_view> texts);
+
 // "down" -> "rounded down", and so on.
-std::string RoundingWords(loyalty::v1::Rounding rounding);
+absl::string_view RoundingWords(loyalty::v1::Rounding rounding);
 
 // "Mon", "Tue", ... for 1..7 (ISO weekday numbers).
 absl::string_view WeekdayShort(int weekday);

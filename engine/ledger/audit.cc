@@ -1,4 +1,5 @@
 // Ledger::Audit: the full replay that proves the stored state.
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -32,7 +33,7 @@ std::string CheckMember(const MemberRecord& record,
     if (lot.remaining() <= 0) return where + "a lot is empty or negative";
     in_lots += lot.remaining();
   }
-  if (in_lots != record.points_available()) {
+  if (in_lots != std::max<int64_t>(record.points_available(), 0)) {
     return where + "lots do not add up to points_available";
   }
   for (const auto& wallet : record.cashback()) {

@@ -51,7 +51,8 @@ bool JournalChecker::Add(const loyalty::v1::JournalEntry& entry) {
     }
     balance = *sum;
     sums[posting.asset()] = *asset_sum;
-    if (balance < 0 && from_genesis() && ParseMemberAccount(posting.account())) {
+    if (balance < 0 && posting.amount() < 0 && !posting.allow_negative() &&
+        from_genesis() && ParseMemberAccount(posting.account())) {
       problem_ = absl::StrCat(where, posting.account(), " goes negative");
       return false;
     }

@@ -28,7 +28,8 @@ absl::Status Overflow(absl::string_view account) {
 // Inserts a lot after every lot that is not younger, so the list stays
 // oldest first and same-age lots keep their journal order.
 void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
-            const google::protobuf::Timestamp& earn_time) {
+            const google::protobuf::Timestamp& earn_time,
+            const google::protobuf::Timestamp* expire_time) {
   auto& lots = *record->mutable_lots();
   const auto younger =
       std::find_if(lots.begin(), lots.end(), [&](const PointLot& lot) {
@@ -37,25 +38,31 @@ void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
   PointLot lot;
   lot.set_sequence(sequence);
   *lot.mutable_earn_time() = earn_time;
+  if (expire_time != nullptr) *lot.mutable_expire_time() = *expire_time;
   lot.set_remaining(amount);
   lots.Add(std::move(lot));  // may move the elements: rotate by index
   std::rotate(lots.begin() + younger, lots.end() - 1, lots.end());
 }
 
-// Takes `amount` points from the oldest lots first.
-void BurnLots(MemberRecord* record, int64_t amount,
+// Takes `amount` points from the lots made by entry `preferred` (0: none)
+// first, then from the oldest lots.
+void BurnLots(MemberRecord* record, int64_t amount, int64_t preferred,
               std::vector<ConsumedLot>* consumed) {
   auto& lots = *record->mutable_lots();
-  int emptied = 0;
-  for (PointLot& lot : lots) {
-    if (amount == 0) break;
-    const int64_t take = std::min(amount, lot.remaining());
-    lot.set_remaining(lot.remaining() - take);
-    amount -= take;
-    consumed->push_back(ConsumedLot{lot.earn_time(), take});
-    if (lot.remaining() == 0) ++emptied;
+  for (int pass = preferred == 0 ? 1 : 0; pass < 2 && amount > 0; ++pass) {
+    for (PointLot& lot : lots) {
+      if (amount == 0) break;
+      if (pass == 0 && lot.sequence() != preferred) continue;
+      const int64_t take = std::min(amount, lot.remaining());
+      if (take == 0) continue;
+      lot.set_remaining(lot.remaining() - take);
+      amount -= take;
+      consumed->push_back(ConsumedLot{lot.earn_time(), lot.expire_time(), take});
+    }
   }
-  lots.erase(lots.begin(), lots.begin() + emptied);
+  lots.erase(std::remove_if(lots.begin(), lots.end(),
+                            [](const PointLot& lot) { return lot.remaining() == 0; }),
+             lots.end());
 }
 
 absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
@@ -105,17 +112,25 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
     case MemberAccount::Kind::kPointsAvailable: {
       auto sum = CheckedAdd(record->points_available(), amount);
       if (!sum) return Overflow(posting.account());
-      if (*sum < 0) {
+      if (*sum < 0 && !posting.allow_negative()) {
         return FailedPrecondition(
             "INSUFFICIENT_POINTS", posting.account(),
             absl::StrCat(-amount, " points requested but ",
                          record->points_available(), " available"));
       }
+      const int64_t before = record->points_available();
       record->set_points_available(*sum);
-      if (amount > 0) {
-        AddLot(record, amount, entry.sequence(), entry.effective_time());
-      } else {
-        BurnLots(record, -amount, consumed);
+      if (amount < 0) {
+        // Lots hold what is above zero; a clawback below zero empties them.
+        BurnLots(record, std::min(-amount, std::max<int64_t>(before, 0)),
+                 posting.from_lot_sequence(), consumed);
+      } else if (*sum > 0) {
+        // Points that fill a negative balance first make no lot.
+        const int64_t lot_amount = std::min(amount, *sum);
+        AddLot(record, lot_amount, entry.sequence(),
+               posting.has_lot_earn_time() ? posting.lot_earn_time()
+                                           : entry.effective_time(),
+               posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr);
       }
       return absl::OkStatus();
     }

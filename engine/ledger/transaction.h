@@ -52,6 +52,7 @@ struct BatchState {
 // Points taken from one lot by a debit of a member's available points.
 struct ConsumedLot {
   google::protobuf::Timestamp earn_time;
+  google::protobuf::Timestamp expire_time;  // unset: never expires
   int64_t amount = 0;
 };
 

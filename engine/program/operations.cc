@@ -18,6 +18,7 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/purchase_entry.h"
+#include "engine/program/refund.h"
 #include "engine/program/submit.h"
 #include "engine/program/usage.h"
 
@@ -95,7 +96,7 @@ absl::StatusOr<std::string> DecideEnroll(
 }
 
 std::string OrderKey(const loyalty::v1::Purchase& purchase) {
-  return absl::StrCat("order/", purchase.partner_id(), "/", purchase.order_id());
+  return program::OrderKey(purchase.partner_id(), purchase.order_id());
 }
 
 absl::StatusOr<std::string> DecidePurchase(
@@ -117,15 +118,30 @@ absl::StatusOr<std::string> DecidePurchase(
           ProgramStateOf(rules, purchase, transaction), purchase, purchase_time));
   ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
   if (committed.has_value()) {
+    loyalty::v1::OrderRecord earlier;
+    earlier.ParseFromString(*committed);
     return MakeError(absl::StatusCode::kAlreadyExists,
                      "ORDER_ALREADY_COMMITTED", "purchase.order_id",
                      absl::StrCat("order '", purchase.order_id(),
-                                  "' was committed as transaction ", *committed));
+                                  "' was committed as transaction ",
+                                  earlier.sequence()));
   }
   loyalty::v1::JournalEntry entry =
       PurchaseEntry(purchase, priced, purchase_time);
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
-  transaction.PutAux(OrderKey(purchase), absl::StrCat(sequence));
+  loyalty::v1::OrderRecord order;
+  order.set_sequence(sequence);
+  *order.mutable_purchase() = purchase;
+  *order.mutable_priced() = priced;
+  for (const ledger::ConsumedLot& lot : transaction.consumed_lots()) {
+    loyalty::v1::PointLot* burned = order.add_burned_lots();
+    *burned->mutable_earn_time() = lot.earn_time;
+    if (lot.expire_time.seconds() != 0 || lot.expire_time.nanos() != 0) {
+      *burned->mutable_expire_time() = lot.expire_time;
+    }
+    burned->set_remaining(lot.amount);
+  }
+  transaction.PutAux(OrderKey(purchase), order.SerializeAsString());
   ASSIGN_OR_RETURN(MemberRecord * after,
                    transaction.MutableMember(purchase.member_id()));
   after->set_purchase_count(after->purchase_count() + 1);
@@ -236,6 +252,17 @@ void Operations::CommitPurchase(
                  Fingerprint("CommitPurchase", request),
                  [this, purchase = request.purchase()](ledger::Transaction& t) {
                    return DecidePurchase(purchase, *book_.ActiveAt(t.now()), t);
+                 },
+                 std::move(reply));
+}
+
+void Operations::RefundPurchase(
+    const loyalty::v1::RefundPurchaseRequest& request,
+    Reply<loyalty::v1::RefundPurchaseResponse> reply) {
+  SubmitToLedger(ledger_, request.request_id(),
+                 Fingerprint("RefundPurchase", request),
+                 [this, request](ledger::Transaction& t) {
+                   return DecideRefund(request, *book_.ActiveAt(t.now()), t);
                  },
                  std::move(reply));
 }

@@ -62,6 +62,9 @@ class Operations {
                     Reply<loyalty::v1::EnrollMemberResponse> reply);
   void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
                       Reply<loyalty::v1::CommitPurchaseResponse> reply);
+  // A full or partial refund of a committed order (refund.h).
+  void RefundPurchase(const loyalty::v1::RefundPurchaseRequest& request,
+                      Reply<loyalty::v1::RefundPurchaseResponse> reply);
   // A survey answer (NPS 0-10, CSAT 1-5, CES 1-7): an entry without
   // postings, counted in the metrics in the same write.
   void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,

@@ -116,22 +116,22 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& rule_set = (*rules)->rule_set();
+  const auto active = (*server)->operations().rules();
   std::printf(
-      "loyaltyd listening on %s (port %d); rules '%s' version %s from %s; "
+      "loyaltyd listening on %s (port %d); rules '%s' version %s active; "
       "%lld members; data in %s\n",
       options.listen_address.c_str(), (*server)->port(),
-      rule_set.program().program_id().c_str(), rule_set.version().c_str(),
-      rule_set.source_name().c_str(),
+      active->rule_set().program().program_id().c_str(),
+      active->version().c_str(),
       static_cast<long long>((*server)->ledger().Head().member_count()),
       options.data_dir.c_str());
-  if (!(*server)->created_admin_key().empty()) {
-    std::printf("loyaltyd: created the first admin API key in %s; keep it safe\n",
-                options.admin_key_file.empty()
-                    ? (options.data_dir + "/ADMIN_KEY").c_str()
-                    : options.admin_key_file.c_str());
+  if (active->version() != rule_set.version()) {
+    std::printf(
+        "loyaltyd: %s (version %s) is stored already; version %s, loaded "
+        "later, stays active (see loyaltyctl rules show)\n",
+        rule_set.source_name().c_str(), rule_set.version().c_str(),
+        active->version().c_str());
   }
-  std::printf("loyaltyd: %s, %s\n", options.tls ? "TLS" : "plain text",
-              options.require_api_keys ? "API keys required" : "no API keys");
   std::fflush(stdout);
 
   int received = 0;

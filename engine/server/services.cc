@@ -93,6 +93,24 @@ grpc::ServerUnaryReactor* CheckoutService::CommitPurchase(
   return checked.reactor;
 }
 
+grpc::ServerUnaryReactor* CheckoutService::RefundPurchase(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::RefundPurchaseRequest* request,
+    loyalty::v1::RefundPurchaseResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kRefundPurchase);
+  if (!checked.caller.ok()) return checked.reactor;
+  // A partner-bound key refunds only that partner's orders.
+  absl::Status scope =
+      CheckPartner(*checked.caller, request->partner_id(), "partner_id");
+  if (!scope.ok()) {
+    checked.reactor->Finish(ToGrpcStatus(scope));
+    return checked.reactor;
+  }
+  services_.operations->RefundPurchase(*request,
+                                       FinishLater(checked.reactor, response));
+  return checked.reactor;
+}
+
 grpc::ServerUnaryReactor* MembersService::EnrollMember(
     grpc::CallbackServerContext* context,
     const loyalty::v1::EnrollMemberRequest* request,

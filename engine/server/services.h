@@ -32,6 +32,10 @@ class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::CommitPurchaseRequest* request,
       loyalty::v1::CommitPurchaseResponse* response) override;
+  grpc::ServerUnaryReactor* RefundPurchase(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::RefundPurchaseRequest* request,
+      loyalty::v1::RefundPurchaseResponse* response) override;
 
  private:
   ServiceContext services_;

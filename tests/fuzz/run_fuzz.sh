@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes the rule-file reader and condition compiler with libFuzzer for N
-# seconds (default 60), seeded with rules/*.yaml and rules/examples/*.yaml.
+# Fuzzes with libFuzzer for N seconds each (default 60):
+#   rule_file_fuzz  the rule-file reader and condition compiler, seeded with
+#                   rules/*.yaml and rules/examples/*.yaml;
+#   handlers_fuzz   the request handlers against an in-process engine,
+#                   seeded with a few valid requests it writes itself.
 # Exits non-zero on a crash; skips (exit 0) when clang++-14 is absent.
 #   tests/fuzz/run_fuzz.sh [seconds]
 # The whole project (evaluator and its dependencies) is instrumented with
@@ -31,7 +34,7 @@ CC=clang-14 CXX=clang++-14 cmake -S "$wrapper" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
   >/dev/null
-cmake --build "$build" -j2 --target rule_file_fuzz
+cmake --build "$build" -j2 --target rule_file_fuzz handlers_fuzz
 
 # Seeds: each rule file as a whole-file input (mode byte 0), and each
 # condition line as a condition input (mode byte 1).
@@ -52,4 +55,13 @@ mkdir -p "$artifacts"
 echo "run_fuzz.sh: fuzzing for ${seconds}s (corpus $corpus)"
 "$build/fuzz/rule_file_fuzz" "$corpus" \
   -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$artifacts/" -print_final_stats=1
+
+handlers_corpus="$build/handlers-corpus"
+mkdir -p "$handlers_corpus"
+LOYALTY_FUZZ_SEEDS="$handlers_corpus" "$build/fuzz/handlers_fuzz" -runs=0 \
+  "$handlers_corpus" > /dev/null 2>&1
+echo "run_fuzz.sh: fuzzing the request handlers for ${seconds}s"
+"$build/fuzz/handlers_fuzz" "$handlers_corpus" \
+  -max_total_time="$seconds" -max_len=4096 -timeout=20 -rss_limit_mb=4096 \
   -artifact_prefix="$artifacts/" -print_final_stats=1

@@ -1,7 +1,8 @@
 // The real loyaltyctl binary against an in-process loyaltyd (RocksDB in a
 // temp dir, gRPC on loopback): the README walk-through, errors and exit
-// codes, help, export and verify, metrics, feedback, backups; then over TLS
-// with API keys: roles, key create, list and revoke.
+// codes, help, rule files (validate, load, show, diff), export and verify,
+// metrics, feedback, backups; then over TLS with API keys: roles, key
+// create, list and revoke.
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -16,6 +17,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "engine/server/server.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/audit.pb.h"
@@ -258,6 +261,13 @@ TEST_F(LoyaltyctlTest, UsageErrorsExitTwo) {
       {"key", "revoke", "lk_abc_secret"},
       {"export", "--format", "xml", "--out", "x"},
       {"feedback", "record", "--survey", "nps"},
+      {"rules", "validate"},
+      {"rules", "load"},
+      {"rules", "load", "x.yaml", "--activate-at", "tomorrow"},
+      {"rules", "diff", "active"},
+      {"rules", "diff", "a", "b", "c"},
+      {"rules", "diff", "a", "b", "--context", "-1"},
+      {"rules", "show", "a", "b"},
   };
   for (const std::vector<std::string>& args : mistakes) {
     const CtlResult result = Ctl(args);
@@ -297,7 +307,8 @@ TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
        {"member enroll", "member balance", "member history", "checkout quote",
         "checkout commit", "feedback record", "metrics", "export", "verify",
         "backup create", "backup restore", "key create", "key list",
-        "key revoke"}) {
+        "key revoke", "rules validate", "rules load", "rules show",
+        "rules diff"}) {
     EXPECT_NE(std::find(verbs.begin(), verbs.end(), expected), verbs.end())
         << expected << "\n"
         << top;
@@ -316,6 +327,143 @@ TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
     }
   }
   EXPECT_TRUE(absl::StrContains(Ok({"key", "--help"}), "key revoke KEY_ID"));
+  EXPECT_TRUE(absl::StrContains(Ok({"rules", "--help"}), "rules diff V1 V2"));
+  EXPECT_TRUE(absl::StrContains(Ok({"rules", "diff", "--help"}),
+                                "protobuf text format"));
+}
+
+// The test rules with 1 point per `per_minor` paid and points paying 40% of
+// a basket (the server starts with 50%: another version), written to
+// `name`; returns its path.
+std::string RulesYaml(int per_minor) {
+  return testing::RulesYaml(per_minor, 40);
+}
+
+std::string WriteRules(const testing::TempDir& dir, const std::string& name,
+                       int per_minor) {
+  const std::string path = dir.Sub(name);
+  WriteFile(path, RulesYaml(per_minor));
+  return path;
+}
+
+// The line of `rules show` that lists `version`, or "" if none does.
+std::string ShowLine(const std::string& show, const std::string& version) {
+  for (const std::string& line : Lines(show)) {
+    if (absl::StartsWith(line, version + " ")) return line;
+  }
+  return "";
+}
+
+TEST_F(LoyaltyctlTest, RulesValidateAcceptsAGoodFileAndNamesBadLines) {
+  const std::string good =
+      absl::StrCat(LOYALTY_SOURCE_DIR, "/rules/examples/coffee-chain.yaml");
+  const std::string ok = Ok({"rules", "validate", good});
+  EXPECT_TRUE(absl::StartsWith(ok, absl::StrCat("OK: ", good,
+                                                " is valid (version ")))
+      << ok;
+
+  // An unknown key on line 13, after the 12 lines of the test rules.
+  const std::string bad = dir_.Sub("typo.yaml");
+  WriteFile(bad, testing::RulesYaml() + "  colour: blue\n");
+  CtlResult result = Ctl({"rules", "validate", bad});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.out, bad + ":13: ")) << result.out;
+  EXPECT_TRUE(absl::StrContains(result.out, "unknown key 'colour'"))
+      << result.out;
+
+  result = Ctl({"rules", "validate", bad, "--json"});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  const auto response = FromJson<v1::ValidateRulesResponse>(result.out);
+  ASSERT_EQ(response.problems_size(), 1) << result.out;
+  EXPECT_TRUE(absl::StartsWith(response.problems(0), bad + ":13: "));
+
+  result = Ctl({"rules", "validate", dir_.Sub("missing.yaml")});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: NOT_FOUND: cannot read "))
+      << result.err;
+}
+
+TEST_F(LoyaltyctlTest, RulesLoadShowsActiveThenScheduledAndDiffShowsTheRate) {
+  const std::string first = WriteRules(dir_, "one-per-euro.yaml", 100);
+  const std::string loaded =
+      Ok({"rules", "load", first, "--request-id", "rules-1"});
+  const std::string active = Field(loaded, "version");
+  ASSERT_EQ(active.size(), 16u) << loaded;
+  const auto start_rules =
+      FromJson<v1::GetRulesResponse>(Ok({"rules", "show", "--json"}));
+  ASSERT_EQ(start_rules.versions_size(), 2);
+  EXPECT_NE(start_rules.versions(0).version(), active);
+  EXPECT_EQ(Field(loaded, "source"), first);
+  EXPECT_NE(Field(loaded, "activation"), "-");
+  EXPECT_TRUE(absl::StrContains(loaded, "Active: ")) << loaded;
+  std::string show = Ok({"rules", "show"});
+  ASSERT_TRUE(absl::StartsWith(show, "VERSION")) << show;
+  EXPECT_TRUE(absl::StrContains(ShowLine(show, active), " ACTIVE ")) << show;
+  EXPECT_EQ(Lines(show).size(), 3u) << show;  // header, start rules, this
+
+  // Two points per euro, from an hour from now.
+  const std::string second = WriteRules(dir_, "two-per-euro.yaml", 50);
+  const std::string in_an_hour =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() + absl::Hours(1),
+                       absl::UTCTimeZone());
+  const std::string scheduled_out =
+      Ok({"rules", "load", second, "--activate-at", in_an_hour});
+  const std::string scheduled = Field(scheduled_out, "version");
+  EXPECT_EQ(Field(scheduled_out, "activation"), in_an_hour) << scheduled_out;
+  EXPECT_TRUE(absl::StrContains(scheduled_out, "Scheduled: ")) << scheduled_out;
+  show = Ok({"rules", "show"});
+  EXPECT_TRUE(absl::StrContains(ShowLine(show, active), " ACTIVE ")) << show;
+  EXPECT_TRUE(absl::StrContains(ShowLine(show, scheduled), " scheduled "))
+      << show;
+
+  // The earn rate: "per_minor: 100" goes, "per_minor: 50" comes.
+  CtlResult diff = Ctl({"rules", "diff", "active", scheduled});
+  EXPECT_EQ(diff.exit_code, 1) << Printed(diff);
+  EXPECT_TRUE(absl::StartsWith(diff.out, "--- " + active)) << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n+++ " + scheduled)) << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n-  per_minor: 100\n")) << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n+  per_minor: 50\n")) << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n   points: 1\n")) << diff.out;
+
+  for (const std::string& same : {active, std::string("active")}) {
+    diff = Ctl({"rules", "diff", same, active});
+    EXPECT_EQ(diff.exit_code, 0) << Printed(diff);
+  }
+  diff = Ctl({"rules", "diff", "active", "0123456789abcdef"});
+  EXPECT_EQ(diff.exit_code, 2) << Printed(diff);
+  EXPECT_TRUE(absl::StartsWith(diff.err, "error: NOT_FOUND: ")) << diff.err;
+
+  // A version loaded from a file shows that file, as it was.
+  EXPECT_EQ(Ok({"rules", "show", scheduled}), RulesYaml(50));
+  EXPECT_EQ(Ok({"rules", "show", "active"}), RulesYaml(100));
+  const auto json =
+      FromJson<v1::RuleSetVersion>(Ok({"rules", "show", scheduled, "--json"}));
+  EXPECT_EQ(json.rule_set().earn().per_minor(), 50);
+}
+
+TEST_F(LoyaltyctlTest, RulesShowPrintsTheStartRulesInTextFormat) {
+  // The rules loyaltyd started with are stored without a file text.
+  const auto rules =
+      FromJson<v1::GetRulesResponse>(Ok({"rules", "show", "--json"}));
+  ASSERT_EQ(rules.versions_size(), 1);
+  const std::string shown = Ok({"rules", "show", rules.active_version()});
+  EXPECT_TRUE(absl::StrContains(shown, "earn {\n  points: 1\n")) << shown;
+  EXPECT_TRUE(absl::StrContains(shown, "per_minor: 100")) << shown;
+}
+
+TEST_F(LoyaltyctlTest, RulesLoadOfABadFilePrintsItsProblemsAndStoresNothing) {
+  const std::string bad = dir_.Sub("bad.yaml");
+  WriteFile(bad, testing::RulesYaml() + "  colour: blue\nextra: 1\n");
+  const CtlResult result =
+      Ctl({"rules", "load", bad, "--request-id", "rules-bad"});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.err, "error: INVALID_ARGUMENT: " + bad))
+      << result.err;
+  const std::vector<std::string> lines = Lines(result.err);
+  ASSERT_EQ(lines.size(), 3u) << result.err;
+  EXPECT_TRUE(absl::StartsWith(lines[1], bad + ":")) << result.err;
+  EXPECT_TRUE(absl::StartsWith(lines[2], bad + ":")) << result.err;
+  EXPECT_EQ(Lines(Ok({"rules", "show"})).size(), 2u);
 }
 
 TEST_F(LoyaltyctlTest, VerifyAcceptsAnExportAndNamesTheEntryChanged) {

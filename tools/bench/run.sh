@@ -16,11 +16,13 @@
 #          [--members N] [--members-for-memory N] [--concurrency "1 8 64 256"]
 #          [--zipf S] [--out DIR] [--skip-build] [--keep]
 #          [--phases "engine open noop dbbench pg memory"] (default: all)
+#          [--open-rate N] (open loop rate; default: half the measured peak)
 # Environment (flags win): BENCH_BUILD_DIR (build/release), BENCH_DURATION (15),
 #   BENCH_WARMUP (3), BENCH_MEMBERS (100000), BENCH_MEMORY_MEMBERS (1000000),
 #   BENCH_CONCURRENCY ("1 8 64 256"), BENCH_ZIPF (1.01), BENCH_OUT,
 #   BENCH_TMPDIR (where the data dirs go; must not be tmpfs),
-#   BENCH_VALUE_SIZE (db_bench value bytes; default: measured from the engine).
+#   BENCH_VALUE_SIZE (db_bench value bytes; default: measured from the engine),
+#   BENCH_OPEN_RATE.
 # Needs root (apt-get, runuser) or sudo for missing packages. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,6 +37,7 @@ ZIPF=${BENCH_ZIPF:-1.01}  # pgbench's random_zipfian needs >= 1.001
 BUILD_DIR=${BENCH_BUILD_DIR:-build/release}
 OUT=${BENCH_OUT:-}
 VALUE_SIZE=${BENCH_VALUE_SIZE:-}
+OPEN_RATE=${BENCH_OPEN_RATE:-}
 SKIP_BUILD=0
 KEEP=0
 PHASES="engine open noop dbbench pg memory"
@@ -64,6 +67,7 @@ parse_args() {
       --skip-build) SKIP_BUILD=1 ;;
       --keep) KEEP=1 ;;
       --phases) PHASES=$2; shift ;;
+      --open-rate) OPEN_RATE=$2; shift ;;
       -h|--help) usage; exit 0 ;;
       *) die "unknown argument '$1' (see --help)" ;;
     esac
@@ -313,7 +317,7 @@ best_engine_rate() {
 }
 
 open_loop_phase() {
-  local rate=$(( $(best_engine_rate) / 2 ))
+  local rate=${OPEN_RATE:-$(( $(best_engine_rate) / 2 ))}
   (( rate > 0 )) || { log "open loop skipped: no engine peak"; return 0; }
   log "engine: open loop at $rate commits/s (half the peak), fdatasync probed"
   PROBE_OUT=$OUT/fsync-under-load.txt engine_run engine-open-half 0 1 \

@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -61,6 +62,14 @@ const FlagSpec* FindFlag(const std::vector<FlagSpec>& flags,
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* env = std::getenv(name);
   return (env != nullptr && *env != '\0') ? env : fallback;
+}
+
+// How many words `command.positional` names ("V1 V2" is two).
+size_t PositionalCount(const CommandSpec& command) {
+  if (command.positional.empty()) return 0;
+  const auto spaces =
+      std::count(command.positional.begin(), command.positional.end(), ' ');
+  return 1 + static_cast<size_t>(spaces);
 }
 
 std::string CommandName(const CommandSpec& command) {
@@ -187,9 +196,10 @@ absl::Status ReadWord(const std::string& word,
     return absl::InvalidArgumentError(
         absl::StrCat("unknown verb '", invocation->group, " ", word, "'"));
   }
-  if (!invocation->command->positional.empty() &&
-      invocation->positional.empty()) {
-    invocation->positional = word;
+  if (invocation->positionals.size() <
+      PositionalCount(*invocation->command)) {
+    invocation->positionals.push_back(word);
+    invocation->positional = invocation->positionals.front();
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
@@ -237,8 +247,8 @@ absl::Status CheckComplete(const Invocation& invocation) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", invocation.group, "' needs a verb"));
   }
-  if (!command->positional.empty() && !command->positional_optional &&
-      invocation.positional.empty()) {
+  if (!command->positional_optional &&
+      invocation.positionals.size() < PositionalCount(*command)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", CommandName(*command), "' needs ", command->positional));
   }
@@ -385,6 +395,7 @@ std::string CommandUsage(const CommandSpec& command) {
     absl::StrAppend(&synopsis, " ", PositionalSynopsis(command));
   std::string text =
       absl::StrCat("Usage: ", synopsis, "\n\n", command.summary, "\n");
+  if (!command.details.empty()) absl::StrAppend(&text, "\n", command.details);
   if (!command.positional.empty()) {
     absl::StrAppend(&text, "\nArguments:\n  ", command.positional, "\n      ",
                     command.positional_help, "\n");

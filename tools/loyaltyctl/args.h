@@ -65,10 +65,12 @@ struct Invocation;
 // One verb: "member get", "checkout commit", ..., or a command of one word
 // ("export"), whose verb is empty; such a group holds no other verb.
 struct CommandSpec {
-  std::string group;            // "member"
-  std::string verb;             // "get"; empty for a command of one word
-  std::string positional;       // e.g. "ID"; empty when the verb takes none
-  std::string positional_help;  // what the positional argument is
+  std::string group;  // "member"
+  std::string verb;   // "get"; empty for a command of one word
+  // The positional arguments, e.g. "ID", or "V1 V2" for a verb that takes
+  // two (one word each); empty when the verb takes none.
+  std::string positional;
+  std::string positional_help;  // what the positional arguments are
   std::string summary;          // one line for the verb list
   std::vector<FlagSpec> flags;
   std::string example;  // a full command line
@@ -76,6 +78,8 @@ struct CommandSpec {
   int (*run)(const Invocation& invocation) = nullptr;
   // The positional argument may be left out ("verify [FILE]").
   bool positional_optional = false;
+  // More paragraphs for the verb's --help, after the summary; may be empty.
+  std::string details{};
 };
 
 // What the command line asked for.
@@ -86,7 +90,8 @@ struct Invocation {
   const CommandSpec* command = nullptr;  // set once a known verb was read
   GlobalOptions global;
   ParsedFlags flags;
-  std::string positional;
+  std::string positional;                // the first positional argument
+  std::vector<std::string> positionals;  // all of them, in order
 };
 
 // Parses argv against `commands` (which must outlive the result).

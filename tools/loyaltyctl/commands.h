@@ -14,6 +14,8 @@ std::vector<CommandSpec> MemberCommands();
 std::vector<CommandSpec> CheckoutCommands();
 // feedback record (loyalty.v1.Program).
 std::vector<CommandSpec> FeedbackCommands();
+// rules validate | load | show | diff (loyalty.v1.Program rule-set versions).
+std::vector<CommandSpec> RulesCommands();
 // export (loyalty.v1.Audit.ExportLedger into a file).
 std::vector<CommandSpec> ExportCommands();
 // verify [FILE]: an export file offline, or Audit.VerifyLedger.

@@ -213,6 +213,12 @@ int PrintRpcError(const grpc::Status& status, bool json) {
                     detail, json);
 }
 
+std::string ErrorReason(const grpc::Status& status) {
+  const std::optional<loyalty::v1::ErrorDetail> detail =
+      FindErrorDetail(status.error_details());
+  return detail ? detail->reason() : "";
+}
+
 int PrintStatusError(const absl::Status& status, bool json) {
   return PrintError(absl::StatusCodeToString(status.code()),
                     std::string(status.message()), std::nullopt, json);

@@ -57,6 +57,9 @@ int PrintJson(const google::protobuf::Message& message);
 // keys after UNAUTHENTICATED) on stderr, or one JSON object on stdout when
 // `json`. Returns 1, the exit status of a failed call.
 int PrintRpcError(const grpc::Status& status, bool json);
+// The reason of the loyalty.v1.ErrorDetail the server attached to a failed
+// call ("INVALID_RULES"), or "" when there is none.
+std::string ErrorReason(const grpc::Status& status);
 // The same for a failure of loyaltyctl's own work (a file, an offline
 // ledger): "error: CODE: message". Returns 1.
 int PrintStatusError(const absl::Status& status, bool json);

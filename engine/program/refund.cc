@@ -1,0 +1,261 @@
+#include "engine/program/refund.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/analytics/counters.h"
+#include "engine/base/error.h"
+#include "engine/base/status_macros.h"
+#include "engine/ledger/accounts.h"
+#include "engine/program/member_view.h"
+
+namespace loyalty::program {
+namespace {
+
+using loyalty::v1::JournalEntry;
+using loyalty::v1::OrderRecord;
+using loyalty::v1::RefundAmounts;
+
+// x scaled to the refunded share, rounded down; exactly x at the full share.
+int64_t Share(int64_t x, int64_t refunded_subtotal, int64_t subtotal) {
+  if (refunded_subtotal >= subtotal) return x;
+  return static_cast<int64_t>((__int128)x * refunded_subtotal / subtotal);
+}
+
+// What the whole order's refund moves, at a refunded subtotal.
+RefundAmounts Targets(const OrderRecord& order, int64_t refunded_subtotal) {
+  const auto& priced = order.priced();
+  const int64_t subtotal = priced.subtotal_minor();
+  RefundAmounts amounts;
+  amounts.set_subtotal_minor(refunded_subtotal);
+  amounts.set_money_minor(Share(priced.total_due_minor(), refunded_subtotal, subtotal));
+  amounts.set_points_reversed(Share(priced.points_earned(), refunded_subtotal, subtotal));
+  amounts.set_cashback_reversed_minor(
+      Share(priced.cashback_earned_minor(), refunded_subtotal, subtotal));
+  amounts.set_points_returned(Share(priced.redeemed_points(), refunded_subtotal, subtotal));
+  amounts.set_cashback_returned_minor(
+      Share(priced.cashback_used_minor(), refunded_subtotal, subtotal));
+  return amounts;
+}
+
+// The refunded subtotal after this request, checking every line asked for.
+absl::StatusOr<int64_t> RefundLines(const loyalty::v1::RefundPurchaseRequest& request,
+                                    OrderRecord* order) {
+  const auto& lines = order->purchase().lines();
+  order->mutable_refunded_quantity()->Resize(lines.size(), 0);
+  std::vector<int64_t> asked(lines.size(), 0);
+  if (request.lines().empty()) {
+    for (int i = 0; i < lines.size(); ++i) {
+      asked[i] = lines[i].quantity() - order->refunded_quantity(i);
+    }
+  }
+  for (int i = 0; i < request.lines_size(); ++i) {
+    const auto& line = request.lines(i);
+    const std::string field = absl::StrCat("lines[", i, "]");
+    if (line.line_index() < 0 || line.line_index() >= lines.size()) {
+      return InvalidArgument("UNKNOWN_LINE", field + ".line_index",
+                             absl::StrCat("the order has ", lines.size(), " lines"));
+    }
+    if (line.quantity() <= 0) {
+      return InvalidArgument("INVALID_QUANTITY", field + ".quantity", "must be > 0");
+    }
+    asked[line.line_index()] += line.quantity();
+  }
+  int64_t subtotal = order->refunded().subtotal_minor();
+  bool any = false;
+  for (int i = 0; i < lines.size(); ++i) {
+    const int64_t left = lines[i].quantity() - order->refunded_quantity(i);
+    if (asked[i] > left) {
+      return FailedPrecondition(
+          left == 0 ? "ALREADY_REFUNDED" : "REFUND_EXCEEDS_PURCHASE", "lines",
+          absl::StrCat("line ", i, " has ", left, " left to refund, ", asked[i],
+                       " asked"));
+    }
+    order->set_refunded_quantity(i, order->refunded_quantity(i) + asked[i]);
+    subtotal += asked[i] * lines[i].unit_price_minor();  // bounded by the order
+    any |= asked[i] > 0;
+  }
+  if (!any) {
+    return FailedPrecondition("ALREADY_REFUNDED", "order_id",
+                              "everything in this order is refunded already");
+  }
+  return subtotal;
+}
+
+void Post(JournalEntry* entry, const std::string& account, absl::string_view asset,
+          int64_t amount) {
+  auto* posting = entry->add_postings();
+  posting->set_account(account);
+  posting->set_asset(std::string(asset));
+  posting->set_amount(amount);
+}
+
+// Gives `amount` burned points back into the lots they came from: the most
+// recently taken first, skipping what earlier refunds gave back.
+void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amount,
+                  const std::string& member, JournalEntry* entry) {
+  int64_t skip = returned_before;
+  for (int i = order.burned_lots_size() - 1; i >= 0 && amount > 0; --i) {
+    const auto& lot = order.burned_lots(i);
+    const int64_t skipped = std::min(skip, lot.remaining());
+    skip -= skipped;
+    const int64_t take = std::min(amount, lot.remaining() - skipped);
+    if (take == 0) continue;
+    Post(entry, std::string(ledger::kProgramPointsRedeemed), ledger::kPointsAsset, -take);
+    auto* credit = entry->add_postings();
+    credit->set_account(ledger::MemberPointsAvailable(member));
+    credit->set_asset(std::string(ledger::kPointsAsset));
+    credit->set_amount(take);
+    *credit->mutable_lot_earn_time() = lot.earn_time();
+    if (lot.has_expire_time()) *credit->mutable_lot_expire_time() = lot.expire_time();
+    amount -= take;
+  }
+}
+
+// Takes back `points` earned points, following the clawback policy.
+void ReversePoints(int64_t order_sequence, int64_t points, int64_t available,
+                   int64_t wallet,
+                   int64_t point_value, loyalty::v1::ClawbackPolicy policy,
+                   const std::string& member, const std::string& currency,
+                   JournalEntry* entry, RefundAmounts* moved) {
+  const int64_t covered = std::min(points, std::max<int64_t>(available, 0));
+  int64_t short_points = points - covered;
+  moved->set_points_short(short_points);
+  if (covered > 0) {
+    auto* debit = entry->add_postings();
+    debit->set_account(ledger::MemberPointsAvailable(member));
+    debit->set_asset(std::string(ledger::kPointsAsset));
+    debit->set_amount(-covered);
+    debit->set_from_lot_sequence(order_sequence);  // the order's own lot first
+    Post(entry, std::string(ledger::kProgramPointsIssued), ledger::kPointsAsset, covered);
+  }
+  if (short_points == 0) return;
+  if (policy == loyalty::v1::CLAWBACK_POLICY_FORGIVE) {
+    moved->set_points_forgiven(short_points);
+    moved->set_points_reversed(covered);
+    return;
+  }
+  if (policy == loyalty::v1::CLAWBACK_POLICY_CASHBACK && point_value > 0) {
+    const int64_t paid = std::min(short_points, wallet / point_value);
+    if (paid > 0) {
+      Post(entry, ledger::MemberCashback(member, currency), currency, -paid * point_value);
+      Post(entry, ledger::ProgramCashbackIssued(currency), currency, paid * point_value);
+      moved->set_cashback_taken_for_points_minor(paid * point_value);
+      short_points -= paid;
+    }
+  }
+  if (short_points == 0) return;
+  auto* debit = entry->add_postings();
+  debit->set_account(ledger::MemberPointsAvailable(member));
+  debit->set_asset(std::string(ledger::kPointsAsset));
+  debit->set_amount(-short_points);
+  debit->set_allow_negative(true);
+  Post(entry, std::string(ledger::kProgramPointsIssued), ledger::kPointsAsset, short_points);
+}
+
+}  // namespace
+
+std::string OrderKey(absl::string_view partner_id, absl::string_view order_id) {
+  return absl::StrCat("order/", partner_id, "/", order_id);
+}
+
+absl::StatusOr<std::string> DecideRefund(
+    const loyalty::v1::RefundPurchaseRequest& request,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
+  ASSIGN_OR_RETURN(auto stored,
+                   transaction.GetAux(OrderKey(request.partner_id(), request.order_id())));
+  OrderRecord order;
+  if (!stored.has_value() || !order.ParseFromString(*stored)) {
+    return NotFound("UNKNOWN_ORDER", "order_id",
+                    absl::StrCat("no committed order '", request.order_id(), "'"));
+  }
+  const std::string& member = order.purchase().member_id();
+  if (!request.member_id().empty() && request.member_id() != member) {
+    return InvalidArgument("ORDER_MEMBER_MISMATCH", "member_id",
+                           "the order belongs to another member");
+  }
+  const RefundAmounts before = Targets(order, order.refunded().subtotal_minor());
+  ASSIGN_OR_RETURN(int64_t refunded_subtotal, RefundLines(request, &order));
+  const RefundAmounts after = Targets(order, refunded_subtotal);
+  const std::string& currency = order.priced().currency();
+  JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_REFUND);
+  entry.set_member_id(member);
+  entry.set_order_id(order.purchase().order_id());
+  entry.set_partner_id(order.purchase().partner_id());
+  entry.set_store_id(order.purchase().store_id());
+  entry.set_rules_version(rules.version());
+  RefundAmounts moved;
+  moved.set_subtotal_minor(after.subtotal_minor() - before.subtotal_minor());
+  moved.set_money_minor(after.money_minor() - before.money_minor());
+  moved.set_points_returned(after.points_returned() - before.points_returned());
+  moved.set_cashback_returned_minor(after.cashback_returned_minor() -
+                                    before.cashback_returned_minor());
+  moved.set_points_reversed(after.points_reversed() - before.points_reversed());
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record, transaction.Member(member));
+  int64_t wallet = 0;
+  for (const auto& held : record->cashback()) {
+    if (held.currency() == currency) wallet = held.amount_minor();
+  }
+  // Cashback earned is taken back as far as the wallet (plus what this
+  // refund gives back) holds; cashback is money and never goes negative.
+  const int64_t cashback_due = after.cashback_reversed_minor() - before.cashback_reversed_minor();
+  const int64_t wallet_after_return = wallet + moved.cashback_returned_minor();
+  moved.set_cashback_reversed_minor(std::min(cashback_due, wallet_after_return));
+  ReturnPoints(order, before.points_returned(), moved.points_returned(), member, &entry);
+  if (moved.cashback_returned_minor() > 0) {
+    Post(&entry, ledger::ProgramCashbackRedeemed(currency), currency,
+         -moved.cashback_returned_minor());
+    Post(&entry, ledger::MemberCashback(member, currency), currency,
+         moved.cashback_returned_minor());
+  }
+  if (moved.cashback_reversed_minor() > 0) {
+    Post(&entry, ledger::MemberCashback(member, currency), currency,
+         -moved.cashback_reversed_minor());
+    Post(&entry, ledger::ProgramCashbackIssued(currency), currency,
+         moved.cashback_reversed_minor());
+  }
+  ReversePoints(order.sequence(), moved.points_reversed(),
+                record->points_available() + moved.points_returned(),
+                wallet_after_return - moved.cashback_reversed_minor(),
+                rules.rule_set().program().point_value_minor(),
+                rules.rule_set().refund().clawback(), member, currency, &entry, &moved);
+  loyalty::v1::PurchaseSummary* summary = entry.mutable_purchase();
+  summary->set_currency(currency);
+  summary->set_subtotal_minor(-moved.subtotal_minor());
+  summary->set_total_due_minor(-moved.money_minor());
+  summary->set_tier(order.priced().tier());
+  entry.set_description(absl::StrCat("refund of order ", order.purchase().order_id(),
+                                     ": ", moved.money_minor(), " ", currency,
+                                     " minor back"));
+  ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
+  ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after_record,
+                   transaction.MutableMember(member));
+  // Campaign budget and cap usage come back in the same share.
+  for (const auto& usage : order.priced().usage()) {
+    const int64_t back =
+        Share(usage.amount(), refunded_subtotal, order.priced().subtotal_minor()) -
+        Share(usage.amount(), before.subtotal_minor(), order.priced().subtotal_minor());
+    for (const std::string& key : usage.member_usage_keys()) {
+      auto it = after_record->mutable_rule_usage()->find(key);
+      if (it != after_record->mutable_rule_usage()->end()) {
+        it->second = std::max<int64_t>(it->second - back, 0);
+      }
+    }
+    if (usage.count_budget() && back > 0) {
+      transaction.AddCounter(absl::StrCat("budget/", usage.rule_id()), 0, -back);
+    }
+  }
+  analytics::CountRefund(entry, *after_record, transaction);
+  *order.mutable_refunded() = after;
+  transaction.PutAux(OrderKey(request.partner_id(), request.order_id()),
+                     order.SerializeAsString());
+  loyalty::v1::RefundPurchaseResponse response;
+  response.set_transaction_id(absl::StrCat(sequence));
+  *response.mutable_refunded() = moved;
+  *response.mutable_balance() = BalanceOf(*after_record);
+  return response.SerializeAsString();
+}
+
+}  // namespace loyalty::program
