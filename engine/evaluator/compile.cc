@@ -116,7 +116,10 @@ absl::StatusOr<CompiledRule> CompileRule(const Rule& rule, int index,
   ASSIGN_OR_RETURN(compiled.lines,
                    Condition::Compile(lines, ConditionKind::kLine, symbols));
   compiled.window = MakeWindow(rule.validity());
-  compiled.window_words = WindowWords(rule.validity());
+  const std::string window = WindowWords(rule.validity());
+  compiled.title = window.empty()
+                       ? rule.description()
+                       : absl::StrCat(rule.description(), " (", window, ")");
   for (int channel : rule.scope().channels()) compiled.channels |= 1u << channel;
   for (const std::string& partner : rule.scope().partners()) {
     compiled.partners.push_back(symbols.Intern(partner));

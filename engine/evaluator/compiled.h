@@ -57,7 +57,9 @@ struct CompiledRule {
   int group = -1;         // exclusive group number, -1: stackable
   bool needs_promo_code = false;
   Window window;
-  std::string window_words;  // "Sat–Sun", or ""
+  // The rule's name in its applied rows: the description, with the window
+  // when it has weekdays or hours: "Weekend double points (Sat–Sun)".
+  std::string title;
   uint32_t channels = 0;     // bit per loyalty.v1.Channel; 0: all
   std::vector<int64_t> partners;  // interned; empty: all
   std::vector<int64_t> stores;

@@ -99,8 +99,8 @@ class Symbols {
 };
 
 enum class OpCode : uint8_t {
-  kPush,     // value
-  kLoad,     // slot
+  kPush,  // value
+  kLoad,  // slot
   kEqual,
   kNotEqual,
   kLess,
@@ -112,6 +112,16 @@ enum class OpCode : uint8_t {
   kNot,
   kIn,       // list_begin, list_size into the constant pool
   kAnyBits,  // value: mask
+  // Fused forms (Condition::Fuse): a slot compared with a constant in one
+  // step, as most conditions are such comparisons joined by and / or.
+  kSlotEqual,  // slot, value
+  kSlotNotEqual,
+  kSlotLess,
+  kSlotLessEqual,
+  kSlotGreater,
+  kSlotGreaterEqual,
+  kSlotIn,       // slot, list_begin, list_size
+  kSlotAnyBits,  // slot, value: mask
 };
 
 struct Instruction {
@@ -150,6 +160,11 @@ class Condition {
 
  private:
   friend class ConditionCompiler;
+  // Rewrites "load; push; compare", "load; not" and "load; in / any bits"
+  // into the fused one-step forms; run once the program is complete. Each step
+  // of the loop costs a dispatch, which dominates such small programs.
+  void Fuse();
+  bool InList(const Instruction& in, int64_t value) const;
   std::vector<Instruction> code_;
   std::vector<int64_t> constants_;  // the lists of "in [..]"
 };

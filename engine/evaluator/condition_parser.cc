@@ -711,6 +711,7 @@ absl::StatusOr<Condition> ConditionCompiler::Run() {
     return absl::InvalidArgumentError(
         absl::StrCat("column ", error_->first, ": ", error_->second));
   }
+  condition_.Fuse();  // after parsing: literals are patched by position
   return std::move(condition_);
 }
 

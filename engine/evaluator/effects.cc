@@ -30,19 +30,10 @@ constexpr int64_t kPercent = 100;
 Mask MatchingLines(Pricing& pricing, const CompiledRule& rule) {
   Mask mask(pricing.lines.size(), 1);
   if (!rule.line_scoped) return mask;
-  for (size_t i = 0; i < pricing.lines.size(); ++i) {
-    LoadLine(pricing, i);
-    mask[i] = rule.lines.Evaluate(pricing.facts);
+  for (size_t i = 0; i < pricing.line_facts.size(); ++i) {
+    mask[i] = rule.lines.Evaluate(pricing.line_facts[i]);
   }
   return mask;
-}
-
-// "Weekend double points (Sat–Sun)"
-void AppendTitle(const CompiledRule& rule, std::string* out) {
-  out->append(rule.rule->description());
-  if (!rule.window_words.empty()) {
-    AppendText(out, {" (", rule.window_words, ")"});
-  }
 }
 
 const std::string& Currency(const Pricing& pricing) {
@@ -65,33 +56,33 @@ struct Benefit {
   }
 };
 
-void AppendUnit(const Pricing& pricing, CapUnit unit, int64_t amount,
-                std::string* out) {
+void AddUnit(const Pricing& pricing, CapUnit unit, int64_t amount,
+             WordBuffer& words) {
   switch (unit) {
     case CapUnit::kPoints:
-      AppendPoints(out, amount);
+      words.AddPoints(amount);
       return;
     case CapUnit::kMoney:
-      AppendMoney(out, amount, Currency(pricing));
+      words.AddMoney(amount, Currency(pricing));
       return;
     case CapUnit::kGifts:
-      AppendInteger(out, amount);
-      out->append(amount == 1 ? " gift" : " gifts");
+      words.AddInteger(amount);
+      words.Add(amount == 1 ? " gift" : " gifts");
       return;
   }
 }
 
 // "; limited to 3 points by the per-order cap of 3 points": why a benefit
 // was reduced to what its caps leave.
-void AppendCapNote(const Pricing& pricing, const SelectedRule& selected,
-                   std::string* out) {
+void AddCapNote(const Pricing& pricing, const SelectedRule& selected,
+                WordBuffer& words) {
   const Allowance& allowance = selected.allowance;
   const CapUnit unit = selected.rule->unit;
-  out->append("; limited to ");
-  AppendUnit(pricing, unit, allowance.left, out);
-  AppendText(out, {allowance.used_before ? ", what is left of" : " by",
-                   " the ", allowance.what, " of "});
-  AppendUnit(pricing, unit, allowance.cap, out);
+  words.Add("; limited to ");
+  AddUnit(pricing, unit, allowance.left, words);
+  words.Add({allowance.used_before ? ", what is left of" : " by", " the ",
+             allowance.what, " of "});
+  AddUnit(pricing, unit, allowance.cap, words);
 }
 
 void RecordUsage(Pricing& pricing, const SelectedRule& selected,
@@ -122,24 +113,19 @@ void RecordUsage(Pricing& pricing, const SelectedRule& selected,
   usage.set_count_budget(caps.has_budget());
 }
 
-// Adds the rule's applied row (and usage row) with "<title>: " written;
-// returns the explanation for the caller to finish with the effect's words.
+// Adds the rule's applied row (and usage row); returns its explanation for
+// the caller to write.
 std::string* AddRow(Pricing& pricing, const SelectedRule& selected,
                     const Benefit& benefit, bool capped) {
-  const CompiledRule& rule = *selected.rule;
   loyalty::v1::AppliedRule& row = *pricing.priced.add_applied();
-  row.set_rule_id(rule.rule->id());
+  row.set_rule_id(selected.rule->rule->id());
   row.set_points(benefit.points);
   row.set_discount_minor(benefit.discount_minor);
   row.set_cashback_minor(benefit.cashback_minor);
   row.set_gift_quantity(benefit.gifts);
   row.set_capped(capped);
-  std::string* explanation = ReservedExplanation(
-      row, rule.rule->description().size() + rule.window_words.size());
-  AppendTitle(rule, explanation);
-  explanation->append(": ");
   RecordUsage(pricing, selected, benefit);
-  return explanation;
+  return row.mutable_explanation();
 }
 
 // --- Discounts ---
@@ -220,46 +206,45 @@ std::optional<DiscountPlan> PlanDiscount(Pricing& pricing,
 
 // "0.50 EUR off each of 2 matching items = 1.00 EUR off", or for the whole
 // basket "5.00 EUR off (no more than the basket)".
-void AppendFixedWords(const Pricing& pricing, const CompiledRule& rule,
-                      const DiscountPlan& plan, std::string* out) {
+void AddFixedWords(const Pricing& pricing, const CompiledRule& rule,
+                   const DiscountPlan& plan, WordBuffer& words) {
   const int64_t amount = rule.rule->fixed_discount().amount_minor();
   const std::string& currency = Currency(pricing);
   if (!rule.line_scoped) {
-    AppendMoney(out, plan.total, currency);
-    out->append(plan.total < amount ? " off (no more than the basket)"
-                                    : " off");
+    words.AddMoney(plan.total, currency);
+    words.Add(plan.total < amount ? " off (no more than the basket)" : " off");
     return;
   }
-  AppendMoney(out, amount, currency);
-  out->append(" off each of ");
-  AppendInteger(out, plan.units);
-  out->append(" matching items = ");
-  AppendMoney(out, plan.total, currency);
-  out->append(" off");
+  words.AddMoney(amount, currency);
+  words.Add(" off each of ");
+  words.AddInteger(plan.units);
+  words.Add(" matching items = ");
+  words.AddMoney(plan.total, currency);
+  words.Add(" off");
 }
 
 // "[subtotal 124.81 EUR reaches the band from 50.00 EUR: ]5% off 43.92 EUR
 // of matching items = 2.19 EUR off"
-void AppendDiscountWords(const Pricing& pricing, const CompiledRule& rule,
-                         const DiscountPlan& plan, std::string* out) {
+void AddDiscountWords(const Pricing& pricing, const CompiledRule& rule,
+                      const DiscountPlan& plan, WordBuffer& words) {
   if (rule.kind == EffectKind::kFixedDiscount) {
-    AppendFixedWords(pricing, rule, plan, out);
+    AddFixedWords(pricing, rule, plan, words);
     return;
   }
   const std::string& currency = Currency(pricing);
   if (plan.band != nullptr) {
-    out->append("subtotal ");
-    AppendMoney(out, pricing.subtotal, currency);
-    out->append(" reaches the band from ");
-    AppendMoney(out, plan.band->from_minor(), currency);
-    out->append(": ");
+    words.Add("subtotal ");
+    words.AddMoney(pricing.subtotal, currency);
+    words.Add(" reaches the band from ");
+    words.AddMoney(plan.band->from_minor(), currency);
+    words.Add(": ");
   }
-  AppendInteger(out, plan.percent);
-  out->append("% off ");
-  AppendMoney(out, plan.base, currency);
-  AppendText(out, {Scope(rule), " = "});
-  AppendMoney(out, plan.total, currency);
-  out->append(" off");
+  words.AddInteger(plan.percent);
+  words.Add("% off ");
+  words.AddMoney(plan.base, currency);
+  words.Add({Scope(rule), " = "});
+  words.AddMoney(plan.total, currency);
+  words.Add(" off");
 }
 
 // --- Earning ---
@@ -310,6 +295,14 @@ absl::Status PlanMultiplier(const Pricing& pricing, const CompiledRule& rule,
   return absl::OkStatus();
 }
 
+// Whether a rule's earning depends on what was spent on its lines; bonuses,
+// gifts and whole-basket multipliers do not, and skip summing it.
+bool CountsSpending(const CompiledRule& rule) {
+  return rule.kind == EffectKind::kPointsPerAmount ||
+         rule.kind == EffectKind::kCashback ||
+         (rule.kind == EffectKind::kMultiplyPoints && rule.line_scoped);
+}
+
 // Points (or cashback, or gifts) of one earning rule before caps.
 absl::StatusOr<EarningPlan> PlanEarning(Pricing& pricing,
                                         const CompiledRule& rule,
@@ -317,7 +310,9 @@ absl::StatusOr<EarningPlan> PlanEarning(Pricing& pricing,
   const loyalty::v1::Rule& r = *rule.rule;
   const loyalty::v1::Rounding rounding = pricing.rules.earn().rounding();
   EarningPlan plan;
-  plan.spent = SumEarning(pricing, MatchingLines(pricing, rule), basis);
+  if (CountsSpending(rule)) {
+    plan.spent = SumEarning(pricing, MatchingLines(pricing, rule), basis);
+  }
   switch (rule.kind) {
     case EffectKind::kPointsPerAmount: {
       auto points = RoundQuotient(static_cast<__int128>(plan.spent) *
@@ -352,57 +347,57 @@ absl::StatusOr<EarningPlan> PlanEarning(Pricing& pricing,
 
 // "150% of 32 points of matching items = 48 points (16 extra)", or
 // "2 × 109 points = 218 points (109 extra)".
-void AppendMultiplierWords(const CompiledRule& rule, const EarningPlan& plan,
-                           std::string* out) {
+void AddMultiplierWords(const CompiledRule& rule, const EarningPlan& plan,
+                        WordBuffer& words) {
   const int64_t percent = rule.rule->multiply_points().percent();
   if (percent % kPercent == 0) {
-    AppendInteger(out, percent / kPercent);
-    out->append(" × ");
+    words.AddInteger(percent / kPercent);
+    words.Add(" × ");
   } else {
-    AppendInteger(out, percent);
-    out->append("% of ");
+    words.AddInteger(percent);
+    words.Add("% of ");
   }
-  AppendPoints(out, plan.base);
-  AppendText(out, {Scope(rule), " = "});
-  AppendPoints(out, plan.base + plan.benefit.points);
-  out->append(" (");
-  AppendInteger(out, plan.benefit.points);
-  out->append(" extra)");
+  words.AddPoints(plan.base);
+  words.Add({Scope(rule), " = "});
+  words.AddPoints(plan.base + plan.benefit.points);
+  words.Add(" (");
+  words.AddInteger(plan.benefit.points);
+  words.Add(" extra)");
 }
 
 // The words of an earning rule, with the amounts before caps.
-void AppendEarningWords(const Pricing& pricing, const CompiledRule& rule,
-                        const EarningPlan& plan, std::string* out) {
+void AddEarningWords(const Pricing& pricing, const CompiledRule& rule,
+                     const EarningPlan& plan, WordBuffer& words) {
   const loyalty::v1::Rule& r = *rule.rule;
   const std::string& currency = Currency(pricing);
   switch (rule.kind) {
     case EffectKind::kPointsPerAmount:
-      AppendPoints(out, r.points_per_amount().points());
-      out->append(" per ");
-      AppendMoney(out, r.points_per_amount().per_minor(), currency);
-      out->append(" on ");
-      AppendMoney(out, plan.spent, currency);
-      AppendText(out, {Scope(rule), " = "});
-      AppendPoints(out, plan.benefit.points);
+      words.AddPoints(r.points_per_amount().points());
+      words.Add(" per ");
+      words.AddMoney(r.points_per_amount().per_minor(), currency);
+      words.Add(" on ");
+      words.AddMoney(plan.spent, currency);
+      words.Add({Scope(rule), " = "});
+      words.AddPoints(plan.benefit.points);
       return;
     case EffectKind::kMultiplyPoints:
-      AppendMultiplierWords(rule, plan, out);
+      AddMultiplierWords(rule, plan, words);
       return;
     case EffectKind::kBonusPoints:
-      AppendPoints(out, plan.benefit.points);
-      out->append(" bonus");
+      words.AddPoints(plan.benefit.points);
+      words.Add(" bonus");
       return;
     case EffectKind::kCashback:
-      AppendBasisPointsPercent(out, r.cashback().basis_points());
-      out->append(" cashback on ");
-      AppendMoney(out, plan.spent, currency);
-      AppendText(out, {Scope(rule), " = "});
-      AppendMoney(out, plan.benefit.cashback_minor, currency);
+      words.AddBasisPointsPercent(r.cashback().basis_points());
+      words.Add(" cashback on ");
+      words.AddMoney(plan.spent, currency);
+      words.Add({Scope(rule), " = "});
+      words.AddMoney(plan.benefit.cashback_minor, currency);
       return;
     case EffectKind::kGift:
-      AppendText(out, {"free ", r.gift().description(), " (", r.gift().sku(),
-                       ") × "});
-      AppendInteger(out, plan.benefit.gifts);
+      words.Add(
+          {"free ", r.gift().description(), " (", r.gift().sku(), ") × "});
+      words.AddInteger(plan.benefit.gifts);
       return;
     default:
       return;
@@ -460,9 +455,10 @@ absl::Status ApplyDiscounts(Pricing& pricing) {
     Benefit benefit;
     benefit.discount_minor = total;
     pricing.priced.set_discount_minor(pricing.priced.discount_minor() + total);
-    std::string* words = AddRow(pricing, selected, benefit, capped);
-    AppendDiscountWords(pricing, rule, *plan, words);
-    if (capped) AppendCapNote(pricing, selected, words);
+    WordBuffer words(AddRow(pricing, selected, benefit, capped));
+    words.Add({rule.title, ": "});
+    AddDiscountWords(pricing, rule, *plan, words);
+    if (capped) AddCapNote(pricing, selected, words);
   }
   return absl::OkStatus();
 }
@@ -479,20 +475,12 @@ absl::Status ApplyEarning(Pricing& pricing, const Amounts& basis) {
     SetInUnit(benefit, rule.unit, capped ? selected.allowance.left : planned);
     RETURN_IF_ERROR(AddEarned(pricing, rule, benefit));
     if (benefit.gifts > 0) AddGiftLine(pricing, rule, benefit.gifts);
-    std::string* words = AddRow(pricing, selected, benefit, capped);
-    AppendEarningWords(pricing, rule, plan, words);
-    if (capped) AppendCapNote(pricing, selected, words);
+    WordBuffer words(AddRow(pricing, selected, benefit, capped));
+    words.Add({rule.title, ": "});
+    AddEarningWords(pricing, rule, plan, words);
+    if (capped) AddCapNote(pricing, selected, words);
   }
   return absl::OkStatus();
-}
-
-std::string* ReservedExplanation(loyalty::v1::AppliedRule& row,
-                                 size_t title_size) {
-  // The words of any effect plus a cap note fit in this beyond the title.
-  constexpr size_t kWordsReserve = 160;
-  std::string* explanation = row.mutable_explanation();
-  explanation->reserve(title_size + kWordsReserve);
-  return explanation;
 }
 
 void ExplainUsedUp(Pricing& pricing) {
@@ -502,13 +490,11 @@ void ExplainUsedUp(Pricing& pricing) {
     row.set_capped(true);
     const Allowance& allowance = selected.allowance;
     // "<title>: not applied, the campaign budget of 100 points is used up"
-    std::string* out = ReservedExplanation(
-        row, selected.rule->rule->description().size() +
-                 selected.rule->window_words.size());
-    AppendTitle(*selected.rule, out);
-    AppendText(out, {": not applied, the ", allowance.what, " of "});
-    AppendUnit(pricing, selected.rule->unit, allowance.cap, out);
-    out->append(allowance.cap == 0 ? " gives nothing" : " is used up");
+    WordBuffer words(row.mutable_explanation());
+    words.Add(selected.rule->title);
+    words.Add({": not applied, the ", allowance.what, " of "});
+    AddUnit(pricing, selected.rule->unit, allowance.cap, words);
+    words.Add(allowance.cap == 0 ? " gives nothing" : " is used up");
   }
 }
 

@@ -30,6 +30,7 @@ using internal::Money;
 using internal::Points;
 using internal::Pricing;
 using internal::Rounded;
+using internal::WordBuffer;
 using loyalty::v1::AppliedRule;
 using loyalty::v1::PricedPurchase;
 using loyalty::v1::Purchase;
@@ -191,10 +192,10 @@ absl::StatusOr<Earn> PlanBaseEarn(const Pricing& pricing, const Amounts& basis) 
 // Rows are written in place (see effects.cc): no temporary strings.
 
 // " (up to 50% of the basket may be paid with points and cashback)"
-void AppendShareNote(const RuleSet& rules, std::string* out) {
-  out->append(" (up to ");
-  internal::AppendInteger(out, rules.burn().max_basket_share_percent());
-  out->append("% of the basket may be paid with points and cashback)");
+void AddShareNote(const RuleSet& rules, WordBuffer& words) {
+  words.Add(" (up to ");
+  words.AddInteger(rules.burn().max_basket_share_percent());
+  words.Add("% of the basket may be paid with points and cashback)");
 }
 
 void ExplainBurn(const RuleSet& rules, const Burn& burn,
@@ -206,21 +207,21 @@ void ExplainBurn(const RuleSet& rules, const Burn& burn,
     row.set_points(-burn.points);
     row.set_value_minor(burn.points_value_minor);
     // "200 points pay 2.00 EUR (up to 50% of ...)"
-    std::string* out = internal::ReservedExplanation(row, 0);
-    internal::AppendPoints(out, burn.points);
-    out->append(burn.points == 1 ? " pays " : " pay ");
-    internal::AppendMoney(out, burn.points_value_minor, currency);
-    AppendShareNote(rules, out);
+    WordBuffer words(row.mutable_explanation());
+    words.AddPoints(burn.points);
+    words.Add(burn.points == 1 ? " pays " : " pay ");
+    words.AddMoney(burn.points_value_minor, currency);
+    AddShareNote(rules, words);
   }
   if (burn.cashback_minor != 0) {
     AppliedRule& row = *priced.add_applied();
     row.set_rule_id("cashback-used");
     row.set_cashback_minor(-burn.cashback_minor);
     row.set_value_minor(burn.cashback_minor);
-    std::string* out = internal::ReservedExplanation(row, 0);
-    out->append("Cashback wallet pays ");
-    internal::AppendMoney(out, burn.cashback_minor, currency);
-    AppendShareNote(rules, out);
+    WordBuffer words(row.mutable_explanation());
+    words.Add("Cashback wallet pays ");
+    words.AddMoney(burn.cashback_minor, currency);
+    AddShareNote(rules, words);
   }
 }
 
@@ -239,19 +240,17 @@ void ExplainExclusions(const Pricing& pricing) {
     AppliedRule& row = *pricing.priced.add_applied();
     row.set_rule_id("excluded");
     // "GC-50 (50.00 EUR) earns nothing ...: excluded by the program"
-    std::string* out = internal::ReservedExplanation(
-        row, pricing.purchase.lines(i).sku().size());
-    internal::AppendText(out, {pricing.purchase.lines(i).sku(), " ("});
-    internal::AppendMoney(out, line.gross, pricing.rules.program().currency());
-    internal::AppendText(
-        out, {") ", ExclusionWords(line), ": excluded by the program"});
+    WordBuffer words(row.mutable_explanation());
+    words.Add({pricing.purchase.lines(i).sku(), " ("});
+    words.AddMoney(line.gross, pricing.rules.program().currency());
+    words.Add({") ", ExclusionWords(line), ": excluded by the program"});
   }
 }
 
-void AppendRoundingNote(const Rounded& rounded, loyalty::v1::Rounding rounding,
-                        std::string* out) {
+void AddRoundingNote(const Rounded& rounded, loyalty::v1::Rounding rounding,
+                     WordBuffer& words) {
   if (rounded.exact) return;
-  internal::AppendText(out, {" (", internal::RoundingWords(rounding), ")"});
+  words.Add({" (", internal::RoundingWords(rounding), ")"});
 }
 
 // "paid" in the default order; what earning is computed on otherwise.
@@ -267,13 +266,12 @@ absl::string_view BasisWords(loyalty::v1::ApplicationOrder order) {
 }
 
 // ": 109.87 EUR paid earns ", the middle of both base earning rows.
-void AppendBasisWords(const Pricing& pricing, const Earn& earn,
-                      std::string* out) {
-  const absl::string_view words = BasisWords(pricing.program.order);
-  internal::AppendText(out, {words, ": "});
-  internal::AppendMoney(out, earn.basis_minor,
-                        pricing.rules.program().currency());
-  internal::AppendText(out, {" ", words, " earns "});
+void AddBasisWords(const Pricing& pricing, const Earn& earn,
+                   WordBuffer& words) {
+  const absl::string_view basis = BasisWords(pricing.program.order);
+  words.Add({basis, ": "});
+  words.AddMoney(earn.basis_minor, pricing.rules.program().currency());
+  words.Add({" ", basis, " earns "});
 }
 
 // "1 point per 1.00 EUR paid: 109.87 EUR paid earns 109 points (rounded
@@ -283,15 +281,14 @@ void ExplainBasePoints(const Pricing& pricing, const Earn& earn) {
   AppliedRule& row = *pricing.priced.add_applied();
   row.set_rule_id("base-earn");
   row.set_points(earn.points.value);
-  std::string* out = internal::ReservedExplanation(row, 0);
-  internal::AppendPoints(out, settings.points());
-  out->append(" per ");
-  internal::AppendMoney(out, settings.per_minor(),
-                        pricing.rules.program().currency());
-  out->push_back(' ');
-  AppendBasisWords(pricing, earn, out);
-  internal::AppendPoints(out, earn.points.value);
-  AppendRoundingNote(earn.points, settings.rounding(), out);
+  WordBuffer words(row.mutable_explanation());
+  words.AddPoints(settings.points());
+  words.Add(" per ");
+  words.AddMoney(settings.per_minor(), pricing.rules.program().currency());
+  words.Add(" ");
+  AddBasisWords(pricing, earn, words);
+  words.AddPoints(earn.points.value);
+  AddRoundingNote(earn.points, settings.rounding(), words);
 }
 
 // "0.5% cashback on what is paid: 109.87 EUR paid earns 0.54 EUR cashback
@@ -301,14 +298,13 @@ void ExplainBaseCashback(const Pricing& pricing, const Earn& earn) {
   AppliedRule& row = *pricing.priced.add_applied();
   row.set_rule_id("base-cashback");
   row.set_cashback_minor(earn.cashback_minor.value);
-  std::string* out = internal::ReservedExplanation(row, 0);
-  internal::AppendBasisPointsPercent(out, settings.cashback_basis_points());
-  out->append(" cashback on what is ");
-  AppendBasisWords(pricing, earn, out);
-  internal::AppendMoney(out, earn.cashback_minor.value,
-                        pricing.rules.program().currency());
-  out->append(" cashback");
-  AppendRoundingNote(earn.cashback_minor, settings.rounding(), out);
+  WordBuffer words(row.mutable_explanation());
+  words.AddBasisPointsPercent(settings.cashback_basis_points());
+  words.Add(" cashback on what is ");
+  AddBasisWords(pricing, earn, words);
+  words.AddMoney(earn.cashback_minor.value, pricing.rules.program().currency());
+  words.Add(" cashback");
+  AddRoundingNote(earn.cashback_minor, settings.rounding(), words);
 }
 
 void ExplainBaseEarn(const Pricing& pricing, const Earn& earn) {
@@ -363,14 +359,11 @@ int MaxRows(const Pricing& pricing) {
   return static_cast<int>(rows);  // at most 1000 lines + 500 rules + 14
 }
 
-}  // namespace
-
-absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
-                                             const MemberState& member,
-                                             const ProgramState& program,
-                                             const Purchase& purchase,
-                                             absl::Time now) {
-  PricedPurchase priced;
+// Both PricePurchase forms: fills `priced`, which is empty, wherever it
+// lives (the stack or an arena).
+absl::Status Price(const CompiledRules& rules, const MemberState& member,
+                   const ProgramState& program, const Purchase& purchase,
+                   absl::Time now, PricedPurchase& priced) {
   Pricing pricing(rules, member, program, purchase, now, priced);
   RETURN_IF_ERROR(Prepare(pricing));
   priced.mutable_applied()->Reserve(MaxRows(pricing));
@@ -402,6 +395,30 @@ absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
   priced.set_max_redeemable_points(burn.max_redeemable_points);
   priced.set_tier(member.tier);
   priced.set_rules_version(rules.version());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
+                                             const MemberState& member,
+                                             const ProgramState& program,
+                                             const Purchase& purchase,
+                                             absl::Time now) {
+  PricedPurchase priced;
+  RETURN_IF_ERROR(Price(rules, member, program, purchase, now, priced));
+  return priced;
+}
+
+absl::StatusOr<PricedPurchase*> PricePurchase(const CompiledRules& rules,
+                                              const MemberState& member,
+                                              const ProgramState& program,
+                                              const Purchase& purchase,
+                                              absl::Time now,
+                                              google::protobuf::Arena& arena) {
+  PricedPurchase* priced =
+      google::protobuf::Arena::CreateMessage<PricedPurchase>(&arena);
+  RETURN_IF_ERROR(Price(rules, member, program, purchase, now, *priced));
   return priced;
 }
 

@@ -51,6 +51,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "google/protobuf/arena.h"
 #include "loyalty/v1/rules.pb.h"
 #include "loyalty/v1/types.pb.h"
 
@@ -157,6 +158,16 @@ absl::StatusOr<loyalty::v1::PricedPurchase> PricePurchase(
 absl::StatusOr<loyalty::v1::PricedPurchase> PricePurchase(
     const CompiledRules& rules, const MemberState& member,
     const loyalty::v1::Purchase& purchase, absl::Time now);
+
+// The same answer built on `arena`, which owns it (and, after an error,
+// whatever was built). Its rows and their strings come from the arena
+// instead of about four heap allocations per applied row, which is ~15% of
+// the time of pricing a typical basket; for callers that keep the answer on
+// an arena anyway (e.g. a response message) or price in bulk.
+absl::StatusOr<loyalty::v1::PricedPurchase*> PricePurchase(
+    const CompiledRules& rules, const MemberState& member,
+    const ProgramState& program, const loyalty::v1::Purchase& purchase,
+    absl::Time now, google::protobuf::Arena& arena);
 
 // Pieces shared by CompiledRules::Compile and the rule-file reader so that
 // both apply one set of checks and one digest. Not for use outside

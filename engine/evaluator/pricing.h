@@ -75,8 +75,11 @@ struct Pricing {
 
   absl::CivilSecond local;  // `now` in the program time zone
   PeriodKeys periods;
-  Facts facts;
+  Facts facts;  // the purchase and the member
   absl::InlinedVector<LineFacts, 16> lines;
+  // Per line: `facts` with that line's slots filled too, for line
+  // conditions; filled once, read by every line-scoped rule.
+  absl::InlinedVector<Facts, 16> line_facts;
   int64_t subtotal = 0;
   Amounts net;   // after discounts
   Amounts paid;  // after discounts and burning
@@ -108,8 +111,6 @@ void RecordPromoCodes(Pricing& pricing);
 // apply, in pricing order, with what is left of their caps.
 void FillFacts(Pricing& pricing);
 void SelectRules(Pricing& pricing);
-// The line facts of `line` into pricing.facts (line slots only).
-void LoadLine(Pricing& pricing, size_t line);
 
 // effects.cc: campaign discounts (on pricing.net), then campaign earning on
 // `basis` (per line, as the application order says).
@@ -117,10 +118,6 @@ absl::Status ApplyDiscounts(Pricing& pricing);
 absl::Status ApplyEarning(Pricing& pricing, const Amounts& basis);
 // Rows for rules whose caps were used up.
 void ExplainUsedUp(Pricing& pricing);
-// The explanation of `row` with room reserved for `title_size` characters
-// and the words of any effect after them, so writing it allocates once.
-std::string* ReservedExplanation(loyalty::v1::AppliedRule& row,
-                                 size_t title_size);
 
 }  // namespace loyalty::evaluator::internal
 

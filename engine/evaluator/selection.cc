@@ -85,6 +85,20 @@ void FillLineFacts(Pricing& pricing) {
   }
 }
 
+// pricing.line_facts: the purchase and member facts, and each line's own.
+void FillLineSlots(Pricing& pricing) {
+  pricing.line_facts.assign(pricing.lines.size(), pricing.facts);
+  for (size_t i = 0; i < pricing.lines.size(); ++i) {
+    const LineFacts& line = pricing.lines[i];
+    int64_t* slot = pricing.line_facts[i].slot;
+    slot[kSlotSku] = line.sku;
+    slot[kSlotCategory] = line.category;
+    slot[kSlotQuantity] = line.quantity;
+    slot[kSlotPrice] = line.price;
+    slot[kSlotAmount] = line.gross;
+  }
+}
+
 int64_t Lookup(const absl::flat_hash_map<std::string, int64_t>& counters,
                const std::string& key) {
   auto it = counters.find(key);
@@ -146,9 +160,8 @@ bool Contains(const std::vector<int64_t>& ids, int64_t id) {
 }
 
 bool AnyLineMatches(Pricing& pricing, const CompiledRule& rule) {
-  for (size_t i = 0; i < pricing.lines.size(); ++i) {
-    LoadLine(pricing, i);
-    if (rule.lines.Evaluate(pricing.facts)) return true;
+  for (const Facts& facts : pricing.line_facts) {
+    if (rule.lines.Evaluate(facts)) return true;
   }
   return false;
 }
@@ -175,16 +188,6 @@ bool Applies(Pricing& pricing, const CompiledRule& rule, size_t position) {
 
 }  // namespace
 
-void LoadLine(Pricing& pricing, size_t line) {
-  const LineFacts& facts = pricing.lines[line];
-  int64_t* slot = pricing.facts.slot;
-  slot[kSlotSku] = facts.sku;
-  slot[kSlotCategory] = facts.category;
-  slot[kSlotQuantity] = facts.quantity;
-  slot[kSlotPrice] = facts.price;
-  slot[kSlotAmount] = facts.gross;
-}
-
 void FillFacts(Pricing& pricing) {
   const absl::CivilDay today(pricing.local);
   const Symbols& symbols = pricing.program.symbols;
@@ -198,6 +201,7 @@ void FillFacts(Pricing& pricing) {
   slot[kSlotDate] = today - absl::CivilDay(1970, 1, 1);
   FillMemberFacts(pricing, today);
   FillLineFacts(pricing);
+  FillLineSlots(pricing);
 }
 
 void SelectRules(Pricing& pricing) {

@@ -55,27 +55,32 @@ uint64_t Magnitude(int64_t value) {
 
 std::string Money(int64_t minor, absl::string_view currency) {
   std::string text;
-  AppendMoney(&text, minor, currency);
+  WordBuffer words(&text);
+  words.AddMoney(minor, currency);
+  words.Flush();  // before `text` is returned, maybe as a copy
   return text;
 }
 
 std::string Points(int64_t points) {
   std::string text;
-  AppendPoints(&text, points);
+  WordBuffer words(&text);
+  words.AddPoints(points);
+  words.Flush();
   return text;
 }
 
 std::string BasisPointsPercent(int64_t basis_points) {
   std::string text;
-  AppendBasisPointsPercent(&text, basis_points);
+  WordBuffer words(&text);
+  words.AddBasisPointsPercent(basis_points);
+  words.Flush();
   return text;
 }
 
-void AppendMoney(std::string* out, int64_t minor, absl::string_view currency) {
-  // "-123.45 " is written backwards into a buffer (20 digits at most), then
-  // appended in one piece.
-  char buffer[32];
-  char* const end = buffer + sizeof(buffer);
+void WordBuffer::AddMoney(int64_t minor, absl::string_view currency) {
+  // "-123.45 " is written backwards into a buffer (20 digits at most).
+  char digits[32];
+  char* const end = digits + sizeof(digits);
   char* begin = end;
   const uint64_t magnitude = Magnitude(minor);
   const uint64_t cents = magnitude % kMinorPerMajor;
@@ -85,40 +90,33 @@ void AppendMoney(std::string* out, int64_t minor, absl::string_view currency) {
   *--begin = '.';
   begin = DigitsBefore(begin, magnitude / kMinorPerMajor);
   if (minor < 0) *--begin = '-';
-  out->append(begin, static_cast<size_t>(end - begin));
-  out->append(currency.data(), currency.size());
+  Add(absl::string_view(begin, static_cast<size_t>(end - begin)));
+  Add(currency);
 }
 
-void AppendPoints(std::string* out, int64_t points) {
-  AppendInteger(out, points);
-  out->append(points == 1 ? " point" : " points");
+void WordBuffer::AddPoints(int64_t points) {
+  AddInteger(points);
+  Add(points == 1 ? " point" : " points");
 }
 
-void AppendBasisPointsPercent(std::string* out, int64_t basis_points) {
-  AppendInteger(out, basis_points / 100);
+void WordBuffer::AddBasisPointsPercent(int64_t basis_points) {
+  AddInteger(basis_points / 100);
   const int64_t hundredths = basis_points % 100;  // never negative: checked
   if (hundredths != 0) {
     // "2.5" for 250 but "0.05" for 5: one digit when the second is 0.
-    out->push_back('.');
-    out->push_back(static_cast<char>('0' + hundredths / 10));
-    if (hundredths % 10 != 0) {
-      out->push_back(static_cast<char>('0' + hundredths % 10));
-    }
+    const char decimals[] = {'.', static_cast<char>('0' + hundredths / 10),
+                             static_cast<char>('0' + hundredths % 10)};
+    Add(absl::string_view(decimals, hundredths % 10 == 0 ? 2 : 3));
   }
-  out->push_back('%');
+  Add("%");
 }
 
-void AppendInteger(std::string* out, int64_t value) {
-  char buffer[24];  // 20 digits and a sign at most
-  char* const end = buffer + sizeof(buffer);
+void WordBuffer::AddInteger(int64_t value) {
+  char digits[24];  // 20 digits and a sign at most
+  char* const end = digits + sizeof(digits);
   char* begin = DigitsBefore(end, Magnitude(value));
   if (value < 0) *--begin = '-';
-  out->append(begin, static_cast<size_t>(end - begin));
-}
-
-void AppendText(std::string* out,
-                std::initializer_list<absl::string_view> texts) {
-  for (absl::string_view text : texts) out->append(text.data(), text.size());
+  Add(absl::string_view(begin, static_cast<size_t>(end - begin)));
 }
 
 absl::string_view RoundingWords(loyalty::v1::Rounding rounding) {

@@ -18,6 +18,7 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/purchase_entry.h"
+#include "engine/program/reasons.h"
 #include "engine/program/refund.h"
 #include "engine/program/submit.h"
 #include "engine/program/usage.h"
@@ -170,22 +171,21 @@ absl::Status CheckFeedback(const loyalty::v1::Feedback& feedback) {
                            absl::StrCat("this survey takes ", low, " to ", high,
                                         ", got ", feedback.score()));
   }
-  for (char c : feedback.reason_code()) {
-    if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '_') {
-      return InvalidArgument("INVALID_REASON_CODE", "feedback.reason_code",
-                             "use UPPER_SNAKE letters, digits and '_'");
-    }
-  }
-  if (feedback.reason_code().size() > 64 || feedback.order_id().size() > 128) {
-    return InvalidArgument("TEXT_TOO_LONG", "feedback",
-                           "reason_code at most 64, order_id at most 128 bytes");
+  if (feedback.order_id().size() > 128) {
+    return InvalidArgument("TEXT_TOO_LONG", "feedback.order_id", "at most 128 bytes");
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback,
+                                           const evaluator::CompiledRules& rules,
                                            ledger::Transaction& transaction) {
   RETURN_IF_ERROR(CheckFeedback(feedback));
+  if (!feedback.reason_code().empty()) {
+    RETURN_IF_ERROR(CheckReason(feedback.reason_code(),
+                                rules.rule_set().feedback_reasons(),
+                                DefaultFeedbackReasons(), "feedback.reason_code"));
+  }
   if (!feedback.member_id().empty()) {
     auto member = transaction.Member(feedback.member_id());
     if (member.status().code() == absl::StatusCode::kNotFound) {
@@ -272,8 +272,8 @@ void Operations::RecordFeedback(
     Reply<loyalty::v1::RecordFeedbackResponse> reply) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("RecordFeedback", request),
-                 [feedback = request.feedback()](ledger::Transaction& t) {
-                   return DecideFeedback(feedback, t);
+                 [this, feedback = request.feedback()](ledger::Transaction& t) {
+                   return DecideFeedback(feedback, *book_.ActiveAt(t.now()), t);
                  },
                  std::move(reply));
 }

@@ -65,6 +65,9 @@ class Operations {
   // A full or partial refund of a committed order (refund.h).
   void RefundPurchase(const loyalty::v1::RefundPurchaseRequest& request,
                       Reply<loyalty::v1::RefundPurchaseResponse> reply);
+  // A goodwill credit or a correction with a reason code (adjust.cc).
+  void AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
+                     Reply<loyalty::v1::AdjustBalanceResponse> reply);
   // A survey answer (NPS 0-10, CSAT 1-5, CES 1-7): an entry without
   // postings, counted in the metrics in the same write.
   void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,

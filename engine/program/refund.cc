@@ -146,6 +146,7 @@ void ReversePoints(int64_t order_sequence, int64_t points, int64_t available,
     }
   }
   if (short_points == 0) return;
+  moved->set_points_left_negative(short_points);
   auto* debit = entry->add_postings();
   debit->set_account(ledger::MemberPointsAvailable(member));
   debit->set_asset(std::string(ledger::kPointsAsset));
@@ -187,6 +188,7 @@ absl::StatusOr<std::string> DecideRefund(
   entry.set_store_id(order.purchase().store_id());
   entry.set_rules_version(rules.version());
   RefundAmounts moved;
+  moved.set_currency(currency);
   moved.set_subtotal_minor(after.subtotal_minor() - before.subtotal_minor());
   moved.set_money_minor(after.money_minor() - before.money_minor());
   moved.set_points_returned(after.points_returned() - before.points_returned());

@@ -155,6 +155,16 @@ grpc::ServerUnaryReactor* MembersService::ListEntries(
   return checked.reactor;
 }
 
+grpc::ServerUnaryReactor* ProgramService::AdjustBalance(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::AdjustBalanceRequest* request,
+    loyalty::v1::AdjustBalanceResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kAdjustBalance);
+  if (!checked.caller.ok()) return checked.reactor;
+  services_.operations->AdjustBalance(*request, FinishLater(checked.reactor, response));
+  return checked.reactor;
+}
+
 grpc::ServerUnaryReactor* ProgramService::RecordFeedback(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RecordFeedbackRequest* request,

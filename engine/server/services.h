@@ -67,12 +67,16 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
 };
 
 // Program: what marketing staff and administrators call. Serves rule-set
-// versions, feedback and API keys; the partner, adjustment and expiry RPCs
+// versions, adjustments, feedback and API keys; the partner and expiry RPCs
 // answer UNIMPLEMENTED until their work lands.
 class ProgramService final : public loyalty::v1::Program::CallbackService {
  public:
   explicit ProgramService(ServiceContext services) : services_(services) {}
 
+  grpc::ServerUnaryReactor* AdjustBalance(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::AdjustBalanceRequest* request,
+      loyalty::v1::AdjustBalanceResponse* response) override;
   grpc::ServerUnaryReactor* RecordFeedback(
       grpc::CallbackServerContext* context,
       const loyalty::v1::RecordFeedbackRequest* request,

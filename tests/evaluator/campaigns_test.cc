@@ -6,6 +6,8 @@
 
 #include "engine/base/error.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/evaluator/test_support.h"
 
@@ -459,6 +461,52 @@ TEST(CampaignTest, MemberUsageKeysAndBudgetIdsForTheCaller) {
               ElementsAre("double/day/2026-01-01"));
   EXPECT_THAT(BudgetRuleIds(*rules), ElementsAre("double"));
   EXPECT_EQ(NormalizePromoCode("Spring10"), "SPRING10");
+}
+
+// Explanations are written through a 256-character buffer; a longer one
+// comes out whole.
+TEST(CampaignTest, LongExplanationsComeOutWhole) {
+  const std::string name(200, 'n');
+  const std::string gift(300, 'g');
+  auto rules = CompileYaml(Settings() + "rules:\n  - id: r\n    description: " +
+                           name + "\n    valid: {weekdays: mon-fri}\n" +
+                           "    gift: {sku: MUG, quantity: 2, description: " +
+                           gift + "}\n");
+  ASSERT_NE(rules, nullptr);
+  auto priced = PriceOne(*rules, 1000, At("UTC", 2025, 6, 2));  // Monday
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  EXPECT_EQ(Row(*priced, "r")->explanation(),
+            name + " (Mon–Fri): free " + gift + " (MUG) × 2");
+}
+
+// The arena form gives the same answer (rows, texts, usage, gifts, codes)
+// and the same refusals as the form that returns a value.
+TEST(CampaignTest, ArenaAnswerIsTheSame) {
+  auto rules = CompileYaml(Settings() + kCappedRules +
+                           "  - id: mug\n    description: Mug\n"
+                           "    gift: {sku: MUG, description: A mug}\n" +
+                           std::string(kPromoRules).substr(sizeof("rules:")));
+  ASSERT_NE(rules, nullptr);
+  MemberState member = Member("m-1", 500);
+  member.rule_usage["double/day/2025-06-02"] = 79;
+  loyalty::v1::Purchase purchase = Purchase();
+  AddLine(purchase, "SKU-1", "food", 2, 1500);
+  purchase.add_promo_codes("once-m1");
+  purchase.set_redeem_points(100);
+  const absl::Time when = At("UTC", 2025, 6, 2);
+  absl::StatusOr<PricedPurchase> value =
+      PricePurchase(*rules, member, {}, purchase, when);
+  google::protobuf::Arena arena;
+  absl::StatusOr<PricedPurchase*> on_arena =
+      PricePurchase(*rules, member, {}, purchase, when, arena);
+  ASSERT_TRUE(value.ok() && on_arena.ok()) << value.status();
+  EXPECT_EQ((*on_arena)->GetArena(), &arena);
+  EXPECT_EQ(value->applied_size(), 6) << value->DebugString();
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*value, **on_arena));
+  purchase.set_currency("USD");
+  EXPECT_EQ(PricePurchase(*rules, member, {}, purchase, when, arena).status(),
+            PricePurchase(*rules, member, {}, purchase, when).status());
 }
 
 }  // namespace

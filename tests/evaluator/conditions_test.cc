@@ -113,6 +113,36 @@ TEST_F(ConditionTest, InListsAndSegments) {
   EXPECT_TRUE(Holds("not \"staff\" in segments"));
 }
 
+// Compiling folds "field op value", "value op field", "not field" and
+// "field in [..]" into one step each; every form keeps its meaning at and
+// around the boundary, alone and inside larger conditions.
+TEST_F(ConditionTest, FoldedStepsKeepTheirMeaning) {
+  for (int64_t subtotal : {2499, 2500, 2501}) {
+    SCOPED_TRACE(subtotal);
+    facts_.slot[kSlotSubtotal] = subtotal;
+    EXPECT_EQ(Holds("subtotal < 2500"), subtotal < 2500);
+    EXPECT_EQ(Holds("subtotal <= 2500"), subtotal <= 2500);
+    EXPECT_EQ(Holds("subtotal > 2500"), subtotal > 2500);
+    EXPECT_EQ(Holds("subtotal >= 2500"), subtotal >= 2500);
+    EXPECT_EQ(Holds("2500 < subtotal"), subtotal > 2500);
+    EXPECT_EQ(Holds("2500 <= subtotal"), subtotal >= 2500);
+    EXPECT_EQ(Holds("2500 > subtotal"), subtotal < 2500);
+    EXPECT_EQ(Holds("2500 >= subtotal"), subtotal <= 2500);
+    EXPECT_EQ(Holds("2500 == subtotal"), subtotal == 2500);
+    EXPECT_EQ(Holds("2500 != subtotal"), subtotal != 2500);
+    EXPECT_EQ(Holds("hour == 10 and 2500 <= subtotal and not first_purchase"),
+              subtotal >= 2500);
+    EXPECT_EQ(Holds("not (subtotal in [2499, 2501]) or first_purchase"),
+              subtotal == 2500);
+  }
+  facts_.slot[kSlotFirstPurchase] = 1;
+  EXPECT_FALSE(Holds("not first_purchase"));
+  EXPECT_TRUE(Holds("not not first_purchase"));
+  EXPECT_TRUE(
+      Holds("first_purchase and \"vip\" in segments and 3 <= quantity"));
+  EXPECT_FALSE(Holds("first_purchase and not \"vip\" in segments"));
+}
+
 TEST_F(ConditionTest, LineFields) {
   EXPECT_TRUE(Holds("category == \"beans\" and quantity >= 3"));
   EXPECT_TRUE(Holds("price < 500 and sku != 'GIFT'"));

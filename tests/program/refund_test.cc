@@ -203,6 +203,7 @@ TEST_F(ClawbackTest, CashbackPaysForThePointsAlreadySpent) {
   EXPECT_EQ(moved.points_short(), 60);
   EXPECT_EQ(moved.cashback_reversed_minor(), 250);
   EXPECT_EQ(moved.cashback_taken_for_points_minor(), 1);
+  EXPECT_EQ(moved.points_left_negative(), 59);
   EXPECT_EQ(Member().points_available(), -59);
   EXPECT_EQ(Member().cashback(0).amount_minor(), 0);
   // Points earned later fill the hole before they make a lot.

@@ -1,8 +1,8 @@
 // The real loyaltyctl binary against an in-process loyaltyd (RocksDB in a
 // temp dir, gRPC on loopback): the README walk-through, errors and exit
 // codes, help, rule files (validate, load, show, diff), export and verify,
-// metrics, feedback, backups; then over TLS with API keys: roles, key
-// create, list and revoke.
+// metrics, feedback, backups, refunds and adjustments; then over TLS with
+// API keys: roles, key create, list and revoke.
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -13,8 +13,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -268,6 +270,15 @@ TEST_F(LoyaltyctlTest, UsageErrorsExitTwo) {
       {"rules", "diff", "a", "b", "c"},
       {"rules", "diff", "a", "b", "--context", "-1"},
       {"rules", "show", "a", "b"},
+      {"checkout", "refund", "--line", "0:1"},
+      {"checkout", "refund", "--order", "A", "--line", "0"},
+      {"checkout", "refund", "--order", "A", "--line", "first:1"},
+      {"member", "adjust", "--points", "5", "--reason", "GOODWILL"},
+      {"member", "adjust", "ann", "--points", "5"},
+      {"member", "adjust", "ann", "--reason", "GOODWILL"},
+      {"member", "adjust", "ann", "--points", "five", "--reason", "GOODWILL"},
+      {"member", "adjust", "ann", "--points", "5", "--cashback", "1.50",
+       "--reason", "GOODWILL"},
   };
   for (const std::vector<std::string>& args : mistakes) {
     const CtlResult result = Ctl(args);
@@ -304,11 +315,13 @@ TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
   const std::string top = Ok({"--help"});
   const std::vector<std::string> verbs = VerbsOf(top);
   for (const char* expected :
-       {"member enroll", "member balance", "member history", "checkout quote",
-        "checkout commit", "feedback record", "metrics", "export", "verify",
-        "backup create", "backup restore", "key create", "key list",
-        "key revoke", "rules validate", "rules load", "rules show",
-        "rules diff"}) {
+       {"member enroll",   "member balance",  "member history",
+        "checkout quote",  "checkout commit", "feedback record",
+        "metrics",         "export",          "verify",
+        "backup create",   "backup restore",  "key create",
+        "key list",        "key revoke",      "rules validate",
+        "rules load",      "rules show",      "rules diff",
+        "checkout refund", "member adjust"}) {
     EXPECT_NE(std::find(verbs.begin(), verbs.end(), expected), verbs.end())
         << expected << "\n"
         << top;
@@ -330,6 +343,9 @@ TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
   EXPECT_TRUE(absl::StrContains(Ok({"rules", "--help"}), "rules diff V1 V2"));
   EXPECT_TRUE(absl::StrContains(Ok({"rules", "diff", "--help"}),
                                 "protobuf text format"));
+  const std::string refund = Ok({"checkout", "refund", "--help"});
+  EXPECT_TRUE(absl::StrContains(refund, "Line indexes count from 0")) << refund;
+  EXPECT_TRUE(absl::StrContains(refund, "--line 0:1")) << refund;
 }
 
 // The test rules with 1 point per `per_minor` paid and points paying 40% of
@@ -543,6 +559,139 @@ TEST_F(LoyaltyctlTest, BackupCreateThenRestoreAuditsOk) {
   EXPECT_TRUE(absl::StrContains(restored, "OK: the restored ledger verifies"))
       << restored;
   EXPECT_EQ(Field(restored, "members checked"), "1") << restored;
+}
+
+// "21.50 EUR" or "21.50" (as loyaltyctl prints money) in minor units, or -1.
+int64_t MinorUnits(const std::string& printed) {
+  const std::vector<std::string> words = absl::StrSplit(printed, ' ');
+  int64_t minor = -1;
+  if (words.empty() ||
+      !absl::SimpleAtoi(absl::StrReplaceAll(words[0], {{".", ""}}), &minor)) {
+    return -1;
+  }
+  return minor;
+}
+
+TEST_F(LoyaltyctlTest, RefundsByLineThenTheRestAddUpToTheSale) {
+  Ok(kEnroll);
+  const std::string before =
+      Field(Ok({"member", "balance", "ann"}), "points available");
+  // Line 0: two coffees at 3.50; line 1: a cake at 14.50.
+  const std::string sale = Ok(kCommit);
+  const int64_t total_due = MinorUnits(Field(sale, "total due"));
+  ASSERT_EQ(total_due, 2150) << sale;
+
+  const std::vector<std::string> one_coffee = {
+      "checkout", "refund", "--order", "A-1001",       "--member",
+      "ann",      "--line", "0:1",     "--request-id", "refund-A-1001-1"};
+  const std::string first = Ok(one_coffee);
+  EXPECT_FALSE(Field(first, "transaction").empty()) << first;
+  EXPECT_EQ(MinorUnits(Field(first, "subtotal refunded")), 350) << first;
+  EXPECT_EQ(MinorUnits(Field(first, "money back")), 350) << first;
+  EXPECT_EQ(Field(first, "points taken back"), "3") << first;  // 21 x 350/2150
+  EXPECT_EQ(Field(first, "points given back"), "0") << first;
+  EXPECT_EQ(Field(first, "points short"), "") << first;
+  EXPECT_EQ(Field(first, "points available"), "18") << first;
+  // A retry answers with the same refund and refunds nothing more.
+  EXPECT_EQ(Field(Ok(one_coffee), "transaction"), Field(first, "transaction"));
+
+  const std::string rest = Ok({"checkout", "refund", "--order", "A-1001",
+                               "--request-id", "refund-A-1001-2"});
+  EXPECT_EQ(MinorUnits(Field(rest, "subtotal refunded")), 1800) << rest;
+  EXPECT_EQ(MinorUnits(Field(first, "money back")) +
+                MinorUnits(Field(rest, "money back")),
+            total_due)
+      << first << rest;
+  EXPECT_EQ(Field(rest, "points taken back"), "18") << rest;
+  EXPECT_EQ(Field(rest, "points available"), before) << rest;
+  EXPECT_EQ(Field(Ok({"member", "balance", "ann"}), "points available"),
+            before);
+
+  CtlResult again = Ctl({"checkout", "refund", "--order", "A-1001",
+                         "--request-id", "refund-A-1001-3"});
+  EXPECT_EQ(again.exit_code, 1) << Printed(again);
+  EXPECT_TRUE(absl::StartsWith(again.err, "error: FAILED_PRECONDITION: "))
+      << again.err;
+  EXPECT_TRUE(absl::StrContains(again.err, "reason: ALREADY_REFUNDED"))
+      << again.err;
+  again = Ctl({"checkout", "refund", "--order", "A-1001", "--request-id",
+               "refund-A-1001-4", "--json"});
+  EXPECT_EQ(again.exit_code, 1) << Printed(again);
+  EXPECT_TRUE(absl::StrContains(again.out, "\"reason\": \"ALREADY_REFUNDED\""))
+      << again.out;
+}
+
+TEST_F(LoyaltyctlTest, RefundJsonHoldsTheAmounts) {
+  EnrollAndBuy();
+  const auto refund = FromJson<v1::RefundPurchaseResponse>(
+      Ok({"checkout", "refund", "--order", "A-1001", "--line", "1:1",
+          "--request-id", "refund-cake", "--json"}));
+  EXPECT_FALSE(refund.transaction_id().empty());
+  EXPECT_EQ(refund.refunded().money_minor(), 1450);
+  EXPECT_EQ(refund.refunded().points_reversed(), 21 * 1450 / 2150);
+  EXPECT_EQ(refund.balance().points_available(), 21 - 21 * 1450 / 2150);
+}
+
+TEST_F(LoyaltyctlTest, RefundShowsHowPointsSpentAlreadyWereSettled) {
+  EnrollAndBuy();
+  // The 21 points earned pay part of a second sale, which earns 3.
+  Ok({"checkout", "commit", "--member", "ann", "--order", "A-1002", "--line",
+      "coffee:1:350", "--redeem", "21", "--request-id", "sale-A-1002"});
+  const std::string refund = Ok({"checkout", "refund", "--order", "A-1001",
+                                 "--request-id", "refund-A-1001"});
+  EXPECT_EQ(Field(refund, "points taken back"), "21") << refund;
+  EXPECT_EQ(Field(refund, "points short"), "18 (spent already)") << refund;
+  // The test rule set's clawback policy is the default: a negative balance.
+  EXPECT_EQ(Field(refund, "settled"), "18 left as a negative balance")
+      << refund;
+  EXPECT_EQ(Field(refund, "points available"), "-18") << refund;
+}
+
+TEST_F(LoyaltyctlTest, AdjustCreditsAndCorrectsWithAReason) {
+  Ok(kEnroll);
+  // The test rule set lists no adjustment_reasons: the engine's defaults
+  // (GOODWILL, CORRECTION, ...) apply.
+  const CtlResult credit =
+      Ctl({"member", "adjust", "ann", "--points", "250", "--reason", "GOODWILL",
+           "--note", "parcel 3 days late", "--request-id", "adjust-ann-1"});
+  if (credit.exit_code == 1 &&
+      absl::StartsWith(credit.err, "error: UNIMPLEMENTED: ")) {
+    GTEST_SKIP() << "Program.AdjustBalance answers UNIMPLEMENTED on this "
+                    "server; enable this test once it lands";
+  }
+  ASSERT_EQ(credit.exit_code, 0) << Printed(credit);
+  EXPECT_FALSE(Field(credit.out, "transaction").empty()) << credit.out;
+  EXPECT_EQ(Field(credit.out, "points"), "+250") << credit.out;
+  EXPECT_EQ(Field(credit.out, "reason"), "GOODWILL") << credit.out;
+  EXPECT_EQ(Field(credit.out, "note"), "parcel 3 days late") << credit.out;
+  EXPECT_EQ(Field(credit.out, "points available"), "250") << credit.out;
+
+  const auto correction = FromJson<v1::AdjustBalanceResponse>(
+      Ok({"member", "adjust", "ann", "--points", "-50", "--reason",
+          "CORRECTION", "--request-id", "adjust-ann-2", "--json"}));
+  EXPECT_FALSE(correction.transaction_id().empty());
+  EXPECT_EQ(correction.balance().points_available(), 200);
+
+  const std::string cashback =
+      Ok({"member", "adjust", "ann", "--points", "0", "--cashback", "500",
+          "--reason", "GOODWILL", "--request-id", "adjust-ann-3"});
+  EXPECT_EQ(Field(cashback, "cashback"), "+5.00 EUR") << cashback;
+  EXPECT_EQ(Field(cashback, "cashback EUR"), "5.00 EUR") << cashback;
+
+  CtlResult bad = Ctl({"member", "adjust", "ann", "--points", "10", "--reason",
+                       "BECAUSE", "--request-id", "adjust-ann-4"});
+  EXPECT_EQ(bad.exit_code, 1) << Printed(bad);
+  EXPECT_TRUE(absl::StartsWith(bad.err, "error: INVALID_ARGUMENT: "))
+      << bad.err;
+  EXPECT_TRUE(absl::StrContains(bad.err, "field: reason_code")) << bad.err;
+
+  // A correction never takes the balance below zero.
+  bad = Ctl({"member", "adjust", "ann", "--points", "-1000", "--reason",
+             "CORRECTION", "--request-id", "adjust-ann-5"});
+  EXPECT_EQ(bad.exit_code, 1) << Printed(bad);
+  EXPECT_TRUE(absl::StartsWith(bad.err, "error: FAILED_PRECONDITION: "))
+      << bad.err;
+  EXPECT_EQ(Field(Ok({"member", "balance", "ann"}), "points available"), "200");
 }
 
 // Over TLS, with API keys required, as loyaltyd runs by default.

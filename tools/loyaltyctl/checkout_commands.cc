@@ -1,4 +1,4 @@
-// checkout quote | commit: calls to loyalty.v1.Checkout.
+// checkout quote | commit | refund: calls to loyalty.v1.Checkout.
 #include <google/protobuf/util/time_util.h>
 
 #include <iostream>
@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "args.h"
 #include "client.h"
@@ -184,6 +185,124 @@ int RunCommit(const Invocation& invocation) {
   return 0;
 }
 
+// One --line INDEX:QTY of a refund. Checks the syntax only; the server
+// judges the index and the quantity left, and names the field.
+absl::StatusOr<loyalty::v1::RefundLine> ParseRefundLine(
+    const std::string& text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  loyalty::v1::RefundLine line;
+  int32_t line_index = 0;
+  int64_t quantity = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &line_index) ||
+      !absl::SimpleAtoi(parts[1], &quantity)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--line '", text, "' must be INDEX:QTY, e.g. 0:1 (index from 0)"));
+  }
+  line.set_line_index(line_index);
+  line.set_quantity(quantity);
+  return line;
+}
+
+absl::StatusOr<loyalty::v1::RefundPurchaseRequest> BuildRefund(
+    const ParsedFlags& flags) {
+  loyalty::v1::RefundPurchaseRequest request;
+  request.set_order_id(flags.Get("order"));
+  request.set_member_id(flags.Get("member"));
+  request.set_partner_id(flags.Get("partner"));
+  for (const std::string& text : flags.GetAll("line")) {
+    absl::StatusOr<loyalty::v1::RefundLine> line = ParseRefundLine(text);
+    if (!line.ok()) return line.status();
+    *request.add_lines() = *std::move(line);
+  }
+  return request;
+}
+
+// How the earned points the member had spent already were settled
+// (refund.clawback). The response gives the cashback taken and the points
+// forgiven; what neither covered is left as a negative balance. With cashback
+// taken, how many points it paid depends on the point value, which the
+// response does not carry, so the rest is described rather than counted.
+std::string Settlement(const loyalty::v1::RefundAmounts& refunded,
+                       const std::string& currency) {
+  std::vector<std::string> parts;
+  if (refunded.cashback_taken_for_points_minor() > 0) {
+    parts.push_back(
+        absl::StrCat(FormatMoneyOrPlain(
+                         refunded.cashback_taken_for_points_minor(), currency),
+                     " cashback taken from the wallet"));
+  }
+  if (refunded.points_forgiven() > 0) {
+    parts.push_back(absl::StrCat(refunded.points_forgiven(), " forgiven"));
+  }
+  const int64_t rest = refunded.points_short() - refunded.points_forgiven();
+  if (refunded.cashback_taken_for_points_minor() > 0) {
+    parts.push_back("any points it did not cover left as a negative balance");
+  } else if (rest > 0) {
+    parts.push_back(absl::StrCat(rest, " left as a negative balance"));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+KeyValues RefundRows(const loyalty::v1::RefundPurchaseResponse& response) {
+  const loyalty::v1::RefundAmounts& refunded = response.refunded();
+  const std::string currency = WalletCurrency(response.balance());
+  KeyValues rows = {
+      {"transaction", response.transaction_id()},
+      {"subtotal refunded",
+       FormatMoneyOrPlain(refunded.subtotal_minor(), currency)},
+      {"money back", FormatMoneyOrPlain(refunded.money_minor(), currency)},
+      {"points taken back", absl::StrCat(refunded.points_reversed())},
+      {"cashback taken back",
+       FormatMoneyOrPlain(refunded.cashback_reversed_minor(), currency)},
+      {"points given back", absl::StrCat(refunded.points_returned())},
+      {"cashback given back",
+       FormatMoneyOrPlain(refunded.cashback_returned_minor(), currency)},
+  };
+  if (refunded.points_short() != 0) {
+    rows.emplace_back("points short", absl::StrCat(refunded.points_short(),
+                                                   " (spent already)"));
+    rows.emplace_back("settled", Settlement(refunded, currency));
+  }
+  return rows;
+}
+
+int RunRefund(const Invocation& invocation) {
+  absl::StatusOr<loyalty::v1::RefundPurchaseRequest> request =
+      BuildRefund(invocation.flags);
+  if (!request.ok()) return UsageError(invocation, request.status());
+  request->set_request_id(RequestIdFor(invocation));
+  loyalty::v1::RefundPurchaseResponse response;
+  grpc::ClientContext context;
+  PrepareCall(invocation.global, &context);
+  const grpc::Status status =
+      NewStub(invocation)->RefundPurchase(&context, *request, &response);
+  if (!status.ok()) return PrintRpcError(status, invocation.global.json);
+  if (invocation.global.json) return PrintJson(response);
+  PrintKeyValues(RefundRows(response));
+  PrintSection("balance after", BalanceRows(response.balance()));
+  return 0;
+}
+
+constexpr char kRefundDetails[] =
+    "Without --line, everything of the order not refunded yet is refunded.\n"
+    "With --line, only those units; repeat --line for several lines.\n"
+    "\n"
+    "Line indexes count from 0, in the order the sale's lines were sent: the\n"
+    "order of the --line flags of 'checkout commit' (or of the lines of the\n"
+    "CommitPurchase request). 'member history' lists a member's orders (the\n"
+    "ORDER column) but not their lines. For the sale\n"
+    "  checkout commit ... --line coffee:2:350 --line cake:1:1450\n"
+    "line 0 is the two coffees and line 1 the cake, so\n"
+    "  checkout refund --order A-1001 --line 0:1\n"
+    "refunds one coffee, and a second refund without --line the rest.\n"
+    "\n"
+    "Every amount is the refunded share of what the sale moved, rounded so\n"
+    "that the refunds of an order add up exactly to its full refund. Earned\n"
+    "points the member has spent already ('points short') are settled by the\n"
+    "rule set's refund.clawback: taken from the cashback wallet, left as a\n"
+    "negative balance, or forgiven. Money is printed in the currency of the\n"
+    "member's cashback wallet when it has exactly one, else without a code.\n";
+
 std::vector<FlagSpec> PurchaseFlags() {
   return {
       {"member", "ID", "The member buying.", "--member card-0042", true},
@@ -236,6 +355,34 @@ std::vector<CommandSpec> CheckoutCommands() {
        "loyaltyctl checkout commit --member card-0042 --order T7-000123 "
        "--line A1:2:1999:food --request-id T7-000123-a",
        RunCommit},
+      {"checkout",
+       "refund",
+       "",
+       "",
+       "Refund all or part of a committed order.",
+       {{"order", "ORDER", "The order id the sale was committed with.",
+         "--order A-1001", true},
+        {"member", "ID", "The member the order belongs to; checked when given.",
+         "--member card-0042"},
+        {"partner", "P",
+         "The partner the order was committed at, if any (an order id is "
+         "unique per partner).",
+         "--partner fuelco"},
+        {"line", "INDEX:QTY",
+         "Refund QTY units of the sale's line INDEX (0-based, in the order "
+         "the sale's lines were sent). Default: all that is left of every "
+         "line.",
+         "--line 0:1 --line 1:2", false, true},
+        {"request-id", "R",
+         "Idempotency key, unique per refund: a retry with the same id and "
+         "lines returns the first answer. Default: 16 random hex "
+         "characters, printed so you can retry.",
+         "--request-id refund-A-1001-1"}},
+       "loyaltyctl checkout refund --order A-1001 --line 0:1 "
+       "--request-id refund-A-1001-1",
+       RunRefund,
+       false,
+       kRefundDetails},
   };
 }
 

@@ -8,9 +8,10 @@
 
 namespace loyaltyctl {
 
-// member enroll | get | balance | history (loyalty.v1.Members).
+// member enroll | get | balance | history (loyalty.v1.Members) | adjust
+// (loyalty.v1.Program.AdjustBalance).
 std::vector<CommandSpec> MemberCommands();
-// checkout quote | commit (loyalty.v1.Checkout).
+// checkout quote | commit | refund (loyalty.v1.Checkout).
 std::vector<CommandSpec> CheckoutCommands();
 // feedback record (loyalty.v1.Program).
 std::vector<CommandSpec> FeedbackCommands();

@@ -1,8 +1,10 @@
-// member enroll | get | balance | history: calls to loyalty.v1.Members.
+// member enroll | get | balance | history: calls to loyalty.v1.Members;
+// member adjust: loyalty.v1.Program.AdjustBalance.
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,6 +12,7 @@
 #include "client.h"
 #include "commands.h"
 #include "loyalty/v1/members.grpc.pb.h"
+#include "loyalty/v1/program.grpc.pb.h"
 #include "output.h"
 
 namespace loyaltyctl {
@@ -167,7 +170,71 @@ int RunHistory(const Invocation& invocation) {
   return 1;
 }
 
+// Checks the syntax only; the server judges the reason against the rule
+// set's list, the note's length and the currency, and names the field.
+absl::StatusOr<loyalty::v1::AdjustBalanceRequest> BuildAdjust(
+    const Invocation& invocation) {
+  const ParsedFlags& flags = invocation.flags;
+  loyalty::v1::AdjustBalanceRequest request;
+  int64_t points = 0;
+  if (!absl::SimpleAtoi(flags.Get("points"), &points)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--points must be an integer, got '", flags.Get("points"), "'"));
+  }
+  int64_t cashback_minor = 0;
+  if (flags.Has("cashback") &&
+      !absl::SimpleAtoi(flags.Get("cashback"), &cashback_minor)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--cashback must be an integer (minor units), got '",
+                     flags.Get("cashback"), "'"));
+  }
+  request.set_member_id(invocation.positional);
+  request.set_points(points);
+  request.set_cashback_minor(cashback_minor);
+  request.set_currency(flags.Get("currency"));
+  request.set_reason_code(flags.Get("reason"));
+  request.set_note(flags.Get("note"));
+  return request;
+}
+
+int RunAdjust(const Invocation& invocation) {
+  absl::StatusOr<loyalty::v1::AdjustBalanceRequest> request =
+      BuildAdjust(invocation);
+  if (!request.ok()) return UsageError(invocation, request.status());
+  request->set_request_id(RequestIdFor(invocation));
+  loyalty::v1::AdjustBalanceResponse response;
+  grpc::ClientContext context;
+  PrepareCall(invocation.global, &context);
+  const grpc::Status status =
+      loyalty::v1::Program::NewStub(MakeChannel(invocation.global))
+          ->AdjustBalance(&context, *request, &response);
+  if (!status.ok()) return PrintRpcError(status, invocation.global.json);
+  if (invocation.global.json) return PrintJson(response);
+  const std::string currency = request->currency().empty()
+                                   ? WalletCurrency(response.balance())
+                                   : request->currency();
+  std::string cashback =
+      FormatMoneyOrPlain(request->cashback_minor(), currency);
+  if (request->cashback_minor() > 0) cashback = absl::StrCat("+", cashback);
+  PrintKeyValues({
+      {"transaction", response.transaction_id()},
+      {"member", request->member_id()},
+      {"points", FormatSigned(request->points())},
+      {"cashback", cashback},
+      {"reason", request->reason_code()},
+      {"note", OrDash(request->note())},
+  });
+  PrintSection("balance after", BalanceRows(response.balance()));
+  return 0;
+}
+
 const char kIdHelp[] = "The member's id, e.g. card-0042.";
+
+constexpr char kAdjustDetails[] =
+    "A goodwill credit (positive amounts) or a correction (negative ones),\n"
+    "recorded as a new journal entry with its reason and note; nothing is\n"
+    "edited. Needs the marketing or admin role. A negative amount may not\n"
+    "take the balance below zero.\n";
 
 }  // namespace
 
@@ -228,6 +295,35 @@ std::vector<CommandSpec> MemberCommands() {
         {"all", "", "Follow next_page_token and print every entry.", "--all"}},
        "loyaltyctl member history card-0042 --all",
        RunHistory},
+      {"member",
+       "adjust",
+       "ID",
+       kIdHelp,
+       "Credit or correct a member's points and cashback, with a reason.",
+       {{"points", "N",
+         "Points to add; negative to take back (a correction). 0 with "
+         "--cashback for cashback only.",
+         "--points 250", true},
+        {"cashback", "MINOR",
+         "Cashback to add in minor units (cents); negative to take back. "
+         "Default: 0.",
+         "--cashback 500"},
+        {"currency", "CUR",
+         "ISO 4217 code of --cashback. Default: the program currency.",
+         "--currency EUR"},
+        {"reason", "CODE",
+         "Reason code, UPPER_SNAKE, from the rule set's adjustment_reasons "
+         "(default list: LATE_DELIVERY, RUDE_SERVICE, WRONG_PRICE, "
+         "DAMAGED_GOODS, MISSING_POINTS, GOODWILL, CORRECTION).",
+         "--reason LATE_DELIVERY", true},
+        {"note", "TEXT", "Free text kept with the entry, at most 500 bytes.",
+         "--note \"parcel 3 days late, ticket 8812\""},
+        request_id},
+       "loyaltyctl member adjust card-0042 --points 250 --reason "
+       "LATE_DELIVERY --note \"ticket 8812\" --request-id adjust-8812",
+       RunAdjust,
+       false,
+       kAdjustDetails},
   };
 }
 

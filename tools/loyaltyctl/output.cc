@@ -104,6 +104,17 @@ std::string FormatMoney(int64_t amount_minor, absl::string_view currency) {
   return absl::StrCat(FormatCenti(amount_minor), " ", currency);
 }
 
+std::string FormatMoneyOrPlain(int64_t amount_minor,
+                               absl::string_view currency) {
+  if (currency.empty()) return FormatCenti(amount_minor);
+  return FormatMoney(amount_minor, currency);
+}
+
+std::string WalletCurrency(const loyalty::v1::Balance& balance) {
+  if (balance.cashback_minor_size() != 1) return "";
+  return balance.cashback_minor(0).currency();
+}
+
 std::string FormatBasisPoints(int64_t basis_points) {
   return absl::StrCat(FormatCenti(basis_points), "%");
 }

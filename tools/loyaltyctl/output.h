@@ -24,6 +24,13 @@ using Row = std::vector<std::string>;
 
 // "12.34 EUR" from 1234 minor units (two decimals for every currency).
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency);
+// FormatMoney when `currency` is known, else "12.34" without a code: for
+// responses that carry amounts but not their currency.
+std::string FormatMoneyOrPlain(int64_t amount_minor,
+                               absl::string_view currency);
+// The currency of the balance's cashback wallet when it holds exactly one
+// (a program pays cashback in its own currency), else "".
+std::string WalletCurrency(const loyalty::v1::Balance& balance);
 // "+12" or "-3".
 std::string FormatSigned(int64_t value);
 // RFC 3339 in UTC, or "-" when unset.

@@ -1,0 +1,110 @@
+// AdjustBalance: goodwill credits and corrections, and the reason lists.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/base/error.h"
+#include "engine/base/status_macros.h"
+#include "engine/ledger/accounts.h"
+#include "engine/program/member_view.h"
+#include "engine/program/operations.h"
+#include "engine/program/reasons.h"
+#include "engine/program/submit.h"
+
+namespace loyalty::program {
+namespace {
+
+constexpr size_t kMaxNoteBytes = 500;
+constexpr char kPointsGoodwill[] = "program/points/goodwill";
+
+std::string CashbackGoodwill(absl::string_view currency) {
+  return absl::StrCat("program/cashback/", currency, "/goodwill");
+}
+
+// Moves `amount` from `from` to `to` (reversed when negative).
+void Move(loyalty::v1::JournalEntry* entry, const std::string& from,
+          const std::string& to, absl::string_view asset, int64_t amount) {
+  if (amount == 0) return;
+  for (const auto& [account, sign] : {std::pair<std::string, int>{from, -1}, {to, 1}}) {
+    auto* posting = entry->add_postings();
+    posting->set_account(account);
+    posting->set_asset(std::string(asset));
+    posting->set_amount(sign * amount);
+  }
+}
+
+absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest& request,
+                                         const evaluator::CompiledRules& rules,
+                                         ledger::Transaction& transaction) {
+  const auto& rule_set = rules.rule_set();
+  RETURN_IF_ERROR(CheckReason(request.reason_code(), rule_set.adjustment_reasons(),
+                              DefaultAdjustmentReasons(), "reason_code"));
+  if (request.points() == 0 && request.cashback_minor() == 0) {
+    return InvalidArgument("INVALID_AMOUNT", "points",
+                           "give points or cashback_minor, not both zero");
+  }
+  if (request.note().size() > kMaxNoteBytes) {
+    return InvalidArgument("TEXT_TOO_LONG", "note", "at most 500 bytes");
+  }
+  const std::string currency =
+      request.currency().empty() ? rule_set.program().currency() : request.currency();
+  if (currency != rule_set.program().currency()) {
+    return InvalidArgument("UNSUPPORTED_CURRENCY", "currency",
+                           absl::StrCat("the program pays cashback in ",
+                                        rule_set.program().currency()));
+  }
+  auto member = transaction.Member(request.member_id());
+  if (member.status().code() == absl::StatusCode::kNotFound) {
+    return NotFound("UNKNOWN_MEMBER", "member_id",
+                    absl::StrCat("no member with id '", request.member_id(), "'"));
+  }
+  RETURN_IF_ERROR(member.status());
+  loyalty::v1::JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_ADJUSTMENT);
+  entry.set_member_id(request.member_id());
+  entry.set_reason_code(request.reason_code());
+  entry.set_note(request.note());
+  entry.set_rules_version(rules.version());
+  entry.set_description(absl::StrCat(request.points() >= 0 && request.cashback_minor() >= 0
+                                         ? "goodwill: " : "correction: ",
+                                     request.reason_code()));
+  Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
+       ledger::kPointsAsset, request.points());
+  Move(&entry, CashbackGoodwill(currency),
+       ledger::MemberCashback(request.member_id(), currency), currency,
+       request.cashback_minor());
+  ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(std::move(entry)));
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* after,
+                   transaction.Member(request.member_id()));
+  loyalty::v1::AdjustBalanceResponse response;
+  response.set_transaction_id(absl::StrCat(sequence));
+  *response.mutable_balance() = BalanceOf(*after);
+  return response.SerializeAsString();
+}
+
+}  // namespace
+
+absl::Status CheckReason(absl::string_view code,
+                         const google::protobuf::RepeatedPtrField<std::string>& rule_set_list,
+                         const std::vector<std::string>& defaults,
+                         absl::string_view field) {
+  std::vector<std::string> allowed(rule_set_list.begin(), rule_set_list.end());
+  if (allowed.empty()) allowed = defaults;
+  if (std::find(allowed.begin(), allowed.end(), code) != allowed.end()) {
+    return absl::OkStatus();
+  }
+  return InvalidArgument(code.empty() ? "MISSING_FIELD" : "UNKNOWN_REASON_CODE", field,
+                         absl::StrCat("use one of ", absl::StrJoin(allowed, ", ")));
+}
+
+void Operations::AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
+                               Reply<loyalty::v1::AdjustBalanceResponse> reply) {
+  internal::SubmitToLedger(
+      ledger_, request.request_id(), internal::Fingerprint("AdjustBalance", request),
+      [this, request](ledger::Transaction& t) {
+        return DecideAdjust(request, *book_.ActiveAt(t.now()), t);
+      },
+      std::move(reply));
+}
+
+}  // namespace loyalty::program
