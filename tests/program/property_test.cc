@@ -1,6 +1,6 @@
-// Property test: thousands of random enroll and commit operations (good,
-// refused, retried and reused request ids, back-dated sales, points and
-// cashback burned) against the real ledger on RocksDB. After every step the
+// Property test: thousands of random enroll, commit, refund and adjustment
+// operations (good, refused, retried and reused request ids, back-dated
+// sales, points and cashback burned, partial and full refunds) against the real ledger on RocksDB. After every step the
 // whole ledger is audited: postings sum to zero per asset, the hash chain
 // holds, and every stored balance equals the replay of the journal. A model
 // of each member's points checks the answers themselves.
@@ -144,10 +144,61 @@ class PropertyTest : public ::testing::Test {
       Enroll(RandomEnroll());
       return;
     }
+    if (dice <= 33 && !orders_.empty()) {
+      RandomRefund();
+      return;
+    }
+    if (dice <= 37 && !members_.empty()) {
+      RandomAdjust();
+      return;
+    }
     v1::CommitPurchaseRequest request = RandomCommit();
     Answer answer = Commit(request, /*first_time=*/true);
     sent_.emplace_back(request, answer);
-    if (answer.code == absl::StatusCode::kOk) ++committed_;
+    if (answer.code == absl::StatusCode::kOk) {
+      ++committed_;
+      orders_.push_back(request.purchase());
+    }
+  }
+
+  // Refunds all or some units of a committed order; refusals (nothing
+  // left to refund, more than bought) are expected answers too.
+  void RandomRefund() {
+    const v1::Purchase& order = orders_[Uniform(0, orders_.size() - 1)];
+    v1::RefundPurchaseRequest request;
+    request.set_request_id(absl::StrCat("req-", next_request_++));
+    request.set_order_id(order.order_id());
+    if (Chance(60)) {
+      auto* line = request.add_lines();
+      line->set_line_index(static_cast<int>(Uniform(0, order.lines_size() - 1)));
+      line->set_quantity(Uniform(1, 3));
+    }
+    auto result = Await<v1::RefundPurchaseResponse>(
+        [&](auto reply) { operations_->RefundPurchase(request, std::move(reply)); });
+    if (result.ok()) {
+      ++refunded_;
+      points_[order.member_id()] = result->balance().points_available();
+    } else {
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition)
+          << result.status();
+    }
+  }
+
+  void RandomAdjust() {
+    v1::AdjustBalanceRequest request;
+    request.set_request_id(absl::StrCat("req-", next_request_++));
+    request.set_member_id(members_[Uniform(0, members_.size() - 1)]);
+    request.set_points(Uniform(-80, 200));
+    request.set_reason_code(request.points() < 0 ? "CORRECTION" : "GOODWILL");
+    if (request.points() == 0) request.set_cashback_minor(Uniform(1, 50));
+    auto result = Await<v1::AdjustBalanceResponse>(
+        [&](auto reply) { operations_->AdjustBalance(request, std::move(reply)); });
+    if (result.ok()) {
+      points_[request.member_id()] = result->balance().points_available();
+    } else {
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition)
+          << result.status();
+    }
   }
 
   void CheckLedger(int step) {
@@ -171,6 +222,8 @@ class PropertyTest : public ::testing::Test {
   std::vector<std::pair<v1::CommitPurchaseRequest, Answer>> sent_;
   int next_request_ = 0;
   int committed_ = 0;
+  int refunded_ = 0;
+  std::vector<v1::Purchase> orders_;
 };
 
 TEST_F(PropertyTest, RandomOperationsKeepEveryInvariant) {
@@ -184,6 +237,7 @@ TEST_F(PropertyTest, RandomOperationsKeepEveryInvariant) {
   }
   // The mix must really have exercised sales, not only refusals.
   EXPECT_GT(committed_, steps / 4);
+  EXPECT_GT(refunded_, steps / 40);
   EXPECT_GT(members_.size(), 10u);
 }
 
