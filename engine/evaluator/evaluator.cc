@@ -189,7 +189,7 @@ absl::StatusOr<Earn> PlanBaseEarn(const Pricing& pricing, const Amounts& basis) 
 }
 
 // --- Explanation ---
-// Rows are written in place (see effects.cc): no temporary strings.
+// Rows are written through a WordBuffer (text.h): no temporary strings.
 
 // " (up to 50% of the basket may be paid with points and cashback)"
 void AddShareNote(const RuleSet& rules, WordBuffer& words) {
@@ -265,7 +265,7 @@ absl::string_view BasisWords(loyalty::v1::ApplicationOrder order) {
   }
 }
 
-// ": 109.87 EUR paid earns ", the middle of both base earning rows.
+// "paid: 109.87 EUR paid earns ", the middle of both base earning rows.
 void AddBasisWords(const Pricing& pricing, const Earn& earn,
                    WordBuffer& words) {
   const absl::string_view basis = BasisWords(pricing.program.order);

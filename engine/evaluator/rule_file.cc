@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
@@ -69,15 +70,21 @@ constexpr KeySpec kBurnKeys[] = {
     {"max_basket_share_percent", "max_basket_share_percent", true},
     {"earned_points_pay_same_order", "earned_points_pay_same_order", true},
 };
+constexpr KeySpec kRefundKeys[] = {
+    {"clawback", "clawback", true},
+};
 // Read in this order: the program's time zone is needed for the dates below.
 constexpr SectionSpec kSettingSections[] = {
     {"program", kProgramKeys},
     {"earn", kEarnKeys},
     {"burn", kBurnKeys},
+    {"refund", kRefundKeys},
 };
 constexpr const char* kRequiredSections[] = {"program", "earn", "burn"};
-constexpr const char* kAllSections[] = {"program", "earn",        "burn",
-                                        "rules",   "promo_codes", "exclusions"};
+constexpr const char* kAllSections[] = {
+    "program",     "earn",       "burn",   "rules",
+    "promo_codes", "exclusions", "refund", "adjustment_reasons",
+    "feedback_reasons"};
 
 // The spelling of each enum value in a file.
 constexpr std::pair<const char*, int> kRoundingNames[] = {
@@ -85,6 +92,11 @@ constexpr std::pair<const char*, int> kRoundingNames[] = {
     {"half_up", loyalty::v1::ROUNDING_HALF_UP},
     {"half_even", loyalty::v1::ROUNDING_HALF_EVEN},
     {"up", loyalty::v1::ROUNDING_UP},
+};
+constexpr std::pair<const char*, int> kClawbackNames[] = {
+    {"negative", loyalty::v1::CLAWBACK_POLICY_NEGATIVE},
+    {"cashback", loyalty::v1::CLAWBACK_POLICY_CASHBACK},
+    {"forgive", loyalty::v1::CLAWBACK_POLICY_FORGIVE},
 };
 constexpr std::pair<const char*, int> kOrderNames[] = {
     {"discounts_burn_earn", loyalty::v1::APPLICATION_ORDER_DISCOUNTS_BURN_EARN},
@@ -128,10 +140,13 @@ absl::Status ReadValue(const YAML::Node& node, const FieldDescriptor& field,
       return flag.status();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
-      const bool rounding =
-          field.enum_type() == loyalty::v1::Rounding_descriptor();
+      const auto* type = field.enum_type();
       absl::StatusOr<int> value =
-          rounding ? ReadEnum(node, kRoundingNames) : ReadEnum(node, kOrderNames);
+          type == loyalty::v1::Rounding_descriptor()
+              ? ReadEnum(node, kRoundingNames)
+          : type == loyalty::v1::ClawbackPolicy_descriptor()
+              ? ReadEnum(node, kClawbackNames)
+              : ReadEnum(node, kOrderNames);
       if (value.ok()) reflection.SetEnumValue(&message, &field, *value);
       return value.status();
     }
@@ -328,13 +343,43 @@ void AddRuleSetProblems(FileReader& reader, const RuleSet& rule_set) {
   }
 }
 
+// A list of reason codes: UPPER_SNAKE, no repeats.
+void ReadReasons(FileReader& reader, const std::vector<Entry>& sections,
+                 absl::string_view name,
+                 google::protobuf::RepeatedPtrField<std::string>* codes) {
+  const Entry* section = internal::Find(sections, name);
+  if (section == nullptr) return;
+  std::optional<std::vector<std::string>> list =
+      internal::ReadTextListAt(reader, *section, std::string(name), std::string(name));
+  if (!list) return;
+  for (const std::string& code : *list) {
+    const bool snake = !code.empty() && code.size() <= 64 &&
+                       std::all_of(code.begin(), code.end(), [](char c) {
+                         return absl::ascii_isupper(c) || absl::ascii_isdigit(c) || c == '_';
+                       });
+    if (!snake) {
+      reader.Report(section->line, absl::StrCat(name, ": '", code,
+                                                "' is not an UPPER_SNAKE code"));
+    } else if (std::find(codes->begin(), codes->end(), code) != codes->end()) {
+      reader.Report(section->line, absl::StrCat(name, ": '", code, "' twice"));
+    } else {
+      codes->Add(std::string(code));
+    }
+  }
+}
+
 void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
   std::vector<Entry> sections = ReadSections(reader, root);
   for (const SectionSpec& spec : kSettingSections) {
     const Entry* section = internal::Find(sections, spec.name);
     if (section == nullptr) {
-      reader.Report(1, absl::StrCat("missing section '", spec.name,
-                                    "' (required)"));
+      const bool required = std::any_of(
+          std::begin(kRequiredSections), std::end(kRequiredSections),
+          [&](const char* name) { return spec.name == absl::string_view(name); });
+      if (required) {
+        reader.Report(1, absl::StrCat("missing section '", spec.name,
+                                      "' (required)"));
+      }
       continue;
     }
     ReadSection(reader, spec, *section, rule_set);
@@ -353,6 +398,10 @@ void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
   if (const Entry* exclusions = internal::Find(sections, "exclusions")) {
     internal::ReadExclusions(reader, *exclusions, rule_set);
   }
+  ReadReasons(reader, sections, "adjustment_reasons",
+              rule_set.mutable_adjustment_reasons());
+  ReadReasons(reader, sections, "feedback_reasons",
+              rule_set.mutable_feedback_reasons());
 }
 
 struct Reading {

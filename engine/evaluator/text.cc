@@ -1,5 +1,6 @@
 #include "engine/evaluator/text.h"
 
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -100,8 +101,9 @@ void WordBuffer::AddPoints(int64_t points) {
 }
 
 void WordBuffer::AddBasisPointsPercent(int64_t basis_points) {
+  assert(basis_points >= 0);  // rule checks allow 0 to 10000 only
   AddInteger(basis_points / 100);
-  const int64_t hundredths = basis_points % 100;  // never negative: checked
+  const int64_t hundredths = basis_points % 100;
   if (hundredths != 0) {
     // "2.5" for 250 but "0.05" for 5: one digit when the second is 0.
     const char decimals[] = {'.', static_cast<char>('0' + hundredths / 10),

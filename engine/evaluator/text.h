@@ -53,7 +53,7 @@ class WordBuffer {
   void Add(std::initializer_list<absl::string_view> texts) {
     for (absl::string_view text : texts) Add(text);
   }
-  // The words of Money(), Points() and BasisPointsPercent() below.
+  // The words of Money(), Points() and BasisPointsPercent() above.
   void AddMoney(int64_t minor, absl::string_view currency);
   void AddPoints(int64_t points);
   void AddBasisPointsPercent(int64_t basis_points);

@@ -501,7 +501,7 @@ TEST(CampaignTest, ArenaAnswerIsTheSame) {
       PricePurchase(*rules, member, {}, purchase, when, arena);
   ASSERT_TRUE(value.ok() && on_arena.ok()) << value.status();
   EXPECT_EQ((*on_arena)->GetArena(), &arena);
-  EXPECT_EQ(value->applied_size(), 6) << value->DebugString();
+  EXPECT_EQ(value->applied_size(), 5) << value->DebugString();
   EXPECT_TRUE(
       google::protobuf::util::MessageDifferencer::Equals(*value, **on_arena));
   purchase.set_currency("USD");

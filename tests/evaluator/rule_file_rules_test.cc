@@ -188,7 +188,8 @@ INSTANTIATE_TEST_SUITE_P(
                     {"shop.yaml:13: rules: must be a list of rules, each "
                      "starting with '- ', got 'weekend'",
                      "shop.yaml:14: unknown section 'x'; allowed sections: "
-                     "program, earn, burn, rules, promo_codes, exclusions",
+                     "program, earn, burn, rules, promo_codes, exclusions, refund, "
+                     "adjustment_reasons, feedback_reasons",
                      "shop.yaml:30: promo code SUMMER: rules: no rule has the "
                      "id 'beans'"}},
         ProblemCase{"PersonalCodeWithLimit", "    max_uses: 100\n",

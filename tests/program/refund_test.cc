@@ -227,3 +227,28 @@ TEST_F(ClawbackTest, ForgiveTakesBackOnlyWhatIsLeft) {
 
 }  // namespace
 }  // namespace loyalty::program
+
+namespace loyalty::program {
+namespace {
+
+TEST(RefundRulesTest, TheRuleFileChoosesThePolicyAndTheReasonLists) {
+  const std::string yaml = testing::RulesYaml() +
+                           "refund:\n  clawback: forgive\n"
+                           "adjustment_reasons: [LATE_DELIVERY, WRONG_PRICE]\n"
+                           "feedback_reasons: [PRICE]\n";
+  auto rule_set = evaluator::ParseRuleFile("r.yaml", yaml);
+  ASSERT_TRUE(rule_set.ok()) << rule_set.status();
+  EXPECT_EQ(rule_set->refund().clawback(), v1::CLAWBACK_POLICY_FORGIVE);
+  ASSERT_EQ(rule_set->adjustment_reasons_size(), 2);
+  EXPECT_EQ(rule_set->adjustment_reasons(1), "WRONG_PRICE");
+  EXPECT_EQ(rule_set->feedback_reasons(0), "PRICE");
+  const auto problems = evaluator::ValidateRuleFile(
+      "r.yaml", testing::RulesYaml() + "refund:\n  clawback: sometimes\n"
+                                       "adjustment_reasons: [late]\n");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].rfind("r.yaml:14:", 0), 0u) << problems[0];
+  EXPECT_EQ(problems[1].rfind("r.yaml:15:", 0), 0u) << problems[1];
+}
+
+}  // namespace
+}  // namespace loyalty::program
