@@ -133,6 +133,20 @@ cleanup() {
 }
 
 track() { PIDS+=("$1"); }
+
+# bounded SECONDS COMMAND...: runs COMMAND under `timeout`, in the background
+# and waited for, so that a signal to this script stops it at once (bash runs
+# traps only between foreground commands).
+bounded() {
+  local seconds=$1 pid status=0
+  shift
+  timeout -k 5 "$seconds" "$@" &
+  pid=$!
+  track "$pid"
+  wait "$pid" || status=$?
+  untrack "$pid"
+  return "$status"
+}
 untrack() {
   local keep=() pid
   for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
@@ -183,7 +197,7 @@ start_loyaltyd() {
   track "$LOYALTYD_PID"
   local port="" i
   for i in $(seq 300); do  # 30 s
-    port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$2")
+    port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$2" 2> /dev/null || true)
     [[ -n $port ]] && break
     kill -0 "$LOYALTYD_PID" 2> /dev/null || die "loyaltyd did not start: $(cat "$2")"
     sleep 0.1
@@ -217,7 +231,7 @@ bench() {
   shift
   local bound=$(( ${WARMUP%.*} + ${DURATION%.*} + 90 ))
   local status=0
-  timeout -k 5 "$bound" "$BIN_BENCH" --server "$LOYALTYD_ADDR" "${AUTH[@]}" \
+  bounded "$bound" "$BIN_BENCH" --server "$LOYALTYD_ADDR" "${AUTH[@]}" \
     --no-progress --warmup "$WARMUP" --duration "$DURATION" --json "$OUT/$name.json" "$@" \
     > "$OUT/$name.txt" 2>&1 || status=$?
   [[ $status -eq 0 ]] || log "  $name: loyalty-bench exited with $status (see $OUT/$name.txt)"
@@ -226,7 +240,7 @@ bench() {
 
 enroll() {  # NAME MEMBERS CONCURRENCY
   local bound=$(( $2 / 1000 + 120 ))
-  timeout -k 5 "$bound" "$BIN_BENCH" --server "$LOYALTYD_ADDR" "${AUTH[@]}" \
+  bounded "$bound" "$BIN_BENCH" --server "$LOYALTYD_ADDR" "${AUTH[@]}" \
     --no-progress --enroll-only --members "$2" --enroll-concurrency "$3" \
     --json "$OUT/$1.enroll.json" > "$OUT/$1.enroll.txt" 2>&1 ||
     die "$1: enrollment failed: $(tail -3 "$OUT/$1.enroll.txt")"
@@ -266,9 +280,12 @@ engine_run() {
   watch_wal "$data" "$TMP/$name.wal" &
   local watcher=$!
   track "$watcher"
-  sleep 0.5
-  local wal_before probe=""
-  wal_before=$(cat "$TMP/$name.wal")
+  local wal_before probe="" i
+  for i in $(seq 100); do  # the watcher's first figure, within 10 s
+    [[ -s $TMP/$name.wal ]] && break
+    sleep 0.1
+  done
+  wal_before=$(cat "$TMP/$name.wal" 2> /dev/null || echo 0)
   if [[ -n ${PROBE_OUT:-} ]]; then  # the disk's fdatasync latency, same window
     "$BIN_PROBE" "$TMP/probe.dat" "$(awk -v w="$WARMUP" -v d="$DURATION" \
       'BEGIN { print w + d }')" 10 > "$PROBE_OUT" &
@@ -288,8 +305,9 @@ engine_run() {
   local commits
   commits=$(jq -r '.commits_applied' "$OUT/$name.json")
   if (( commits > 0 )); then
-    fact "wal_bytes_per_commit.$name" \
-      $(( ($(cat "$TMP/$name.wal") - wal_before) / commits ))
+    local wal_after
+    wal_after=$(cat "$TMP/$name.wal" 2> /dev/null || echo "$wal_before")
+    fact "wal_bytes_per_commit.$name" $(( (wal_after - wal_before) / commits ))
   fi
   stop_loyaltyd
   rm -rf "$data"
@@ -342,7 +360,7 @@ h2load_run() {  # C
   clients=$(( c < 4 ? c : 4 ))
   streams=$(( (c + clients - 1) / clients ))
   printf '\0\0\0\0\0' > "$TMP/health-request.bin"  # gRPC frame, empty message
-  timeout -k 5 $(( ${WARMUP%.*} + ${DURATION%.*} + 30 )) h2load -t 1 \
+  bounded $(( ${WARMUP%.*} + ${DURATION%.*} + 30 )) h2load -t 1 \
     -c "$clients" -m "$streams" -D "$DURATION" --warm-up-time="$WARMUP" \
     -H 'content-type: application/grpc' -H 'te: trailers' \
     -H "x-api-key: ${API_KEY:-none}" \
@@ -392,7 +410,7 @@ dbbench_phase() {
   for c in $CONCURRENCY; do
     log "db_bench: fillrandom, sync=1, $VALUE_SIZE-byte values, $c threads"
     rm -rf "$TMP/db_bench"
-    timeout -k 5 $(( ${DURATION%.*} + 60 )) db_bench --benchmarks=fillrandom \
+    bounded $(( ${DURATION%.*} + 60 )) db_bench --benchmarks=fillrandom \
       --db="$TMP/db_bench" --sync=1 --threads="$c" --value_size="$VALUE_SIZE" \
       --key_size=16 --num=1000000000 --duration="${DURATION%.*}" --histogram=1 \
       --compression_type=lz4 --max_background_jobs=2 --use_existing_db=0 \
@@ -461,10 +479,10 @@ pg_run() {
     -j "$threads" -f tools/bench/pg_commit.sql -D members="$MEMBERS"
     -D zipf="$zipf" -D program="$program")
   export PGOPTIONS="-c synchronous_commit=$sync"
-  timeout -k 5 $(( ${WARMUP%.*} + 60 )) pgbench "${args[@]}" -T "${WARMUP%.*}" postgres \
+  bounded $(( ${WARMUP%.*} + 60 )) pgbench "${args[@]}" -T "${WARMUP%.*}" postgres \
     > /dev/null 2>&1 || true
   rm -f "$TMP/$name".*
-  timeout -k 5 $(( ${DURATION%.*} + 60 )) pgbench "${args[@]}" -T "${DURATION%.*}" \
+  bounded $(( ${DURATION%.*} + 60 )) pgbench "${args[@]}" -T "${DURATION%.*}" \
     -l --log-prefix="$TMP/$name" postgres > "$OUT/$name.txt" 2>&1 ||
     log "  pgbench $name failed (see $OUT/$name.txt)"
   unset PGOPTIONS
