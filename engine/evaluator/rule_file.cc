@@ -231,6 +231,26 @@ std::optional<std::pair<int, int>> FindBadByte(absl::string_view text) {
 std::string RequiredNames() { return absl::StrJoin(kRequiredSections, ", "); }
 
 // Loads the one YAML document of the file, or says why it cannot.
+// The 1-based line of the first line whose first non-blank character is a
+// ',', if any. yaml-cpp 0.7 (Debian bookworm) never returns on some such
+// lines outside a flow collection (found by the fuzzer), so the reader
+// refuses them all; a rule file never needs one.
+std::optional<int> FindLeadingComma(absl::string_view yaml_text) {
+  int line = 1;
+  bool at_start = true;
+  for (char c : yaml_text) {
+    if (c == '\n') {
+      ++line;
+      at_start = true;
+    } else if (at_start && c == ',') {
+      return line;
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      at_start = false;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<YAML::Node> LoadDocument(FileReader& reader,
                                        absl::string_view yaml_text) {
   if (yaml_text.size() > kMaxRuleFileBytes) {
@@ -244,6 +264,11 @@ std::optional<YAML::Node> LoadDocument(FileReader& reader,
                   absl::StrCat("column ", bad->second,
                                ": the file must be UTF-8 text without control "
                                "characters"));
+    return std::nullopt;
+  }
+  if (std::optional<int> comma = FindLeadingComma(yaml_text)) {
+    reader.Report(*comma, "YAML syntax: a line may not start with ','; put it "
+                          "at the end of the line before");
     return std::nullopt;
   }
   std::vector<YAML::Node> documents;

@@ -252,3 +252,22 @@ TEST(RefundRulesTest, TheRuleFileChoosesThePolicyAndTheReasonLists) {
 
 }  // namespace
 }  // namespace loyalty::program
+
+namespace loyalty::program {
+namespace {
+
+// yaml-cpp 0.7 never returns on some lines that start with ',' (found by
+// the rule-file fuzzer); the reader refuses them before yaml-cpp sees them.
+TEST(RuleFileGuardTest, ALineStartingWithACommaIsRefusedNotParsed) {
+  for (const std::string yaml : {std::string(",\n"), std::string("# c\n,\n"),
+                                 std::string("- a\n,\n"),
+                                 testing::RulesYaml() + "  , # x\n"}) {
+    const auto problems = evaluator::ValidateRuleFile("c.yaml", yaml);
+    ASSERT_EQ(problems.size(), 1u) << yaml;
+    EXPECT_NE(problems[0].find("may not start with ','"), std::string::npos)
+        << problems[0];
+  }
+}
+
+}  // namespace
+}  // namespace loyalty::program
