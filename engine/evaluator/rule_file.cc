@@ -231,21 +231,47 @@ std::optional<std::pair<int, int>> FindBadByte(absl::string_view text) {
 std::string RequiredNames() { return absl::StrJoin(kRequiredSections, ", "); }
 
 // Loads the one YAML document of the file, or says why it cannot.
-// The 1-based line of the first line whose first non-blank character is a
-// ',', if any. yaml-cpp 0.7 (Debian bookworm) never returns on some such
-// lines outside a flow collection (found by the fuzzer), so the reader
-// refuses them all; a rule file never needs one.
-std::optional<int> FindLeadingComma(absl::string_view yaml_text) {
+// The 1-based line of the first ',' that would start a YAML token outside
+// a flow collection ([...] or {...}): one that begins a word, or that ends
+// an anchor, alias or tag ("&a,"). yaml-cpp 0.7 (Debian bookworm) never
+// returns on some of these (found by the fuzzer), so the reader refuses
+// them all; in a rule file a ',' belongs inside [...] or {...}, or inside a
+// text ("a, b"), and is never needed there.
+std::optional<int> FindStrayComma(absl::string_view yaml_text) {
   int line = 1;
-  bool at_start = true;
-  for (char c : yaml_text) {
+  int flow_depth = 0;
+  char quote = 0;
+  bool comment = false;
+  size_t word_start = 0;  // index of the first character of the current word
+  for (size_t i = 0; i < yaml_text.size(); ++i) {
+    const char c = yaml_text[i];
     if (c == '\n') {
       ++line;
-      at_start = true;
-    } else if (at_start && c == ',') {
-      return line;
-    } else if (c != ' ' && c != '\t' && c != '\r') {
-      at_start = false;
+      comment = false;
+      quote = 0;  // the reader refuses multi-line quoted texts elsewhere anyway
+      word_start = i + 1;
+      continue;
+    }
+    if (comment) continue;
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      word_start = i + 1;
+    } else if (c == '#' && word_start == i) {
+      comment = true;
+    } else if ((c == '"' || c == '\'') && word_start == i) {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      ++flow_depth;
+    } else if ((c == ']' || c == '}') && flow_depth > 0) {
+      --flow_depth;
+    } else if (c == ',' && flow_depth == 0) {
+      const char first = yaml_text[word_start];
+      if (word_start == i || first == '&' || first == '*' || first == '!') {
+        return line;
+      }
     }
   }
   return std::nullopt;
@@ -266,9 +292,9 @@ std::optional<YAML::Node> LoadDocument(FileReader& reader,
                                "characters"));
     return std::nullopt;
   }
-  if (std::optional<int> comma = FindLeadingComma(yaml_text)) {
-    reader.Report(*comma, "YAML syntax: a line may not start with ','; put it "
-                          "at the end of the line before");
+  if (std::optional<int> comma = FindStrayComma(yaml_text)) {
+    reader.Report(*comma, "YAML syntax: a ',' may not start a value outside "
+                          "[...] or {...}; put it inside them or in quotes");
     return std::nullopt;
   }
   std::vector<YAML::Node> documents;
