@@ -5,6 +5,7 @@
 #   handlers_fuzz   the request handlers against an in-process engine,
 #                   seeded with a few valid requests it writes itself.
 # Exits non-zero on a crash; skips (exit 0) when clang++-14 is absent.
+# LOYALTY_FUZZ_SEED picks the random seed (default 1, so a CI run repeats).
 #   tests/fuzz/run_fuzz.sh [seconds]
 # The whole project (evaluator and its dependencies) is instrumented with
 # ASan+UBSan in build/fuzz; the fuzzer itself adds -fsanitize=fuzzer.
@@ -55,6 +56,7 @@ mkdir -p "$artifacts"
 echo "run_fuzz.sh: fuzzing for ${seconds}s (corpus $corpus)"
 "$build/fuzz/rule_file_fuzz" "$corpus" \
   -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -seed="${LOYALTY_FUZZ_SEED:-1}" \
   -artifact_prefix="$artifacts/" -print_final_stats=1
 
 handlers_corpus="$build/handlers-corpus"
@@ -64,4 +66,5 @@ LOYALTY_FUZZ_SEEDS="$handlers_corpus" "$build/fuzz/handlers_fuzz" -runs=0 \
 echo "run_fuzz.sh: fuzzing the request handlers for ${seconds}s"
 "$build/fuzz/handlers_fuzz" "$handlers_corpus" \
   -max_total_time="$seconds" -max_len=4096 -timeout=20 -rss_limit_mb=4096 \
+  -seed="${LOYALTY_FUZZ_SEED:-1}" \
   -artifact_prefix="$artifacts/" -print_final_stats=1
