@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
+#include "tests/support/ledger_decisions.h"
 #include "tests/support/temp_dir.h"
 
 namespace loyalty::ledger {
@@ -191,20 +192,6 @@ class FaultTest : public ::testing::Test {
         absl::Condition(+[](int* calls) { return *calls > 0; }, &fatal_calls_), timeout);
   }
 
-  static Decide EnrollDecision(const std::string& id) {
-    return [id](Transaction& t) -> absl::StatusOr<std::string> {
-      MemberRecord record;
-      record.mutable_profile()->set_member_id(id);
-      if (auto s = t.AddMember(record); !s.ok()) return s;
-      JournalEntry entry;
-      entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
-      entry.set_member_id(id);
-      auto sequence = t.Append(entry);
-      if (!sequence.ok()) return sequence.status();
-      return absl::StrCat(*sequence);
-    };
-  }
-
   // Earns `amount` points for `id`; the response is the entry's sequence.
   static Decide EarnDecision(const std::string& id, int64_t amount) {
     return [=](Transaction& t) -> absl::StatusOr<std::string> {
@@ -300,8 +287,8 @@ class FaultTest : public ::testing::Test {
   }
 
   void EnrollAndEarn(int earns) {
-    ASSERT_TRUE(Run("enroll-alice", EnrollDecision("alice")).status.ok());
-    ASSERT_TRUE(Run("enroll-bob", EnrollDecision("bob")).status.ok());
+    ASSERT_TRUE(Run("enroll-alice", testing::EnrollDecision("alice")).status.ok());
+    ASSERT_TRUE(Run("enroll-bob", testing::EnrollDecision("bob")).status.ok());
     for (int i = 0; i < earns; ++i) {
       ASSERT_TRUE(Earn(absl::StrCat("earn-", i), i % 2 ? "bob" : "alice", 10 + i).status.ok());
     }

@@ -15,6 +15,7 @@
 #include "engine/ledger/keys.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
+#include "tests/support/ledger_decisions.h"
 #include "tests/support/temp_dir.h"
 
 namespace loyalty::ledger {
@@ -55,17 +56,7 @@ class LedgerTest : public ::testing::Test {
   }
 
   Outcome Enroll(const std::string& id) {
-    return Run("enroll-" + id, [id](Transaction& t) -> absl::StatusOr<std::string> {
-      MemberRecord record;
-      record.mutable_profile()->set_member_id(id);
-      if (auto s = t.AddMember(record); !s.ok()) return s;
-      JournalEntry entry;
-      entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
-      entry.set_member_id(id);
-      auto sequence = t.Append(entry);
-      if (!sequence.ok()) return sequence.status();
-      return absl::StrCat(*sequence);
-    });
+    return Run("enroll-" + id, testing::EnrollDecision(id));
   }
 
   // Earns (amount > 0) or burns (amount < 0) points for `id` at `when`.
