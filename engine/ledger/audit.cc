@@ -36,6 +36,14 @@ std::string CheckMember(const MemberRecord& record,
   if (in_lots != std::max<int64_t>(record.points_available(), 0)) {
     return where + "lots do not add up to points_available";
   }
+  int64_t in_pending_lots = 0;
+  for (const auto& lot : record.pending_lots()) {
+    if (lot.remaining() <= 0) return where + "a pending lot is empty or negative";
+    in_pending_lots += lot.remaining();
+  }
+  if (in_pending_lots != record.points_pending()) {
+    return where + "pending lots do not add up to points_pending";
+  }
   for (const auto& wallet : record.cashback()) {
     if (wallet.amount_minor() !=
         journal.Balance(MemberCashback(id, wallet.currency()),

@@ -25,44 +25,84 @@ absl::Status Overflow(absl::string_view account) {
                          "the balance would not fit in a 64-bit integer");
 }
 
-// Inserts a lot after every lot that is not younger, so the list stays
-// oldest first and same-age lots keep their journal order.
-void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
-            const google::protobuf::Timestamp& earn_time,
-            const google::protobuf::Timestamp* expire_time) {
-  auto& lots = *record->mutable_lots();
-  const auto younger =
-      std::find_if(lots.begin(), lots.end(), [&](const PointLot& lot) {
-        return FromTimestamp(lot.earn_time()) > FromTimestamp(earn_time);
-      }) - lots.begin();
-  PointLot lot;
-  lot.set_sequence(sequence);
-  *lot.mutable_earn_time() = earn_time;
-  if (expire_time != nullptr) *lot.mutable_expire_time() = *expire_time;
-  lot.set_remaining(amount);
+// Inserts `lot` after every lot that does not come after it by `later`, so
+// the list stays in order and equal lots keep their journal order.
+template <typename Later>
+void InsertLot(google::protobuf::RepeatedPtrField<PointLot>& lots, PointLot lot,
+               Later later) {
+  const auto position =
+      std::find_if(lots.begin(), lots.end(),
+                   [&](const PointLot& other) { return later(other, lot); }) -
+      lots.begin();
   lots.Add(std::move(lot));  // may move the elements: rotate by index
-  std::rotate(lots.begin() + younger, lots.end() - 1, lots.end());
+  std::rotate(lots.begin() + position, lots.end() - 1, lots.end());
 }
 
+bool EarnedLater(const PointLot& a, const PointLot& b) {
+  return FromTimestamp(a.earn_time()) > FromTimestamp(b.earn_time());
+}
+
+bool ReleasedLater(const PointLot& a, const PointLot& b) {
+  return FromTimestamp(a.release_time()) > FromTimestamp(b.release_time());
+}
+
+// The lot a credit makes: dates from the posting, else the entry's time; the
+// sequence of the posting's from_lot_sequence (a released lot keeps the
+// sequence of the entry that earned it), else the entry's.
+PointLot LotOf(const Posting& posting, const JournalEntry& entry,
+               int64_t amount) {
+  PointLot lot;
+  lot.set_sequence(posting.from_lot_sequence() != 0 ? posting.from_lot_sequence()
+                                                     : entry.sequence());
+  *lot.mutable_earn_time() = posting.has_lot_earn_time() ? posting.lot_earn_time()
+                                                         : entry.effective_time();
+  if (posting.has_lot_expire_time()) {
+    *lot.mutable_expire_time() = posting.lot_expire_time();
+  }
+  if (posting.has_lot_release_time()) {
+    *lot.mutable_release_time() = posting.lot_release_time();
+  }
+  lot.set_remaining(amount);
+  return lot;
+}
+
+// Which lots a debit may take from: with `due` set, only lots whose
+// `time_of` is set and not after it (expired or released lots).
+struct LotFilter {
+  const google::protobuf::Timestamp* due = nullptr;
+  const google::protobuf::Timestamp& (PointLot::*time_of)() const = nullptr;
+  bool (PointLot::*has_time)() const = nullptr;
+  bool Allows(const PointLot& lot) const {
+    if (due == nullptr) return true;
+    return (lot.*has_time)() &&
+           FromTimestamp((lot.*time_of)()) <= FromTimestamp(*due);
+  }
+};
+
 // Takes `amount` points from the lots made by entry `preferred` (0: none)
-// first, then from the oldest lots.
-void BurnLots(MemberRecord* record, int64_t amount, int64_t preferred,
-              std::vector<ConsumedLot>* consumed) {
-  auto& lots = *record->mutable_lots();
+// first, then from the lots in their order, only from lots `filter` allows.
+// Returns what it could not take.
+int64_t TakeFromLots(google::protobuf::RepeatedPtrField<PointLot>& lots,
+                     int64_t amount, int64_t preferred, const LotFilter& filter,
+                     std::vector<ConsumedLot>* consumed) {
   for (int pass = preferred == 0 ? 1 : 0; pass < 2 && amount > 0; ++pass) {
     for (PointLot& lot : lots) {
       if (amount == 0) break;
       if (pass == 0 && lot.sequence() != preferred) continue;
+      if (!filter.Allows(lot)) continue;
       const int64_t take = std::min(amount, lot.remaining());
       if (take == 0) continue;
       lot.set_remaining(lot.remaining() - take);
       amount -= take;
-      consumed->push_back(ConsumedLot{lot.earn_time(), lot.expire_time(), take});
+      if (consumed != nullptr) {
+        consumed->push_back(ConsumedLot{lot.earn_time(), lot.expire_time(), take});
+      }
     }
   }
   lots.erase(std::remove_if(lots.begin(), lots.end(),
                             [](const PointLot& lot) { return lot.remaining() == 0; }),
              lots.end());
+  return amount;
 }
 
 absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
@@ -107,6 +147,20 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
                                   "pending points would go negative");
       }
       record->set_points_pending(*sum);
+      if (amount > 0) {
+        InsertLot(*record->mutable_pending_lots(), LotOf(posting, entry, amount),
+                  ReleasedLater);
+        return absl::OkStatus();
+      }
+      // A release names the time: only lots due by then are taken.
+      const LotFilter filter{
+          posting.has_lot_release_time() ? &posting.lot_release_time() : nullptr,
+          &PointLot::release_time, &PointLot::has_release_time};
+      if (TakeFromLots(*record->mutable_pending_lots(), -amount,
+                       posting.from_lot_sequence(), filter, nullptr) != 0) {
+        return absl::InternalError(absl::StrCat(
+            posting.account(), ": fewer pending points are due than released"));
+      }
       return absl::OkStatus();
     }
     case MemberAccount::Kind::kPointsAvailable: {
@@ -122,15 +176,20 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
       record->set_points_available(*sum);
       if (amount < 0) {
         // Lots hold what is above zero; a clawback below zero empties them.
-        BurnLots(record, std::min(-amount, std::max<int64_t>(before, 0)),
-                 posting.from_lot_sequence(), consumed);
+        // An expiry names the time: only lots expired by then are taken.
+        const LotFilter filter{
+            posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
+            &PointLot::expire_time, &PointLot::has_expire_time};
+        const int64_t from_lots = std::min(-amount, std::max<int64_t>(before, 0));
+        if (TakeFromLots(*record->mutable_lots(), from_lots,
+                         posting.from_lot_sequence(), filter, consumed) != 0) {
+          return absl::InternalError(absl::StrCat(
+              posting.account(), ": fewer points have expired than taken"));
+        }
       } else if (*sum > 0) {
         // Points that fill a negative balance first make no lot.
-        const int64_t lot_amount = std::min(amount, *sum);
-        AddLot(record, lot_amount, entry.sequence(),
-               posting.has_lot_earn_time() ? posting.lot_earn_time()
-                                           : entry.effective_time(),
-               posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr);
+        InsertLot(*record->mutable_lots(),
+                  LotOf(posting, entry, std::min(amount, *sum)), EarnedLater);
       }
       return absl::OkStatus();
     }
