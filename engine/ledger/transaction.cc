@@ -166,7 +166,8 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
     case MemberAccount::Kind::kPointsAvailable: {
       auto sum = CheckedAdd(record->points_available(), amount);
       if (!sum) return Overflow(posting.account());
-      if (*sum < 0 && !posting.allow_negative()) {
+      // A credit may leave a negative balance (it pays part of the debt).
+      if (*sum < 0 && amount < 0 && !posting.allow_negative()) {
         return FailedPrecondition(
             "INSUFFICIENT_POINTS", posting.account(),
             absl::StrCat(-amount, " points requested but ",
