@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "engine/base/error.h"
 #include "engine/evaluator/tiers.h"
 #include "gmock/gmock.h"
@@ -171,6 +174,37 @@ TEST(TierFileTest, EverySectionIsOptionalAndTheDigestCoversThem) {
   EXPECT_NE(good->version(), richer->version());
   EXPECT_NE(good->version(), pricier->version());
   EXPECT_NE(richer->version(), pricier->version());
+}
+
+// rules/default.yaml keeps no pending, no expiry and no tiers; its
+// commented-out examples of the program sections are valid once the '# '
+// in front of them is removed.
+TEST(TierFileTest, DefaultFileHasNoProgramSectionsButValidExamples) {
+  const std::string text = ReadSourceFile("rules/default.yaml");
+  absl::StatusOr<loyalty::v1::RuleSet> plain =
+      ParseRuleFile("default.yaml", text);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->has_points());
+  EXPECT_FALSE(plain->has_tiers());
+  EXPECT_FALSE(plain->has_birthday());
+  EXPECT_EQ(plain->rewards_size(), 0);
+  const size_t start = text.find("\n# points:\n");
+  ASSERT_NE(start, std::string::npos);
+  std::string uncommented = text.substr(0, start + 1);
+  for (absl::string_view line :
+       absl::StrSplit(absl::string_view(text).substr(start + 1), '\n')) {
+    if (absl::StartsWith(line, "# ")) line.remove_prefix(2);
+    if (line == "#") line = "";
+    absl::StrAppend(&uncommented, line, "\n");
+  }
+  EXPECT_THAT(ValidateRuleFile("default.yaml", uncommented), IsEmpty());
+  absl::StatusOr<loyalty::v1::RuleSet> rich =
+      ParseRuleFile("default.yaml", uncommented);
+  ASSERT_TRUE(rich.ok()) << rich.status();
+  EXPECT_EQ(rich->points().pending_days(), 14);
+  EXPECT_EQ(rich->tiers().levels_size(), 2);
+  EXPECT_EQ(rich->rewards_size(), 1);
+  EXPECT_EQ(rich->birthday().points(), 200);
 }
 
 // --- Checks, each at its line ---
@@ -498,6 +532,7 @@ TEST(TierPricingTest, MultiplierAddsUpWithCampaignMultipliers) {
   EXPECT_EQ(priced->cashback_earned_minor(), 38);
 }
 
+// The worked example of rules/README.md, "Tiers".
 TEST(TierPricingTest, DiscountComesAfterCampaignsAndBeforeTheBurnShare) {
   auto rules = CompileYaml(TierProgram(
       "down",
