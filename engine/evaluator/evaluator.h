@@ -69,6 +69,8 @@ struct MemberState {
   std::string member_id;
   int64_t points_available = 0;
   int64_t cashback_minor = 0;  // wallet in the purchase currency
+  // A level id of rule_set.tiers (its benefits apply), or any other text
+  // (conditions still see it; no benefits), or empty.
   std::string tier;
   std::vector<std::string> segments;
   std::string region;

@@ -474,7 +474,8 @@ void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
     }
     const std::vector<Entry> entries =
         ReadSection(reader, spec, *section, rule_set);
-    if (const Entry* levels = internal::Find(entries, "levels")) {
+    const Entry* levels = internal::Find(entries, "levels");  // tiers only
+    if (levels != nullptr) {
       internal::ReadTierLevels(reader, *levels, *rule_set.mutable_tiers());
     }
     if (spec.name == kSettingSections[0].name) {

@@ -1,4 +1,4 @@
-// TierIndexFor and TierIndexOf: a walk over at most kMaxTierLevels levels.
+// TierIndexFor and TierIndexOf walk at most kMaxTierLevels (20) levels.
 #include "engine/evaluator/tiers.h"
 
 #include <cstdint>
@@ -21,6 +21,19 @@ int TierIndexOf(const loyalty::v1::TierSettings& tiers, absl::string_view id) {
     if (tiers.levels(i).id() == id) return i;
   }
   return -1;
+}
+
+absl::string_view TierMeasureName(loyalty::v1::TierMeasure measure) {
+  switch (measure) {
+    case loyalty::v1::TIER_MEASURE_SPEND:
+      return "spend";
+    case loyalty::v1::TIER_MEASURE_POINTS_EARNED:
+      return "points_earned";
+    case loyalty::v1::TIER_MEASURE_VISITS:
+      return "visits";
+    default:
+      return "";
+  }
 }
 
 }  // namespace loyalty::evaluator

@@ -25,6 +25,10 @@ int TierIndexFor(const loyalty::v1::TierSettings& tiers, int64_t qualifying);
 // level removed by a newer rule set), never into an index.
 int TierIndexOf(const loyalty::v1::TierSettings& tiers, absl::string_view id);
 
+// How rule files spell a measure, for TierProgress.measure: "spend",
+// "points_earned" or "visits"; "" for TIER_MEASURE_UNSPECIFIED (no tiers).
+absl::string_view TierMeasureName(loyalty::v1::TierMeasure measure);
+
 }  // namespace loyalty::evaluator
 
 #endif  // LOYALTY_ENGINE_EVALUATOR_TIERS_H_

@@ -456,6 +456,14 @@ TEST(TierIndexTest, IndexOfId) {
   EXPECT_EQ(TierIndexOf(loyalty::v1::TierSettings(), "gold"), -1);
 }
 
+TEST(TierIndexTest, MeasureNamesAreTheFileSpellings) {
+  EXPECT_EQ(TierMeasureName(loyalty::v1::TIER_MEASURE_SPEND), "spend");
+  EXPECT_EQ(TierMeasureName(loyalty::v1::TIER_MEASURE_POINTS_EARNED),
+            "points_earned");
+  EXPECT_EQ(TierMeasureName(loyalty::v1::TIER_MEASURE_VISITS), "visits");
+  EXPECT_EQ(TierMeasureName(loyalty::v1::TIER_MEASURE_UNSPECIFIED), "");
+}
+
 // --- Pricing ---
 
 // A program with a 50% burn share and the ladder of kGood, plus `extra`
@@ -573,6 +581,24 @@ TEST(TierPricingTest, DiscountComesAfterCampaignsAndBeforeTheBurnShare) {
                                       Noon())
                             .status()),
             "REDEEM_LIMIT_EXCEEDED");
+}
+
+TEST(TierPricingTest, EarningBeforeDiscountsEarnsOnTheFullBasket) {
+  auto rules = CompileYaml(absl::StrReplaceAll(
+      TierProgram(), {{"  point_value_minor: 1\n",
+                       "  point_value_minor: 1\n"
+                       "  application_order: earn_discounts_burn\n"}}));
+  ASSERT_NE(rules, nullptr);
+  loyalty::v1::Purchase purchase = Purchase();
+  AddLine(purchase, "BEANS", "beans", 1, 4000);
+  absl::StatusOr<PricedPurchase> priced =
+      PricePurchase(*rules, InTier("gold"), purchase, Noon());
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  // The gold 5% still comes off (2.00), but earning is on the 40.00 before
+  // discounts: 40 base points, 20 extra; 1% cashback = 0.40.
+  EXPECT_EQ(priced->total_due_minor(), 3800);
+  EXPECT_EQ(priced->points_earned(), 60);
+  EXPECT_EQ(priced->cashback_earned_minor(), 40);
 }
 
 TEST(TierPricingTest, CashbackRespectsEarningExclusions) {
