@@ -101,7 +101,8 @@ constexpr const char* kRequiredSections[] = {"program", "earn", "burn"};
 constexpr const char* kAllSections[] = {
     "program",     "earn",       "burn",   "rules",
     "promo_codes", "exclusions", "refund", "adjustment_reasons",
-    "feedback_reasons", "points", "tiers", "rewards", "birthday"};
+    "feedback_reasons",          "points", "tiers",
+    "rewards",     "birthday"};
 
 // The spelling of each enum value in a file.
 constexpr std::pair<const char*, int> kRoundingNames[] = {
