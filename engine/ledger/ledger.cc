@@ -264,7 +264,16 @@ void Ledger::WriterLoop() {
       continue;
     }
     if (current == nullptr) {
-      current = std::make_shared<StagedBatch>();
+      if (spare_ != nullptr) {
+        // Reusing a batch keeps its WriteBatch buffers: allocating and
+        // freeing a few hundred KiB per batch made malloc consolidate.
+        current = std::move(spare_);
+        current->write_batch.Clear();
+        current->state = BatchState();
+        current->answers = Answers();
+      } else {
+        current = std::make_shared<StagedBatch>();
+      }
       current->number = ++sealed_batches_;
       current->state.db = db_.get();
       current->state.write_batch = &current->write_batch;
@@ -477,6 +486,8 @@ void Ledger::Prune(uint64_t written_batches) {
       MakeRoomInCache();
       member_cache_[id] = std::move(record);
     }
+    // Kept for reuse once the syncer has let go of it.
+    if (unwritten_.front().use_count() == 1) spare_ = std::move(unwritten_.front());
     unwritten_.pop_front();
   }
 }

@@ -237,6 +237,7 @@ class Ledger {
   uint64_t sealed_batches_ = 0;
   // Batches handed on whose changes RocksDB may not show yet, oldest first.
   std::deque<std::shared_ptr<StagedBatch>> unwritten_;
+  std::shared_ptr<StagedBatch> spare_;  // a written batch, for reuse
   // The latest record of recently touched members, all of them durable (the
   // writer is the only one who changes member records). Bounded by
   // kMaxCachedMembers.
