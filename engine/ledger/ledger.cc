@@ -159,18 +159,23 @@ class Ledger::Earlier : public EarlierState {
  public:
   explicit Earlier(Ledger* ledger) : ledger_(ledger) {}
 
-  absl::StatusOr<const loyalty::v1::MemberRecord*> FindMember(
+  absl::StatusOr<loyalty::v1::MemberRecord> TakeMember(
       absl::string_view member_id) override {
     for (auto it = ledger_->unwritten_.rbegin(); it != ledger_->unwritten_.rend();
          ++it) {
       const auto& members = (*it)->state.members;
       if (auto found = members.find(member_id); found != members.end()) {
-        return &found->second;
+        return found->second;  // a copy: later decisions may read it too
       }
     }
+    // Moved out of the cache rather than copied: the transaction stages it,
+    // and it comes back to the cache once its batch is written. When the
+    // transaction is dropped, the next read finds RocksDB up to date.
     auto& cache = ledger_->member_cache_;
     if (auto found = cache.find(member_id); found != cache.end()) {
-      return &found->second;
+      loyalty::v1::MemberRecord record = std::move(found->second);
+      cache.erase(found);
+      return record;
     }
     std::string value;
     rocksdb::Status read =
@@ -182,8 +187,7 @@ class Ledger::Earlier : public EarlierState {
       return absl::DataLossError(
           absl::StrCat("member record of '", member_id, "' does not parse"));
     }
-    ledger_->MakeRoomInCache();
-    return &(cache[member_id] = std::move(record));
+    return record;
   }
 
   absl::StatusOr<std::optional<std::string>> FindAux(

@@ -175,13 +175,13 @@ absl::StatusOr<MemberRecord*> Transaction::StagedMember(
   if (auto it = batch_->members.find(member_id); it != batch_->members.end()) {
     record = it->second;
   } else if (batch_->earlier != nullptr) {
-    auto earlier = batch_->earlier->FindMember(member_id);
+    auto earlier = batch_->earlier->TakeMember(member_id);
     if (earlier.status().code() == absl::StatusCode::kNotFound) {
       return NotFound("UNKNOWN_MEMBER", "member_id",
                       absl::StrCat("no member with id '", member_id, "'"));
     }
     if (!earlier.ok()) return earlier.status();
-    record = **earlier;
+    record = *std::move(earlier);
   } else {
     std::string value;
     rocksdb::Status status =

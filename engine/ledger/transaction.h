@@ -35,9 +35,10 @@ using AccountAsset = std::pair<std::string, std::string>;
 class EarlierState {
  public:
   virtual ~EarlierState() = default;
-  // The member's latest record; NOT_FOUND when there is none. The pointer
-  // stays valid until the next call.
-  virtual absl::StatusOr<const loyalty::v1::MemberRecord*> FindMember(
+  // The member's latest record, for the transaction to stage (it may be
+  // moved out of a cache, so a transaction must not ask twice);
+  // NOT_FOUND when there is none.
+  virtual absl::StatusOr<loyalty::v1::MemberRecord> TakeMember(
       absl::string_view member_id) = 0;
   // The latest value of a program-layer record (see Transaction::PutAux).
   virtual absl::StatusOr<std::optional<std::string>> FindAux(
