@@ -220,6 +220,28 @@ void Ledger::MakeRoomInCache() {
   }
 }
 
+std::shared_ptr<Ledger::StagedBatch> Ledger::NewBatch(EarlierState* earlier) {
+  std::shared_ptr<StagedBatch> batch;
+  if (spare_ != nullptr) {
+    // Reusing a batch keeps its WriteBatch buffers: allocating and freeing a
+    // few hundred KiB per batch made malloc consolidate.
+    batch = std::move(spare_);
+    batch->write_batch.Clear();
+    batch->state = BatchState();
+    batch->answers = Answers();
+  } else {
+    batch = std::make_shared<StagedBatch>();
+  }
+  batch->number = ++sealed_batches_;
+  batch->state.db = db_.get();
+  batch->state.write_batch = &batch->write_batch;
+  batch->state.earlier = earlier;
+  batch->state.program_balances = &program_balances_;
+  batch->state.counters = &counters_;
+  batch->state.head = head_;
+  return batch;
+}
+
 void Ledger::WriterLoop() {
   Earlier earlier(this);
   std::shared_ptr<StagedBatch> current;
@@ -267,25 +289,7 @@ void Ledger::WriterLoop() {
       to_write_.push_back(std::move(current));
       continue;
     }
-    if (current == nullptr) {
-      if (spare_ != nullptr) {
-        // Reusing a batch keeps its WriteBatch buffers: allocating and
-        // freeing a few hundred KiB per batch made malloc consolidate.
-        current = std::move(spare_);
-        current->write_batch.Clear();
-        current->state = BatchState();
-        current->answers = Answers();
-      } else {
-        current = std::make_shared<StagedBatch>();
-      }
-      current->number = ++sealed_batches_;
-      current->state.db = db_.get();
-      current->state.write_batch = &current->write_batch;
-      current->state.earlier = &earlier;
-      current->state.program_balances = &program_balances_;
-      current->state.counters = &counters_;
-      current->state.head = head_;
-    }
+    if (current == nullptr) current = NewBatch(&earlier);
     for (auto& [operation, done] : work) {
       current->answers.outcomes.push_back(Process(operation, &current->state));
       current->answers.dones.push_back(std::move(done));

@@ -195,6 +195,8 @@ class Ledger {
   explicit Ledger(LedgerOptions options) : options_(std::move(options)) {}
   absl::Status Load();
   void WriterLoop();
+  // Writer: an empty batch (the spare one when there is one).
+  std::shared_ptr<StagedBatch> NewBatch(EarlierState* earlier);
   void SyncLoop();
   void CompletionLoop();
   Outcome Process(Operation& operation, BatchState* batch);
