@@ -339,6 +339,12 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
                      "' was used before for a different request"));
     return outcome;
   }
+  if (absl::Now() > operation.deadline) {
+    outcome.status = absl::DeadlineExceededError(
+        "the call's deadline passed before the ledger reached it; nothing was "
+        "written, retry with the same request id");
+    return outcome;
+  }
   Transaction transaction(batch, options_.clock->Now(), operation.request_id);
   absl::StatusOr<std::string> decided = operation.decide(transaction);
   IdempotencyRecord record;

@@ -76,6 +76,10 @@ struct Operation {
   std::string request_id;   // required, 1..128 bytes
   std::string fingerprint;  // digest of the request without its request_id
   Decide decide;
+  // The caller's deadline (real time, absl::Now()): an operation still queued
+  // when it passes is not decided and gets DEADLINE_EXCEEDED, which is not
+  // kept under its request id, so a retry is decided afresh.
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct Outcome {

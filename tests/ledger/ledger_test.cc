@@ -248,5 +248,30 @@ TEST_F(LedgerTest, ConcurrentSubmittersShareBatchesAndLoseNothing) {
   ExpectAuditClean();
 }
 
+TEST_F(LedgerTest, AnOperationPastItsCallersDeadlineIsNotDecidedNorRemembered) {
+  bool decided = false;
+  absl::Notification finished;
+  Outcome late;
+  Operation operation{"enroll-late", "f", [&](Transaction& t) {
+                        decided = true;
+                        return testing::EnrollDecision("late")(t);
+                      }};
+  operation.deadline = absl::Now() - absl::Seconds(1);
+  ledger_->Submit(std::move(operation), [&](Outcome outcome) {
+    late = std::move(outcome);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  EXPECT_EQ(late.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(decided);
+  EXPECT_EQ(ledger_->Head().sequence(), 0);
+  EXPECT_EQ(ledger_->GetMember("late").status().code(), absl::StatusCode::kNotFound);
+  // The same request id later, in time: decided afresh, not a replay.
+  const Outcome retry = Run("enroll-late", testing::EnrollDecision("late"));
+  ASSERT_TRUE(retry.status.ok()) << retry.status;
+  EXPECT_FALSE(retry.replayed);
+  EXPECT_EQ(ledger_->Head().sequence(), 1);
+}
+
 }  // namespace
 }  // namespace loyalty::ledger
