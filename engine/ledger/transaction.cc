@@ -29,7 +29,8 @@ absl::Status Overflow(absl::string_view account) {
 // oldest first and same-age lots keep their journal order.
 void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
             const google::protobuf::Timestamp& earn_time,
-            const google::protobuf::Timestamp* expire_time) {
+            const google::protobuf::Timestamp* expire_time,
+            const std::string& partner_id) {
   auto& lots = *record->mutable_lots();
   const auto younger =
       std::find_if(lots.begin(), lots.end(), [&](const PointLot& lot) {
@@ -40,29 +41,34 @@ void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
   *lot.mutable_earn_time() = earn_time;
   if (expire_time != nullptr) *lot.mutable_expire_time() = *expire_time;
   lot.set_remaining(amount);
+  lot.set_partner_id(partner_id);
   lots.Add(std::move(lot));  // may move the elements: rotate by index
   std::rotate(lots.begin() + younger, lots.end() - 1, lots.end());
 }
 
 // Takes `amount` points from the lots made by entry `preferred` (0: none)
-// first, then from the oldest lots.
-void BurnLots(MemberRecord* record, int64_t amount, int64_t preferred,
-              std::vector<ConsumedLot>* consumed) {
+// first, then from the oldest lots; only from lots funded by `*partner`
+// when it is set. Returns what was left untaken.
+int64_t BurnLots(MemberRecord* record, int64_t amount, int64_t preferred,
+                 const std::string* partner, std::vector<ConsumedLot>* consumed) {
   auto& lots = *record->mutable_lots();
   for (int pass = preferred == 0 ? 1 : 0; pass < 2 && amount > 0; ++pass) {
     for (PointLot& lot : lots) {
       if (amount == 0) break;
       if (pass == 0 && lot.sequence() != preferred) continue;
+      if (partner != nullptr && lot.partner_id() != *partner) continue;
       const int64_t take = std::min(amount, lot.remaining());
       if (take == 0) continue;
       lot.set_remaining(lot.remaining() - take);
       amount -= take;
-      consumed->push_back(ConsumedLot{lot.earn_time(), lot.expire_time(), take});
+      consumed->push_back(
+          ConsumedLot{lot.earn_time(), lot.expire_time(), take, lot.partner_id()});
     }
   }
   lots.erase(std::remove_if(lots.begin(), lots.end(),
                             [](const PointLot& lot) { return lot.remaining() == 0; }),
              lots.end());
+  return amount;
 }
 
 absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
@@ -122,15 +128,26 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
       record->set_points_available(*sum);
       if (amount < 0) {
         // Lots hold what is above zero; a clawback below zero empties them.
-        BurnLots(record, std::min(-amount, std::max<int64_t>(before, 0)),
-                 posting.from_lot_sequence(), consumed);
+        const int64_t untaken =
+            BurnLots(record, std::min(-amount, std::max<int64_t>(before, 0)),
+                     posting.from_lot_sequence(),
+                     posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr,
+                     consumed);
+        if (untaken != 0) {
+          // The decision planned the debit by funder (PlanBurn) and the
+          // lots do not agree: a programming error, never a partial write.
+          return absl::InternalError(absl::StrCat(
+              posting.account(), ": lots funded by '", posting.lot_partner_id(),
+              "' lack ", untaken, " points"));
+        }
       } else if (*sum > 0) {
         // Points that fill a negative balance first make no lot.
         const int64_t lot_amount = std::min(amount, *sum);
         AddLot(record, lot_amount, entry.sequence(),
                posting.has_lot_earn_time() ? posting.lot_earn_time()
                                            : entry.effective_time(),
-               posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr);
+               posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
+               posting.lot_partner_id());
       }
       return absl::OkStatus();
     }
@@ -161,6 +178,35 @@ absl::Status CheckPostingsBalance(const JournalEntry& entry) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, int64_t>> PlanBurn(const MemberRecord& record,
+                                                      int64_t amount,
+                                                      int64_t preferred) {
+  MemberRecord copy = record;
+  std::vector<ConsumedLot> consumed;
+  BurnLots(&copy, std::min(amount, std::max<int64_t>(record.points_available(), 0)),
+           preferred, nullptr, &consumed);
+  std::vector<std::pair<std::string, int64_t>> plan;
+  for (const ConsumedLot& lot : consumed) {
+    if (!plan.empty() && plan.back().first == lot.partner_id) {
+      plan.back().second += lot.amount;
+    } else {
+      plan.emplace_back(lot.partner_id, lot.amount);
+    }
+  }
+  return plan;
+}
+
+absl::StatusOr<MemberRecord> ApplyMemberPostings(MemberRecord record,
+                                                 const JournalEntry& entry) {
+  std::vector<ConsumedLot> consumed;
+  for (const Posting& posting : entry.postings()) {
+    auto target = ParseMemberAccount(posting.account());
+    if (!target || target->member_id != record.profile().member_id()) continue;
+    RETURN_IF_ERROR(ApplyToMember(&record, *target, posting, entry, &consumed));
+  }
+  return record;
+}
 
 int64_t Transaction::member_count() const {
   return (head_staged_ ? head_ : batch_->head).member_count();

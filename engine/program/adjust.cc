@@ -8,6 +8,7 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
+#include "engine/program/partners.h"
 #include "engine/program/reasons.h"
 #include "engine/program/submit.h"
 
@@ -68,8 +69,19 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
   entry.set_description(absl::StrCat(request.points() >= 0 && request.cashback_minor() >= 0
                                          ? "goodwill: " : "correction: ",
                                      request.reason_code()));
-  Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
-       ledger::kPointsAsset, request.points());
+  if (request.points() > 0) {
+    Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
+         ledger::kPointsAsset, request.points());
+  } else {
+    // A correction takes lots by funder: partner-funded points go back to
+    // the partner that funded them (engine/program/partners.h).
+    DebitLots(**member, -request.points(), 0,
+              [](const std::string& funder) {
+                return funder.empty() ? std::string(kPointsGoodwill)
+                                      : ledger::PointsIssued(funder);
+              },
+              &entry);
+  }
   Move(&entry, CashbackGoodwill(currency),
        ledger::MemberCashback(request.member_id(), currency), currency,
        request.cashback_minor());

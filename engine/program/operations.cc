@@ -17,8 +17,10 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
+#include "engine/program/partners.h"
 #include "engine/program/purchase_entry.h"
 #include "engine/program/reasons.h"
+#include "engine/program/referral.h"
 #include "engine/program/refund.h"
 #include "engine/program/submit.h"
 #include "engine/program/usage.h"
@@ -75,12 +77,14 @@ absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
 }
 
 absl::StatusOr<std::string> DecideEnroll(
-    loyalty::v1::MemberProfile profile, ledger::Transaction& transaction) {
+    loyalty::v1::MemberProfile profile, const std::string& referral_code,
+    ledger::Transaction& transaction) {
   RETURN_IF_ERROR(CheckProfile(profile));
   if (profile.member_id().empty()) {
     ASSIGN_OR_RETURN(std::string id, AssignMemberId(transaction));
     profile.set_member_id(id);
   }
+  RETURN_IF_ERROR(PrepareReferral(referral_code, &profile, transaction));
   *profile.mutable_enroll_time() = ToTimestamp(transaction.now());
   MemberRecord record;
   *record.mutable_profile() = profile;
@@ -129,9 +133,25 @@ absl::StatusOr<std::string> DecidePurchase(
   }
   loyalty::v1::JournalEntry entry =
       PurchaseEntry(purchase, priced, purchase_time);
+  // Coalition funding and referral rewards (partners.h, referral.h); after
+  // these calls `member` may dangle.
+  ASSIGN_OR_RETURN(PartnerFunding funding,
+                   FundingFor(purchase.partner_id(), transaction));
+  FundPurchasePoints(*member, funding, priced.redeemed_points(),
+                     priced.points_earned(), &entry);
+  entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
+  ASSIGN_OR_RETURN(ReferralOutcome referral,
+                   DecideReferral(*member, priced, purchase_time, rules, transaction));
+  if (referral.reward.has_value()) {
+    AddReferralPostings(*referral.reward, purchase.member_id(), priced.currency(), &entry);
+    *priced.mutable_referral_reward() = *referral.reward;
+  }
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
+  RETURN_IF_ERROR(RecordReferral(purchase.member_id(), referral, transaction));
   loyalty::v1::OrderRecord order;
   order.set_sequence(sequence);
+  order.set_point_value_minor(entry.point_value_minor());
+  order.set_settlement_partner_id(funding.partner_id);
   *order.mutable_purchase() = purchase;
   *order.mutable_priced() = priced;
   for (const ledger::ConsumedLot& lot : transaction.consumed_lots()) {
@@ -141,6 +161,7 @@ absl::StatusOr<std::string> DecidePurchase(
       *burned->mutable_expire_time() = lot.expire_time;
     }
     burned->set_remaining(lot.amount);
+    burned->set_partner_id(lot.partner_id);
   }
   transaction.PutAux(OrderKey(purchase), order.SerializeAsString());
   ASSIGN_OR_RETURN(MemberRecord * after,
@@ -237,8 +258,9 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                               Reply<loyalty::v1::EnrollMemberResponse> reply) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("EnrollMember", request),
-                 [profile = request.profile()](ledger::Transaction& t) {
-                   return DecideEnroll(profile, t);
+                 [profile = request.profile(),
+                  code = request.referral_code()](ledger::Transaction& t) {
+                   return DecideEnroll(profile, code, t);
                  },
                  std::move(reply));
 }

@@ -9,6 +9,8 @@
 #include "engine/base/status_macros.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
+#include "engine/program/partners.h"
+#include "engine/program/referral.h"
 
 namespace loyalty::program {
 namespace {
@@ -102,8 +104,12 @@ void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amo
     skip -= skipped;
     const int64_t take = std::min(amount, lot.remaining() - skipped);
     if (take == 0) continue;
-    Post(entry, std::string(ledger::kProgramPointsRedeemed), ledger::kPointsAsset, -take);
+    // Back from the partner the order burned at, into a lot of its funder.
+    Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()), ledger::kPointsAsset,
+         -take);
+    entry->mutable_postings()->rbegin()->set_lot_partner_id(lot.partner_id());
     auto* credit = entry->add_postings();
+    credit->set_lot_partner_id(lot.partner_id());
     credit->set_account(ledger::MemberPointsAvailable(member));
     credit->set_asset(std::string(ledger::kPointsAsset));
     credit->set_amount(take);
@@ -114,7 +120,8 @@ void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amo
 }
 
 // Takes back `points` earned points, following the clawback policy.
-void ReversePoints(int64_t order_sequence, int64_t points, int64_t available,
+void ReversePoints(const loyalty::v1::MemberRecord& preview,
+                   int64_t order_sequence, int64_t points, int64_t available,
                    int64_t wallet,
                    int64_t point_value, loyalty::v1::ClawbackPolicy policy,
                    const std::string& member, const std::string& currency,
@@ -122,14 +129,9 @@ void ReversePoints(int64_t order_sequence, int64_t points, int64_t available,
   const int64_t covered = std::min(points, std::max<int64_t>(available, 0));
   int64_t short_points = points - covered;
   moved->set_points_short(short_points);
-  if (covered > 0) {
-    auto* debit = entry->add_postings();
-    debit->set_account(ledger::MemberPointsAvailable(member));
-    debit->set_asset(std::string(ledger::kPointsAsset));
-    debit->set_amount(-covered);
-    debit->set_from_lot_sequence(order_sequence);  // the order's own lot first
-    Post(entry, std::string(ledger::kProgramPointsIssued), ledger::kPointsAsset, covered);
-  }
+  // The order's own lots first, each part back to the funder of its lot.
+  DebitLots(preview, covered, order_sequence,
+            [](const std::string& funder) { return ledger::PointsIssued(funder); }, entry);
   if (short_points == 0) return;
   if (policy == loyalty::v1::CLAWBACK_POLICY_FORGIVE) {
     moved->set_points_forgiven(short_points);
@@ -218,7 +220,9 @@ absl::StatusOr<std::string> DecideRefund(
     Post(&entry, ledger::ProgramCashbackIssued(currency), currency,
          moved.cashback_reversed_minor());
   }
-  ReversePoints(order.sequence(), moved.points_reversed(),
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord preview,
+                   ledger::ApplyMemberPostings(*record, entry));
+  ReversePoints(preview, order.sequence(), moved.points_reversed(),
                 record->points_available() + moved.points_returned(),
                 wallet_after_return - moved.cashback_reversed_minor(),
                 rules.rule_set().program().point_value_minor(),
@@ -231,7 +235,13 @@ absl::StatusOr<std::string> DecideRefund(
   entry.set_description(absl::StrCat("refund of order ", order.purchase().order_id(),
                                      ": ", moved.money_minor(), " ", currency,
                                      " minor back"));
+  entry.set_point_value_minor(order.point_value_minor());
+  ASSIGN_OR_RETURN(const bool referral_reversed,
+                   ReverseReferral(&order, after.money_minor(),
+                                   refunded_subtotal >= order.priced().subtotal_minor(),
+                                   transaction, &entry));
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
+  if (referral_reversed) RETURN_IF_ERROR(FreeReferral(order, transaction));
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after_record,
                    transaction.MutableMember(member));
   // Campaign budget and cap usage come back in the same share.

@@ -67,7 +67,7 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
 };
 
 // Program: what marketing staff and administrators call. Serves rule-set
-// versions, adjustments, feedback and API keys; the partner and expiry RPCs
+// versions, adjustments, feedback, partners and API keys; the expiry RPCs
 // answer UNIMPLEMENTED until their work lands.
 class ProgramService final : public loyalty::v1::Program::CallbackService {
  public:
@@ -105,6 +105,14 @@ class ProgramService final : public loyalty::v1::Program::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::RevokeApiKeyRequest* request,
       loyalty::v1::RevokeApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* UpsertPartner(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::UpsertPartnerRequest* request,
+      loyalty::v1::UpsertPartnerResponse* response) override;
+  grpc::ServerUnaryReactor* ListPartners(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::ListPartnersRequest* request,
+      loyalty::v1::ListPartnersResponse* response) override;
 
  private:
   ServiceContext services_;
