@@ -222,7 +222,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "shop.yaml:10: unknown section 'campaigns'; allowed "
                     "sections: program, "
                     "earn, burn, rules, promo_codes, exclusions, refund, "
-                    "adjustment_reasons, feedback_reasons"},
+                    "adjustment_reasons, feedback_reasons, referral"},
         ProblemCase{
             "DuplicateKey", "  points: 1\n", "  points: 1\n  points: 2\n",
             "shop.yaml:7: earn: duplicate key 'points' (first set on line 6)"},
