@@ -106,13 +106,19 @@ void FundPurchasePoints(const loyalty::v1::MemberRecord& member,
   DebitLots(member, redeemed, 0,
             [&](const std::string&) { return ledger::PointsRedeemed(funding.partner_id); },
             entry);
+  // Points that only fill a negative balance make no lot: the program
+  // funds them (it took the clawback that made the balance negative), and
+  // the partner's share applies to the points that make lots.
+  const int64_t hole = std::max<int64_t>(-member.points_available(), 0);
+  const int64_t in_lots = earned - std::min(earned, hole);
   const int64_t by_partner = static_cast<int64_t>(
-      static_cast<__int128>(earned) * funding.funded_share_bp / kBasisPointsWhole);
+      static_cast<__int128>(in_lots) * funding.funded_share_bp / kBasisPointsWhole);
   const std::string account =
       ledger::MemberPointsAvailable(member.profile().member_id());
-  for (const auto& [funder, points] :
-       {std::pair<std::string, int64_t>{funding.partner_id, by_partner},
-        {std::string(), earned - by_partner}}) {
+  std::pair<std::string, int64_t> parts[] = {{funding.partner_id, by_partner},
+                                             {std::string(), earned - by_partner}};
+  if (hole > 0) std::swap(parts[0], parts[1]);  // the program's fills the hole
+  for (const auto& [funder, points] : parts) {
     if (points == 0) continue;
     AddPoints(entry, ledger::PointsIssued(funder), -points, funder);
     AddPoints(entry, account, points, funder);

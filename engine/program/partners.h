@@ -5,7 +5,8 @@
 // registered partner is funded by it: of the points earned, the partner
 // funds floor(points x funded_share_bp / 10000) (its lot, debited from
 // partner/{id}/points/issued) and the program funds the rest (a second lot,
-// from program/points/issued). Rounding happens there, once, in whole
+// from program/points/issued); points that only fill a negative balance
+// make no lot and are the program's. Rounding happens there, once, in whole
 // points; everything later moves whole lots or parts of them, so value
 // never drifts. Points burned at the partner are credited to
 // partner/{id}/points/redeemed, one posting per funder of the lots taken,

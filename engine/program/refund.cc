@@ -95,8 +95,10 @@ void Post(JournalEntry* entry, const std::string& account, absl::string_view ass
 
 // Gives `amount` burned points back into the lots they came from: the most
 // recently taken first, skipping what earlier refunds gave back.
+// Points that fill a negative balance (`hole`) make no lot: they come back
+// as the program's, untagged, so that partner-funded points stay in lots.
 void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amount,
-                  const std::string& member, JournalEntry* entry) {
+                  int64_t hole, const std::string& member, JournalEntry* entry) {
   int64_t skip = returned_before;
   for (int i = order.burned_lots_size() - 1; i >= 0 && amount > 0; --i) {
     const auto& lot = order.burned_lots(i);
@@ -104,18 +106,27 @@ void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amo
     skip -= skipped;
     const int64_t take = std::min(amount, lot.remaining() - skipped);
     if (take == 0) continue;
+    const int64_t filling = std::min(take, hole);
+    hole -= filling;
+    if (filling > 0) {
+      Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()),
+           ledger::kPointsAsset, -filling);
+      Post(entry, ledger::MemberPointsAvailable(member), ledger::kPointsAsset, filling);
+    }
+    amount -= filling;
+    if (take == filling) continue;
     // Back from the partner the order burned at, into a lot of its funder.
     Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()), ledger::kPointsAsset,
-         -take);
+         filling - take);
     entry->mutable_postings()->rbegin()->set_lot_partner_id(lot.partner_id());
     auto* credit = entry->add_postings();
     credit->set_lot_partner_id(lot.partner_id());
     credit->set_account(ledger::MemberPointsAvailable(member));
     credit->set_asset(std::string(ledger::kPointsAsset));
-    credit->set_amount(take);
+    credit->set_amount(take - filling);
     *credit->mutable_lot_earn_time() = lot.earn_time();
     if (lot.has_expire_time()) *credit->mutable_lot_expire_time() = lot.expire_time();
-    amount -= take;
+    amount -= take - filling;
   }
 }
 
@@ -207,7 +218,8 @@ absl::StatusOr<std::string> DecideRefund(
   const int64_t cashback_due = after.cashback_reversed_minor() - before.cashback_reversed_minor();
   const int64_t wallet_after_return = wallet + moved.cashback_returned_minor();
   moved.set_cashback_reversed_minor(std::min(cashback_due, wallet_after_return));
-  ReturnPoints(order, before.points_returned(), moved.points_returned(), member, &entry);
+  ReturnPoints(order, before.points_returned(), moved.points_returned(),
+               std::max<int64_t>(-record->points_available(), 0), member, &entry);
   if (moved.cashback_returned_minor() > 0) {
     Post(&entry, ledger::ProgramCashbackRedeemed(currency), currency,
          -moved.cashback_returned_minor());
