@@ -2,6 +2,7 @@
 // newcomer's first qualifying purchase in that purchase's own entry, and
 // every blocked case (unknown code, self-referral, a second referrer, the
 // referrer's monthly cap, a refund of the qualifying purchase).
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
 #include "engine/program/referral.h"
+#include "engine/evaluator/rule_file.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/await.h"
 #include "tests/support/temp_dir.h"
@@ -274,6 +277,36 @@ TEST_F(ReferralTest, ARefundOfTheQualifyingPurchaseReversesBothRewards) {
   EXPECT_TRUE(again->priced().has_referral_reward());
   EXPECT_EQ(Points("ann"), 207);
   ExpectAuditClean();
+}
+
+// The `referral` section of rules/README.md reads, and a bad value is
+// reported at its line.
+TEST(ReferralRulesTest, TheSectionReadsAndBadValuesNameTheirLine) {
+  const std::string section =
+      "referral:\n"
+      "  referrer_points: 500         # to the member whose code was used\n"
+      "  newcomer_points: 200\n"
+      "  referrer_cashback_minor: 100\n"
+      "  newcomer_cashback_minor: 0\n"
+      "  min_purchase_minor: 2000\n"
+      "  max_per_referrer_per_month: 5\n";
+  auto rule_set = evaluator::ParseRuleFile("shop.yaml", testing::RulesYaml() + section);
+  ASSERT_TRUE(rule_set.ok()) << rule_set.status();
+  EXPECT_EQ(rule_set->referral().referrer_points(), 500);
+  EXPECT_EQ(rule_set->referral().max_per_referrer_per_month(), 5);
+  // Left out, the cap is unset: no limit.
+  auto uncapped = evaluator::ParseRuleFile(
+      "shop.yaml", testing::RulesYaml() + "referral:\n  newcomer_points: 10\n");
+  ASSERT_TRUE(uncapped.ok());
+  EXPECT_FALSE(uncapped->referral().has_max_per_referrer_per_month());
+  const int lines = static_cast<int>(std::count(testing::RulesYaml().begin(),
+                                                testing::RulesYaml().end(), '\n'));
+  EXPECT_THAT(evaluator::ValidateRuleFile(
+                  "shop.yaml", testing::RulesYaml() + "referral:\n  newcomer_points: -5\n"),
+              ::testing::ElementsAre(absl::StrCat(
+                  "shop.yaml:", lines + 2,
+                  ": referral.newcomer_points: must be between 0 and 1099511627776, "
+                  "got -5")));
 }
 
 }  // namespace
