@@ -78,13 +78,15 @@ absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
 
 absl::StatusOr<std::string> DecideEnroll(
     loyalty::v1::MemberProfile profile, const std::string& referral_code,
+    const std::vector<std::string>& code_candidates,
     ledger::Transaction& transaction) {
   RETURN_IF_ERROR(CheckProfile(profile));
   if (profile.member_id().empty()) {
     ASSIGN_OR_RETURN(std::string id, AssignMemberId(transaction));
     profile.set_member_id(id);
   }
-  RETURN_IF_ERROR(PrepareReferral(referral_code, &profile, transaction));
+  RETURN_IF_ERROR(
+      PrepareReferral(referral_code, code_candidates, &profile, transaction));
   *profile.mutable_enroll_time() = ToTimestamp(transaction.now());
   MemberRecord record;
   *record.mutable_profile() = profile;
@@ -258,9 +260,9 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                               Reply<loyalty::v1::EnrollMemberResponse> reply) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("EnrollMember", request),
-                 [profile = request.profile(),
-                  code = request.referral_code()](ledger::Transaction& t) {
-                   return DecideEnroll(profile, code, t);
+                 [profile = request.profile(), code = request.referral_code(),
+                  candidates = NewReferralCodes()](ledger::Transaction& t) {
+                   return DecideEnroll(profile, code, candidates, t);
                  },
                  std::move(reply));
 }

@@ -21,8 +21,6 @@ namespace {
 using loyalty::v1::JournalEntry;
 using loyalty::v1::ReferralReward;
 
-// Collisions are one in 31^10 per code pair; a handful of draws is plenty.
-constexpr int kMaxCodeAttempts = 8;
 constexpr int kAlphabetSize = sizeof(kReferralAlphabet) - 1;
 
 std::string ReferralKey(absl::string_view code) {
@@ -122,7 +120,14 @@ absl::Status TakeBack(const std::string& member, int64_t points, int64_t cashbac
 
 }  // namespace
 
+std::vector<std::string> NewReferralCodes() {
+  std::vector<std::string> codes;
+  for (int i = 0; i < kReferralCodeCandidates; ++i) codes.push_back(RandomCode());
+  return codes;
+}
+
 absl::Status PrepareReferral(absl::string_view referral_code,
+                             const std::vector<std::string>& candidates,
                              loyalty::v1::MemberProfile* profile,
                              ledger::Transaction& transaction) {
   profile->clear_referral_code();
@@ -142,15 +147,15 @@ absl::Status PrepareReferral(absl::string_view referral_code,
     }
     profile->set_referred_by(referrer);
   }
-  for (int attempt = 0; attempt < kMaxCodeAttempts; ++attempt) {
-    std::string code = RandomCode();
+  for (const std::string& code : candidates) {
     ASSIGN_OR_RETURN(auto taken, transaction.GetAux(ReferralKey(code)));
     if (taken.has_value()) continue;
     transaction.PutAux(ReferralKey(code), profile->member_id());
-    profile->set_referral_code(std::move(code));
+    profile->set_referral_code(code);
     return absl::OkStatus();
   }
-  return absl::ResourceExhaustedError("no free referral code found");
+  return MakeError(absl::StatusCode::kAborted, "REFERRAL_CODE_TAKEN", "",
+                   "every drawn referral code is in use; retry the request");
 }
 
 absl::StatusOr<ReferralOutcome> DecideReferral(

@@ -3,9 +3,12 @@
 // rewards when the newcomer's first qualifying purchase commits.
 //
 // - Codes: 10 characters of an alphabet without look-alikes (no 0/O, 1/I/L),
-//   drawn on the writer thread from OpenSSL's CSPRNG (RAND_bytes), unique
-//   (checked against the index), kept in the member's profile and in the
-//   index record "referral/{CODE}" -> member id, so a lookup is one read.
+//   drawn from OpenSSL's CSPRNG (RAND_bytes) when the request is handed to
+//   the writer (a few candidates travel with the operation, so the writer's
+//   decision stays a deterministic function of the operation log); the
+//   writer takes the first candidate not in use, keeps it in the member's
+//   profile and in the index record "referral/{CODE}" -> member id, so a
+//   lookup is one read.
 // - Refused at enrollment: an unknown code (NOT_FOUND UNKNOWN_REFERRAL_CODE),
 //   a malformed one (INVALID_ARGUMENT INVALID_REFERRAL_CODE), one's own code
 //   (FAILED_PRECONDITION SELF_REFERRAL), and a second referrer for a member
@@ -27,6 +30,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,11 +43,17 @@ namespace loyalty::program {
 inline constexpr int kReferralCodeLength = 10;
 inline constexpr char kReferralAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 inline constexpr int kMaxReferralMonths = 24;
+// Candidate codes drawn per enrollment; a collision is one in 31^10.
+inline constexpr int kReferralCodeCandidates = 4;
+
+// kReferralCodeCandidates fresh random codes.
+std::vector<std::string> NewReferralCodes();
 
 // Before a new member is added: clears what the caller may not set, links
-// `profile` to the owner of `referral_code` (when given) and gives it a
-// fresh code of its own.
+// `profile` to the owner of `referral_code` (when given) and gives it the
+// first of `candidates` that no member holds.
 absl::Status PrepareReferral(absl::string_view referral_code,
+                             const std::vector<std::string>& candidates,
                              loyalty::v1::MemberProfile* profile,
                              ledger::Transaction& transaction);
 

@@ -299,8 +299,8 @@ TEST(ReferralRulesTest, TheSectionReadsAndBadValuesNameTheirLine) {
       "shop.yaml", testing::RulesYaml() + "referral:\n  newcomer_points: 10\n");
   ASSERT_TRUE(uncapped.ok());
   EXPECT_FALSE(uncapped->referral().has_max_per_referrer_per_month());
-  const int lines = static_cast<int>(std::count(testing::RulesYaml().begin(),
-                                                testing::RulesYaml().end(), '\n'));
+  const std::string base = testing::RulesYaml();
+  const int lines = static_cast<int>(std::count(base.begin(), base.end(), '\n'));
   EXPECT_THAT(evaluator::ValidateRuleFile(
                   "shop.yaml", testing::RulesYaml() + "referral:\n  newcomer_points: -5\n"),
               ::testing::ElementsAre(absl::StrCat(
