@@ -19,6 +19,7 @@ std::string OrDash(const std::string& value) { return value.empty() ? "-" : valu
 struct Moves {
   int64_t points_issued = 0, points_redeemed = 0;
   int64_t cashback_issued = 0, cashback_redeemed = 0;
+  int64_t points_expired = 0;
 };
 
 Moves MovesOf(const JournalEntry& entry) {
@@ -28,6 +29,8 @@ Moves MovesOf(const JournalEntry& entry) {
       moves.points_issued -= posting.amount();
     } else if (ledger::IsPointsRedeemed(posting.account())) {
       moves.points_redeemed += posting.amount();
+    } else if (posting.account() == ledger::kProgramPointsExpired) {
+      moves.points_expired += posting.amount();
     } else if (posting.account() == ledger::ProgramCashbackIssued(posting.asset())) {
       moves.cashback_issued -= posting.amount();
     } else if (posting.account() == ledger::ProgramCashbackRedeemed(posting.asset())) {
@@ -88,8 +91,11 @@ std::string YearKey(int year) { return absl::StrFormat("y/%04d", year); }
 
 std::vector<std::string> MemberGroups(const JournalEntry& entry,
                                       const MemberRecord& member) {
-  std::vector<std::string> groups = {"all",
-                                     "tier:" + OrDash(entry.purchase().tier())};
+  // A purchase counts in the tier it was priced in; other entries in the
+  // member's tier.
+  const std::string& tier =
+      entry.has_purchase() ? entry.purchase().tier() : member.tier();
+  std::vector<std::string> groups = {"all", "tier:" + OrDash(tier)};
   if (member.profile().segments().empty()) groups.push_back("segment:-");
   for (const auto& segment : member.profile().segments()) {
     groups.push_back("segment:" + segment);
@@ -155,6 +161,29 @@ void CountRefund(const JournalEntry& entry, const MemberRecord& member,
     transaction.AddCounter(key, kCashbackIssued, moves.cashback_issued);
     transaction.AddCounter(key, kCashbackRedeemed, moves.cashback_redeemed);
     transaction.AddCounter(key, kRevenueMinor, entry.purchase().total_due_minor());
+  }
+}
+
+void CountPointMoves(const JournalEntry& entry,
+                     const std::vector<ledger::ConsumedLot>& consumed,
+                     const MemberRecord& member,
+                     ledger::Transaction& transaction) {
+  const std::string month = MonthOf(transaction.now());
+  const Moves moves = MovesOf(entry);
+  for (const std::string& group : MemberGroups(entry, member)) {
+    const std::string key = GroupKey(month, group);
+    transaction.AddCounter(key, kPointsIssued, moves.points_issued);
+    transaction.AddCounter(key, kPointsRedeemed, moves.points_redeemed);
+    transaction.AddCounter(key, kPointsExpired, moves.points_expired);
+  }
+  if (moves.points_issued != 0) {
+    transaction.AddCounter(CohortKey(month), kCohortIssued, moves.points_issued);
+  }
+  // Lots are taken from by a redemption or by an expiry, never both at once.
+  const int value = moves.points_expired != 0 ? kCohortExpired : kCohortRedeemed;
+  for (const ledger::ConsumedLot& lot : consumed) {
+    transaction.AddCounter(CohortKey(MonthOf(FromTimestamp(lot.earn_time))),
+                           value, lot.amount);
   }
 }
 

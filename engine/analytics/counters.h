@@ -83,6 +83,16 @@ void CountRefund(const loyalty::v1::JournalEntry& entry,
                  const loyalty::v1::MemberRecord& member,
                  ledger::Transaction& transaction);
 
+// Counts the points an upkeep entry (expiry, release, birthday gift) or a
+// reward redemption moved, in the month of the write, in the member's
+// groups: issued, redeemed and expired; and in the cohorts, the lots taken
+// (`consumed`) by the month they were earned, as expired when the entry
+// expired points and as redeemed otherwise.
+void CountPointMoves(const loyalty::v1::JournalEntry& entry,
+                     const std::vector<ledger::ConsumedLot>& consumed,
+                     const loyalty::v1::MemberRecord& member,
+                     ledger::Transaction& transaction);
+
 // Counts one survey answer.
 void CountFeedback(const loyalty::v1::Feedback& feedback, absl::Time time,
                    ledger::Transaction& transaction);

@@ -430,4 +430,6 @@ absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
   return PricePurchase(rules, member, *kNothingSpent, purchase, now);
 }
 
+const absl::TimeZone& CompiledRules::time_zone() const { return program_->zone; }
+
 }  // namespace loyalty::evaluator

@@ -112,6 +112,8 @@ class CompiledRules {
   const loyalty::v1::RuleSet& rule_set() const { return rule_set_; }
   const std::string& version() const { return rule_set_.version(); }
   const internal::CompiledProgram& program() const { return *program_; }
+  // The program time zone (program.time_zone), resolved.
+  const absl::TimeZone& time_zone() const;
 
  private:
   explicit CompiledRules(loyalty::v1::RuleSet rule_set);

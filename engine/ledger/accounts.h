@@ -4,10 +4,11 @@
 // | account                               | kind                 | moves                                  |
 // |---------------------------------------|----------------------|----------------------------------------|
 // | member/{id}/points/available          | liability to member  | + accrual, - burn (FIFO over lots)     |
-// | member/{id}/points/pending            | liability to member  | + accrual in a holding period          |
+// | member/{id}/points/pending            | liability to member  | + held accrual, - release              |
 // | member/{id}/cashback/{CUR}            | liability, money     | + cashback earned, - cashback used     |
 // | program/points/issued                 | funding source       | - every point issued                   |
 // | program/points/redeemed               | burned points        | + every point burned                   |
+// | program/points/expired                | breakage             | + every point that expired             |
 // | program/cashback/{CUR}/issued         | funding, money       | - every cashback credit                |
 // | program/cashback/{CUR}/redeemed       | cashback spent       | + every cashback debit                 |
 // | partner/{id}/points/issued            | funding source       | - the partner's share of points earned |
@@ -40,6 +41,8 @@ inline constexpr absl::string_view kProgramPointsIssued =
     "program/points/issued";
 inline constexpr absl::string_view kProgramPointsRedeemed =
     "program/points/redeemed";
+inline constexpr absl::string_view kProgramPointsExpired =
+    "program/points/expired";
 
 std::string MemberPointsAvailable(absl::string_view member_id);
 std::string MemberPointsPending(absl::string_view member_id);

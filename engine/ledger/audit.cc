@@ -37,6 +37,14 @@ std::string CheckMember(const MemberRecord& record,
   if (in_lots != std::max<int64_t>(record.points_available(), 0)) {
     return where + "lots do not add up to points_available";
   }
+  int64_t in_pending_lots = 0;
+  for (const auto& lot : record.pending_lots()) {
+    if (lot.remaining() <= 0) return where + "a pending lot is empty or negative";
+    in_pending_lots += lot.remaining();
+  }
+  if (in_pending_lots != record.points_pending()) {
+    return where + "pending lots do not add up to points_pending";
+  }
   for (const auto& wallet : record.cashback()) {
     if (wallet.amount_minor() !=
         journal.Balance(MemberCashback(id, wallet.currency()),
@@ -99,8 +107,10 @@ absl::StatusOr<AuditReport> Ledger::Audit() const {
     MemberRecord record;
     problem = Parse(*it, &record) ? CheckMember(record, journal)
                                   : "a member record does not parse";
-    for (const auto& lot : record.lots()) {
-      if (!lot.partner_id().empty()) funding[lot.partner_id()] += lot.remaining();
+    for (const auto* lots : {&record.lots(), &record.pending_lots()}) {
+      for (const auto& lot : *lots) {
+        if (!lot.partner_id().empty()) funding[lot.partner_id()] += lot.remaining();
+      }
     }
     ++report.members_checked;
   }

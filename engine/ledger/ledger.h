@@ -157,6 +157,11 @@ class Ledger {
   // with `prefix`, as (key, value) pairs in key order.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadAux(
       absl::string_view prefix) const;
+  // Up to `limit` member records with ids after `after_id` (all from "")
+  // in id order, as last written: a page of a scan over every member that
+  // holds no snapshot between pages.
+  absl::StatusOr<std::vector<loyalty::v1::MemberRecord>> ReadMembers(
+      absl::string_view after_id, int limit) const;
   // Every program-level account balance, as last written.
   absl::StatusOr<std::map<AccountAsset, int64_t>> ReadProgramBalances() const;
 

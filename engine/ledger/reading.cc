@@ -138,4 +138,29 @@ absl::StatusOr<std::map<AccountAsset, int64_t>> Ledger::ReadProgramBalances()
   return balances;
 }
 
+absl::StatusOr<std::vector<loyalty::v1::MemberRecord>> Ledger::ReadMembers(
+    absl::string_view after_id, int limit) const {
+  std::vector<loyalty::v1::MemberRecord> members;
+  std::unique_ptr<rocksdb::Iterator> iterator(db_->NewIterator(VerifiedReadOptions()));
+  const std::string prefix(keys::kMemberPrefix);
+  const std::string start = keys::Member(after_id);
+  for (iterator->Seek(after_id.empty() ? prefix : start);
+       iterator->Valid() && iterator->key().starts_with(prefix) &&
+       static_cast<int>(members.size()) < limit;
+       iterator->Next()) {
+    if (!after_id.empty() && iterator->key() == start) continue;
+    loyalty::v1::MemberRecord record;
+    if (!record.ParseFromArray(iterator->value().data(),
+                               static_cast<int>(iterator->value().size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "member record ", iterator->key().ToString(), " does not parse"));
+    }
+    members.push_back(std::move(record));
+  }
+  if (!iterator->status().ok()) {
+    return absl::UnavailableError(iterator->status().ToString());
+  }
+  return members;
+}
+
 }  // namespace loyalty::ledger

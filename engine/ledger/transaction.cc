@@ -25,44 +25,83 @@ absl::Status Overflow(absl::string_view account) {
                          "the balance would not fit in a 64-bit integer");
 }
 
-// Inserts a lot after every lot that is not younger, so the list stays
-// oldest first and same-age lots keep their journal order.
-void AddLot(MemberRecord* record, int64_t amount, int64_t sequence,
-            const google::protobuf::Timestamp& earn_time,
-            const google::protobuf::Timestamp* expire_time,
-            const std::string& partner_id) {
-  auto& lots = *record->mutable_lots();
-  const auto younger =
-      std::find_if(lots.begin(), lots.end(), [&](const PointLot& lot) {
-        return FromTimestamp(lot.earn_time()) > FromTimestamp(earn_time);
-      }) - lots.begin();
-  PointLot lot;
-  lot.set_sequence(sequence);
-  *lot.mutable_earn_time() = earn_time;
-  if (expire_time != nullptr) *lot.mutable_expire_time() = *expire_time;
-  lot.set_remaining(amount);
-  lot.set_partner_id(partner_id);
+// Inserts `lot` after every lot that does not come after it by `later`, so
+// the list stays in order and equal lots keep their journal order.
+template <typename Later>
+void InsertLot(google::protobuf::RepeatedPtrField<PointLot>& lots, PointLot lot,
+               Later later) {
+  const auto position =
+      std::find_if(lots.begin(), lots.end(),
+                   [&](const PointLot& other) { return later(other, lot); }) -
+      lots.begin();
   lots.Add(std::move(lot));  // may move the elements: rotate by index
-  std::rotate(lots.begin() + younger, lots.end() - 1, lots.end());
+  std::rotate(lots.begin() + position, lots.end() - 1, lots.end());
 }
 
+bool EarnedLater(const PointLot& a, const PointLot& b) {
+  return FromTimestamp(a.earn_time()) > FromTimestamp(b.earn_time());
+}
+
+bool ReleasedLater(const PointLot& a, const PointLot& b) {
+  return FromTimestamp(a.release_time()) > FromTimestamp(b.release_time());
+}
+
+// The lot a credit makes: dates from the posting, else the entry's time; the
+// sequence of the posting's from_lot_sequence (a released lot keeps the
+// sequence of the entry that earned it), else the entry's.
+PointLot LotOf(const Posting& posting, const JournalEntry& entry,
+               int64_t amount) {
+  PointLot lot;
+  lot.set_sequence(posting.from_lot_sequence() != 0 ? posting.from_lot_sequence()
+                                                     : entry.sequence());
+  *lot.mutable_earn_time() = posting.has_lot_earn_time() ? posting.lot_earn_time()
+                                                         : entry.effective_time();
+  if (posting.has_lot_expire_time()) {
+    *lot.mutable_expire_time() = posting.lot_expire_time();
+  }
+  if (posting.has_lot_release_time()) {
+    *lot.mutable_release_time() = posting.lot_release_time();
+  }
+  lot.set_remaining(amount);
+  lot.set_partner_id(posting.lot_partner_id());
+  return lot;
+}
+
+// Which lots a debit may take from: with `due` set, only lots whose
+// `time_of` is set and not after it (expired or released lots); with
+// `partner` set, only lots that partner funds (empty: the program).
+struct LotFilter {
+  const google::protobuf::Timestamp* due = nullptr;
+  const google::protobuf::Timestamp& (PointLot::*time_of)() const = nullptr;
+  bool (PointLot::*has_time)() const = nullptr;
+  const std::string* partner = nullptr;
+  bool Allows(const PointLot& lot) const {
+    if (partner != nullptr && lot.partner_id() != *partner) return false;
+    if (due == nullptr) return true;
+    return (lot.*has_time)() &&
+           FromTimestamp((lot.*time_of)()) <= FromTimestamp(*due);
+  }
+};
+
 // Takes `amount` points from the lots made by entry `preferred` (0: none)
-// first, then from the oldest lots; only from lots funded by `*partner`
-// when it is set. Returns what was left untaken.
-int64_t BurnLots(MemberRecord* record, int64_t amount, int64_t preferred,
-                 const std::string* partner, std::vector<ConsumedLot>* consumed) {
-  auto& lots = *record->mutable_lots();
+// first, then from the lots in their order, only from lots `filter` allows.
+// Returns what it could not take.
+int64_t TakeFromLots(google::protobuf::RepeatedPtrField<PointLot>& lots,
+                     int64_t amount, int64_t preferred, const LotFilter& filter,
+                     std::vector<ConsumedLot>* consumed) {
   for (int pass = preferred == 0 ? 1 : 0; pass < 2 && amount > 0; ++pass) {
     for (PointLot& lot : lots) {
       if (amount == 0) break;
       if (pass == 0 && lot.sequence() != preferred) continue;
-      if (partner != nullptr && lot.partner_id() != *partner) continue;
+      if (!filter.Allows(lot)) continue;
       const int64_t take = std::min(amount, lot.remaining());
       if (take == 0) continue;
       lot.set_remaining(lot.remaining() - take);
       amount -= take;
-      consumed->push_back(
-          ConsumedLot{lot.earn_time(), lot.expire_time(), take, lot.partner_id()});
+      if (consumed != nullptr) {
+        consumed->push_back(
+            ConsumedLot{lot.earn_time(), lot.expire_time(), take, lot.partner_id()});
+      }
     }
   }
   lots.erase(std::remove_if(lots.begin(), lots.end(),
@@ -113,12 +152,29 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
                                   "pending points would go negative");
       }
       record->set_points_pending(*sum);
+      if (amount > 0) {
+        InsertLot(*record->mutable_pending_lots(), LotOf(posting, entry, amount),
+                  ReleasedLater);
+        return absl::OkStatus();
+      }
+      // A release names the time: only lots due by then are taken (and
+      // only the named funder's, for a debit planned by funder).
+      const LotFilter filter{
+          posting.has_lot_release_time() ? &posting.lot_release_time() : nullptr,
+          &PointLot::release_time, &PointLot::has_release_time,
+          posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
+      if (TakeFromLots(*record->mutable_pending_lots(), -amount,
+                       posting.from_lot_sequence(), filter, nullptr) != 0) {
+        return absl::InternalError(absl::StrCat(
+            posting.account(), ": fewer pending points are due than released"));
+      }
       return absl::OkStatus();
     }
     case MemberAccount::Kind::kPointsAvailable: {
       auto sum = CheckedAdd(record->points_available(), amount);
       if (!sum) return Overflow(posting.account());
-      if (*sum < 0 && !posting.allow_negative()) {
+      // A credit may leave a negative balance (it pays part of the debt).
+      if (*sum < 0 && amount < 0 && !posting.allow_negative()) {
         return FailedPrecondition(
             "INSUFFICIENT_POINTS", posting.account(),
             absl::StrCat(-amount, " points requested but ",
@@ -128,26 +184,25 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
       record->set_points_available(*sum);
       if (amount < 0) {
         // Lots hold what is above zero; a clawback below zero empties them.
-        const int64_t untaken =
-            BurnLots(record, std::min(-amount, std::max<int64_t>(before, 0)),
-                     posting.from_lot_sequence(),
-                     posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr,
-                     consumed);
-        if (untaken != 0) {
-          // The decision planned the debit by funder (PlanBurn) and the
-          // lots do not agree: a programming error, never a partial write.
+        // An expiry names the time: only lots expired by then are taken.
+        // A debit that names its funder (by_lot_partner) takes only that
+        // funder's lots: the decision planned it with PlanBurn.
+        const LotFilter filter{
+            posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
+            &PointLot::expire_time, &PointLot::has_expire_time,
+            posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
+        const int64_t from_lots = std::min(-amount, std::max<int64_t>(before, 0));
+        if (TakeFromLots(*record->mutable_lots(), from_lots,
+                         posting.from_lot_sequence(), filter, consumed) != 0) {
           return absl::InternalError(absl::StrCat(
-              posting.account(), ": lots funded by '", posting.lot_partner_id(),
-              "' lack ", untaken, " points"));
+              posting.account(), ": fewer points in lots (expired by the time, or "
+                                 "funded by '", posting.lot_partner_id(),
+              "') than taken"));
         }
       } else if (*sum > 0) {
         // Points that fill a negative balance first make no lot.
-        const int64_t lot_amount = std::min(amount, *sum);
-        AddLot(record, lot_amount, entry.sequence(),
-               posting.has_lot_earn_time() ? posting.lot_earn_time()
-                                           : entry.effective_time(),
-               posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
-               posting.lot_partner_id());
+        InsertLot(*record->mutable_lots(),
+                  LotOf(posting, entry, std::min(amount, *sum)), EarnedLater);
       }
       return absl::OkStatus();
     }
@@ -181,11 +236,14 @@ absl::Status CheckPostingsBalance(const JournalEntry& entry) {
 
 std::vector<std::pair<std::string, int64_t>> PlanBurn(const MemberRecord& record,
                                                       int64_t amount,
-                                                      int64_t preferred) {
+                                                      int64_t preferred,
+                                                      bool pending) {
   MemberRecord copy = record;
   std::vector<ConsumedLot> consumed;
-  BurnLots(&copy, std::min(amount, std::max<int64_t>(record.points_available(), 0)),
-           preferred, nullptr, &consumed);
+  const int64_t held = pending ? record.points_pending() : record.points_available();
+  TakeFromLots(pending ? *copy.mutable_pending_lots() : *copy.mutable_lots(),
+               std::min(amount, std::max<int64_t>(held, 0)), preferred, LotFilter{},
+               &consumed);
   std::vector<std::pair<std::string, int64_t>> plan;
   for (const ConsumedLot& lot : consumed) {
     if (!plan.empty() && plan.back().first == lot.partner_id) {

@@ -62,8 +62,10 @@ struct ConsumedLot {
 // as (funding partner, points) in the order taken, one pair per run of lots
 // of the same funder. Lots hold at most max(points_available, 0): the plan
 // may take less than `amount`.
+// With `pending`, the same over the pending points and lots.
 std::vector<std::pair<std::string, int64_t>> PlanBurn(
-    const loyalty::v1::MemberRecord& record, int64_t amount, int64_t preferred);
+    const loyalty::v1::MemberRecord& record, int64_t amount, int64_t preferred,
+    bool pending = false);
 
 // `record` after the postings of `entry` to its own accounts, applied as
 // Append applies them (lots made by the entry get sequence 0). Lets a

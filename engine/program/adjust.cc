@@ -5,12 +5,14 @@
 #include "absl/strings/str_join.h"
 #include "engine/base/error.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
 #include "engine/program/reasons.h"
 #include "engine/program/submit.h"
+#include "engine/program/upkeep.h"
 
 namespace loyalty::program {
 namespace {
@@ -60,6 +62,8 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
                     absl::StrCat("no member with id '", request.member_id(), "'"));
   }
   RETURN_IF_ERROR(member.status());
+  // A correction must not take points that have expired already.
+  RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ADJUSTMENT);
   entry.set_member_id(request.member_id());
@@ -72,10 +76,16 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
   if (request.points() > 0) {
     Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
          ledger::kPointsAsset, request.points());
-  } else {
+    if (auto expiry = ExpiryFor(rules, transaction.now())) {
+      // Goodwill points live as long as earned ones.
+      *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
+    }
+  } else if (request.points() < 0) {
     // A correction takes lots by funder: partner-funded points go back to
     // the partner that funded them (engine/program/partners.h).
-    DebitLots(**member, -request.points(), 0,
+    ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* current,
+                     transaction.Member(request.member_id()));
+    DebitLots(*current, -request.points(), 0,
               [](const std::string& funder) {
                 return funder.empty() ? std::string(kPointsGoodwill)
                                       : ledger::PointsIssued(funder);
@@ -90,7 +100,7 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
                    transaction.Member(request.member_id()));
   loyalty::v1::AdjustBalanceResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
-  *response.mutable_balance() = BalanceOf(*after);
+  *response.mutable_balance() = BalanceAt(rules, *after, transaction.now());
   return response.SerializeAsString();
 }
 

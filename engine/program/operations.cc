@@ -23,6 +23,8 @@
 #include "engine/program/referral.h"
 #include "engine/program/refund.h"
 #include "engine/program/submit.h"
+#include "engine/program/tiers.h"
+#include "engine/program/upkeep.h"
 #include "engine/program/usage.h"
 
 namespace loyalty::program {
@@ -79,6 +81,7 @@ absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
 absl::StatusOr<std::string> DecideEnroll(
     loyalty::v1::MemberProfile profile, const std::string& referral_code,
     const std::vector<std::string>& code_candidates,
+    const evaluator::CompiledRules& rules,
     ledger::Transaction& transaction) {
   RETURN_IF_ERROR(CheckProfile(profile));
   if (profile.member_id().empty()) {
@@ -90,6 +93,7 @@ absl::StatusOr<std::string> DecideEnroll(
   *profile.mutable_enroll_time() = ToTimestamp(transaction.now());
   MemberRecord record;
   *record.mutable_profile() = profile;
+  StartTier(rules, &record);
   RETURN_IF_ERROR(transaction.AddMember(std::move(record)));
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
@@ -114,7 +118,11 @@ absl::StatusOr<std::string> DecidePurchase(
     return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
                     absl::StrCat("no member with id '", purchase.member_id(), "'"));
   }
-  ASSIGN_OR_RETURN(const MemberRecord* member, std::move(member_or));
+  RETURN_IF_ERROR(member_or.status());
+  // Releases, expiries and a tier review that are due come first: the sale
+  // burns only points that are available and unexpired now.
+  RETURN_IF_ERROR(RunUpkeep(rules, transaction, purchase.member_id()).status());
+  ASSIGN_OR_RETURN(const MemberRecord* member, transaction.Member(purchase.member_id()));
   const absl::Time purchase_time = purchase.has_purchase_time()
                                        ? FromTimestamp(purchase.purchase_time())
                                        : transaction.now();
@@ -133,8 +141,22 @@ absl::StatusOr<std::string> DecidePurchase(
                                   "' was committed as transaction ",
                                   earlier.sequence()));
   }
+  const LotDates earned{ReleaseFor(rules, purchase_time), ExpiryFor(rules, purchase_time)};
   loyalty::v1::JournalEntry entry =
-      PurchaseEntry(purchase, priced, purchase_time);
+      PurchaseEntry(purchase, priced, purchase_time, earned);
+  // Tier progress counts the sale; a threshold crossed raises the tier in
+  // this same entry (the sale itself is priced with the tier before it).
+  const std::string period = QualifyingPeriodAt(rules, purchase_time);
+  std::optional<MemberRecord> progressed;
+  if (!period.empty()) {
+    progressed = *member;
+    AddQualifying(rules, period, priced.total_due_minor(), priced.points_earned(), 1,
+                  transaction.now(), &*progressed);
+    if (RaiseTier(rules, transaction.now(), &*progressed)) {
+      entry.set_tier_before(member->tier());
+      entry.set_tier_after(progressed->tier());
+    }
+  }
   // Coalition funding and referral rewards (partners.h, referral.h); after
   // these calls `member` may dangle.
   ASSIGN_OR_RETURN(PartnerFunding funding,
@@ -148,6 +170,8 @@ absl::StatusOr<std::string> DecidePurchase(
     AddReferralPostings(*referral.reward, purchase.member_id(), priced.currency(), &entry);
     *priced.mutable_referral_reward() = *referral.reward;
   }
+  // Only this entry's burn (the upkeep before it may have taken lots too).
+  const size_t consumed_before = transaction.consumed_lots().size();
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
   RETURN_IF_ERROR(RecordReferral(purchase.member_id(), referral, transaction));
   loyalty::v1::OrderRecord order;
@@ -156,7 +180,8 @@ absl::StatusOr<std::string> DecidePurchase(
   order.set_settlement_partner_id(funding.partner_id);
   *order.mutable_purchase() = purchase;
   *order.mutable_priced() = priced;
-  for (const ledger::ConsumedLot& lot : transaction.consumed_lots()) {
+  for (size_t i = consumed_before; i < transaction.consumed_lots().size(); ++i) {
+    const ledger::ConsumedLot& lot = transaction.consumed_lots()[i];
     loyalty::v1::PointLot* burned = order.add_burned_lots();
     *burned->mutable_earn_time() = lot.earn_time;
     if (lot.expire_time.seconds() != 0 || lot.expire_time.nanos() != 0) {
@@ -165,17 +190,30 @@ absl::StatusOr<std::string> DecidePurchase(
     burned->set_remaining(lot.amount);
     burned->set_partner_id(lot.partner_id);
   }
+  order.set_qualifying_period(period);
+  order.set_qualifying_spend_minor(priced.total_due_minor());
+  if (earned.release) order.set_points_pending(priced.points_earned());
   transaction.PutAux(OrderKey(purchase), order.SerializeAsString());
   ASSIGN_OR_RETURN(MemberRecord * after,
                    transaction.MutableMember(purchase.member_id()));
+  if (progressed) {
+    *after->mutable_qualifying() = std::move(*progressed->mutable_qualifying());
+    after->set_tier(progressed->tier());
+    after->set_tier_in_grace(progressed->tier_in_grace());
+    if (progressed->has_tier_review_time()) {
+      *after->mutable_tier_review_time() = progressed->tier_review_time();
+    }
+  }
   after->set_purchase_count(after->purchase_count() + 1);
   RecordUsage(priced, rules, purchase_time, after, transaction);
-  analytics::CountPurchase(entry, transaction.consumed_lots(), after,
-                           transaction);
+  const std::vector<ledger::ConsumedLot> burned_now(
+      transaction.consumed_lots().begin() + consumed_before,
+      transaction.consumed_lots().end());
+  analytics::CountPurchase(entry, burned_now, after, transaction);
   loyalty::v1::CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_priced() = std::move(priced);
-  *response.mutable_balance() = BalanceOf(*after);
+  *response.mutable_balance() = BalanceAt(rules, *after, transaction.now());
   return response.SerializeAsString();
 }
 
@@ -260,9 +298,10 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                               Reply<loyalty::v1::EnrollMemberResponse> reply) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("EnrollMember", request),
-                 [profile = request.profile(), code = request.referral_code(),
+                 [this, profile = request.profile(), code = request.referral_code(),
                   candidates = NewReferralCodes()](ledger::Transaction& t) {
-                   return DecideEnroll(profile, code, candidates, t);
+                   return DecideEnroll(profile, code, candidates,
+                                       *book_.ActiveAt(t.now()), t);
                  },
                  std::move(reply));
 }
@@ -369,7 +408,8 @@ absl::StatusOr<loyalty::v1::GetMemberResponse> Operations::GetMember(
   ASSIGN_OR_RETURN(MemberRecord record, ledger_->GetMember(request.member_id()));
   loyalty::v1::GetMemberResponse response;
   *response.mutable_member() = record.profile();
-  *response.mutable_balance() = BalanceOf(record);
+  const absl::Time now = clock_->Now();
+  *response.mutable_balance() = BalanceAt(*book_.ActiveAt(now), record, now);
   return response;
 }
 
@@ -378,7 +418,8 @@ absl::StatusOr<loyalty::v1::GetBalanceResponse> Operations::GetBalance(
   RETURN_IF_ERROR(CheckMemberId(request.member_id()));
   ASSIGN_OR_RETURN(MemberRecord record, ledger_->GetMember(request.member_id()));
   loyalty::v1::GetBalanceResponse response;
-  *response.mutable_balance() = BalanceOf(record);
+  const absl::Time now = clock_->Now();
+  *response.mutable_balance() = BalanceAt(*book_.ActiveAt(now), record, now);
   return response;
 }
 
@@ -434,14 +475,18 @@ absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
   const std::shared_ptr<const evaluator::CompiledRules> active = rules();
   ASSIGN_OR_RETURN(evaluator::ProgramState program,
                    StoredProgramState(*active, *ledger_));
-  ASSIGN_OR_RETURN(
-      loyalty::v1::PricedPurchase priced,
-      evaluator::PricePurchase(
-          *active, MemberStateOf(record, *active, purchase.currency(), purchase_time),
-          program, purchase, purchase_time));
+  // Priced as the commit would be: with the upkeep that is due done.
+  loyalty::v1::Balance balance = BalanceAt(*active, record, clock_->Now());
+  evaluator::MemberState member =
+      MemberStateOf(record, *active, purchase.currency(), purchase_time);
+  member.points_available = balance.points_available();
+  member.tier = balance.tier();
+  ASSIGN_OR_RETURN(loyalty::v1::PricedPurchase priced,
+                   evaluator::PricePurchase(*active, member, program, purchase,
+                                            purchase_time));
   loyalty::v1::QuotePurchaseResponse response;
   *response.mutable_priced() = std::move(priced);
-  *response.mutable_balance() = BalanceOf(record);
+  *response.mutable_balance() = std::move(balance);
   return response;
 }
 

@@ -7,10 +7,12 @@
 #ifndef LOYALTY_ENGINE_PROGRAM_OPERATIONS_H_
 #define LOYALTY_ENGINE_PROGRAM_OPERATIONS_H_
 
+#include <atomic>
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/base/clock.h"
@@ -69,6 +71,19 @@ class Operations {
   // A goodwill credit or a correction with a reason code (adjust.cc).
   void AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
                      Reply<loyalty::v1::AdjustBalanceResponse> reply);
+  // Buys a catalogue reward with available points (rewards.cc).
+  void RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
+                    Reply<loyalty::v1::RedeemRewardResponse> reply);
+  // The maintenance run over every member (upkeep.h, expiry_run.cc): reads
+  // members a page at a time and writes one UPKEEP entry for each member
+  // with something due, a few pages' writes in flight at most, so memory
+  // stays bounded whatever the number of members. Calls `progress` after
+  // every page and once at the end (done set). Blocks the calling thread
+  // until the run is over; returns CANCELLED when `stop` becomes true.
+  absl::StatusOr<loyalty::v1::RunExpiryResponse> RunExpiry(
+      const loyalty::v1::RunExpiryRequest& request,
+      absl::FunctionRef<void(const loyalty::v1::RunExpiryResponse&)> progress,
+      const std::atomic<bool>* stop = nullptr);
   // A survey answer (NPS 0-10, CSAT 1-5, CES 1-7): an entry without
   // postings, counted in the metrics in the same write.
   void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
@@ -75,12 +76,14 @@ absl::StatusOr<PartnerFunding> FundingFor(absl::string_view partner_id,
 void DebitLots(const loyalty::v1::MemberRecord& record, int64_t amount,
                int64_t preferred,
                const std::function<std::string(const std::string&)>& to,
-               JournalEntry* entry) {
+               JournalEntry* entry, bool pending) {
   if (amount <= 0) return;
-  const std::string account =
-      ledger::MemberPointsAvailable(record.profile().member_id());
+  const std::string& member = record.profile().member_id();
+  const std::string account = pending ? ledger::MemberPointsPending(member)
+                                      : ledger::MemberPointsAvailable(member);
   int64_t left = amount;
-  for (const auto& [funder, points] : ledger::PlanBurn(record, amount, preferred)) {
+  for (const auto& [funder, points] :
+       ledger::PlanBurn(record, amount, preferred, pending)) {
     auto* debit = AddPoints(entry, account, -points, funder);
     debit->set_by_lot_partner(true);
     debit->set_from_lot_sequence(preferred);
@@ -96,32 +99,43 @@ void DebitLots(const loyalty::v1::MemberRecord& record, int64_t amount,
 void FundPurchasePoints(const loyalty::v1::MemberRecord& member,
                         const PartnerFunding& funding, int64_t redeemed,
                         int64_t earned, JournalEntry* entry) {
-  auto* postings = entry->mutable_postings();
-  postings->erase(std::remove_if(postings->begin(), postings->end(),
-                                 [](const loyalty::v1::Posting& posting) {
-                                   return posting.asset() == ledger::kPointsAsset;
-                                 }),
-                  postings->end());
+  // PurchaseEntry's earn credit is the template of the lots (account:
+  // available or pending; dates); its other points postings are replaced.
+  loyalty::v1::Posting credit;
+  std::vector<loyalty::v1::Posting> others;
+  for (const auto& posting : entry->postings()) {
+    if (posting.asset() != ledger::kPointsAsset) {
+      others.push_back(posting);
+    } else if (ledger::ParseMemberAccount(posting.account()) && posting.amount() > 0) {
+      credit = posting;
+    }
+  }
+  entry->clear_postings();
   // Burning first: points earned on the order cannot pay for it.
   DebitLots(member, redeemed, 0,
             [&](const std::string&) { return ledger::PointsRedeemed(funding.partner_id); },
             entry);
+  for (auto& posting : others) *entry->add_postings() = std::move(posting);
+  if (earned <= 0 || credit.account().empty()) return;
   // Points that only fill a negative balance make no lot: the program
   // funds them (it took the clawback that made the balance negative), and
   // the partner's share applies to the points that make lots.
-  const int64_t hole = std::max<int64_t>(-member.points_available(), 0);
+  const bool available =
+      credit.account() == ledger::MemberPointsAvailable(member.profile().member_id());
+  const int64_t hole = available ? std::max<int64_t>(-member.points_available(), 0) : 0;
   const int64_t in_lots = earned - std::min(earned, hole);
   const int64_t by_partner = static_cast<int64_t>(
       static_cast<__int128>(in_lots) * funding.funded_share_bp / kBasisPointsWhole);
-  const std::string account =
-      ledger::MemberPointsAvailable(member.profile().member_id());
   std::pair<std::string, int64_t> parts[] = {{funding.partner_id, by_partner},
                                              {std::string(), earned - by_partner}};
   if (hole > 0) std::swap(parts[0], parts[1]);  // the program's fills the hole
   for (const auto& [funder, points] : parts) {
     if (points == 0) continue;
     AddPoints(entry, ledger::PointsIssued(funder), -points, funder);
-    AddPoints(entry, account, points, funder);
+    loyalty::v1::Posting* lot = entry->add_postings();
+    *lot = credit;
+    lot->set_amount(points);
+    lot->set_lot_partner_id(funder);
   }
 }
 

@@ -53,10 +53,11 @@ absl::StatusOr<PartnerFunding> FundingFor(absl::string_view partner_id,
 // credit to `to(funder)` tagged with the funder. Any part the lots do not
 // hold is one plain debit balanced to `to("")` (which the ledger refuses
 // as INSUFFICIENT_POINTS unless the posting allows it).
+// With `pending`, the same over the member's pending points and lots.
 void DebitLots(const loyalty::v1::MemberRecord& record, int64_t amount,
                int64_t preferred,
                const std::function<std::string(const std::string&)>& to,
-               loyalty::v1::JournalEntry* entry);
+               loyalty::v1::JournalEntry* entry, bool pending = false);
 
 // Replaces the points postings of a purchase entry made by PurchaseEntry
 // with funded ones: the burn of `redeemed` points planned on `member`'s

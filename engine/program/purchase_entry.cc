@@ -27,7 +27,8 @@ void Move(loyalty::v1::JournalEntry* entry, const std::string& from,
 
 loyalty::v1::JournalEntry PurchaseEntry(
     const loyalty::v1::Purchase& purchase,
-    const loyalty::v1::PricedPurchase& priced, absl::Time purchase_time) {
+    const loyalty::v1::PricedPurchase& priced, absl::Time purchase_time,
+    const LotDates& earned) {
   using ledger::kPointsAsset;
   const std::string& member = purchase.member_id();
   const std::string& currency = priced.currency();
@@ -57,8 +58,14 @@ loyalty::v1::JournalEntry PurchaseEntry(
        ledger::ProgramCashbackRedeemed(currency), currency,
        priced.cashback_used_minor());
   Move(&entry, std::string(ledger::kProgramPointsIssued),
-       ledger::MemberPointsAvailable(member), kPointsAsset,
-       priced.points_earned());
+       earned.release ? ledger::MemberPointsPending(member)
+                      : ledger::MemberPointsAvailable(member),
+       kPointsAsset, priced.points_earned());
+  if (priced.points_earned() > 0) {
+    loyalty::v1::Posting& credit = *entry.mutable_postings()->rbegin();
+    if (earned.release) *credit.mutable_lot_release_time() = ToTimestamp(*earned.release);
+    if (earned.expiry) *credit.mutable_lot_expire_time() = ToTimestamp(*earned.expiry);
+  }
   Move(&entry, ledger::ProgramCashbackIssued(currency),
        ledger::MemberCashback(member, currency), currency,
        priced.cashback_earned_minor());

@@ -11,6 +11,8 @@
 #include "engine/program/member_view.h"
 #include "engine/program/partners.h"
 #include "engine/program/referral.h"
+#include "engine/program/tiers.h"
+#include "engine/program/upkeep.h"
 
 namespace loyalty::program {
 namespace {
@@ -130,23 +132,30 @@ void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amo
   }
 }
 
-// Takes back `points` earned points, following the clawback policy.
+// Takes back `points` earned points: first what is still pending of the
+// order's own lot, then available points, following the clawback policy.
+// `preview`: the member as the entry so far leaves it.
 void ReversePoints(const loyalty::v1::MemberRecord& preview,
-                   int64_t order_sequence, int64_t points, int64_t available,
-                   int64_t wallet,
+                   int64_t order_sequence, int64_t points, int64_t pending,
+                   int64_t available, int64_t wallet,
                    int64_t point_value, loyalty::v1::ClawbackPolicy policy,
                    const std::string& member, const std::string& currency,
                    JournalEntry* entry, RefundAmounts* moved) {
+  // The order's own lots first, each part back to the funder of its lot.
+  const auto issued_of = [](const std::string& funder) {
+    return ledger::PointsIssued(funder);
+  };
+  const int64_t from_pending = std::min(points, pending);
+  DebitLots(preview, from_pending, order_sequence, issued_of, entry, /*pending=*/true);
+  points -= from_pending;
   const int64_t covered = std::min(points, std::max<int64_t>(available, 0));
   int64_t short_points = points - covered;
   moved->set_points_short(short_points);
-  // The order's own lots first, each part back to the funder of its lot.
-  DebitLots(preview, covered, order_sequence,
-            [](const std::string& funder) { return ledger::PointsIssued(funder); }, entry);
+  DebitLots(preview, covered, order_sequence, issued_of, entry);
   if (short_points == 0) return;
   if (policy == loyalty::v1::CLAWBACK_POLICY_FORGIVE) {
     moved->set_points_forgiven(short_points);
-    moved->set_points_reversed(covered);
+    moved->set_points_reversed(from_pending + covered);
     return;
   }
   if (policy == loyalty::v1::CLAWBACK_POLICY_CASHBACK && point_value > 0) {
@@ -208,7 +217,14 @@ absl::StatusOr<std::string> DecideRefund(
   moved.set_cashback_returned_minor(after.cashback_returned_minor() -
                                     before.cashback_returned_minor());
   moved.set_points_reversed(after.points_reversed() - before.points_reversed());
+  // Releases and expiries due come first, so that the reversal sees where
+  // the order's points are now.
+  RETURN_IF_ERROR(RunUpkeep(rules, transaction, member).status());
   ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record, transaction.Member(member));
+  int64_t pending_of_order = 0;
+  for (const auto& lot : record->pending_lots()) {
+    if (lot.sequence() == order.sequence()) pending_of_order += lot.remaining();
+  }
   int64_t wallet = 0;
   for (const auto& held : record->cashback()) {
     if (held.currency() == currency) wallet = held.amount_minor();
@@ -234,7 +250,7 @@ absl::StatusOr<std::string> DecideRefund(
   }
   ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord preview,
                    ledger::ApplyMemberPostings(*record, entry));
-  ReversePoints(preview, order.sequence(), moved.points_reversed(),
+  ReversePoints(preview, order.sequence(), moved.points_reversed(), pending_of_order,
                 record->points_available() + moved.points_returned(),
                 wallet_after_return - moved.cashback_reversed_minor(),
                 rules.rule_set().program().point_value_minor(),
@@ -271,6 +287,15 @@ absl::StatusOr<std::string> DecideRefund(
       transaction.AddCounter(absl::StrCat("budget/", usage.rule_id()), 0, -back);
     }
   }
+  // Tier progress goes back by what the refund gave back; the tier itself
+  // waits for its review.
+  const bool all_refunded_now =
+      std::equal(order.refunded_quantity().begin(), order.refunded_quantity().end(),
+                 order.purchase().lines().begin(), order.purchase().lines().end(),
+                 [](int64_t refunded, const auto& line) { return refunded == line.quantity(); });
+  AddQualifying(rules, order.qualifying_period(), -moved.money_minor(),
+                -moved.points_reversed(), all_refunded_now ? -1 : 0, transaction.now(),
+                after_record);
   analytics::CountRefund(entry, *after_record, transaction);
   *order.mutable_refunded() = after;
   transaction.PutAux(OrderKey(request.partner_id(), request.order_id()),
@@ -278,7 +303,7 @@ absl::StatusOr<std::string> DecideRefund(
   loyalty::v1::RefundPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_refunded() = moved;
-  *response.mutable_balance() = BalanceOf(*after_record);
+  *response.mutable_balance() = BalanceAt(rules, *after_record, transaction.now());
   return response.SerializeAsString();
 }
 

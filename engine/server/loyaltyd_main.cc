@@ -1,14 +1,18 @@
 // loyaltyd: the loyalty engine's server. Opens the ledger in --data_dir,
 // loads --rules, serves gRPC on --listen until SIGINT or SIGTERM, then
-// finishes the calls in flight and exits.
+// finishes the calls in flight and exits. Runs the maintenance run every
+// --upkeep_every.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <atomic>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "engine/server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/loyalty",
@@ -31,9 +35,43 @@ ABSL_FLAG(std::string, admin_key_file, "",
           "Where the first admin key is written at first start "
           "(default: <data_dir>/ADMIN_KEY).");
 
+ABSL_FLAG(absl::Duration, upkeep_every, absl::Hours(1),
+          "How often the maintenance run (Program.RunExpiry: pending points "
+          "released, expired points moved to breakage, birthday gifts, tier "
+          "reviews) runs on its own, the first time one interval after start; "
+          "0 turns the schedule off.");
+
 namespace {
 
 std::atomic<bool> fatal_error{false};
+
+// Runs the maintenance run every `every` until `stop` is notified.
+void ScheduleUpkeep(loyalty::program::Operations* operations, absl::Duration every,
+                    absl::Notification* stop, std::atomic<bool>* stopping) {
+  while (!stop->WaitForNotificationWithTimeout(every)) {
+    loyalty::v1::RunExpiryRequest request;
+    request.set_request_id("scheduled");
+    const absl::Time start = absl::Now();
+    auto result = operations->RunExpiry(
+        request, [](const loyalty::v1::RunExpiryResponse&) {}, stopping);
+    if (!result.ok()) {
+      std::printf("loyaltyd: maintenance run failed: %s\n",
+                  std::string(result.status().message()).c_str());
+    } else {
+      std::printf(
+          "loyaltyd: maintenance run: %lld members in %s, %lld changed, %lld points "
+          "released, %lld expired, %lld birthday points, %lld tiers lowered\n",
+          static_cast<long long>(result->members_scanned()),
+          absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))).c_str(),
+          static_cast<long long>(result->members_changed()),
+          static_cast<long long>(result->points_released()),
+          static_cast<long long>(result->points_expired()),
+          static_cast<long long>(result->birthday_points()),
+          static_cast<long long>(result->tiers_lowered()));
+    }
+    std::fflush(stdout);
+  }
+}
 
 bool IsLoopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
@@ -134,11 +172,23 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
+  absl::Notification stop_upkeep;
+  std::atomic<bool> stopping{false};
+  std::thread upkeep;
+  const absl::Duration every = absl::GetFlag(FLAGS_upkeep_every);
+  if (every > absl::ZeroDuration()) {
+    upkeep = std::thread(ScheduleUpkeep, &(*server)->operations(), every,
+                         &stop_upkeep, &stopping);
+  }
+
   int received = 0;
   sigwait(&signals, &received);
   std::printf("loyaltyd: %s received, finishing calls in flight\n",
               received == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
+  stopping = true;
+  stop_upkeep.Notify();
+  if (upkeep.joinable()) upkeep.join();
   (*server)->Shutdown(absl::Seconds(10));
   std::printf("loyaltyd: stopped\n");
   return fatal_error ? 1 : 0;

@@ -112,6 +112,17 @@ grpc::ServerUnaryReactor* CheckoutService::RefundPurchase(
   return checked.reactor;
 }
 
+grpc::ServerUnaryReactor* CheckoutService::RedeemReward(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::RedeemRewardRequest* request,
+    loyalty::v1::RedeemRewardResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kRedeemReward);
+  if (!checked.caller.ok()) return checked.reactor;
+  services_.operations->RedeemReward(*request,
+                                     FinishLater(checked.reactor, response));
+  return checked.reactor;
+}
+
 grpc::ServerUnaryReactor* MembersService::EnrollMember(
     grpc::CallbackServerContext* context,
     const loyalty::v1::EnrollMemberRequest* request,

@@ -5,6 +5,11 @@
 #ifndef LOYALTY_ENGINE_SERVER_SERVICES_H_
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
@@ -36,6 +41,10 @@ class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::RefundPurchaseRequest* request,
       loyalty::v1::RefundPurchaseResponse* response) override;
+  grpc::ServerUnaryReactor* RedeemReward(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::RedeemRewardRequest* request,
+      loyalty::v1::RedeemRewardResponse* response) override;
 
  private:
   ServiceContext services_;
@@ -67,11 +76,20 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
 };
 
 // Program: what marketing staff and administrators call. Serves rule-set
-// versions, adjustments, feedback, partners and API keys; the expiry RPCs
-// answer UNIMPLEMENTED until their work lands.
+// versions, adjustments, feedback, partners, API keys and the maintenance
+// run.
 class ProgramService final : public loyalty::v1::Program::CallbackService {
  public:
   explicit ProgramService(ServiceContext services) : services_(services) {}
+  // Stops a maintenance run in progress and waits for it.
+  ~ProgramService() override;
+
+  // One maintenance run at a time, on a thread of its own
+  // (expiry_service.cc); a second call while one runs is refused with
+  // FAILED_PRECONDITION (EXPIRY_RUNNING).
+  grpc::ServerWriteReactor<loyalty::v1::RunExpiryResponse>* RunExpiry(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::RunExpiryRequest* request) override;
 
   grpc::ServerUnaryReactor* AdjustBalance(
       grpc::CallbackServerContext* context,
@@ -116,6 +134,10 @@ class ProgramService final : public loyalty::v1::Program::CallbackService {
 
  private:
   ServiceContext services_;
+  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread run_thread_ ABSL_GUARDED_BY(mu_);
 };
 
 // The API key as clients see it (never the secret's hash).

@@ -364,9 +364,9 @@ TEST_F(CheckoutTest, SixtyFourConcurrentClientsLoseNoUpdate) {
 TEST_F(CheckoutTest, RpcsOfLaterWorkAnswerUnimplemented) {
   grpc::ClientContext context;
   SetDeadline(&context);
-  v1::RunExpiryRequest request;
-  v1::RunExpiryResponse response;
-  EXPECT_EQ(program_->RunExpiry(&context, request, &response).error_code(),
+  v1::SimulateRulesRequest request;
+  v1::SimulateRulesResponse response;
+  EXPECT_EQ(program_->SimulateRules(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
 

@@ -25,7 +25,7 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "loyaltyd address (default $LOYALTY_SERVER, else 127.0.0.1:50051)", ""},
       {"json", "", "print the response or error as JSON, for scripts", ""},
       {"timeout", "SECONDS",
-       "deadline of every call (default 10; 3600 for export, verify and "
+       "deadline of every call (default 10; 3600 for export, verify, program expire and "
        "backup create)",
        ""},
       {"api-key", "KEY",

@@ -25,6 +25,9 @@ std::vector<CommandSpec> VerifyCommands();
 std::vector<CommandSpec> MetricsCommands();
 // backup create (Audit.CreateBackup) | restore (offline, ledger library).
 std::vector<CommandSpec> BackupCommands();
+// program expire (loyalty.v1.Program.RunExpiry) | reward redeem
+// (loyalty.v1.Checkout.RedeemReward).
+std::vector<CommandSpec> ProgramCommands();
 // partner upsert | list (loyalty.v1.Program) | settle (Audit.SettlePartners).
 std::vector<CommandSpec> PartnerCommands();
 // key create | list | revoke (loyalty.v1.Program API keys, admin only).

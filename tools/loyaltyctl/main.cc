@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   std::vector<loyaltyctl::CommandSpec> commands;
   for (auto* group :
        {&loyaltyctl::MemberCommands, &loyaltyctl::CheckoutCommands,
-        &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
+        &loyaltyctl::ProgramCommands, &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
         &loyaltyctl::PartnerCommands,
         &loyaltyctl::MetricsCommands,
         &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,

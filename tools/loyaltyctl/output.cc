@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 
 namespace loyaltyctl {
@@ -162,6 +163,28 @@ KeyValues BalanceRows(const loyalty::v1::Balance& balance) {
         FormatMoney(cashback.amount_minor(), cashback.currency()));
   }
   if (balance.cashback_minor().empty()) rows.emplace_back("cashback", "none");
+  if (balance.has_next_release_time()) {
+    rows.emplace_back("next release", FormatTime(balance.next_release_time()));
+  }
+  if (balance.points_expiring_30_days() > 0) {
+    rows.emplace_back("expiring in 30 days",
+                      absl::StrCat(balance.points_expiring_30_days(), " (first on ",
+                                   FormatTime(balance.next_expiry_time()), ")"));
+  }
+  if (balance.has_tier_progress()) {
+    const loyalty::v1::TierProgress& tier = balance.tier_progress();
+    rows.emplace_back("tier progress",
+                      absl::StrCat(tier.qualifying(), " ", tier.measure(), " in the window"));
+    if (!tier.next_tier().empty()) {
+      rows.emplace_back("next tier", absl::StrCat(tier.next_tier(), " at ", tier.next_threshold(),
+                                                  ", ", tier.missing(), " to go"));
+    }
+    if (tier.has_review_time()) {
+      rows.emplace_back("tier review", absl::StrCat(FormatTime(tier.review_time()),
+                                                    tier.in_grace() ? " (in grace)" : ""));
+    }
+    if (!tier.perks().empty()) rows.emplace_back("perks", absl::StrJoin(tier.perks(), ", "));
+  }
   return rows;
 }
 

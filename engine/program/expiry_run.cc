@@ -1,0 +1,121 @@
+// RunExpiry: the maintenance run over every member (upkeep.h).
+//
+// Members are read a page at a time in id order; those with something due
+// are handed to the ledger in chunks, one operation per chunk, and the run
+// waits for a page's chunks before it reads the next page. Each chunk's
+// operation decides every member of it on the writer thread against the
+// member's latest record, so a run and the sales that go on meanwhile never
+// step on each other, and a member with nothing due any more is left alone.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "engine/base/error.h"
+#include "engine/base/status_macros.h"
+#include "engine/base/time_util.h"
+#include "engine/program/operations.h"
+#include "engine/program/submit.h"
+#include "engine/program/upkeep.h"
+
+namespace loyalty::program {
+namespace {
+
+constexpr int kPageMembers = 1000;
+constexpr int kChunkMembers = 64;
+constexpr size_t kMaxRunIdBytes = 96;  // leaves room for "/<chunk>"
+
+void AddFigures(const loyalty::v1::RunExpiryResponse& part,
+                loyalty::v1::RunExpiryResponse* total) {
+  total->set_members_changed(total->members_changed() + part.members_changed());
+  total->set_points_released(total->points_released() + part.points_released());
+  total->set_points_expired(total->points_expired() + part.points_expired());
+  total->set_birthday_points(total->birthday_points() + part.birthday_points());
+  total->set_tiers_lowered(total->tiers_lowered() + part.tiers_lowered());
+}
+
+}  // namespace
+
+absl::StatusOr<loyalty::v1::RunExpiryResponse> Operations::RunExpiry(
+    const loyalty::v1::RunExpiryRequest& request,
+    absl::FunctionRef<void(const loyalty::v1::RunExpiryResponse&)> progress,
+    const std::atomic<bool>* stop) {
+  if (request.request_id().size() > kMaxRunIdBytes) {
+    return InvalidArgument("INVALID_REQUEST_ID", "request_id",
+                           absl::StrCat("at most ", kMaxRunIdBytes, " bytes"));
+  }
+  // Every chunk's write is a new request: the run is idempotent by nature
+  // (what was done is no longer due), not by request id.
+  const std::string run_id = absl::StrCat(
+      request.request_id().empty() ? "expiry" : request.request_id(), "@",
+      absl::FormatTime("%Y%m%dT%H%M%E6S", clock_->Now(), absl::UTCTimeZone()));
+  loyalty::v1::RunExpiryResponse total;
+  total.set_members_total(ledger_->Head().member_count());
+  std::string after;
+  int64_t chunk_number = 0;
+  while (true) {
+    if (stop != nullptr && stop->load()) {
+      return absl::CancelledError("the maintenance run was stopped");
+    }
+    ASSIGN_OR_RETURN(std::vector<loyalty::v1::MemberRecord> page,
+                     ledger_->ReadMembers(after, kPageMembers));
+    if (page.empty()) break;
+    after = page.back().profile().member_id();
+    const absl::Time now = clock_->Now();
+    const std::shared_ptr<const evaluator::CompiledRules> rules = book_.ActiveAt(now);
+    std::vector<std::string> due;
+    for (const loyalty::v1::MemberRecord& member : page) {
+      if (UpkeepDue(*rules, member, now)) due.push_back(member.profile().member_id());
+    }
+    total.set_members_scanned(total.members_scanned() + static_cast<int64_t>(page.size()));
+    page.clear();
+
+    const int chunks = static_cast<int>((due.size() + kChunkMembers - 1) / kChunkMembers);
+    absl::BlockingCounter finished(chunks);
+    absl::Mutex mu;
+    absl::Status failure;
+    loyalty::v1::RunExpiryResponse page_figures;
+    for (int c = 0; c < chunks; ++c) {
+      std::vector<std::string> members(
+          due.begin() + c * kChunkMembers,
+          due.begin() + std::min<size_t>(due.size(), (c + 1) * kChunkMembers));
+      const std::string request_id = absl::StrCat(run_id, "/", ++chunk_number);
+      internal::SubmitToLedger<loyalty::v1::RunExpiryResponse>(
+          ledger_, request_id, Sha256Pair("RunExpiry", request_id),
+          [this, members = std::move(members)](
+              ledger::Transaction& t) -> absl::StatusOr<std::string> {
+            const evaluator::CompiledRules& active = *book_.ActiveAt(t.now());
+            loyalty::v1::RunExpiryResponse figures;
+            for (const std::string& id : members) {
+              ASSIGN_OR_RETURN(UpkeepFigures done, RunUpkeep(active, t, id));
+              figures.set_members_changed(figures.members_changed() + (done.written ? 1 : 0));
+              figures.set_points_released(figures.points_released() + done.points_released);
+              figures.set_points_expired(figures.points_expired() + done.points_expired);
+              figures.set_birthday_points(figures.birthday_points() + done.birthday_points);
+              figures.set_tiers_lowered(figures.tiers_lowered() + (done.tier_lowered ? 1 : 0));
+            }
+            return figures.SerializeAsString();
+          },
+          [&](absl::StatusOr<loyalty::v1::RunExpiryResponse> answer) {
+            {
+              absl::MutexLock lock(&mu);
+              if (answer.ok()) {
+                AddFigures(*answer, &page_figures);
+              } else if (failure.ok()) {
+                failure = answer.status();
+              }
+            }
+            finished.DecrementCount();
+          });
+    }
+    finished.Wait();
+    RETURN_IF_ERROR(failure);
+    AddFigures(page_figures, &total);
+    progress(total);
+  }
+  total.set_done(true);
+  progress(total);
+  return total;
+}
+
+}  // namespace loyalty::program

@@ -1,0 +1,140 @@
+// RedeemReward: a catalogue reward bought with available points.
+//
+// The stock of a reward is a ledger counter ("reward/<id>", value 0: pieces
+// given), read and raised on the writer thread in the same write as the
+// entry, so two members can never both take the last piece.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "engine/analytics/counters.h"
+#include "engine/base/error.h"
+#include "engine/base/status_macros.h"
+#include "engine/base/time_util.h"
+#include "engine/ledger/accounts.h"
+#include "engine/program/operations.h"
+#include "engine/program/partners.h"
+#include "engine/program/submit.h"
+#include "engine/program/upkeep.h"
+
+namespace loyalty::program {
+namespace {
+
+std::string StockKey(absl::string_view reward_id) {
+  return absl::StrCat("reward/", reward_id);
+}
+
+// True when `validity` holds at `now` in the program time zone.
+bool ValidAt(const loyalty::v1::Validity& validity, absl::Time now,
+             const absl::TimeZone& zone) {
+  if (validity.has_from_time() && now < FromTimestamp(validity.from_time())) return false;
+  if (validity.has_to_time() && now >= FromTimestamp(validity.to_time())) return false;
+  const absl::CivilSecond local = absl::ToCivilSecond(now, zone);
+  if (!validity.weekdays().empty()) {
+    // Weekday enum: MONDAY = 1 .. SUNDAY = 7.
+    const int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(local))) + 1;
+    bool listed = false;
+    for (int day : validity.weekdays()) listed |= day == weekday;
+    if (!listed) return false;
+  }
+  if (validity.has_hours()) {
+    const int64_t from = validity.hours().from_hour(), to = validity.hours().to_hour();
+    const int64_t hour = local.hour();
+    const bool inside = from < to ? hour >= from && hour < to : hour >= from || hour < to;
+    if (!inside) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest& request,
+                                         const evaluator::CompiledRules& rules,
+                                         ledger::Transaction& transaction) {
+  if (request.member_id().empty()) {
+    return InvalidArgument("MISSING_FIELD", "member_id", "a member id is needed");
+  }
+  if (request.reward_id().empty()) {
+    return InvalidArgument("MISSING_FIELD", "reward_id", "say which reward");
+  }
+  const loyalty::v1::Reward* reward = nullptr;
+  for (const auto& item : rules.rule_set().rewards()) {
+    if (item.id() == request.reward_id()) reward = &item;
+  }
+  if (reward == nullptr) {
+    return NotFound("UNKNOWN_REWARD", "reward_id",
+                    absl::StrCat("no reward '", request.reward_id(),
+                                 "' in the catalogue of rule set ", rules.version()));
+  }
+  if (!ValidAt(reward->validity(), transaction.now(), rules.time_zone())) {
+    return FailedPrecondition("REWARD_NOT_VALID_NOW", "reward_id",
+                              absl::StrCat("reward '", reward->id(),
+                                           "' cannot be redeemed at this time"));
+  }
+  const int64_t given = transaction.Counter(StockKey(reward->id()), 0);
+  if (reward->has_stock() && given >= reward->stock()) {
+    return FailedPrecondition("REWARD_OUT_OF_STOCK", "reward_id",
+                              absl::StrCat("all ", reward->stock(), " pieces of '",
+                                           reward->id(), "' are taken"));
+  }
+  auto member = transaction.Member(request.member_id());
+  if (member.status().code() == absl::StatusCode::kNotFound) {
+    return NotFound("UNKNOWN_MEMBER", "member_id",
+                    absl::StrCat("no member with id '", request.member_id(), "'"));
+  }
+  RETURN_IF_ERROR(member.status());
+  RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
+
+  loyalty::v1::JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_REWARD);
+  entry.set_member_id(request.member_id());
+  entry.set_reward_id(reward->id());
+  entry.set_rules_version(rules.version());
+  entry.set_description(absl::StrCat("reward ", reward->id(), ": ", reward->description()));
+  // Catalogue rewards are the operator's: points funded by a partner and
+  // spent here are its claim on that partner (engine/program/settlement.h).
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* current,
+                   transaction.Member(request.member_id()));
+  DebitLots(*current, reward->points(), 0,
+            [](const std::string&) { return std::string(ledger::kProgramPointsRedeemed); },
+            &entry);
+  entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
+  const size_t consumed_before = transaction.consumed_lots().size();
+  auto sequence = transaction.Append(entry);
+  if (ErrorReason(sequence.status()) == "INSUFFICIENT_POINTS") {
+    ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record,
+                     transaction.Member(request.member_id()));
+    return FailedPrecondition("INSUFFICIENT_POINTS", "reward_id",
+                              absl::StrCat("'", reward->id(), "' costs ", reward->points(),
+                                           " points; ", record->points_available(),
+                                           " are available"));
+  }
+  RETURN_IF_ERROR(sequence.status());
+  transaction.AddCounter(StockKey(reward->id()), 0, 1);
+  ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after,
+                   transaction.MutableMember(request.member_id()));
+  after->set_rewards_redeemed(after->rewards_redeemed() + 1);
+  const std::vector<ledger::ConsumedLot> consumed(
+      transaction.consumed_lots().begin() + consumed_before,
+      transaction.consumed_lots().end());
+  analytics::CountPointMoves(entry, consumed, *after, transaction);
+
+  loyalty::v1::RedeemRewardResponse response;
+  response.set_transaction_id(absl::StrCat(*sequence));
+  response.set_points(reward->points());
+  *response.mutable_balance() = BalanceAt(rules, *after, transaction.now());
+  response.set_stock_left(reward->has_stock() ? reward->stock() - given - 1 : -1);
+  return response.SerializeAsString();
+}
+
+}  // namespace
+
+void Operations::RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
+                              Reply<loyalty::v1::RedeemRewardResponse> reply) {
+  internal::SubmitToLedger(
+      ledger_, request.request_id(), internal::Fingerprint("RedeemReward", request),
+      [this, request](ledger::Transaction& t) {
+        return DecideRedeem(request, *book_.ActiveAt(t.now()), t);
+      },
+      std::move(reply));
+}
+
+}  // namespace loyalty::program

@@ -1,0 +1,283 @@
+#include "engine/program/upkeep.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "engine/analytics/counters.h"
+#include "engine/base/status_macros.h"
+#include "engine/base/time_util.h"
+#include "engine/ledger/accounts.h"
+#include "engine/program/member_view.h"
+#include "engine/program/tiers.h"
+
+namespace loyalty::program {
+namespace {
+
+using loyalty::v1::MemberRecord;
+using loyalty::v1::PointLot;
+
+constexpr absl::Duration kDay = absl::Hours(24);
+constexpr absl::Duration kExpiringWindow = absl::Hours(24 * 30);
+
+bool DueBy(const google::protobuf::Timestamp& time, absl::Time now) {
+  return FromTimestamp(time) <= now;
+}
+
+// An available lot as it will be once the due releases are made.
+struct ViewLot {
+  const PointLot* lot;
+  int64_t amount;
+};
+
+// What upkeep would do for a member at `now`.
+struct Due {
+  std::vector<const PointLot*> released;  // pending lots due, in order
+  int64_t points_released = 0;
+  std::vector<ViewLot> lots;  // available lots after the releases
+  int64_t points_expired = 0;
+  int64_t birthday_points = 0;
+  int birthday_year = 0;
+  bool review = false;
+  bool any() const {
+    return points_released > 0 || points_expired > 0 || birthday_points > 0 ||
+           review;
+  }
+};
+
+// The birthday gift's year when it is due at `now`, else 0.
+int BirthdayDue(const evaluator::CompiledRules& rules, const MemberRecord& member,
+                absl::Time now) {
+  const loyalty::v1::BirthdayGift& gift = rules.rule_set().birthday();
+  absl::CivilDay birth;
+  if (gift.points() <= 0 || !absl::ParseCivilTime(member.profile().birth_date(), &birth)) {
+    return 0;
+  }
+  const absl::CivilDay today = absl::ToCivilDay(now, rules.time_zone());
+  if (member.birthday_gift_year() >= today.year()) return 0;
+  if (gift.when() == loyalty::v1::BIRTHDAY_WHEN_WEEK) {
+    // The Monday-to-Sunday week of this year's birthday (29 February falls
+    // on 1 March in other years).
+    const absl::CivilDay birthday(today.year(), birth.month(), birth.day());
+    const absl::CivilDay monday =
+        absl::PrevWeekday(birthday + 1, absl::Weekday::monday);
+    if (today < monday || today > monday + 6) return 0;
+  } else if (today.month() != birth.month()) {
+    return 0;
+  }
+  return static_cast<int>(today.year());
+}
+
+Due DueAt(const evaluator::CompiledRules& rules, const MemberRecord& member,
+          absl::Time now) {
+  Due due;
+  for (const PointLot& lot : member.pending_lots()) {
+    if (lot.has_release_time() && DueBy(lot.release_time(), now)) {
+      due.released.push_back(&lot);
+      due.points_released += lot.remaining();
+    }
+  }
+  for (const PointLot& lot : member.lots()) due.lots.push_back({&lot, lot.remaining()});
+  // A release first fills a negative balance, as the ledger does.
+  int64_t available = member.points_available();
+  for (const PointLot* lot : due.released) {
+    const int64_t after = available + lot->remaining();
+    if (after > 0) due.lots.push_back({lot, std::min(lot->remaining(), after)});
+    available = after;
+  }
+  for (const ViewLot& view : due.lots) {
+    if (view.lot->has_expire_time() && DueBy(view.lot->expire_time(), now)) {
+      due.points_expired += view.amount;
+    }
+  }
+  due.birthday_year = BirthdayDue(rules, member, now);
+  if (due.birthday_year != 0) due.birthday_points = rules.rule_set().birthday().points();
+  due.review = HasTiers(rules) && member.has_tier_review_time() &&
+               DueBy(member.tier_review_time(), now);
+  return due;
+}
+
+void AddPosting(loyalty::v1::JournalEntry& entry, const std::string& account,
+                int64_t amount) {
+  loyalty::v1::Posting* posting = entry.add_postings();
+  posting->set_account(account);
+  posting->set_asset(std::string(ledger::kPointsAsset));
+  posting->set_amount(amount);
+}
+
+}  // namespace
+
+std::optional<absl::Time> ExpiryFor(const evaluator::CompiledRules& rules,
+                                    absl::Time earn_time) {
+  const int64_t days = rules.rule_set().points().lifetime_days();
+  if (days <= 0) return std::nullopt;
+  return earn_time + days * kDay;
+}
+
+std::optional<absl::Time> ReleaseFor(const evaluator::CompiledRules& rules,
+                                     absl::Time earn_time) {
+  const int64_t days = rules.rule_set().points().pending_days();
+  if (days <= 0) return std::nullopt;
+  return earn_time + days * kDay;
+}
+
+bool UpkeepDue(const evaluator::CompiledRules& rules, const MemberRecord& member,
+               absl::Time now) {
+  return DueAt(rules, member, now).any();
+}
+
+absl::StatusOr<UpkeepFigures> RunUpkeep(const evaluator::CompiledRules& rules,
+                                        ledger::Transaction& transaction,
+                                        absl::string_view member_id) {
+  const absl::Time now = transaction.now();
+  ASSIGN_OR_RETURN(const MemberRecord* member, transaction.Member(member_id));
+  const Due due = DueAt(rules, *member, now);
+  UpkeepFigures figures;
+  if (!due.any()) return figures;
+
+  const std::string id(member_id);
+  loyalty::v1::JournalEntry entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_UPKEEP);
+  entry.set_member_id(id);
+  std::vector<std::string> said;
+  if (due.points_released > 0) {
+    AddPosting(entry, ledger::MemberPointsPending(id), -due.points_released);
+    *entry.mutable_postings()->rbegin()->mutable_lot_release_time() = ToTimestamp(now);
+    int64_t available = member->points_available();
+    for (const PointLot* lot : due.released) {
+      AddPosting(entry, ledger::MemberPointsAvailable(id), lot->remaining());
+      loyalty::v1::Posting& credit = *entry.mutable_postings()->rbegin();
+      credit.set_from_lot_sequence(lot->sequence());
+      *credit.mutable_lot_earn_time() = lot->earn_time();
+      if (lot->has_expire_time()) *credit.mutable_lot_expire_time() = lot->expire_time();
+      credit.set_lot_partner_id(lot->partner_id());
+      // Partner-funded points that only fill a negative balance make no
+      // lot: the program funds them instead (engine/program/partners.h).
+      const int64_t filling = std::min(lot->remaining(), std::max<int64_t>(-available, 0));
+      available += lot->remaining();
+      if (filling > 0 && !lot->partner_id().empty()) {
+        AddPosting(entry, ledger::PointsIssued(lot->partner_id()), filling);
+        entry.mutable_postings()->rbegin()->set_lot_partner_id(lot->partner_id());
+        AddPosting(entry, std::string(ledger::kProgramPointsIssued), -filling);
+      }
+    }
+    said.push_back(absl::StrCat("released ", due.points_released, " points"));
+  }
+  if (due.points_expired > 0) {
+    // One debit per funder of the expired lots, so that partner-funded lots
+    // stay matched by their funding postings (engine/ledger/accounts.h).
+    std::map<std::string, int64_t> by_funder;
+    for (const ViewLot& view : due.lots) {
+      if (view.lot->has_expire_time() && DueBy(view.lot->expire_time(), now)) {
+        by_funder[view.lot->partner_id()] += view.amount;
+      }
+    }
+    for (const auto& [funder, points] : by_funder) {
+      if (points == 0) continue;
+      AddPosting(entry, ledger::MemberPointsAvailable(id), -points);
+      loyalty::v1::Posting& debit = *entry.mutable_postings()->rbegin();
+      *debit.mutable_lot_expire_time() = ToTimestamp(now);
+      debit.set_lot_partner_id(funder);
+      debit.set_by_lot_partner(true);
+      AddPosting(entry, std::string(ledger::kProgramPointsExpired), points);
+      entry.mutable_postings()->rbegin()->set_lot_partner_id(funder);
+    }
+    said.push_back(absl::StrCat("expired ", due.points_expired, " points"));
+  }
+  if (due.birthday_points > 0) {
+    AddPosting(entry, std::string(ledger::kProgramPointsIssued), -due.birthday_points);
+    AddPosting(entry, ledger::MemberPointsAvailable(id), due.birthday_points);
+    if (auto expiry = ExpiryFor(rules, now)) {
+      *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
+    }
+    said.push_back(absl::StrCat("birthday gift of ", due.birthday_points, " points"));
+  }
+  // The review works on a copy so that the entry can name the new tier.
+  MemberRecord reviewed;
+  Review review = Review::kNotDue;
+  if (due.review) {
+    reviewed = *member;
+    review = ReviewTier(rules, now, &reviewed);
+    entry.set_tier_before(member->tier());
+    entry.set_tier_after(reviewed.tier());
+    switch (review) {
+      case Review::kKept: said.push_back(absl::StrCat("tier ", reviewed.tier(), " kept")); break;
+      case Review::kGraceStarted:
+        said.push_back(absl::StrCat("tier ", reviewed.tier(), " kept in grace until ",
+                                    absl::FormatTime("%Y-%m-%d", FromTimestamp(reviewed.tier_review_time()),
+                                                     rules.time_zone())));
+        break;
+      case Review::kLowered:
+        said.push_back(absl::StrCat("tier lowered from ", member->tier(), " to ", reviewed.tier()));
+        break;
+      case Review::kNotDue: break;
+    }
+  }
+  entry.set_description(absl::StrJoin(said, "; "));
+
+  const size_t consumed_before = transaction.consumed_lots().size();
+  RETURN_IF_ERROR(transaction.Append(entry).status());
+  ASSIGN_OR_RETURN(MemberRecord * after, transaction.MutableMember(id));
+  if (due.birthday_year != 0) after->set_birthday_gift_year(due.birthday_year);
+  if (review != Review::kNotDue) {
+    after->set_tier(reviewed.tier());
+    after->set_tier_in_grace(reviewed.tier_in_grace());
+    if (reviewed.has_tier_review_time()) {
+      *after->mutable_tier_review_time() = reviewed.tier_review_time();
+    } else {
+      after->clear_tier_review_time();
+    }
+  }
+  const std::vector<ledger::ConsumedLot> consumed(
+      transaction.consumed_lots().begin() + consumed_before,
+      transaction.consumed_lots().end());
+  analytics::CountPointMoves(entry, consumed, *after, transaction);
+
+  figures.points_released = due.points_released;
+  figures.points_expired = due.points_expired;
+  figures.birthday_points = due.birthday_points;
+  figures.tier_lowered = review == Review::kLowered;
+  figures.written = true;
+  return figures;
+}
+
+loyalty::v1::Balance BalanceAt(const evaluator::CompiledRules& rules,
+                               const MemberRecord& member, absl::Time now) {
+  const Due due = DueAt(rules, member, now);
+  loyalty::v1::Balance balance = BalanceOf(member);
+  balance.set_points_available(member.points_available() + due.points_released -
+                               due.points_expired + due.birthday_points);
+  balance.set_points_pending(member.points_pending() - due.points_released);
+  if (HasTiers(rules)) {
+    MemberRecord reviewed = member;
+    if (due.review) ReviewTier(rules, now, &reviewed);
+    balance.set_tier(reviewed.tier().empty() ? rules.rule_set().tiers().levels(0).id()
+                                             : reviewed.tier());
+    reviewed.set_tier(balance.tier());
+    *balance.mutable_tier_progress() = ProgressOf(rules, reviewed, now);
+  }
+  int64_t expiring = 0;
+  std::optional<absl::Time> first_expiry;
+  for (const ViewLot& view : due.lots) {
+    if (!view.lot->has_expire_time()) continue;
+    const absl::Time expiry = FromTimestamp(view.lot->expire_time());
+    if (expiry <= now || expiry > now + kExpiringWindow) continue;
+    expiring += view.amount;
+    if (!first_expiry || expiry < *first_expiry) first_expiry = expiry;
+  }
+  balance.set_points_expiring_30_days(expiring);
+  if (first_expiry) *balance.mutable_next_expiry_time() = ToTimestamp(*first_expiry);
+  for (const PointLot& lot : member.pending_lots()) {
+    if (lot.has_release_time() && !DueBy(lot.release_time(), now)) {
+      *balance.mutable_next_release_time() = lot.release_time();
+      break;
+    }
+  }
+  return balance;
+}
+
+}  // namespace loyalty::program

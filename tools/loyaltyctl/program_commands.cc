@@ -1,0 +1,133 @@
+// program expire: the maintenance run (loyalty.v1.Program.RunExpiry), with
+// a progress line; reward redeem: a catalogue reward bought with points
+// (loyalty.v1.Checkout.RedeemReward).
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "args.h"
+#include "client.h"
+#include "commands.h"
+#include "loyalty/v1/checkout.grpc.pb.h"
+#include "loyalty/v1/program.grpc.pb.h"
+#include "output.h"
+
+namespace loyaltyctl {
+namespace {
+
+using loyalty::v1::RunExpiryResponse;
+
+constexpr double kRunDeadlineSeconds = 3600.0;
+
+const FlagSpec kRequestId = {
+    "request-id", "R",
+    "Idempotency key: the same id with the same request acts once. Default: "
+    "16 random hex characters, printed so you can retry.",
+    "--request-id redeem-0042-coffee"};
+
+KeyValues RunRows(const RunExpiryResponse& figures) {
+  return {
+      {"members scanned", absl::StrCat(figures.members_scanned(), " of ",
+                                       figures.members_total())},
+      {"members changed", absl::StrCat(figures.members_changed())},
+      {"points released", absl::StrCat(figures.points_released())},
+      {"points expired", absl::StrCat(figures.points_expired())},
+      {"birthday points", absl::StrCat(figures.birthday_points())},
+      {"tiers lowered", absl::StrCat(figures.tiers_lowered())},
+  };
+}
+
+int RunExpire(const Invocation& invocation) {
+  loyalty::v1::RunExpiryRequest request;
+  request.set_request_id(invocation.flags.Get("request-id"));
+  grpc::ClientContext context;
+  // A run over millions of members takes minutes.
+  PrepareLongCall(invocation.global, kRunDeadlineSeconds, &context);
+  auto reader = loyalty::v1::Program::NewStub(MakeChannel(invocation.global))
+                    ->RunExpiry(&context, request);
+  // The server sends its figures after every page of members: a line on a
+  // terminal, redrawn in place.
+  const bool draw = isatty(STDERR_FILENO) == 1 && !invocation.global.json;
+  RunExpiryResponse figures, last;
+  while (reader->Read(&figures)) {
+    last = figures;
+    if (draw && !figures.done()) {
+      const int64_t total = std::max<int64_t>(figures.members_total(), 1);
+      std::cerr << "\rscanned " << figures.members_scanned() << " of "
+                << figures.members_total() << " members ("
+                << std::min<int64_t>(100, figures.members_scanned() * 100 / total)
+                << "%), " << figures.members_changed() << " changed\033[K"
+                << std::flush;
+    }
+  }
+  if (draw) std::cerr << "\r\033[K" << std::flush;
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) return PrintRpcError(status, invocation.global.json);
+  if (invocation.global.json) return PrintJson(last);
+  PrintKeyValues(RunRows(last));
+  return 0;
+}
+
+int RunRedeem(const Invocation& invocation) {
+  loyalty::v1::RedeemRewardRequest request;
+  request.set_member_id(invocation.positional);
+  request.set_reward_id(invocation.flags.Get("reward"));
+  request.set_request_id(RequestIdFor(invocation));
+  loyalty::v1::RedeemRewardResponse response;
+  grpc::ClientContext context;
+  PrepareCall(invocation.global, &context);
+  const grpc::Status status =
+      loyalty::v1::Checkout::NewStub(MakeChannel(invocation.global))
+          ->RedeemReward(&context, request, &response);
+  if (!status.ok()) return PrintRpcError(status, invocation.global.json);
+  if (invocation.global.json) return PrintJson(response);
+  PrintKeyValues({
+      {"transaction", response.transaction_id()},
+      {"reward", request.reward_id()},
+      {"points", absl::StrCat(response.points())},
+      {"stock left",
+       response.stock_left() < 0 ? "unlimited" : absl::StrCat(response.stock_left())},
+  });
+  PrintSection("balance after", BalanceRows(response.balance()));
+  return 0;
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ProgramCommands() {
+  return {
+      {"program",
+       "expire",
+       "",
+       "",
+       "Run the maintenance run now: release pending points, expire old "
+       "points, give birthday gifts, review tiers.",
+       {{"request-id", "R",
+         "A name for the run, kept in the request ids of its entries. "
+         "Running again moves nothing that was moved already.",
+         "--request-id expiry-2026-12"}},
+       "loyaltyctl program expire",
+       RunExpire,
+       false,
+       "loyaltyd also runs it on its own every --upkeep_every (default 1h). "
+       "A member with nothing due is only read; one with something due gets "
+       "one UPKEEP entry. A second run while one is in progress is refused "
+       "(EXPIRY_RUNNING). Default deadline: 3600 s."},
+      {"reward",
+       "redeem",
+       "ID",
+       "The member's id.",
+       "Buy a reward of the rule set's catalogue with available points.",
+       {{"reward", "REWARD", "The reward's id in the catalogue (rules: rewards).",
+         "--reward coffee", true},
+        kRequestId},
+       "loyaltyctl reward redeem card-0042 --reward coffee",
+       RunRedeem},
+  };
+}
+
+}  // namespace loyaltyctl
