@@ -201,6 +201,26 @@ void CompileExclusions(const RuleSet& rule_set, CompiledProgram& program) {
   }
 }
 
+bool GivesSomething(const loyalty::v1::TierBenefits& benefits) {
+  const int64_t multiplier = benefits.earn_multiplier_percent();
+  return (multiplier != 0 && multiplier != 100) ||
+         benefits.discount_percent() != 0 ||
+         benefits.cashback_basis_points() != 0 || !benefits.perks().empty();
+}
+
+void CompileTiers(const RuleSet& rule_set, CompiledProgram& program) {
+  for (const loyalty::v1::Tier& tier : rule_set.tiers().levels()) {
+    if (!GivesSomething(tier.benefits())) continue;
+    CompiledTier compiled;
+    compiled.tier = &tier;
+    compiled.symbol = program.symbols.Intern(tier.id());
+    compiled.row_id = absl::StrCat("tier:", tier.id());
+    compiled.title =
+        absl::StrCat(tier.name().empty() ? tier.id() : tier.name(), " tier");
+    program.tiers.push_back(std::move(compiled));
+  }
+}
+
 absl::StatusOr<std::unique_ptr<CompiledProgram>> BuildProgram(
     const RuleSet& rule_set) {
   auto program = std::make_unique<CompiledProgram>();
@@ -213,6 +233,7 @@ absl::StatusOr<std::unique_ptr<CompiledProgram>> BuildProgram(
   RETURN_IF_ERROR(CompileRules(rule_set, *program));
   CompilePromoCodes(rule_set, *program);
   CompileExclusions(rule_set, *program);
+  CompileTiers(rule_set, *program);
   // Exclusion bits are read by symbol id; cover every id.
   program->exclusion_bits.resize(program->symbols.size(), 0);
   return program;

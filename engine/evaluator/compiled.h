@@ -23,6 +23,8 @@ inline constexpr int kMaxExclusions = 100;
 inline constexpr int kMaxBands = 20;
 inline constexpr int kMaxListEntries = 1000;  // skus, stores, rule ids, ...
 inline constexpr int kMaxPromoCodesPerPurchase = 10;
+inline constexpr int kMaxTierLevels = 20;
+inline constexpr int kMaxRewards = 1000;
 
 enum class EffectKind : uint8_t {
   kPointsPerAmount,
@@ -73,6 +75,14 @@ struct CompiledPromoCode {
   Window window;
 };
 
+// A tier level that gives something, ready for pricing.
+struct CompiledTier {
+  const loyalty::v1::Tier* tier = nullptr;
+  int64_t symbol = kUnknownText;  // the interned id, as MemberState::tier
+  std::string row_id;             // "tier:gold", its applied rows' rule_id
+  std::string title;              // "Gold tier", how its rows start
+};
+
 // Per-symbol exclusion bits (a symbol is a SKU or a category text).
 inline constexpr uint8_t kSkuNoEarn = 1;
 inline constexpr uint8_t kSkuNoBurn = 2;
@@ -89,6 +99,9 @@ struct CompiledProgram {
   std::vector<CompiledPromoCode> promo_codes;  // by normalized code
   std::vector<uint8_t> exclusion_bits;         // by symbol id
   bool has_exclusions = false;
+  // The levels with a benefit (at most kMaxTierLevels): pricing finds the
+  // member's by symbol, without touching a string.
+  std::vector<CompiledTier> tiers;
 };
 
 // Builds `window` from `validity` (assumed checked).

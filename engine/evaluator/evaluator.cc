@@ -342,6 +342,8 @@ absl::Status Prepare(Pricing& pricing) {
   }
   pricing.local = absl::ToCivilSecond(pricing.now, pricing.program.zone);
   internal::FillFacts(pricing);
+  pricing.tier = internal::FindTier(pricing.program,
+                                    pricing.facts.slot[internal::kSlotTier]);
   RETURN_IF_ERROR(internal::CheckPromoCodes(pricing));
   internal::SelectRules(pricing);
   return absl::OkStatus();
@@ -350,7 +352,9 @@ absl::Status Prepare(Pricing& pricing) {
 // The most applied rows this purchase can get, known after selection:
 // reserving them grows the row array once instead of doubling it.
 int MaxRows(const Pricing& pricing) {
-  size_t rows = 4;  // points and cashback redeemed, base points and cashback
+  // Points and cashback redeemed, base points and cashback, and the tier's
+  // discount, points and cashback.
+  size_t rows = 7;
   for (const internal::LineFacts& line : pricing.lines) {
     rows += line.exclusion != 0 ? 1 : 0;
   }
@@ -368,6 +372,7 @@ absl::Status Price(const CompiledRules& rules, const MemberState& member,
   RETURN_IF_ERROR(Prepare(pricing));
   priced.mutable_applied()->Reserve(MaxRows(pricing));
   RETURN_IF_ERROR(internal::ApplyDiscounts(pricing));
+  internal::ApplyTierDiscount(pricing);
   ASSIGN_OR_RETURN(const Burn burn, ApplyBurn(pricing));
   const Amounts basis = EarnBasis(pricing);
   ASSIGN_OR_RETURN(const Earn earn, PlanBaseEarn(pricing, basis));
@@ -377,6 +382,7 @@ absl::Status Price(const CompiledRules& rules, const MemberState& member,
   ExplainExclusions(pricing);
   ExplainBurn(rules.rule_set(), burn, priced);
   ExplainBaseEarn(pricing, earn);
+  RETURN_IF_ERROR(internal::ApplyTierEarning(pricing, earn.basis_minor));
   RETURN_IF_ERROR(internal::ApplyEarning(pricing, basis));
   internal::ExplainUsedUp(pricing);
   internal::RecordPromoCodes(pricing);

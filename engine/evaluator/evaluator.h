@@ -10,14 +10,21 @@
 //      code, condition, caps left; in an exclusive group the first matching
 //      rule in (priority descending, id ascending) order wins;
 //   3. discounts, in that same order, each on what the ones before left;
-//      clamped so no line (and so no total) goes below 0;
+//      clamped so no line (and so no total) goes below 0; then the member's
+//      tier discount (TierBenefits.discount_percent) on what they left,
+//      rounded down;
 //   4. burning: points first, then cashback, together at most
 //      burn.max_basket_share_percent of the lines that may be paid with
 //      points (exclusions), after discounts; spread over those lines in
 //      proportion to their amounts;
 //   5. earning on what is actually paid, line by line (excluded lines earn
-//      nothing): base points and cashback, then campaign points, multipliers,
-//      bonuses, cashback and gifts, each rounded with earn.rounding.
+//      nothing): base points and cashback, then the tier's multiplier (the
+//      extra part of the base points) and cashback, then campaign points,
+//      multipliers, bonuses, cashback and gifts, each rounded with
+//      earn.rounding. The tier's perks are copied into the answer.
+// The member's tier is MemberState::tier looked up among the rule set's
+// tiers.levels by id; an unknown or empty tier gives nothing. Tier rows have
+// rule_id "tier:<id>", no caps and no usage.
 // DISCOUNTS_EARN_BURN earns on the amounts after step 3; EARN_DISCOUNTS_BURN
 // on the amounts before it. Points earned on an order cannot pay for that
 // order: burning is checked against the balance before the order.
@@ -62,6 +69,8 @@ struct MemberState {
   std::string member_id;
   int64_t points_available = 0;
   int64_t cashback_minor = 0;  // wallet in the purchase currency
+  // A level id of rule_set.tiers (its benefits apply), or any other text
+  // (conditions still see it; no benefits), or empty.
   std::string tier;
   std::vector<std::string> segments;
   std::string region;

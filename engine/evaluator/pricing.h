@@ -90,6 +90,7 @@ struct Pricing {
   absl::InlinedVector<SelectedRule, 64> selected;
   absl::InlinedVector<SelectedRule, 4> used_up;  // caps reached: no benefit
   absl::InlinedVector<bool, 4> code_gave;  // by Pricing::codes index
+  const CompiledTier* tier = nullptr;  // the member's, when it gives something
   int64_t base_points = 0;  // filled by the earning step, read by multipliers
   std::string usage_key;    // reused to look up member usage counters
 };
@@ -118,6 +119,14 @@ absl::Status ApplyDiscounts(Pricing& pricing);
 absl::Status ApplyEarning(Pricing& pricing, const Amounts& basis);
 // Rows for rules whose caps were used up.
 void ExplainUsedUp(Pricing& pricing);
+
+// tier_benefits.cc: the member's tier by the interned id (null: unknown, or
+// a level without benefits); its discount after the campaign discounts; its
+// points multiplier and cashback (on `basis_minor`, what base cashback was
+// computed on) after base earning, and its perks.
+const CompiledTier* FindTier(const CompiledProgram& program, int64_t symbol);
+void ApplyTierDiscount(Pricing& pricing);
+absl::Status ApplyTierEarning(Pricing& pricing, int64_t basis_minor);
 
 }  // namespace loyalty::evaluator::internal
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -28,6 +29,12 @@ constexpr int64_t kMaxMultiplierPercent = 10000;
 constexpr int64_t kMaxGiftQuantity = 100;
 constexpr size_t kMinCodeLength = 3;
 constexpr size_t kMaxCodeLength = 32;
+constexpr int64_t kMaxPendingDays = 365;
+constexpr int64_t kMaxLifetimeDays = 3650;
+constexpr int64_t kMaxWindowDays = 3660;
+constexpr int64_t kMaxGraceDays = 365;
+constexpr int64_t kMinTierMultiplierPercent = 100;
+constexpr int64_t kMaxTierMultiplierPercent = 1000;
 
 using Problems = std::vector<RuleProblem>;
 
@@ -54,6 +61,25 @@ void CheckId(const std::string& id, const std::string& field,
         {field,
          absl::StrCat("may hold only letters, digits, '_', '.' and '-', got '",
                       id, "'")});
+  }
+}
+
+// A tier or reward id: letters, digits, '_' and '-' (no '.': these ids
+// appear in keys and URLs of the program layer).
+void CheckPlainId(const std::string& id, const std::string& field,
+                  Problems& problems) {
+  if (id.empty()) {
+    problems.push_back({field, "must not be empty"});
+  } else if (id.size() > kMaxIdLength) {
+    problems.push_back({field, absl::StrCat("must be at most ", kMaxIdLength,
+                                            " characters, got ", id.size())});
+  } else if (!std::all_of(id.begin(), id.end(), [](char c) {
+               return absl::ascii_isalnum(c) || c == '_' || c == '-';
+             })) {
+    problems.push_back(
+        {field, absl::StrCat("may hold only letters, digits, '_' and '-', "
+                             "got '",
+                             id, "'")});
   }
 }
 
@@ -467,6 +493,192 @@ void CheckExclusions(const RuleSet& rule_set, Problems& problems) {
   }
 }
 
+void CheckPoints(const loyalty::v1::PointsSettings& points,
+                 Problems& problems) {
+  CheckRange(points.pending_days(), 0, kMaxPendingDays, "points.pending_days",
+             " days", problems);
+  CheckRange(points.lifetime_days(), 0, kMaxLifetimeDays,
+             "points.lifetime_days", " days (0: points never expire)",
+             problems);
+  // Compared only when pending_days is in range: a bad one is reported once.
+  if (points.lifetime_days() > 0 && points.pending_days() >= 0 &&
+      points.pending_days() <= kMaxPendingDays &&
+      points.lifetime_days() <= points.pending_days()) {
+    problems.push_back(
+        {"points.lifetime_days",
+         absl::StrCat("must be more than pending_days (", points.pending_days(),
+                      "): points would expire before they can be spent, "
+                      "got ",
+                      points.lifetime_days())});
+  }
+}
+
+void CheckBenefits(const loyalty::v1::TierBenefits& benefits,
+                   const std::string& field, Problems& problems) {
+  const int64_t multiplier = benefits.earn_multiplier_percent();
+  if (multiplier != 0 && (multiplier < kMinTierMultiplierPercent ||
+                          multiplier > kMaxTierMultiplierPercent)) {
+    problems.push_back(
+        {field + ".earn_multiplier_percent",
+         absl::StrCat("must be 0 (no change) or between ",
+                      kMinTierMultiplierPercent, " and ",
+                      kMaxTierMultiplierPercent,
+                      " (150 is one and a half times the points), got ",
+                      multiplier)});
+  }
+  CheckRange(benefits.discount_percent(), 0, 100, field + ".discount_percent",
+             "", problems);
+  CheckRange(benefits.cashback_basis_points(), 0, kBasisPointsPerWhole,
+             field + ".cashback_basis_points", " (0% to 100%)", problems);
+  CheckTexts(benefits.perks(), field + ".perks", problems);
+  for (const std::string& perk : benefits.perks()) {
+    if (perk.size() > kMaxDescriptionLength) {
+      problems.push_back({field + ".perks",
+                          absl::StrCat("a perk may hold at most ",
+                                       kMaxDescriptionLength,
+                                       " characters, got ", perk.size())});
+    }
+  }
+}
+
+void CheckLevels(const loyalty::v1::TierSettings& tiers, Problems& problems) {
+  if (tiers.levels_size() == 0 || tiers.levels_size() > kMaxTierLevels) {
+    problems.push_back({"tiers.levels",
+                        absl::StrCat("must hold 1 to ", kMaxTierLevels,
+                                     " levels, the first with threshold 0, "
+                                     "got ",
+                                     tiers.levels_size())});
+  }
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < tiers.levels_size(); ++i) {
+    const loyalty::v1::Tier& tier = tiers.levels(i);
+    const std::string field = absl::StrCat("tiers.levels[", i, "]");
+    CheckPlainId(tier.id(), field + ".id", problems);
+    auto [it, inserted] = seen.emplace(tier.id(), i);
+    if (!inserted && !tier.id().empty()) {
+      problems.push_back({field + ".id",
+                          absl::StrCat("duplicate tier id '", tier.id(),
+                                       "' (tiers.levels[", it->second,
+                                       "] has it too)")});
+    }
+    if (tier.name().size() > kMaxDescriptionLength) {
+      problems.push_back({field + ".name",
+                          absl::StrCat("must be at most ",
+                                       kMaxDescriptionLength,
+                                       " characters, got ", tier.name().size())});
+    }
+    if (i == 0 && tier.threshold() != 0) {
+      problems.push_back({field + ".threshold",
+                          absl::StrCat("the first level must have threshold 0 "
+                                       "(every member is at least in it), "
+                                       "got ",
+                                       tier.threshold())});
+    } else if (i > 0 && tier.threshold() <= tiers.levels(i - 1).threshold()) {
+      problems.push_back(
+          {field + ".threshold",
+           absl::StrCat("thresholds must go up: ", tier.threshold(),
+                        " is not above ", tiers.levels(i - 1).threshold())});
+    }
+    CheckBenefits(tier.benefits(), field + ".benefits", problems);
+  }
+}
+
+// A calendar-year window is counted and reviewed by the calendar, so the day
+// counts of a rolling window would be ignored: they are refused instead.
+void CheckTierWindow(const loyalty::v1::TierSettings& tiers,
+                     Problems& problems) {
+  if (tiers.window() == loyalty::v1::TIER_WINDOW_ROLLING) {
+    CheckRange(tiers.window_days(), 1, kMaxWindowDays, "tiers.window_days",
+               " days", problems);
+    CheckRange(tiers.review_days(), 0, kMaxWindowDays, "tiers.review_days",
+               " days (0: every window_days)", problems);
+    return;
+  }
+  if (tiers.window() != loyalty::v1::TIER_WINDOW_CALENDAR_YEAR) {
+    problems.push_back({"tiers.window",
+                        absl::StrCat("must be one of rolling, calendar_year, "
+                                     "got ",
+                                     tiers.window())});
+    return;
+  }
+  for (const auto& [value, name] :
+       {std::pair{tiers.window_days(), "window_days"},
+        std::pair{tiers.review_days(), "review_days"}}) {
+    if (value == 0) continue;
+    problems.push_back({absl::StrCat("tiers.", name),
+                        absl::StrCat("only a rolling window has ", name,
+                                     "; a calendar-year window counts the "
+                                     "current year and is reviewed when a "
+                                     "new one starts, got ",
+                                     value)});
+  }
+}
+
+void CheckTiers(const loyalty::v1::TierSettings& tiers, Problems& problems) {
+  // An empty message (no section, or an RPC that left it empty): no tiers.
+  if (tiers.ByteSizeLong() == 0) return;
+  if (tiers.measure() != loyalty::v1::TIER_MEASURE_SPEND &&
+      tiers.measure() != loyalty::v1::TIER_MEASURE_POINTS_EARNED &&
+      tiers.measure() != loyalty::v1::TIER_MEASURE_VISITS) {
+    problems.push_back({"tiers.measure",
+                        absl::StrCat("must be one of spend, points_earned, "
+                                     "visits, got ",
+                                     tiers.measure())});
+  }
+  CheckTierWindow(tiers, problems);
+  CheckRange(tiers.grace_days(), 0, kMaxGraceDays, "tiers.grace_days",
+             " days", problems);
+  CheckLevels(tiers, problems);
+}
+
+void CheckRewards(const RuleSet& rule_set, Problems& problems) {
+  if (rule_set.rewards_size() > kMaxRewards) {
+    problems.push_back({"rewards", absl::StrCat("at most ", kMaxRewards,
+                                                " rewards, got ",
+                                                rule_set.rewards_size())});
+  }
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < rule_set.rewards_size(); ++i) {
+    const loyalty::v1::Reward& reward = rule_set.rewards(i);
+    const std::string field = absl::StrCat("rewards[", i, "]");
+    CheckPlainId(reward.id(), field + ".id", problems);
+    auto [it, inserted] = seen.emplace(reward.id(), i);
+    if (!inserted && !reward.id().empty()) {
+      problems.push_back({field + ".id",
+                          absl::StrCat("duplicate reward id '", reward.id(),
+                                       "' (rewards[", it->second,
+                                       "] has it too)")});
+    }
+    if (reward.description().size() > kMaxDescriptionLength) {
+      problems.push_back({field + ".description",
+                          absl::StrCat("must be at most ",
+                                       kMaxDescriptionLength,
+                                       " characters, got ",
+                                       reward.description().size())});
+    }
+    CheckPositive(reward.points(), field + ".points", problems);
+    if (reward.has_stock() && reward.stock() < 0) {
+      problems.push_back({field + ".stock",
+                          absl::StrCat("must be 0 or more (leave it out for "
+                                       "no limit), got ",
+                                       reward.stock())});
+    }
+    CheckValidity(reward.validity(), field + ".validity", problems);
+  }
+}
+
+void CheckBirthday(const RuleSet& rule_set, Problems& problems) {
+  if (!rule_set.has_birthday()) return;
+  const loyalty::v1::BirthdayGift& birthday = rule_set.birthday();
+  CheckPositive(birthday.points(), "birthday.points", problems);
+  if (birthday.when() != loyalty::v1::BIRTHDAY_WHEN_WEEK &&
+      birthday.when() != loyalty::v1::BIRTHDAY_WHEN_MONTH) {
+    problems.push_back({"birthday.when",
+                        absl::StrCat("must be one of week, month, got ",
+                                     birthday.when())});
+  }
+}
+
 }  // namespace
 
 static void CheckReferral(const loyalty::v1::ReferralSettings& referral,
@@ -492,6 +704,10 @@ std::vector<RuleProblem> CheckRuleSet(const RuleSet& rule_set) {
   CheckRules(rule_set, problems);
   CheckPromoCodes(rule_set, problems);
   CheckExclusions(rule_set, problems);
+  CheckPoints(rule_set.points(), problems);
+  CheckTiers(rule_set.tiers(), problems);
+  CheckRewards(rule_set, problems);
+  CheckBirthday(rule_set, problems);
   return problems;
 }
 

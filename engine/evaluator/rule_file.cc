@@ -73,6 +73,23 @@ constexpr KeySpec kBurnKeys[] = {
 constexpr KeySpec kRefundKeys[] = {
     {"clawback", "clawback", true},
 };
+constexpr KeySpec kPointsKeys[] = {
+    {"pending_days", "pending_days", false},    // 0: available at once
+    {"lifetime_days", "lifetime_days", false},  // 0: never expire
+};
+// `levels` is a list, read by ReadTierLevels (rule_file_programs.cc).
+constexpr KeySpec kTiersKeys[] = {
+    {"measure", "measure", true},
+    {"window", "window", true},
+    {"window_days", "window_days", false},  // rolling windows need it
+    {"review_days", "review_days", false},  // 0: window_days
+    {"grace_days", "grace_days", false},    // 0: no grace
+    {"levels", nullptr, true},
+};
+constexpr KeySpec kBirthdayKeys[] = {
+    {"points", "points", true},
+    {"when", "when", true},
+};
 constexpr KeySpec kReferralKeys[] = {
     {"referrer_points", "referrer_points", false},
     {"newcomer_points", "newcomer_points", false},
@@ -83,17 +100,17 @@ constexpr KeySpec kReferralKeys[] = {
 };
 // Read in this order: the program's time zone is needed for the dates below.
 constexpr SectionSpec kSettingSections[] = {
-    {"program", kProgramKeys},
-    {"earn", kEarnKeys},
-    {"burn", kBurnKeys},
-    {"refund", kRefundKeys},
-    {"referral", kReferralKeys},
+    {"program", kProgramKeys},   {"earn", kEarnKeys},
+    {"burn", kBurnKeys},         {"refund", kRefundKeys},
+    {"points", kPointsKeys},     {"tiers", kTiersKeys},
+    {"birthday", kBirthdayKeys}, {"referral", kReferralKeys},
 };
 constexpr const char* kRequiredSections[] = {"program", "earn", "burn"};
 constexpr const char* kAllSections[] = {
     "program",     "earn",       "burn",   "rules",
     "promo_codes", "exclusions", "refund", "adjustment_reasons",
-    "feedback_reasons", "referral"};
+    "feedback_reasons",          "points", "tiers",
+    "rewards",     "birthday",   "referral"};
 
 // The spelling of each enum value in a file.
 constexpr std::pair<const char*, int> kRoundingNames[] = {
@@ -112,6 +129,30 @@ constexpr std::pair<const char*, int> kOrderNames[] = {
     {"discounts_earn_burn", loyalty::v1::APPLICATION_ORDER_DISCOUNTS_EARN_BURN},
     {"earn_discounts_burn", loyalty::v1::APPLICATION_ORDER_EARN_DISCOUNTS_BURN},
 };
+constexpr std::pair<const char*, int> kMeasureNames[] = {
+    {"spend", loyalty::v1::TIER_MEASURE_SPEND},
+    {"points_earned", loyalty::v1::TIER_MEASURE_POINTS_EARNED},
+    {"visits", loyalty::v1::TIER_MEASURE_VISITS},
+};
+constexpr std::pair<const char*, int> kWindowNames[] = {
+    {"rolling", loyalty::v1::TIER_WINDOW_ROLLING},
+    {"calendar_year", loyalty::v1::TIER_WINDOW_CALENDAR_YEAR},
+};
+constexpr std::pair<const char*, int> kBirthdayWhenNames[] = {
+    {"week", loyalty::v1::BIRTHDAY_WHEN_WEEK},
+    {"month", loyalty::v1::BIRTHDAY_WHEN_MONTH},
+};
+
+// The file's spellings of the values of enum `type`.
+absl::Span<const std::pair<const char*, int>> EnumNames(
+    const google::protobuf::EnumDescriptor* type) {
+  if (type == loyalty::v1::Rounding_descriptor()) return kRoundingNames;
+  if (type == loyalty::v1::ClawbackPolicy_descriptor()) return kClawbackNames;
+  if (type == loyalty::v1::TierMeasure_descriptor()) return kMeasureNames;
+  if (type == loyalty::v1::TierWindow_descriptor()) return kWindowNames;
+  if (type == loyalty::v1::BirthdayWhen_descriptor()) return kBirthdayWhenNames;
+  return kOrderNames;
+}
 
 absl::StatusOr<int> ReadEnum(const YAML::Node& node,
                              absl::Span<const std::pair<const char*, int>> names) {
@@ -149,13 +190,7 @@ absl::Status ReadValue(const YAML::Node& node, const FieldDescriptor& field,
       return flag.status();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
-      const auto* type = field.enum_type();
-      absl::StatusOr<int> value =
-          type == loyalty::v1::Rounding_descriptor()
-              ? ReadEnum(node, kRoundingNames)
-          : type == loyalty::v1::ClawbackPolicy_descriptor()
-              ? ReadEnum(node, kClawbackNames)
-              : ReadEnum(node, kOrderNames);
+      absl::StatusOr<int> value = ReadEnum(node, EnumNames(field.enum_type()));
       if (value.ok()) reflection.SetEnumValue(&message, &field, *value);
       return value.status();
     }
@@ -165,9 +200,10 @@ absl::Status ReadValue(const YAML::Node& node, const FieldDescriptor& field,
   }
 }
 
-// Reads one settings section into the RuleSet field of the same name.
-void ReadSection(FileReader& reader, const SectionSpec& spec,
-                 const Entry& section, RuleSet& rule_set) {
+// Reads one settings section into the RuleSet field of the same name; a key
+// without a proto field (a list) is left to the caller. Returns the entries.
+std::vector<Entry> ReadSection(FileReader& reader, const SectionSpec& spec,
+                               const Entry& section, RuleSet& rule_set) {
   std::vector<const char*> keys;
   std::vector<const char*> required;
   for (const KeySpec& key : spec.keys) {
@@ -176,13 +212,15 @@ void ReadSection(FileReader& reader, const SectionSpec& spec,
   }
   std::vector<Entry> entries =
       internal::ReadMap(reader, section.value, section.line, spec.name, keys);
-  if (!section.value.IsMap()) return;
+  if (!section.value.IsMap()) return entries;
+  // A problem of a key left out (tiers.window_days) is shown at the section.
+  reader.Locate(spec.name, section.line, spec.name);
   internal::RequireKeys(reader, entries, section.line, spec.name, required);
   Message& message = *rule_set.GetReflection()->MutableMessage(
       &rule_set, RuleSet::descriptor()->FindFieldByName(spec.name));
   for (const KeySpec& key : spec.keys) {
     const Entry* entry = internal::Find(entries, key.file_key);
-    if (entry == nullptr) continue;
+    if (entry == nullptr || key.proto_field == nullptr) continue;
     const std::string name = absl::StrCat(spec.name, ".", key.file_key);
     const FieldDescriptor* field =
         message.GetDescriptor()->FindFieldByName(key.proto_field);
@@ -194,6 +232,7 @@ void ReadSection(FileReader& reader, const SectionSpec& spec,
     reader.Locate(absl::StrCat(spec.name, ".", key.proto_field), entry->line,
                   name);
   }
+  return entries;
 }
 
 // Editors that indent with tabs produce YAML's least helpful message
@@ -442,7 +481,12 @@ void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
       }
       continue;
     }
-    ReadSection(reader, spec, *section, rule_set);
+    const std::vector<Entry> entries =
+        ReadSection(reader, spec, *section, rule_set);
+    const Entry* levels = internal::Find(entries, "levels");  // tiers only
+    if (levels != nullptr) {
+      internal::ReadTierLevels(reader, *levels, *rule_set.mutable_tiers());
+    }
     if (spec.name == kSettingSections[0].name) {
       // A bad zone is reported by CheckRuleSet; dates are then read in UTC.
       reader.zone = internal::ResolveTimeZone(rule_set.program().time_zone())
@@ -457,6 +501,9 @@ void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
   }
   if (const Entry* exclusions = internal::Find(sections, "exclusions")) {
     internal::ReadExclusions(reader, *exclusions, rule_set);
+  }
+  if (const Entry* rewards = internal::Find(sections, "rewards")) {
+    internal::ReadRewards(reader, *rewards, rule_set);
   }
   ReadReasons(reader, sections, "adjustment_reasons",
               rule_set.mutable_adjustment_reasons());

@@ -27,7 +27,8 @@ constexpr const char* kRuleKeys[] = {
     "bonus_points", "percent_discount", "fixed_discount", "cashback", "gift",
     "volume_ladder"};
 
-// Each list section: the items, or a problem when it is not a list.
+}  // namespace
+
 std::vector<YAML::Node> Items(FileReader& reader, const Entry& section,
                               absl::string_view what) {
   std::vector<YAML::Node> items;
@@ -44,7 +45,6 @@ std::vector<YAML::Node> Items(FileReader& reader, const Entry& section,
   return items;
 }
 
-// The item's name for messages: "rule weekend" or "rule #3".
 std::string ItemName(absl::string_view kind, const YAML::Node& item,
                      absl::string_view id_key, size_t index) {
   if (item.IsMap() && item[std::string(id_key)] &&
@@ -53,6 +53,8 @@ std::string ItemName(absl::string_view kind, const YAML::Node& item,
   }
   return absl::StrCat(kind, " #", index + 1);
 }
+
+namespace {
 
 // Reads the integer keys of `map_entry` (all optional) into `message`
 // through `set`, as "<path>.<key>".

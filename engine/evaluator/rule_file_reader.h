@@ -2,7 +2,8 @@
 // problems found so far, where each accepted value came from, and readers for
 // YAML scalars, lists and maps that report "what is wrong" instead of
 // throwing. rule_file.cc reads the settings sections, rule_file_lists.cc the
-// lists (rules, promo codes, exclusions).
+// lists (rules, promo codes, exclusions), rule_file_programs.cc the tier
+// levels and the rewards catalogue.
 #ifndef LOYALTY_ENGINE_EVALUATOR_RULE_FILE_READER_H_
 #define LOYALTY_ENGINE_EVALUATOR_RULE_FILE_READER_H_
 
@@ -95,6 +96,14 @@ void ReadValidity(FileReader& reader, const Entry& entry,
                   const std::string& proto_path, const std::string& name,
                   loyalty::v1::Validity& validity);
 
+// The items of a list section, or a problem when it is not a list
+// (`what` names the items: "rules", "promo codes").
+std::vector<YAML::Node> Items(FileReader& reader, const Entry& section,
+                              absl::string_view what);
+// An item's name for messages: "rule weekend" (by its `id_key`) or "rule #3".
+std::string ItemName(absl::string_view kind, const YAML::Node& item,
+                     absl::string_view id_key, size_t index);
+
 // The list sections (rule_file_lists.cc), each a YAML list under its key.
 void ReadRules(FileReader& reader, const Entry& section,
                loyalty::v1::RuleSet& rule_set);
@@ -102,6 +111,13 @@ void ReadPromoCodes(FileReader& reader, const Entry& section,
                     loyalty::v1::RuleSet& rule_set);
 void ReadExclusions(FileReader& reader, const Entry& section,
                     loyalty::v1::RuleSet& rule_set);
+
+// The program's lists (rule_file_programs.cc): the `levels` of `tiers`, and
+// the rewards catalogue.
+void ReadTierLevels(FileReader& reader, const Entry& levels,
+                    loyalty::v1::TierSettings& tiers);
+void ReadRewards(FileReader& reader, const Entry& section,
+                 loyalty::v1::RuleSet& rule_set);
 
 }  // namespace loyalty::evaluator::internal
 

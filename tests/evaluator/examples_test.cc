@@ -5,6 +5,7 @@
 // left over go one each to the first lines.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/base/error.h"
 #include "gmock/gmock.h"
@@ -55,9 +56,14 @@ TEST(ExampleTest, CoffeeChainWeekendDoublePoints) {
   // Subtotal 24.00 + 7.60 + 2.50 + 25.00 = 59.10 EUR. The gift card earns
   // nothing: 34.10 EUR earns 34 points (down). Weekend: 2 x 34 = 68, so 34
   // extra (within the 200 per-order cap). The beans offer is for gold only.
+  // Silver: 125% of the 34 base points = 42.5, so 8 extra (down).
   EXPECT_EQ(priced->subtotal_minor(), 5910);
   EXPECT_EQ(priced->total_due_minor(), 5910);
-  EXPECT_EQ(priced->points_earned(), 68);
+  EXPECT_EQ(priced->points_earned(), 34 + 34 + 8);
+  EXPECT_EQ(Row(*priced, "tier:silver")->explanation(),
+            "Silver tier: 125% of 34 points = 42 points (8 extra, rounded "
+            "down)");
+  EXPECT_THAT(priced->perks(), ElementsAre("free oat milk"));
   EXPECT_EQ(Row(*priced, "excluded")->explanation(),
             "GIFTCARD-25 (25.00 EUR) earns nothing and cannot be paid with "
             "points or cashback: excluded by the program");
@@ -89,25 +95,31 @@ TEST(ExampleTest, CoffeeChainGoldBirthdayHappyHour) {
   ASSERT_TRUE(priced.ok()) << priced.status();
   // Subtotal 24.00 + 5.00 = 29.00. Happy hour: 50% of the pastries' 5.00 =
   // 2.50 off -> lines 24.00 and 2.50, basket 26.50.
-  EXPECT_EQ(priced->discount_minor(), 250);
   EXPECT_EQ(Row(*priced, "pastry-happy-hour")->explanation(),
             "Pastry happy hour (Mon–Fri 15–17h): 50% off 5.00 EUR of matching "
             "items = 2.50 EUR off");
-  // 500 points pay 5.00, spread: beans 500*2400/2650 = 452.8 -> 452, pastry
-  // 500*250/2650 = 47.2 -> 47, the cent left to the first line: 453 / 47.
-  // Paid: beans 19.47, pastry 2.03; total due 21.50 EUR.
-  EXPECT_EQ(priced->total_due_minor(), 2150);
-  // Base: 21.50 -> 21 points. Beans (gold, priority 20, wins the group over
-  // nothing else today): base on the beans' 19.47 = 19, triple = 57, so 38
-  // extra. Birthday: 100 points and a free coffee.
+  // Then the gold tier's 5%: of 26.50 = 1.325 -> 1.32 (down), spread
+  // 119.5 -> 119 (+1) and 12.4 -> 12: lines 22.80 and 2.38, basket 25.18.
+  EXPECT_EQ(Row(*priced, "tier:gold")->explanation(),
+            "Gold tier: 5% off 26.50 EUR = 1.32 EUR off");
+  EXPECT_EQ(priced->discount_minor(), 250 + 132);
+  // 500 points pay 5.00, spread: beans 500*2280/2518 = 452.7 -> 452, pastry
+  // 500*238/2518 = 47.2 -> 47, the cent left to the first line: 453 / 47.
+  // Paid: beans 18.27, pastry 1.91; total due 20.18 EUR.
+  EXPECT_EQ(priced->total_due_minor(), 2018);
+  // Base: 20.18 -> 20 points; gold 150% of 20 = 30, so 10 extra. Beans
+  // (gold, priority 20, wins the group over nothing else today): base on
+  // the beans' 18.27 = 18, triple = 54, so 36 extra. Birthday: 100 points
+  // and a free coffee.
   EXPECT_EQ(Row(*priced, "beans-triple")->explanation(),
-            "Triple points on coffee beans: 3 × 19 points of matching items = "
-            "57 points (38 extra)");
+            "Triple points on coffee beans: 3 × 18 points of matching items = "
+            "54 points (36 extra)");
   EXPECT_EQ(Row(*priced, "birthday-bonus")->explanation(),
             "Birthday bonus: 100 points bonus");
   EXPECT_EQ(Row(*priced, "birthday-coffee")->explanation(),
             "Birthday coffee on us: free Regular coffee (COFFEE-REGULAR) × 1");
-  EXPECT_EQ(priced->points_earned(), 21 + 38 + 100);
+  EXPECT_EQ(priced->points_earned(), 20 + 10 + 36 + 100);
+  EXPECT_THAT(priced->perks(), ElementsAre("free oat milk", "free refills"));
   ASSERT_EQ(priced->gift_lines_size(), 1);
   EXPECT_EQ(priced->gift_lines(0).sku(), "COFFEE-REGULAR");
   EXPECT_EQ(priced->gift_lines(0).quantity(), 1);
@@ -145,6 +157,50 @@ TEST(ExampleTest, CoffeeChainBirthdayCoffeeOncePerYear) {
   EXPECT_EQ(Row(*priced, "birthday-coffee")->explanation(),
             "Birthday coffee on us: not applied, the member's yearly cap of 1 "
             "gift is used up");
+}
+
+// A gold member's quote on a plain weekday: only the tier's benefits.
+TEST(ExampleTest, CoffeeChainGoldMemberQuote) {
+  auto rules = Example("coffee-chain.yaml");
+  ASSERT_NE(rules, nullptr);
+  // Wednesday 11 June 2025, 9:00 in Berlin; no birthday, not a first visit.
+  MemberState member = Member();
+  member.tier = "gold";
+  loyalty::v1::Purchase purchase = Purchase();
+  AddLine(purchase, "LATTE", "drinks", 2, 380);
+  AddLine(purchase, "CROISSANT", "pastry", 1, 250);
+  absl::StatusOr<PricedPurchase> priced = PricePurchase(
+      *rules, member, purchase, At("Europe/Berlin", 2025, 6, 11, 9));
+  ASSERT_TRUE(priced.ok()) << priced.status();
+  // Subtotal 7.60 + 2.50 = 10.10. Gold 5%: 0.505 -> 0.50 (down), spread
+  // 37.6 -> 37 (+1) and 12.4 -> 12: lines 7.22 and 2.38, due 9.60. That
+  // earns 9 points; gold 150% of 9 = 13.5, so 4 extra (down): 13 points.
+  EXPECT_EQ(priced->subtotal_minor(), 1010);
+  EXPECT_EQ(priced->discount_minor(), 50);
+  EXPECT_EQ(priced->total_due_minor(), 960);
+  EXPECT_EQ(priced->points_earned(), 13);
+  EXPECT_EQ(priced->tier(), "gold");
+  EXPECT_THAT(priced->perks(), ElementsAre("free oat milk", "free refills"));
+  std::vector<std::string> receipt;
+  for (const loyalty::v1::AppliedRule& row : priced->applied()) {
+    receipt.push_back(row.rule_id() + ": " + row.explanation());
+  }
+  EXPECT_THAT(
+      receipt,
+      ElementsAre(
+          "tier:gold: Gold tier: 5% off 10.10 EUR = 0.50 EUR off",
+          "base-earn: 1 point per 1.00 EUR paid: 9.60 EUR paid earns 9 points "
+          "(rounded down)",
+          "tier:gold: Gold tier: 150% of 9 points = 13 points (4 extra, "
+          "rounded down)"));
+  // The other program sections are read for the program layer.
+  const loyalty::v1::RuleSet& set = rules->rule_set();
+  EXPECT_EQ(set.points().pending_days(), 1);
+  EXPECT_EQ(set.points().lifetime_days(), 365);
+  EXPECT_EQ(set.tiers().measure(), loyalty::v1::TIER_MEASURE_VISITS);
+  ASSERT_EQ(set.rewards_size(), 2);
+  EXPECT_EQ(set.rewards(1).stock(), 500);
+  EXPECT_EQ(set.birthday().points(), 200);
 }
 
 // --- E-shop ---

@@ -41,8 +41,10 @@ namespace {
 // 50 rules of every kind: conditions on the purchase and the member, line
 // conditions, windows, groups and caps. In the typical set 2 of the 5
 // conditions hold for the benchmark basket (about 20 rules give something);
-// in the heavy set 4 of 5 do (43 applied rows).
-std::string FiftyRules(bool heavy) {
+// in the heavy set 4 of 5 do (43 applied rows). `tiers` adds a ladder on
+// which the benchmark member is gold: a discount, extra points, cashback and
+// two perks (3 more rows).
+std::string FiftyRules(bool heavy, bool tiers = false) {
   std::string yaml =
       "program: {id: bench, currency: EUR, point_value_minor: 1, "
       "time_zone: Europe/Berlin}\n"
@@ -52,6 +54,16 @@ std::string FiftyRules(bool heavy) {
       "false}\n"
       "exclusions:\n  - {categories: [gift-cards], excluded_from: both}\n"
       "rules:\n";
+  if (tiers) {
+    yaml = absl::StrCat(
+        "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n"
+        "  levels:\n    - {id: member, threshold: 0}\n"
+        "    - id: gold\n      threshold: 100000\n"
+        "      benefits: {earn_multiplier_percent: 150, discount_percent: 5, "
+        "cashback_basis_points: 100, perks: [free delivery, priority support]}"
+        "\n",
+        yaml);
+  }
   const char* effects[] = {
       "bonus_points: {points: 5}",
       "multiply_points: {percent: 150, lines: category == \"cat3\"}",
@@ -91,8 +103,9 @@ std::string FiftyRules(bool heavy) {
   std::abort();
 }
 
-std::shared_ptr<const CompiledRules> Rules(bool heavy) {
-  auto rule_set = ParseRuleFile("bench.yaml", FiftyRules(heavy));
+// 0: the typical set; 1: the heavy one; 2: the heavy one with tiers.
+std::shared_ptr<const CompiledRules> Rules(int64_t set) {
+  auto rule_set = ParseRuleFile("bench.yaml", FiftyRules(set >= 1, set == 2));
   if (!rule_set.ok()) Die(rule_set.status());
   auto compiled = CompiledRules::Compile(*rule_set);
   if (!compiled.ok()) Die(compiled.status());
@@ -127,7 +140,7 @@ MemberState Member() {
 }
 
 void BM_PriceTenLinesFiftyRules(benchmark::State& state) {
-  const auto rules = Rules(state.range(0) != 0);
+  const auto rules = Rules(state.range(0));
   const loyalty::v1::Purchase purchase = TenLines();
   const MemberState member = Member();
   const ProgramState program;
@@ -146,13 +159,13 @@ void BM_PriceTenLinesFiftyRules(benchmark::State& state) {
       static_cast<double>(allocations.load() - before),
       benchmark::Counter::kAvgIterations);
 }
-// Arg 0: the typical set; arg 1: the heavy one.
-BENCHMARK(BM_PriceTenLinesFiftyRules)->Arg(0)->Arg(1);
+// The argument picks the rule set (Rules()).
+BENCHMARK(BM_PriceTenLinesFiftyRules)->Arg(0)->Arg(1)->Arg(2);
 
 // The same on an arena whose first block is reused for every pricing, as a
 // server reusing a per-request arena would.
 void BM_PriceTenLinesFiftyRulesOnArena(benchmark::State& state) {
-  const auto rules = Rules(state.range(0) != 0);
+  const auto rules = Rules(state.range(0));
   const loyalty::v1::Purchase purchase = TenLines();
   const MemberState member = Member();
   const ProgramState program;
@@ -175,10 +188,10 @@ void BM_PriceTenLinesFiftyRulesOnArena(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(allocations.load() - before),
                          benchmark::Counter::kAvgIterations);
 }
-BENCHMARK(BM_PriceTenLinesFiftyRulesOnArena)->Arg(0)->Arg(1);
+BENCHMARK(BM_PriceTenLinesFiftyRulesOnArena)->Arg(0)->Arg(1)->Arg(2);
 
 void BM_FiftyConditionsTenLines(benchmark::State& state) {
-  const auto rules = Rules(true);
+  const auto rules = Rules(1);
   internal::Facts facts;
   facts.slot[internal::kSlotSubtotal] = 5000;
   facts.slot[internal::kSlotWeekday] = 2;

@@ -222,7 +222,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "shop.yaml:10: unknown section 'campaigns'; allowed "
                     "sections: program, "
                     "earn, burn, rules, promo_codes, exclusions, refund, "
-                    "adjustment_reasons, feedback_reasons, referral"},
+                    "adjustment_reasons, feedback_reasons, points, tiers, "
+                    "rewards, birthday, referral"},
         ProblemCase{
             "DuplicateKey", "  points: 1\n", "  points: 1\n  points: 2\n",
             "shop.yaml:7: earn: duplicate key 'points' (first set on line 6)"},

@@ -1,0 +1,132 @@
+// The program's lists in a rule file: the levels of `tiers` and the
+// `rewards` catalogue. Like the campaign lists, each item is a YAML map whose
+// problems are named after the item ("tier gold: benefits.discount_percent:
+// ...", "reward coffee: points: ...") and located at their line; the ranges
+// are checked by CheckRuleSet.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/evaluator/rule_file_reader.h"
+
+namespace loyalty::evaluator::internal {
+namespace {
+
+void ReadBenefits(FileReader& reader, const Entry& entry,
+                  const std::string& path, const std::string& name,
+                  loyalty::v1::TierBenefits& benefits) {
+  static constexpr const char* kKeys[] = {
+      "earn_multiplier_percent", "discount_percent", "cashback_basis_points",
+      "perks"};
+  reader.Locate(path, entry.line, name);
+  for (const Entry& key :
+       ReadMap(reader, entry.value, entry.line, name, kKeys)) {
+    const std::string key_path = absl::StrCat(path, ".", key.key);
+    const std::string key_name = absl::StrCat(name, ".", key.key);
+    if (key.key == "perks") {
+      if (auto perks = ReadTextListAt(reader, key, key_path, key_name)) {
+        benefits.mutable_perks()->Assign(perks->begin(), perks->end());
+      }
+      continue;
+    }
+    std::optional<int64_t> value =
+        ReadIntegerAt(reader, key, key_path, key_name);
+    if (!value.has_value()) continue;
+    if (key.key == "earn_multiplier_percent") {
+      benefits.set_earn_multiplier_percent(*value);
+    } else if (key.key == "discount_percent") {
+      benefits.set_discount_percent(*value);
+    } else {
+      benefits.set_cashback_basis_points(*value);
+    }
+  }
+}
+
+void ReadLevel(FileReader& reader, const YAML::Node& item, size_t index,
+               loyalty::v1::Tier& tier) {
+  static constexpr const char* kKeys[] = {"id", "name", "threshold",
+                                          "benefits"};
+  static constexpr const char* kRequired[] = {"id", "threshold"};
+  const std::string path = absl::StrCat("tiers.levels[", index, "]");
+  const std::string name = ItemName("tier", item, "id", index);
+  const int line = LineOf(item.Mark());
+  reader.Locate(path, line, name);
+  std::vector<Entry> entries = ReadMap(reader, item, line, name, kKeys);
+  if (!item.IsMap()) return;
+  RequireKeys(reader, entries, line, name, kRequired);
+  for (const Entry& entry : entries) {
+    const std::string key_path = absl::StrCat(path, ".", entry.key);
+    const std::string key_name = absl::StrCat(name, ": ", entry.key);
+    if (entry.key == "benefits") {
+      ReadBenefits(reader, entry, key_path, key_name, *tier.mutable_benefits());
+    } else if (entry.key == "threshold") {
+      if (auto value = ReadIntegerAt(reader, entry, key_path, key_name)) {
+        tier.set_threshold(*value);
+      }
+    } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
+      entry.key == "id" ? tier.set_id(*text) : tier.set_name(*text);
+    }
+  }
+}
+
+void ReadReward(FileReader& reader, const YAML::Node& item, size_t index,
+                loyalty::v1::Reward& reward) {
+  static constexpr const char* kKeys[] = {"id", "description", "points",
+                                          "stock", "valid"};
+  static constexpr const char* kRequired[] = {"id", "description", "points"};
+  const std::string path = absl::StrCat("rewards[", index, "]");
+  const std::string name = ItemName("reward", item, "id", index);
+  const int line = LineOf(item.Mark());
+  reader.Locate(path, line, name);
+  std::vector<Entry> entries = ReadMap(reader, item, line, name, kKeys);
+  if (!item.IsMap()) return;
+  RequireKeys(reader, entries, line, name, kRequired);
+  for (const Entry& entry : entries) {
+    const std::string key_path = absl::StrCat(path, ".", entry.key);
+    const std::string key_name = absl::StrCat(name, ": ", entry.key);
+    if (entry.key == "valid") {
+      ReadValidity(reader, entry, path + ".validity", key_name,
+                   *reward.mutable_validity());
+    } else if (entry.key == "points" || entry.key == "stock") {
+      if (auto value = ReadIntegerAt(reader, entry, key_path, key_name)) {
+        entry.key == "points" ? reward.set_points(*value)
+                              : reward.set_stock(*value);
+      }
+    } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
+      entry.key == "id" ? reward.set_id(*text) : reward.set_description(*text);
+    }
+  }
+}
+
+}  // namespace
+
+void ReadTierLevels(FileReader& reader, const Entry& levels,
+                    loyalty::v1::TierSettings& tiers) {
+  // An empty `levels:` reads as no levels; CheckRuleSet then says how many
+  // it needs, at this line.
+  if (!levels.value.IsNull() && !levels.value.IsSequence()) {
+    reader.Report(levels.line,
+                  absl::StrCat("tiers.levels: must be a list of tiers, each "
+                               "starting with '- ', got ",
+                               Describe(levels.value)));
+    return;
+  }
+  reader.Locate("tiers.levels", levels.line, "tiers.levels");
+  if (levels.value.IsNull()) return;
+  size_t index = 0;
+  for (const YAML::Node& item : levels.value) {
+    ReadLevel(reader, item, index++, *tiers.add_levels());
+  }
+}
+
+void ReadRewards(FileReader& reader, const Entry& section,
+                 loyalty::v1::RuleSet& rule_set) {
+  const std::vector<YAML::Node> items = Items(reader, section, "rewards");
+  for (size_t i = 0; i < items.size(); ++i) {
+    ReadReward(reader, items[i], i, *rule_set.add_rewards());
+  }
+}
+
+}  // namespace loyalty::evaluator::internal
