@@ -264,5 +264,89 @@ TEST_F(PartnersTest, SettlementOfThreePartnersMatchesTheHandCalculation) {
   }
 }
 
+// Partner-funded points keep their funder while pending, when released and
+// when they expire: the audit's funding check holds at every step, and the
+// breakage posting names the funder.
+TEST(PartnerLotsTest, FunderSurvivesTheHoldingPeriodAndExpiry) {
+  testing::TempDir dir;
+  ManualClock clock{kStart};
+  ledger::LedgerOptions options;
+  options.data_dir = dir.Sub("ledger");
+  options.clock = &clock;
+  auto ledger = *ledger::Ledger::Open(options);
+  // Points pending 3 days, expiring 10 days after the sale.
+  std::string yaml = kRules;
+  yaml += "points:\n  pending_days: 3\n  lifetime_days: 10\n";
+  Operations operations(ledger.get(), testing::CompileRules(yaml), &clock);
+  auto audit_clean = [&] {
+    auto report = ledger->Audit();
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok()) << report->problem;
+  };
+  v1::EnrollMemberRequest enroll;
+  enroll.set_request_id("enroll");
+  enroll.mutable_profile()->set_member_id("m");
+  ASSERT_TRUE(Await<v1::EnrollMemberResponse>(
+                  [&](auto reply) { operations.EnrollMember(enroll, std::move(reply)); })
+                  .ok());
+  v1::UpsertPartnerRequest bank;
+  bank.set_request_id("bank");
+  bank.set_partner_id("bank");
+  bank.set_funded_share_bp(5000);
+  ASSERT_TRUE(Await<v1::UpsertPartnerResponse>(
+                  [&](auto reply) { operations.UpsertPartner(bank, std::move(reply)); })
+                  .ok());
+  // 100.00 EUR at the bank: 100 points pending, 50 funded by the bank.
+  v1::CommitPurchaseRequest sale;
+  sale.set_request_id("sale");
+  auto* purchase = sale.mutable_purchase();
+  purchase->set_member_id("m");
+  purchase->set_order_id("s1");
+  purchase->set_partner_id("bank");
+  purchase->set_currency("EUR");
+  auto* line = purchase->add_lines();
+  line->set_sku("x");
+  line->set_quantity(1);
+  line->set_unit_price_minor(10000);
+  ASSERT_TRUE(Await<v1::CommitPurchaseResponse>([&](auto reply) {
+                operations.CommitPurchase(sale, std::move(reply));
+              }).ok());
+  auto member = ledger->GetMember("m");
+  ASSERT_EQ(member->points_pending(), 100);
+  ASSERT_EQ(member->pending_lots_size(), 2);
+  EXPECT_EQ(member->pending_lots(0).partner_id(), "bank");
+  EXPECT_EQ(member->pending_lots(0).remaining(), 50);
+  audit_clean();
+  auto run = [&](const std::string& id) {
+    v1::RunExpiryRequest request;
+    request.set_request_id(id);
+    auto ran = operations.RunExpiry(request, [](const v1::RunExpiryResponse&) {});
+    ASSERT_TRUE(ran.ok()) << ran.status();
+  };
+  // Day 4: released, still the bank's.
+  clock.Advance(absl::Hours(24 * 4));
+  run("run-1");
+  member = ledger->GetMember("m");
+  ASSERT_EQ(member->points_available(), 100);
+  ASSERT_EQ(member->lots_size(), 2);
+  EXPECT_EQ(member->lots(0).partner_id(), "bank");
+  audit_clean();
+  // Day 11: expired, one debit per funder; the breakage names the bank.
+  clock.Advance(absl::Hours(24 * 7));
+  run("run-2");
+  member = ledger->GetMember("m");
+  EXPECT_EQ(member->points_available(), 0);
+  audit_clean();
+  auto last = ledger->GetEntry(ledger->Head().sequence());
+  ASSERT_TRUE(last.ok());
+  std::map<std::string, int64_t> expired;
+  for (const auto& posting : last->postings()) {
+    if (posting.account() == ledger::kProgramPointsExpired) {
+      expired[posting.lot_partner_id()] += posting.amount();
+    }
+  }
+  EXPECT_EQ(expired, (std::map<std::string, int64_t>{{"", 50}, {"bank", 50}}));
+}
+
 }  // namespace
 }  // namespace loyalty::program

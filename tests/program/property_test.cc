@@ -264,9 +264,9 @@ class PropertyTest : public ::testing::Test {
       RandomAdjust();
       return;
     }
-    if (dice <= 39) {  // suspend or reactivate a partner
+    if (dice <= 39) {  // suspend (now and then) or reactivate a partner
       const auto& [id, share] = kPartners[Uniform(0, 2)];
-      Partner(id, share, Chance(60));
+      Partner(id, share, Chance(85));
       return;
     }
     v1::CommitPurchaseRequest request = RandomCommit();
