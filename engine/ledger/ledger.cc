@@ -18,6 +18,12 @@ using loyalty::v1::IdempotencyRecord;
 constexpr char kFormatKey[] = "c/format";
 constexpr char kFormatValue[] = "loyalty-ledger-1";
 constexpr size_t kMaxRequestIdBytes = 128;
+// Durable batches whose answers wait for the completer; the syncer waits
+// beyond it.
+constexpr size_t kMaxBatchesToAnswer = 4;
+// Member records the writer keeps parsed (a few hundred bytes to a few KiB
+// each); when full, about a quarter is dropped.
+constexpr size_t kMaxCachedMembers = 131072;
 
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
@@ -61,7 +67,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   }
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(options)));
   RETURN_IF_ERROR(ledger->Load());
-  ledger->writer_ = std::thread([raw = ledger.get()] { raw->WriterLoop(); });
+  Ledger* raw = ledger.get();
+  ledger->completer_ = std::thread([raw] { raw->CompletionLoop(); });
+  ledger->syncer_ = std::thread([raw] { raw->SyncLoop(); });
+  ledger->writer_ = std::thread([raw] { raw->WriterLoop(); });
   return ledger;
 }
 
@@ -116,7 +125,10 @@ void Ledger::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  // Each thread ends once the one before it has ended and its queue is empty.
   if (writer_.joinable()) writer_.join();
+  if (syncer_.joinable()) syncer_.join();
+  if (completer_.joinable()) completer_.join();
 }
 
 void Ledger::Submit(Operation operation, Done done) {
@@ -133,26 +145,158 @@ void Ledger::Submit(Operation operation, Done done) {
   done(std::move(refused));
 }
 
-void Ledger::WriterLoop() {
-  while (true) {
-    std::vector<std::pair<Operation, Done>> work;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return !self->queue_.empty() || self->stopping_;
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, and nothing left to do
-      const size_t take = std::min(queue_.size(), options_.max_batch);
-      work.reserve(take);
-      for (size_t i = 0; i < take; ++i) {
-        work.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+// A batch from the moment the writer starts deciding it until it is written.
+struct Ledger::StagedBatch {
+  uint64_t number = 0;  // 1, 2, ... in the order of writing
+  rocksdb::WriteBatch write_batch{0, 0, kProtectionBytesPerKey, 0};
+  BatchState state;  // read by later decisions until RocksDB shows the batch
+  Answers answers;
+};
+
+// Reads for the writer, newest first: batches handed on but maybe not
+// written yet, then the member cache, then RocksDB.
+class Ledger::Earlier : public EarlierState {
+ public:
+  explicit Earlier(Ledger* ledger) : ledger_(ledger) {}
+
+  absl::StatusOr<loyalty::v1::MemberRecord> TakeMember(
+      absl::string_view member_id) override {
+    for (auto it = ledger_->unwritten_.rbegin(); it != ledger_->unwritten_.rend();
+         ++it) {
+      const auto& members = (*it)->state.members;
+      if (auto found = members.find(member_id); found != members.end()) {
+        return found->second;  // a copy: later decisions may read it too
       }
     }
-    ProcessBatch(work);
+    // Moved out of the cache rather than copied: the transaction stages it,
+    // and it comes back to the cache once its batch is written. When the
+    // transaction is dropped, the next read finds RocksDB up to date.
+    auto& cache = ledger_->member_cache_;
+    if (auto found = cache.find(member_id); found != cache.end()) {
+      loyalty::v1::MemberRecord record = std::move(found->second);
+      cache.erase(found);
+      return record;
+    }
+    std::string value;
+    rocksdb::Status read =
+        ledger_->db_->Get(rocksdb::ReadOptions(), keys::Member(member_id), &value);
+    if (read.IsNotFound()) return absl::NotFoundError("no such member");
+    if (!read.ok()) return absl::UnavailableError(read.ToString());
+    loyalty::v1::MemberRecord record;
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError(
+          absl::StrCat("member record of '", member_id, "' does not parse"));
+    }
+    return record;
   }
+
+  absl::StatusOr<std::optional<std::string>> FindAux(
+      absl::string_view key) override {
+    for (auto it = ledger_->unwritten_.rbegin(); it != ledger_->unwritten_.rend();
+         ++it) {
+      const auto& aux = (*it)->state.aux;
+      if (auto found = aux.find(key); found != aux.end()) return found->second;
+    }
+    std::string value;
+    rocksdb::Status read =
+        ledger_->db_->Get(rocksdb::ReadOptions(), keys::Aux(key), &value);
+    if (read.IsNotFound()) return std::optional<std::string>();
+    if (!read.ok()) return absl::UnavailableError(read.ToString());
+    return std::optional<std::string>(std::move(value));
+  }
+
+ private:
+  Ledger* ledger_;
+};
+
+void Ledger::MakeRoomInCache() {
+  if (member_cache_.size() < kMaxCachedMembers) return;
+  // Drop about a quarter, in hash order (as good as random): a hot member
+  // comes back on its next sale.
+  size_t drop = member_cache_.size() / 4;
+  for (auto it = member_cache_.begin(); it != member_cache_.end() && drop > 0;
+       --drop) {
+    member_cache_.erase(it++);
+  }
+}
+
+std::shared_ptr<Ledger::StagedBatch> Ledger::NewBatch(EarlierState* earlier) {
+  std::shared_ptr<StagedBatch> batch;
+  if (spare_ != nullptr) {
+    // Reusing a batch keeps its WriteBatch buffers: allocating and freeing a
+    // few hundred KiB per batch made malloc consolidate.
+    batch = std::move(spare_);
+    batch->write_batch.Clear();
+    batch->state = BatchState();
+    batch->answers = Answers();
+  } else {
+    batch = std::make_shared<StagedBatch>();
+  }
+  batch->number = ++sealed_batches_;
+  batch->state.db = db_.get();
+  batch->state.write_batch = &batch->write_batch;
+  batch->state.earlier = earlier;
+  batch->state.program_balances = &program_balances_;
+  batch->state.counters = &counters_;
+  batch->state.head = head_;
+  return batch;
+}
+
+void Ledger::WriterLoop() {
+  Earlier earlier(this);
+  std::shared_ptr<StagedBatch> current;
+  while (true) {
+    std::vector<std::pair<Operation, Done>> work;
+    bool hand_on = false;
+    uint64_t written = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      // Wake for more operations while the batch has room, to hand the batch
+      // on when the syncer is idle, or to stop.
+      mu_.Await(absl::Condition(
+          +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            const bool room = self->held_operations_ < self->options_.max_batch;
+            const bool syncer_idle = self->to_write_.empty() && !self->writing_;
+            return (room && !self->queue_.empty()) ||
+                   (self->held_operations_ > 0 && syncer_idle) ||
+                   (self->held_operations_ == 0 && self->stopping_);
+          },
+          this));
+      const bool syncer_idle = to_write_.empty() && !writing_;
+      if (held_operations_ > 0 && syncer_idle) {
+        // Only the writer hands batches on: the syncer stays idle until then.
+        hand_on = true;
+        held_operations_ = 0;
+      } else if (held_operations_ == 0 && queue_.empty()) {
+        break;  // stopping, and nothing left to do
+      } else {
+        const size_t take = std::min(
+            queue_.size(), options_.max_batch - held_operations_);
+        work.reserve(take);
+        for (size_t i = 0; i < take; ++i) {
+          work.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        held_operations_ += take;
+      }
+      written = written_batches_;
+    }
+    Prune(written);
+    if (hand_on) {
+      Seal(*current);
+      unwritten_.push_back(current);
+      absl::MutexLock lock(&mu_);
+      to_write_.push_back(std::move(current));
+      continue;
+    }
+    if (current == nullptr) current = NewBatch(&earlier);
+    for (auto& [operation, done] : work) {
+      current->answers.outcomes.push_back(Process(operation, &current->state));
+      current->answers.dones.push_back(std::move(done));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  writer_done_ = true;
 }
 
 Outcome Ledger::Process(Operation& operation, BatchState* batch) {
@@ -163,13 +307,21 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
                                      "give 1 to 128 bytes");
     return outcome;
   }
-  IdempotencyRecord seen;
-  bool found = false;
+  const IdempotencyRecord* seen = nullptr;
   if (auto it = batch->requests.find(operation.request_id);
       it != batch->requests.end()) {
-    seen = it->second;
-    found = true;
-  } else {
+    seen = &it->second;
+  }
+  for (auto it = unwritten_.rbegin(); seen == nullptr && it != unwritten_.rend();
+       ++it) {
+    const auto& requests = (*it)->state.requests;
+    if (auto found = requests.find(operation.request_id);
+        found != requests.end()) {
+      seen = &found->second;
+    }
+  }
+  IdempotencyRecord stored;
+  if (seen == nullptr) {
     std::string value;
     rocksdb::Status read = db_->Get(VerifiedReadOptions(),
                                     keys::Request(operation.request_id), &value);
@@ -177,10 +329,10 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
       outcome.status = FromRocks(read, "read the request record");
       return outcome;
     }
-    found = read.ok() && seen.ParseFromString(value);
+    if (read.ok() && stored.ParseFromString(value)) seen = &stored;
   }
-  if (found) {
-    if (seen.fingerprint() == operation.fingerprint) return Replay(seen);
+  if (seen != nullptr) {
+    if (seen->fingerprint() == operation.fingerprint) return Replay(*seen);
     outcome.status = MakeError(
         absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
         absl::StrCat("request id '", operation.request_id,
@@ -211,83 +363,142 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
   return outcome;
 }
 
-void Ledger::ProcessBatch(std::vector<std::pair<Operation, Done>>& work) {
-  rocksdb::WriteBatch write_batch(0, 0, kProtectionBytesPerKey, 0);
-  BatchState batch;
-  batch.db = db_.get();
-  batch.write_batch = &write_batch;
-  batch.program_balances = &program_balances_;
-  batch.counters = &counters_;
-  batch.head = head_;
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(work.size());
-  for (auto& [operation, done] : work) {
-    outcomes.push_back(Process(operation, &batch));
-  }
-  if (write_batch.Count() > 0) {
-    for (const auto& [id, record] : batch.members) {
-      write_batch.Put(keys::Member(id), record.SerializeAsString());
-    }
-    std::sort(batch.dirty_program_accounts.begin(),
-              batch.dirty_program_accounts.end());
-    batch.dirty_program_accounts.erase(
-        std::unique(batch.dirty_program_accounts.begin(),
-                    batch.dirty_program_accounts.end()),
-        batch.dirty_program_accounts.end());
-    for (const AccountAsset& key : batch.dirty_program_accounts) {
-      loyalty::v1::AccountBalance balance;
-      balance.set_account(key.first);
-      balance.set_asset(key.second);
-      balance.set_amount(program_balances_[key]);
-      write_batch.Put(keys::Account(key.first, key.second),
-                      balance.SerializeAsString());
-    }
-    std::sort(batch.dirty_counters.begin(), batch.dirty_counters.end());
-    batch.dirty_counters.erase(std::unique(batch.dirty_counters.begin(),
-                                           batch.dirty_counters.end()),
-                               batch.dirty_counters.end());
-    for (const std::string& key : batch.dirty_counters) {
-      loyalty::v1::CounterSet counter;
-      const std::vector<int64_t>& values = counters_[key];
-      counter.mutable_values()->Add(values.begin(), values.end());
-      write_batch.Put(keys::Counter(key), counter.SerializeAsString());
-    }
-    write_batch.Put(keys::kChainHead, batch.head.SerializeAsString());
-    rocksdb::Status written = db_->Write(DurableWriteOptions(), &write_batch);
-    if (!written.ok()) {
-      FailAll(work, FromRocks(written, "durable write failed"));
-      return;
-    }
-  }
+void Ledger::Seal(StagedBatch& staged) {
+  BatchState& batch = staged.state;
+  rocksdb::WriteBatch& write_batch = staged.write_batch;
   head_ = batch.head;
-  {
-    absl::MutexLock lock(&mu_);
-    published_head_ = head_;
+  if (write_batch.Count() == 0) return;  // replays and refusals only
+  for (const auto& [id, record] : batch.members) {
+    write_batch.Put(keys::Member(id), record.SerializeAsString());
   }
-  for (size_t i = 0; i < work.size(); ++i) {
-    work[i].second(std::move(outcomes[i]));
+  std::sort(batch.dirty_program_accounts.begin(),
+            batch.dirty_program_accounts.end());
+  batch.dirty_program_accounts.erase(
+      std::unique(batch.dirty_program_accounts.begin(),
+                  batch.dirty_program_accounts.end()),
+      batch.dirty_program_accounts.end());
+  for (const AccountAsset& key : batch.dirty_program_accounts) {
+    loyalty::v1::AccountBalance balance;
+    balance.set_account(key.first);
+    balance.set_asset(key.second);
+    balance.set_amount(program_balances_[key]);
+    write_batch.Put(keys::Account(key.first, key.second),
+                    balance.SerializeAsString());
+  }
+  std::sort(batch.dirty_counters.begin(), batch.dirty_counters.end());
+  batch.dirty_counters.erase(std::unique(batch.dirty_counters.begin(),
+                                         batch.dirty_counters.end()),
+                             batch.dirty_counters.end());
+  for (const std::string& key : batch.dirty_counters) {
+    loyalty::v1::CounterSet counter;
+    const std::vector<int64_t>& values = counters_[key];
+    counter.mutable_values()->Add(values.begin(), values.end());
+    write_batch.Put(keys::Counter(key), counter.SerializeAsString());
+  }
+  write_batch.Put(keys::kChainHead, batch.head.SerializeAsString());
+}
+
+void Ledger::SyncLoop() {
+  while (true) {
+    std::shared_ptr<StagedBatch> staged;
+    bool failed_before = false;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return !self->to_write_.empty() || self->writer_done_;
+          },
+          this));
+      if (to_write_.empty()) break;
+      staged = std::move(to_write_.front());
+      to_write_.pop_front();
+      writing_ = true;
+      failed_before = failed_;
+    }
+    absl::Status cause;
+    if (!failed_before && staged->write_batch.Count() > 0) {
+      cause = FromRocks(db_->Write(DurableWriteOptions(), &staged->write_batch),
+                        "durable write failed");
+    }
+    Answers answers = std::move(staged->answers);
+    std::deque<std::pair<Operation, Done>> queued;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!cause.ok()) {
+        // The writer's state now runs ahead of the disk: it must not go on.
+        failed_ = true;
+        stopping_ = true;
+        queued.swap(queue_);
+      }
+      if (failed_) {
+        const absl::Status unavailable = MakeError(
+            absl::StatusCode::kUnavailable, "LEDGER_WRITE_FAILED", "",
+            absl::StrCat("not recorded: ",
+                         cause.ok() ? "an earlier write could not be made durable"
+                                    : cause.message()));
+        for (Outcome& outcome : answers.outcomes) {
+          outcome = Outcome{unavailable, "", false};
+        }
+        Answers refused;
+        for (auto& [operation, done] : queued) {
+          refused.dones.push_back(std::move(done));
+          refused.outcomes.push_back(Outcome{unavailable, "", false});
+        }
+        Answer(std::move(answers));
+        if (!refused.dones.empty()) Answer(std::move(refused));
+      } else {
+        published_head_ = staged->state.head;
+        Answer(std::move(answers));
+      }
+      ++written_batches_;
+    }
+    if (!cause.ok() && options_.on_fatal) options_.on_fatal(cause);
+  }
+  absl::MutexLock lock(&mu_);
+  syncer_done_ = true;
+}
+
+void Ledger::Answer(Answers answers) {
+  mu_.Await(absl::Condition(
+      +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        return self->to_answer_.size() < kMaxBatchesToAnswer;
+      },
+      this));
+  to_answer_.push_back(std::move(answers));
+}
+
+void Ledger::CompletionLoop() {
+  while (true) {
+    Answers answers;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return !self->to_answer_.empty() || self->syncer_done_;
+          },
+          this));
+      if (to_answer_.empty()) return;
+      answers = std::move(to_answer_.front());
+      to_answer_.pop_front();
+    }
+    for (size_t i = 0; i < answers.dones.size(); ++i) {
+      answers.dones[i](std::move(answers.outcomes[i]));
+    }
   }
 }
 
-void Ledger::FailAll(std::vector<std::pair<Operation, Done>>& work,
-                     const absl::Status& cause) {
-  // The in-memory program balances now run ahead of the disk, so the writer
-  // must not go on: fail this batch and everything queued, and report.
-  std::deque<std::pair<Operation, Done>> queued;
-  {
-    absl::MutexLock lock(&mu_);
-    failed_ = true;
-    stopping_ = true;
-    queued.swap(queue_);
+void Ledger::Prune(uint64_t written_batches) {
+  while (!unwritten_.empty() && unwritten_.front()->number <= written_batches) {
+    for (auto& [id, record] : unwritten_.front()->state.members) {
+      MakeRoomInCache();
+      member_cache_[id] = std::move(record);
+    }
+    // Kept for reuse once the syncer has let go of it.
+    if (unwritten_.front().use_count() == 1) spare_ = std::move(unwritten_.front());
+    unwritten_.pop_front();
   }
-  const absl::Status unavailable =
-      MakeError(absl::StatusCode::kUnavailable, "LEDGER_WRITE_FAILED", "",
-                absl::StrCat("not recorded: ", cause.message()));
-  for (auto& [operation, done] : work) done(Outcome{unavailable, "", false});
-  for (auto& [operation, done] : queued) done(Outcome{unavailable, "", false});
-  if (options_.on_fatal) options_.on_fatal(cause);
 }
-
 absl::StatusOr<loyalty::v1::MemberRecord> Ledger::GetMember(
     absl::string_view member_id) const {
   std::string value;

@@ -3,14 +3,25 @@
 // nothing of rules or gRPC: the program layer hands it operations whose
 // decision runs on the ledger's single writer thread.
 //
-// Writes (group commit): Submit() queues an operation and returns at once.
-// One writer thread takes up to max_batch queued operations, decides each in
-// order against the state left by the ones before it, puts every staged
-// change into one WriteBatch, writes it with sync=true (WAL fsync), and only
-// then calls each operation's `done`. Member records, program balances and
-// the chain head are written once per batch. A failed write is fatal: every
-// operation of that batch and every later one gets UNAVAILABLE, and
-// on_fatal is called once so that the process can stop and recover.
+// Writes (group commit, pipelined): Submit() queues an operation and returns
+// at once. Three threads carry it on:
+// - the writer takes queued operations (up to max_batch per batch), decides
+//   each in order against the state left by the ones before it, and stages
+//   every change into one WriteBatch. While the batch before is being
+//   written, it keeps adding operations to the next one; it hands a batch on
+//   only when the syncer is idle, so at most one batch is being written and
+//   one being decided. Decisions read what earlier batches staged even before
+//   RocksDB shows it (EarlierState), so the hash chain and balances are
+//   exact.
+// - the syncer writes the batches, in order, each with sync=true (WAL
+//   fsync); member records, program balances and the chain head are written
+//   once per batch.
+// - the completer calls each operation's `done`, in order, only after its
+//   batch is durable.
+// A failed write is fatal: every operation of that batch and of every later
+// one (decided, queued or submitted after) gets UNAVAILABLE, nothing after
+// it is written, and on_fatal is called once so that the process can stop
+// and recover.
 //
 // Idempotency: an operation with a request_id that the ledger has seen gets
 // the first outcome again (a success or a business refusal) if its
@@ -48,7 +59,8 @@ struct LedgerOptions {
   Clock* clock = &SystemClock();  // not owned; must outlive the ledger
   size_t max_queue = 16384;  // queued operations; beyond it Submit refuses
   size_t max_batch = 1024;   // operations per WriteBatch
-  // Called once, on the writer thread, when a write could not be made durable.
+  // Called once, on the syncer thread, when a write could not be made
+  // durable.
   std::function<void(const absl::Status&)> on_fatal;
   // The file system RocksDB uses; nullptr is the real one. Tests pass a
   // wrapper that injects I/O errors. Not owned; must outlive the ledger.
@@ -122,12 +134,13 @@ class Ledger {
   // Finishes every queued operation, then closes the database.
   ~Ledger();
 
-  // Queues an operation; `done` runs on the writer thread after the batch is
-  // durable (or at once, with UNAVAILABLE, when the queue is full or the
-  // ledger has stopped). `done` must not block.
+  // Queues an operation; `done` runs on the completer thread after the batch
+  // is durable (or at once, on the caller's thread, with UNAVAILABLE, when
+  // the queue is full or the ledger has stopped). `done` must not block.
   void Submit(Operation operation, Done done);
 
-  // Stops taking operations, finishes the queued ones and joins the writer.
+  // Stops taking operations, finishes the queued ones (every `done` has run
+  // when it returns) and joins the threads.
   void Stop();
 
   // Reads; none waits for the writer.
@@ -176,29 +189,66 @@ class Ledger {
                                     const std::string& data_dir);
 
  private:
+  struct StagedBatch;
+  class Earlier;
+  // The answers of one batch, in order.
+  struct Answers {
+    std::vector<Done> dones;
+    std::vector<Outcome> outcomes;
+  };
+
   explicit Ledger(LedgerOptions options) : options_(std::move(options)) {}
   absl::Status Load();
   void WriterLoop();
-  void ProcessBatch(std::vector<std::pair<Operation, Done>>& work);
+  // Writer: an empty batch (the spare one when there is one).
+  std::shared_ptr<StagedBatch> NewBatch(EarlierState* earlier);
+  void SyncLoop();
+  void CompletionLoop();
   Outcome Process(Operation& operation, BatchState* batch);
-  void FailAll(std::vector<std::pair<Operation, Done>>& work,
-               const absl::Status& cause);
+  // Writer: puts the batch's member records, program balances, counters and
+  // chain head into its WriteBatch.
+  void Seal(StagedBatch& batch);
+  // Writer: drops the staging of batches that RocksDB now shows, keeping
+  // their member records in the cache.
+  void Prune(uint64_t written_batches);
+  void MakeRoomInCache();
+  void Answer(Answers answers) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LedgerOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::thread writer_;
+  std::thread syncer_;
+  std::thread completer_;
 
   mutable absl::Mutex mu_;
   std::deque<std::pair<Operation, Done>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool failed_ ABSL_GUARDED_BY(mu_) = false;
   loyalty::v1::ChainHead published_head_ ABSL_GUARDED_BY(mu_);
+  // Operations the writer has decided into the batch it holds.
+  size_t held_operations_ ABSL_GUARDED_BY(mu_) = 0;
+  // Batches handed to the syncer: at most one waiting, one being written.
+  std::deque<std::shared_ptr<StagedBatch>> to_write_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t written_batches_ ABSL_GUARDED_BY(mu_) = 0;  // written or failed
+  // Durable (or failed) batches whose answers are not sent yet.
+  std::deque<Answers> to_answer_ ABSL_GUARDED_BY(mu_);
+  bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool syncer_done_ ABSL_GUARDED_BY(mu_) = false;
 
   // Owned by the writer thread once it runs.
   std::map<AccountAsset, int64_t> program_balances_;
   // Every counter, loaded at open (they number groups x months, not members).
   absl::flat_hash_map<std::string, std::vector<int64_t>> counters_;
   loyalty::v1::ChainHead head_;
+  uint64_t sealed_batches_ = 0;
+  // Batches handed on whose changes RocksDB may not show yet, oldest first.
+  std::deque<std::shared_ptr<StagedBatch>> unwritten_;
+  std::shared_ptr<StagedBatch> spare_;  // a written batch, for reuse
+  // The latest record of recently touched members, all of them durable (the
+  // writer is the only one who changes member records). Bounded by
+  // kMaxCachedMembers.
+  absl::flat_hash_map<std::string, loyalty::v1::MemberRecord> member_cache_;
 };
 
 }  // namespace loyalty::ledger

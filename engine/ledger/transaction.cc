@@ -278,6 +278,14 @@ absl::StatusOr<MemberRecord*> Transaction::StagedMember(
   MemberRecord record;
   if (auto it = batch_->members.find(member_id); it != batch_->members.end()) {
     record = it->second;
+  } else if (batch_->earlier != nullptr) {
+    auto earlier = batch_->earlier->TakeMember(member_id);
+    if (earlier.status().code() == absl::StatusCode::kNotFound) {
+      return NotFound("UNKNOWN_MEMBER", "member_id",
+                      absl::StrCat("no member with id '", member_id, "'"));
+    }
+    if (!earlier.ok()) return earlier.status();
+    record = *std::move(earlier);
   } else {
     std::string value;
     rocksdb::Status status =
@@ -335,6 +343,7 @@ absl::StatusOr<std::optional<std::string>> Transaction::GetAux(
   if (auto it = batch_->aux.find(key); it != batch_->aux.end()) {
     return it->second;
   }
+  if (batch_->earlier != nullptr) return batch_->earlier->FindAux(key);
   std::string value;
   rocksdb::Status status =
       batch_->db->Get(rocksdb::ReadOptions(), keys::Aux(key), &value);

@@ -28,11 +28,30 @@ namespace loyalty::ledger {
 
 using AccountAsset = std::pair<std::string, std::string>;
 
+// What a batch reads beneath its own staging: what earlier batches staged
+// (made durable or still being written), then RocksDB. The ledger implements
+// it on the writer thread so that a batch can be decided while the one before
+// it is still being synced.
+class EarlierState {
+ public:
+  virtual ~EarlierState() = default;
+  // The member's latest record, for the transaction to stage (it may be
+  // moved out of a cache, so a transaction must not ask twice);
+  // NOT_FOUND when there is none.
+  virtual absl::StatusOr<loyalty::v1::MemberRecord> TakeMember(
+      absl::string_view member_id) = 0;
+  // The latest value of a program-layer record (see Transaction::PutAux).
+  virtual absl::StatusOr<std::optional<std::string>> FindAux(
+      absl::string_view key) = 0;
+};
+
 // What the writer has staged for the batch it is building, shared by the
 // operations of that batch in order.
 struct BatchState {
   rocksdb::DB* db = nullptr;
   rocksdb::WriteBatch* write_batch = nullptr;
+  // Reads below this batch; nullptr: straight from `db`.
+  EarlierState* earlier = nullptr;
   // Member records changed in this batch (written once, at the end).
   absl::flat_hash_map<std::string, loyalty::v1::MemberRecord> members;
   // Program-layer records written in this batch.

@@ -56,12 +56,7 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
                            absl::StrCat("the program pays cashback in ",
                                         rule_set.program().currency()));
   }
-  auto member = transaction.Member(request.member_id());
-  if (member.status().code() == absl::StatusCode::kNotFound) {
-    return NotFound("UNKNOWN_MEMBER", "member_id",
-                    absl::StrCat("no member with id '", request.member_id(), "'"));
-  }
-  RETURN_IF_ERROR(member.status());
+  RETURN_IF_ERROR(ExistingMember(transaction, request.member_id(), "member_id").status());
   // A correction must not take points that have expired already.
   RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
   loyalty::v1::JournalEntry entry;

@@ -1,6 +1,8 @@
 #include "engine/program/member_view.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "engine/base/error.h"
 #include "engine/base/time_util.h"
 
 namespace loyalty::program {
@@ -42,6 +44,17 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
     state.promo_code_uses[code] = uses;
   }
   return state;
+}
+
+absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
+    ledger::Transaction& transaction, absl::string_view member_id,
+    absl::string_view field) {
+  auto member = transaction.Member(member_id);
+  if (member.status().code() == absl::StatusCode::kNotFound) {
+    return NotFound("UNKNOWN_MEMBER", field,
+                    absl::StrCat("no member with id '", member_id, "'"));
+  }
+  return member;
 }
 
 }  // namespace loyalty::program

@@ -12,6 +12,7 @@
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
+#include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
 #include "engine/program/submit.h"
@@ -75,12 +76,7 @@ absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest&
                               absl::StrCat("all ", reward->stock(), " pieces of '",
                                            reward->id(), "' are taken"));
   }
-  auto member = transaction.Member(request.member_id());
-  if (member.status().code() == absl::StatusCode::kNotFound) {
-    return NotFound("UNKNOWN_MEMBER", "member_id",
-                    absl::StrCat("no member with id '", request.member_id(), "'"));
-  }
-  RETURN_IF_ERROR(member.status());
+  RETURN_IF_ERROR(ExistingMember(transaction, request.member_id(), "member_id").status());
   RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
 
   loyalty::v1::JournalEntry entry;

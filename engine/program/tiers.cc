@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "engine/base/time_util.h"
+#include "engine/evaluator/tiers.h"
 
 namespace loyalty::program {
 namespace {
@@ -19,15 +20,6 @@ const TierSettings& Tiers(const evaluator::CompiledRules& rules) {
 
 bool Rolling(const TierSettings& tiers) {
   return tiers.window() != loyalty::v1::TIER_WINDOW_CALENDAR_YEAR;
-}
-
-// The highest level whose threshold `qualifying` reaches.
-int LevelFor(const TierSettings& tiers, int64_t qualifying) {
-  int index = 0;
-  for (int i = 0; i < tiers.levels_size(); ++i) {
-    if (tiers.levels(i).threshold() <= qualifying) index = i;
-  }
-  return index;
 }
 
 int64_t MeasureOf(const TierSettings& tiers, const QualifyingPeriod& period) {
@@ -104,11 +96,7 @@ bool HasTiers(const evaluator::CompiledRules& rules) {
 
 int CurrentTierIndex(const evaluator::CompiledRules& rules,
                      const MemberRecord& member) {
-  const TierSettings& tiers = Tiers(rules);
-  for (int i = 0; i < tiers.levels_size(); ++i) {
-    if (tiers.levels(i).id() == member.tier()) return i;
-  }
-  return 0;
+  return std::max(evaluator::TierIndexOf(Tiers(rules), member.tier()), 0);
 }
 
 std::string QualifyingPeriodAt(const evaluator::CompiledRules& rules,
@@ -171,7 +159,7 @@ bool RaiseTier(const evaluator::CompiledRules& rules, absl::Time now,
   if (!HasTiers(rules)) return false;
   const TierSettings& tiers = Tiers(rules);
   const int current = CurrentTierIndex(rules, *member);
-  const int reached = LevelFor(tiers, QualifyingAt(rules, *member, now));
+  const int reached = evaluator::TierIndexFor(tiers, QualifyingAt(rules, *member, now));
   if (reached <= current && member->tier() == tiers.levels(current).id()) {
     return false;
   }
@@ -191,7 +179,7 @@ Review ReviewTier(const evaluator::CompiledRules& rules, absl::Time now,
   if (now < due) return Review::kNotDue;
   const TierSettings& tiers = Tiers(rules);
   const int current = CurrentTierIndex(rules, *member);
-  const int reached = LevelFor(tiers, QualifyingForReview(rules, *member, now));
+  const int reached = evaluator::TierIndexFor(tiers, QualifyingForReview(rules, *member, now));
   if (reached >= current) {
     member->set_tier(tiers.levels(reached).id());
     member->set_tier_in_grace(false);
@@ -225,11 +213,7 @@ loyalty::v1::TierProgress ProgressOf(const evaluator::CompiledRules& rules,
   const loyalty::v1::Tier& tier = tiers.levels(current);
   progress.set_tier(tier.id());
   progress.set_tier_name(tier.name());
-  switch (tiers.measure()) {
-    case loyalty::v1::TIER_MEASURE_POINTS_EARNED: progress.set_measure("points_earned"); break;
-    case loyalty::v1::TIER_MEASURE_VISITS: progress.set_measure("visits"); break;
-    default: progress.set_measure("spend"); break;
-  }
+  progress.set_measure(std::string(evaluator::TierMeasureName(tiers.measure())));
   progress.set_qualifying(QualifyingAt(rules, member, now));
   if (current + 1 < tiers.levels_size()) {
     const loyalty::v1::Tier& next = tiers.levels(current + 1);

@@ -1,6 +1,7 @@
 // Crash-kill test: the real loyaltyd binary as a child process, on one data
 // dir, while 8-16 client threads commit sales (some earn, some burn points),
-// is killed with SIGKILL at a random moment, restarted, and checked:
+// refund them (fully or one line) and redeem catalogue rewards, is killed
+// with SIGKILL at a random moment, restarted, and checked:
 //   (a) every commit whose answer reached a client is in the ledger exactly
 //       once, under the transaction id it was answered with; every answered
 //       refusal wrote nothing;
@@ -50,7 +51,6 @@ namespace loyalty {
 namespace {
 
 using loyalty::v1::CommitPurchaseRequest;
-using loyalty::v1::CommitPurchaseResponse;
 using loyalty::v1::JournalEntry;
 
 constexpr int kMembers = 40;
@@ -61,6 +61,14 @@ constexpr int kMaxKillDelayMs = 800;
 constexpr int kRetryThreads = 8;
 constexpr int kMaxRedeemPoints = 20;
 constexpr int kRefusalEvery = 40;
+constexpr int kRefundEvery = 6;   // one call in 6 refunds an order
+constexpr int kRedeemEvery = 12;  // one in 12 buys a reward
+// The default rules plus a catalogue with a small stock, so that some
+// redemptions are refused for stock as well as for points.
+constexpr char kRewardsYaml[] =
+    "\nrewards:\n"
+    "  - id: coffee\n    description: A coffee\n    points: 15\n"
+    "  - id: mug\n    description: A mug\n    points: 25\n    stock: 60\n";
 constexpr absl::Duration kCallTimeout = absl::Seconds(10);
 // Export and verification read the whole ledger, which grows every cycle.
 constexpr absl::Duration kAuditTimeout = absl::Seconds(120);
@@ -103,41 +111,81 @@ bool IsConnectionFault(grpc::StatusCode code) {
          code == grpc::StatusCode::DEADLINE_EXCEEDED;
 }
 
-// One commit a client sent, and what came back.
+// One call a client sent (a sale, a refund or a reward), and what came back.
 struct Attempt {
-  CommitPurchaseRequest request;
+  enum class Kind { kCommit, kRefund, kRedeem };
+  Kind kind = Kind::kCommit;
+  CommitPurchaseRequest commit;
+  v1::RefundPurchaseRequest refund;
+  v1::RedeemRewardRequest redeem;
+  std::string member_id;  // whose balance the call moves
   grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
   std::string error_message;
   std::string error_details;
-  CommitPurchaseResponse response;
+  std::string response;  // serialized, when committed
+  std::string transaction;
+  int64_t points_after = 0;  // the member's available points after it
+  int64_t redeemed_points = 0;  // burned by a sale or a reward
 
+  const std::string& request_id() const {
+    switch (kind) {
+      case Kind::kRefund: return refund.request_id();
+      case Kind::kRedeem: return redeem.request_id();
+      default: return commit.request_id();
+    }
+  }
   bool answered() const { return IsAnswer(code); }
   bool committed() const { return code == grpc::StatusCode::OK; }
   int64_t transaction_id() const {
     int64_t id = 0;
-    return absl::SimpleAtoi(response.transaction_id(), &id) ? id : -1;
+    return absl::SimpleAtoi(transaction, &id) ? id : -1;
   }
   // The answer as one comparable string: the serialized response, or the
   // refusal with its code, message and detail trailer.
   std::string AnswerText() const {
-    if (committed()) return response.SerializeAsString();
+    if (committed()) return response;
     return absl::StrCat("code ", code, ": ", error_message, " | ", error_details);
   }
   std::string Describe() const {
-    return absl::StrCat("request ", request.request_id(), " (member ",
-                        request.purchase().member_id(), ", redeem ",
-                        request.purchase().redeem_points(), ") -> code ", code,
-                        " ", error_message);
+    const char* what = kind == Kind::kCommit ? "sale" : kind == Kind::kRefund ? "refund" : "reward";
+    return absl::StrCat(what, " request ", request_id(), " (member ", member_id,
+                        ") -> code ", code, " ", error_message);
   }
 };
 
-Attempt Send(v1::Checkout::Stub& stub, const CommitPurchaseRequest& request) {
-  Attempt attempt;
-  attempt.request = request;
+// Sends `attempt`'s request and fills in what came back.
+Attempt Send(v1::Checkout::Stub& stub, Attempt attempt) {
   grpc::ClientContext context;
   SetDeadline(&context, kCallTimeout);
-  const grpc::Status status =
-      stub.CommitPurchase(&context, attempt.request, &attempt.response);
+  grpc::Status status;
+  switch (attempt.kind) {
+    case Attempt::Kind::kCommit: {
+      v1::CommitPurchaseResponse response;
+      status = stub.CommitPurchase(&context, attempt.commit, &response);
+      attempt.response = response.SerializeAsString();
+      attempt.transaction = response.transaction_id();
+      attempt.points_after = response.balance().points_available();
+      attempt.redeemed_points = response.priced().redeemed_points();
+      break;
+    }
+    case Attempt::Kind::kRefund: {
+      v1::RefundPurchaseResponse response;
+      status = stub.RefundPurchase(&context, attempt.refund, &response);
+      attempt.response = response.SerializeAsString();
+      attempt.transaction = response.transaction_id();
+      attempt.points_after = response.balance().points_available();
+      break;
+    }
+    case Attempt::Kind::kRedeem: {
+      v1::RedeemRewardResponse response;
+      status = stub.RedeemReward(&context, attempt.redeem, &response);
+      attempt.response = response.SerializeAsString();
+      attempt.transaction = response.transaction_id();
+      attempt.points_after = response.balance().points_available();
+      attempt.redeemed_points = response.points();
+      break;
+    }
+  }
   attempt.code = status.error_code();
   attempt.error_message = status.error_message();
   attempt.error_details = status.error_details();
@@ -178,6 +226,29 @@ CommitPurchaseRequest Sale(const std::string& request_id, int member,
   return request;
 }
 
+// A sale this client committed, for a later refund.
+struct Sold {
+  std::string order_id;
+  int member = 0;
+  int lines = 0;
+};
+
+// A refund of all of `sold`, or of one unit of one line; refunding what is
+// refunded already is a refusal (an answer too).
+v1::RefundPurchaseRequest Refund(const std::string& request_id, const Sold& sold,
+                                 std::mt19937_64& random) {
+  v1::RefundPurchaseRequest request;
+  request.set_request_id(request_id);
+  request.set_member_id(MemberId(sold.member));
+  request.set_order_id(sold.order_id);
+  if (random() % 2 == 0) {
+    v1::RefundLine* line = request.add_lines();
+    line->set_line_index(static_cast<int>(random() % sold.lines));
+    line->set_quantity(1);
+  }
+  return request;
+}
+
 // Calls body(i, stub) for i in [0, count) on kRetryThreads threads.
 void ParallelFor(const std::shared_ptr<grpc::Channel>& channel, size_t count,
                  const std::function<void(size_t, v1::Checkout::Stub&)>& body) {
@@ -209,6 +280,8 @@ struct CycleCounts {
   int64_t acked = 0;    // an answer reached the client
   int64_t refused = 0;  // ... and it was a business refusal
   int64_t burned = 0;   // ... and it was a sale that burned points
+  int64_t refunds = 0;  // ... and it was a refund that went through
+  int64_t rewards = 0;  // ... and it was a reward bought
   int64_t in_flight = 0;
   int64_t in_flight_present = 0;  // recorded although never answered
   int64_t connection_faults = 0;
@@ -237,9 +310,23 @@ class CrashTest : public ::testing::Test {
     server_.reset();  // SIGKILL and wait, if still running
   }
 
+  // The default rule file with the catalogue appended.
+  std::string RulesPath() {
+    const std::string path = dir_.Sub("rules.yaml");
+    std::string text = testing::ReadWholeFile(testing::DefaultRulesPath());
+    text += kRewardsYaml;
+    FILE* file = std::fopen(path.c_str(), "w");
+    if (file != nullptr) {
+      std::fwrite(text.data(), 1, text.size(), file);
+      std::fclose(file);
+    }
+    return path;
+  }
+
   void StartServer() {
+    if (rules_path_.empty()) rules_path_ = RulesPath();
     auto started = testing::StartLoyaltyd(
-        testing::LoyaltydArgs(dir_.Sub("data"), testing::DefaultRulesPath()),
+        testing::LoyaltydArgs(dir_.Sub("data"), rules_path_),
         dir_.Sub(absl::StrCat("loyaltyd-", ++starts_)));
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = std::move(started->process);
@@ -267,19 +354,43 @@ class CrashTest : public ::testing::Test {
     }
   }
 
-  // One client thread: commits sales until `stop`, logging every attempt.
+  // One client thread: sells, refunds and redeems until `stop`, logging
+  // every attempt.
   void ClientLoop(int cycle, int client, uint64_t seed,
                   const std::atomic<bool>& stop, std::vector<Attempt>* log) {
     auto stub = v1::Checkout::NewStub(channel_);
     std::mt19937_64 random(seed);
+    std::vector<Sold> sold;
     for (int n = 0; !stop; ++n) {
-      const int member = static_cast<int>(random() % kMembers);
-      const CommitPurchaseRequest request =
-          Sale(absl::StrCat("cy", cycle, "-c", client, "-", n), member, client,
-               known_points_[member].load(), random);
-      log->push_back(Send(*stub, request));
-      if (log->back().committed()) {
-        known_points_[member] = log->back().response.balance().points_available();
+      const std::string request_id = absl::StrCat("cy", cycle, "-c", client, "-", n);
+      Attempt attempt;
+      const uint64_t dice = random();
+      if (!sold.empty() && dice % kRefundEvery == 0) {
+        const Sold& order = sold[random() % sold.size()];
+        attempt.kind = Attempt::Kind::kRefund;
+        attempt.refund = Refund(request_id, order, random);
+        attempt.member_id = MemberId(order.member);
+      } else if (dice % kRedeemEvery == 1) {
+        const int member = static_cast<int>(random() % kMembers);
+        attempt.kind = Attempt::Kind::kRedeem;
+        attempt.redeem.set_request_id(request_id);
+        attempt.redeem.set_member_id(MemberId(member));
+        attempt.redeem.set_reward_id(random() % 2 == 0 ? "coffee" : "mug");
+        attempt.member_id = MemberId(member);
+      } else {
+        const int member = static_cast<int>(random() % kMembers);
+        attempt.commit = Sale(request_id, member, client,
+                              known_points_[member].load(), random);
+        attempt.member_id = MemberId(member);
+      }
+      log->push_back(Send(*stub, std::move(attempt)));
+      const Attempt& done = log->back();
+      if (!done.committed()) continue;
+      const int member = std::stoi(done.member_id.substr(1));
+      known_points_[member] = done.points_after;
+      if (done.kind == Attempt::Kind::kCommit) {
+        sold.push_back({done.commit.purchase().order_id(), member,
+                        done.commit.purchase().lines_size()});
       }
     }
   }
@@ -321,6 +432,10 @@ class CrashTest : public ::testing::Test {
       for (const JournalEntry& entry : page.entries()) {
         // (b), (d): postings balance, sequence and hash chain.
         ASSERT_TRUE(index->checker.Add(entry)) << index->checker.problem();
+        index->last_hash = entry.hash();
+        ++index->entries;
+        // Upkeep written before an operation carries its request id too.
+        if (entry.kind() == v1::ENTRY_KIND_UPKEEP) continue;
         const auto [it, inserted] =
             index->sequence_of.emplace(entry.request_id(), entry.sequence());
         ASSERT_TRUE(inserted) << "request " << entry.request_id()
@@ -329,8 +444,6 @@ class CrashTest : public ::testing::Test {
         if (in_flight.contains(entry.request_id())) {
           index->in_flight_entries[entry.request_id()] = entry;
         }
-        index->last_hash = entry.hash();
-        ++index->entries;
       }
     }
     const grpc::Status status = reader->Finish();
@@ -357,15 +470,27 @@ class CrashTest : public ::testing::Test {
     }
     absl::flat_hash_set<std::string> in_flight_ids;
     for (const Attempt* attempt : in_flight) {
-      const std::string& id = attempt->request.request_id();
+      const std::string& id = attempt->request_id();
       in_flight_ids.insert(id);
       auto it = index.in_flight_entries.find(id);
       if (it == index.in_flight_entries.end()) continue;
       ++counts->in_flight_present;
       const JournalEntry& entry = it->second;
-      EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_PURCHASE) << id;
-      EXPECT_EQ(entry.member_id(), attempt->request.purchase().member_id()) << id;
-      EXPECT_EQ(entry.order_id(), attempt->request.purchase().order_id()) << id;
+      EXPECT_EQ(entry.member_id(), attempt->member_id) << id;
+      switch (attempt->kind) {
+        case Attempt::Kind::kCommit:
+          EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_PURCHASE) << id;
+          EXPECT_EQ(entry.order_id(), attempt->commit.purchase().order_id()) << id;
+          break;
+        case Attempt::Kind::kRefund:
+          EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_REFUND) << id;
+          EXPECT_EQ(entry.order_id(), attempt->refund.order_id()) << id;
+          break;
+        case Attempt::Kind::kRedeem:
+          EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_REWARD) << id;
+          EXPECT_EQ(entry.reward_id(), attempt->redeem.reward_id()) << id;
+          break;
+      }
     }
     for (const auto& [request_id, sequence] : index.sequence_of) {
       ASSERT_TRUE(committed_.contains(request_id) || in_flight_ids.contains(request_id))
@@ -423,10 +548,10 @@ class CrashTest : public ::testing::Test {
                      const std::vector<const Attempt*>& in_flight) {
     std::vector<Attempt> retries(in_flight.size());
     ParallelFor(channel_, in_flight.size(), [&](size_t i, v1::Checkout::Stub& stub) {
-      retries[i] = Send(stub, in_flight[i]->request);
+      retries[i] = Send(stub, *in_flight[i]);
     });
     for (const Attempt& retry : retries) {
-      const std::string& id = retry.request.request_id();
+      const std::string& id = retry.request_id();
       ASSERT_TRUE(retry.answered()) << "retry of " << retry.Describe();
       auto it = index.sequence_of.find(id);
       if (it != index.sequence_of.end()) {
@@ -446,7 +571,7 @@ class CrashTest : public ::testing::Test {
   void RetryAnswered(const std::vector<const Attempt*>& answered) {
     std::vector<Attempt> retries(answered.size());
     ParallelFor(channel_, answered.size(), [&](size_t i, v1::Checkout::Stub& stub) {
-      retries[i] = Send(stub, answered[i]->request);
+      retries[i] = Send(stub, *answered[i]);
     });
     for (size_t i = 0; i < answered.size(); ++i) {
       ASSERT_EQ(retries[i].AnswerText(), answered[i]->AnswerText())
@@ -466,11 +591,15 @@ class CrashTest : public ::testing::Test {
         answered->push_back(&attempt);
         ++counts->acked;
         if (attempt.committed()) {
-          committed_[attempt.request.request_id()] = attempt.transaction_id();
-          if (attempt.response.priced().redeemed_points() > 0) ++counts->burned;
+          committed_[attempt.request_id()] = attempt.transaction_id();
+          if (attempt.kind == Attempt::Kind::kCommit && attempt.redeemed_points > 0) {
+            ++counts->burned;
+          }
+          if (attempt.kind == Attempt::Kind::kRefund) ++counts->refunds;
+          if (attempt.kind == Attempt::Kind::kRedeem) ++counts->rewards;
         } else {
           ++counts->refused;
-          refused_.insert(attempt.request.request_id());
+          refused_.insert(attempt.request_id());
         }
         continue;
       }
@@ -490,7 +619,7 @@ class CrashTest : public ::testing::Test {
                          const std::vector<const Attempt*>& in_flight,
                          CycleCounts* counts, int64_t* entries) {
     absl::flat_hash_set<std::string> in_flight_ids;
-    for (const Attempt* attempt : in_flight) in_flight_ids.insert(attempt->request.request_id());
+    for (const Attempt* attempt : in_flight) in_flight_ids.insert(attempt->request_id());
     ExportIndex index;
     ASSERT_NO_FATAL_FAILURE(Export(in_flight_ids, &index));
     ASSERT_NO_FATAL_FAILURE(CheckRequests(index, in_flight, counts));
@@ -523,10 +652,12 @@ class CrashTest : public ::testing::Test {
                                          "than a lost connection";
     std::printf(
         "cycle %d/%d: %d clients, kill after %d ms: %lld acked (%lld burned "
-        "points, %lld refused), %lld in flight, %lld of them present; ledger "
-        "%lld entries; %.2f s\n",
+        "points, %lld refunds, %lld rewards, %lld refused), %lld in flight, %lld "
+        "of them present; ledger %lld entries; %.2f s\n",
         cycle, cycles, clients, delay_ms, static_cast<long long>(counts.acked),
-        static_cast<long long>(counts.burned), static_cast<long long>(counts.refused), static_cast<long long>(counts.in_flight),
+        static_cast<long long>(counts.burned), static_cast<long long>(counts.refunds),
+        static_cast<long long>(counts.rewards),
+        static_cast<long long>(counts.refused), static_cast<long long>(counts.in_flight),
         static_cast<long long>(counts.in_flight_present), static_cast<long long>(entries),
         absl::ToDoubleSeconds(absl::Now() - start));
     std::fflush(stdout);
@@ -534,6 +665,8 @@ class CrashTest : public ::testing::Test {
     totals->acked += counts.acked;
     totals->refused += counts.refused;
     totals->burned += counts.burned;
+    totals->refunds += counts.refunds;
+    totals->rewards += counts.rewards;
     totals->in_flight += counts.in_flight;
     totals->in_flight_present += counts.in_flight_present;
   }
@@ -557,6 +690,7 @@ class CrashTest : public ::testing::Test {
   std::unique_ptr<testing::ChildProcess> server_;
   std::shared_ptr<grpc::Channel> channel_;
   int starts_ = 0;
+  std::string rules_path_;
   // Every request answered with success, and the transaction id it got.
   absl::flat_hash_map<std::string, int64_t> committed_;
   // Every request answered with a refusal (nothing recorded).
@@ -565,7 +699,7 @@ class CrashTest : public ::testing::Test {
   std::array<std::atomic<int64_t>, kMembers> known_points_;
 };
 
-TEST_F(CrashTest, KillNineWhileCommittingLosesAndDoublesNothing) {
+TEST_F(CrashTest, KillNineWhileCommittingRefundingAndRedeemingLosesAndDoublesNothing) {
   const int cycles = EnvInt("LOYALTY_CRASH_CYCLES", 20);
   const absl::Time start = absl::Now();
   CycleCounts totals;
@@ -574,12 +708,14 @@ TEST_F(CrashTest, KillNineWhileCommittingLosesAndDoublesNothing) {
   }
   ASSERT_NO_FATAL_FAILURE(StopGracefullyAndCheck());
   std::printf(
-      "crash test total: %d cycles in %.1f s; %lld commits sent, %lld acked "
-      "(%lld burned points, %lld refused), %lld in flight at a kill, %lld of "
-      "them recorded; seed %llu\n",
+      "crash test total: %d cycles in %.1f s; %lld calls sent, %lld acked "
+      "(%lld burned points, %lld refunds, %lld rewards, %lld refused), %lld in "
+      "flight at a kill, %lld of them recorded; seed %llu\n",
       cycles, absl::ToDoubleSeconds(absl::Now() - start),
       static_cast<long long>(totals.attempts), static_cast<long long>(totals.acked),
-      static_cast<long long>(totals.burned), static_cast<long long>(totals.refused), static_cast<long long>(totals.in_flight),
+      static_cast<long long>(totals.burned), static_cast<long long>(totals.refunds),
+      static_cast<long long>(totals.rewards),
+      static_cast<long long>(totals.refused), static_cast<long long>(totals.in_flight),
       static_cast<long long>(totals.in_flight_present),
       static_cast<unsigned long long>(seed_));
   EXPECT_GT(totals.acked, cycles);
@@ -587,6 +723,8 @@ TEST_F(CrashTest, KillNineWhileCommittingLosesAndDoublesNothing) {
   // catch calls in flight (8+ clients nearly always have some).
   if (cycles >= 5) {
     EXPECT_GT(totals.burned, 0);
+    EXPECT_GT(totals.refunds, 0);
+    EXPECT_GT(totals.rewards, 0);
     EXPECT_GT(totals.refused, 0);
     EXPECT_GT(totals.in_flight, 0);
   }

@@ -1,5 +1,6 @@
 // libFuzzer target for the request handlers: the first byte picks a request
-// type, the rest is decoded as that protobuf message and run against one
+// type (enroll, commit, quote, history, feedback, metrics, refund, adjust,
+// reward, balance, maintenance run, member), the rest is decoded as that protobuf message and run against one
 // in-process engine (real ledger on RocksDB, real evaluator). Any crash,
 // sanitizer report or broken ledger invariant (checked by a full audit every
 // kAuditEvery inputs) is a finding.
@@ -48,7 +49,16 @@ struct Engine {
         "program: {id: fuzz, currency: EUR, point_value_minor: 1}\n"
         "earn: {points: 1, per_minor: 100, rounding: half_even, "
         "cashback_basis_points: 300}\n"
-        "burn: {max_basket_share_percent: 70, earned_points_pay_same_order: false}\n");
+        "burn: {max_basket_share_percent: 70, earned_points_pay_same_order: false}\n"
+        // Time moves points quickly: one input is one second.
+        "points: {pending_days: 1, lifetime_days: 3}\n"
+        "tiers:\n  measure: spend\n  window: rolling\n  window_days: 2\n"
+        "  grace_days: 1\n  levels:\n"
+        "    - {id: base, threshold: 0}\n"
+        "    - {id: gold, threshold: 5000, benefits: {earn_multiplier_percent: 150, "
+        "discount_percent: 5, cashback_basis_points: 100, perks: [lounge]}}\n"
+        "rewards:\n  - {id: mug, description: A mug, points: 20, stock: 50}\n"
+        "birthday: {points: 30, when: week}\n");
     rules = *evaluator::CompiledRules::Compile(*rule_set);
     operations = std::make_unique<program::Operations>(ledger.get(), rules, &clock);
     for (int m = 0; m < kMembers; ++m) {
@@ -90,7 +100,7 @@ bool Decode(const uint8_t* data, size_t size, Request* request) {
 
 void RunOne(Engine& engine, uint8_t kind, const uint8_t* data, size_t size) {
   program::Operations& ops = *engine.operations;
-  switch (kind % 7) {
+  switch (kind % 12) {
     case 0: {
       v1::EnrollMemberRequest r;
       if (Decode(data, size, &r)) {
@@ -127,6 +137,39 @@ void RunOne(Engine& engine, uint8_t kind, const uint8_t* data, size_t size) {
       if (Decode(data, size, &r)) {
         (void)analytics::ComputeMetrics(*engine.ledger, engine.rules->rule_set(), r,
                                         engine.clock.Now());
+      }
+      return;
+    }
+    case 6: {
+      v1::RefundPurchaseRequest r;
+      if (Decode(data, size, &r)) {
+        Wait<v1::RefundPurchaseResponse>([&](auto reply) { ops.RefundPurchase(r, std::move(reply)); });
+      }
+      return;
+    }
+    case 7: {
+      v1::AdjustBalanceRequest r;
+      if (Decode(data, size, &r)) {
+        Wait<v1::AdjustBalanceResponse>([&](auto reply) { ops.AdjustBalance(r, std::move(reply)); });
+      }
+      return;
+    }
+    case 8: {
+      v1::RedeemRewardRequest r;
+      if (Decode(data, size, &r)) {
+        Wait<v1::RedeemRewardResponse>([&](auto reply) { ops.RedeemReward(r, std::move(reply)); });
+      }
+      return;
+    }
+    case 9: {
+      v1::GetBalanceRequest r;
+      if (Decode(data, size, &r)) (void)ops.GetBalance(r);
+      return;
+    }
+    case 10: {
+      v1::RunExpiryRequest r;
+      if (Decode(data, size, &r)) {
+        (void)ops.RunExpiry(r, [](const v1::RunExpiryResponse&) {});
       }
       return;
     }
@@ -177,6 +220,27 @@ void WriteSeeds(const std::string& dir) {
   list.set_member_id("m1");
   list.set_page_size(3);
   WriteSeed(dir, 5, 3, list);
+  v1::RefundPurchaseRequest refund;
+  refund.set_request_id("rf1");
+  refund.set_order_id("o1");
+  WriteSeed(dir, 6, 6, refund);
+  v1::AdjustBalanceRequest adjust;
+  adjust.set_request_id("a1");
+  adjust.set_member_id("m1");
+  adjust.set_points(40);
+  adjust.set_reason_code("GOODWILL");
+  WriteSeed(dir, 7, 7, adjust);
+  v1::RedeemRewardRequest redeem;
+  redeem.set_request_id("rr1");
+  redeem.set_member_id("m1");
+  redeem.set_reward_id("mug");
+  WriteSeed(dir, 8, 8, redeem);
+  v1::GetBalanceRequest balance;
+  balance.set_member_id("m1");
+  WriteSeed(dir, 9, 9, balance);
+  v1::RunExpiryRequest expiry;
+  expiry.set_request_id("x1");
+  WriteSeed(dir, 10, 10, expiry);
 }
 
 }  // namespace

@@ -50,6 +50,32 @@ struct FaultSwitch {
   std::atomic<Fault> fault{Fault::kNone};
   std::atomic<int> injected{0};
 
+  // While held, every WAL sync waits at the gate (see HoldSyncs).
+  absl::Mutex gate_mu;
+  bool held ABSL_GUARDED_BY(gate_mu) = false;
+  int waiting ABSL_GUARDED_BY(gate_mu) = 0;
+
+  void HoldSyncs() {
+    absl::MutexLock lock(&gate_mu);
+    held = true;
+  }
+  void ReleaseSyncs() {
+    absl::MutexLock lock(&gate_mu);
+    held = false;
+  }
+  // True once a sync waits at the gate.
+  bool WaitForHeldSync(absl::Duration timeout) {
+    absl::MutexLock lock(&gate_mu);
+    return gate_mu.AwaitWithTimeout(
+        absl::Condition(+[](int* n) { return *n > 0; }, &waiting), timeout);
+  }
+  void WaitAtGate() {
+    absl::MutexLock lock(&gate_mu);
+    ++waiting;
+    gate_mu.Await(absl::Condition(+[](bool* h) { return !*h; }, &held));
+    --waiting;
+  }
+
   IOStatus Check(Fault when) {
     if (fault.load() != when) return IOStatus::OK();
     ++injected;
@@ -84,10 +110,12 @@ class FaultyWalFile : public rocksdb::FSWritableFileOwnerWrapper {
                : status;
   }
   IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
+    faults_->WaitAtGate();
     IOStatus status = faults_->Check(Fault::kSyncNoSpace);
     return status.ok() ? FSWritableFileOwnerWrapper::Sync(options, dbg) : status;
   }
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
+    faults_->WaitAtGate();
     IOStatus status = faults_->Check(Fault::kSyncNoSpace);
     return status.ok() ? FSWritableFileOwnerWrapper::Fsync(options, dbg) : status;
   }
@@ -286,6 +314,32 @@ class FaultTest : public ::testing::Test {
     ExpectUnavailable(refused, "after the fault");
   }
 
+  // Submits without waiting; the answer lands in *answer, and its request
+  // id joins answer_order_ when it arrives.
+  void SubmitAsync(const std::string& request_id, Decide decide, Answer* answer,
+                   absl::Notification* answered) {
+    answer->request_id = request_id;
+    ledger_->Submit(Operation{request_id, "f", std::move(decide)},
+                    [this, answer, answered, request_id](Outcome outcome) {
+                      answer->outcome = std::move(outcome);
+                      {
+                        absl::MutexLock lock(&mu_);
+                        answer_order_.push_back(request_id);
+                      }
+                      answered->Notify();
+                    });
+  }
+
+  // `decide`, telling `decided` when it has run.
+  static Decide Noting(Decide decide, absl::Notification* decided) {
+    return [decide = std::move(decide),
+            decided](Transaction& t) mutable -> absl::StatusOr<std::string> {
+      auto result = decide(t);
+      if (!decided->HasBeenNotified()) decided->Notify();
+      return result;
+    };
+  }
+
   void EnrollAndEarn(int earns) {
     ASSERT_TRUE(Run("enroll-alice", testing::EnrollDecision("alice")).status.ok());
     ASSERT_TRUE(Run("enroll-bob", testing::EnrollDecision("bob")).status.ok());
@@ -321,6 +375,7 @@ class FaultTest : public ::testing::Test {
   absl::Status fatal_cause_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> acknowledged_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> acknowledged_points_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> answer_order_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_F(FaultTest, AWalWriteErrorFailsTheBatchStopsTheWriterAndAcknowledgesNothing) {
@@ -402,6 +457,86 @@ TEST_F(FaultTest, ADiskFullOnSyncIsNeverAcknowledgedAndRecoversWholeOrNotAtAll) 
   ASSERT_NO_FATAL_FAILURE(ExpectAuditClean());
   std::printf("the unsynced entry %s the reopen\n",
               survived ? "survived" : "did not survive");
+}
+
+// The pipeline: while batch N's sync is held, the writer decides the next
+// batch against N's staged state, but nothing is answered (and readers see
+// nothing) until N, then N+1, are durable.
+TEST_F(FaultTest, NoAnswerLeavesBeforeItsBatchIsDurable) {
+  ASSERT_NO_FATAL_FAILURE(EnrollAndEarn(0));
+  faults_.HoldSyncs();
+  Answer earn, burn, replay;
+  absl::Notification earn_answered, burn_answered, replay_answered, burn_decided;
+  SubmitAsync("earn", EarnDecision("alice", 10), &earn, &earn_answered);
+  ASSERT_TRUE(faults_.WaitForHeldSync(absl::Seconds(30)));
+  // Spending the 10 points is possible only against the staged earn.
+  SubmitAsync("burn", Noting(EarnDecision("alice", -10), &burn_decided), &burn,
+              &burn_answered);
+  SubmitAsync("earn", EarnDecision("alice", 10), &replay, &replay_answered);
+  ASSERT_TRUE(burn_decided.WaitForNotificationWithTimeout(absl::Seconds(30)))
+      << "the next batch was not decided while a sync was in flight";
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(earn_answered.HasBeenNotified()) << "answered before durable";
+  EXPECT_FALSE(burn_answered.HasBeenNotified()) << "answered before durable";
+  EXPECT_FALSE(replay_answered.HasBeenNotified()) << "replayed before durable";
+  EXPECT_EQ(ledger_->Head().sequence(), 2);
+  EXPECT_EQ(ledger_->GetMember("alice")->points_available(), 0);
+
+  faults_.ReleaseSyncs();
+  ASSERT_TRUE(earn_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_TRUE(burn_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_TRUE(replay_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_TRUE(earn.outcome.status.ok()) << earn.outcome.status;
+  ASSERT_TRUE(burn.outcome.status.ok()) << burn.outcome.status;
+  ASSERT_TRUE(replay.outcome.status.ok()) << replay.outcome.status;
+  EXPECT_EQ(earn.outcome.response, "3");
+  EXPECT_EQ(burn.outcome.response, "4");
+  EXPECT_TRUE(replay.outcome.replayed);
+  EXPECT_EQ(replay.outcome.response, "3");
+  {
+    absl::MutexLock lock(&mu_);
+    ASSERT_EQ(answer_order_.size(), 3u);
+    EXPECT_EQ(answer_order_[0], "earn");  // batches are answered in order
+  }
+  EXPECT_EQ(ledger_->Head().sequence(), 4);
+  EXPECT_EQ(ledger_->GetMember("alice")->points_available(), 0);
+  EXPECT_EQ(fatal_calls(), 0);
+  ASSERT_NO_FATAL_FAILURE(ExpectAuditClean());
+}
+
+// A sync that fails while the next batch is decided behind it: both batches
+// fail, nothing after the failure is written, and on_fatal is called once.
+TEST_F(FaultTest, ASyncFailureFailsTheBatchInFlightAndEveryLaterOne) {
+  ASSERT_NO_FATAL_FAILURE(EnrollAndEarn(4));
+  faults_.HoldSyncs();
+  Answer first, second;
+  absl::Notification first_answered, second_answered, second_decided;
+  SubmitAsync("in-flight", EarnDecision("alice", 5), &first, &first_answered);
+  ASSERT_TRUE(faults_.WaitForHeldSync(absl::Seconds(30)));
+  SubmitAsync("behind", Noting(EarnDecision("bob", 7), &second_decided), &second,
+              &second_answered);
+  ASSERT_TRUE(second_decided.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  faults_.fault = Fault::kSyncNoSpace;
+  faults_.ReleaseSyncs();
+  ASSERT_TRUE(first_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ASSERT_TRUE(second_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  ExpectUnavailable(first.outcome, "in-flight");
+  ExpectUnavailable(second.outcome, "behind");
+  EXPECT_EQ(ErrorReason(first.outcome.status), "LEDGER_WRITE_FAILED");
+  EXPECT_EQ(ErrorReason(second.outcome.status), "LEDGER_WRITE_FAILED");
+  ASSERT_TRUE(WaitForFatal(absl::Seconds(30)));
+  ASSERT_NO_FATAL_FAILURE(ExpectRefusedAtOnce());
+  EXPECT_EQ(fatal_calls(), 1);
+  EXPECT_EQ(ledger_->Head().sequence(), 6);
+
+  ASSERT_NO_FATAL_FAILURE(ReopenHealthy());
+  const auto entries = EntriesByRequest();
+  ASSERT_NO_FATAL_FAILURE(ExpectAcknowledgedAllThere(entries));
+  // The failed batch reached the file before its sync failed, so it may
+  // have survived whole; the batch behind it was never written.
+  EXPECT_FALSE(entries.contains("behind"));
+  EXPECT_EQ(entries.size(), entries.contains("in-flight") ? 7u : 6u);
+  EXPECT_EQ(ledger_->GetMember("bob")->points_available(), AcknowledgedPoints("bob"));
 }
 
 // Eight submitters commit as fast as they can; the disk fails under them.

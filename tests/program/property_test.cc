@@ -402,6 +402,16 @@ class PropertyTest : public ::testing::Test {
     EXPECT_EQ(again->members_changed(), 0);
   }
 
+  // `steps` random steps, each followed by the whole-ledger checks; stops
+  // at the first failure.
+  void RunSteps(int steps) {
+    for (int step = 1; step <= steps; ++step) {
+      Step();
+      CheckLedger(step);
+      if (HasFatalFailure() || HasFailure()) return;
+    }
+  }
+
   void CheckLedger(int step) {
     if (step % 50 == 0) CheckSettlement(step);
     auto report = ledger_->Audit();
@@ -444,11 +454,8 @@ int Steps() {
 
 TEST_F(PropertyTest, RandomOperationsKeepEveryInvariant) {
   const int steps = Steps();
-  for (int step = 1; step <= steps; ++step) {
-    Step();
-    CheckLedger(step);
-    if (HasFatalFailure() || HasFailure()) return;
-  }
+  RunSteps(steps);
+  if (HasFailure()) return;
   // The mix must really have exercised sales, not only refusals.
   EXPECT_GT(committed_, steps / 4);
   EXPECT_GT(refunded_, steps / 40);
@@ -461,11 +468,8 @@ TEST_F(PropertyTest, RandomOperationsKeepEveryInvariant) {
 TEST_F(PropertyTest, TheMembersYearKeepsEveryInvariant) {
   UseYearRules();
   const int steps = Steps();
-  for (int step = 1; step <= steps; ++step) {
-    Step();
-    CheckLedger(step);
-    if (HasFatalFailure() || HasFailure()) return;
-  }
+  RunSteps(steps);
+  if (HasFailure()) return;
   // Time really moved points: runs changed members, points expired, and
   // rewards were bought.
   EXPECT_GT(committed_, steps / 4);

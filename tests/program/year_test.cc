@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/analytics/counters.h"
 #include "engine/base/error.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
@@ -234,6 +235,16 @@ TEST_F(YearTest, ExpiryHappensAtTheExactBoundaryAndRunsAreIdempotent) {
   EXPECT_EQ(Stored().points_available(), 0);
   EXPECT_EQ(Stored().lots_size(), 0);
   EXPECT_EQ(ProgramAccount(ledger::kProgramPointsExpired), 100);
+  // The metrics count it as breakage in the month it expired, and against
+  // the month the points were earned.
+  auto groups = ledger_->ReadCounters(analytics::GroupKey("2027-01", "all"));
+  ASSERT_TRUE(groups.ok());
+  ASSERT_EQ(groups->size(), 1u);
+  EXPECT_EQ(groups->begin()->second.at(analytics::kPointsExpired), 100);
+  auto cohorts = ledger_->ReadCounters(analytics::CohortKey("2026-01"));
+  ASSERT_TRUE(cohorts.ok());
+  ASSERT_EQ(cohorts->size(), 1u);
+  EXPECT_EQ(cohorts->begin()->second.at(analytics::kCohortExpired), 100);
   const int64_t head = ledger_->Head().sequence();
 
   v1::RunExpiryResponse again = RunExpiry();
