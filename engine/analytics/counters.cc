@@ -25,9 +25,9 @@ struct Moves {
 Moves MovesOf(const JournalEntry& entry) {
   Moves moves;
   for (const auto& posting : entry.postings()) {
-    if (posting.account() == ledger::kProgramPointsIssued) {
+    if (ledger::IsPointsIssued(posting.account())) {
       moves.points_issued -= posting.amount();
-    } else if (posting.account() == ledger::kProgramPointsRedeemed) {
+    } else if (ledger::IsPointsRedeemed(posting.account())) {
       moves.points_redeemed += posting.amount();
     } else if (posting.account() == ledger::kProgramPointsExpired) {
       moves.points_expired += posting.amount();

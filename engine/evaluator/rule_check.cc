@@ -681,8 +681,23 @@ void CheckBirthday(const RuleSet& rule_set, Problems& problems) {
 
 }  // namespace
 
+static void CheckReferral(const loyalty::v1::ReferralSettings& referral,
+                   Problems& problems) {
+  constexpr int64_t kMaxReward = int64_t{1} << 40;  // far above any program
+  for (const auto& [value, field] :
+       {std::pair<int64_t, const char*>{referral.referrer_points(), "referral.referrer_points"},
+        {referral.newcomer_points(), "referral.newcomer_points"},
+        {referral.referrer_cashback_minor(), "referral.referrer_cashback_minor"},
+        {referral.newcomer_cashback_minor(), "referral.newcomer_cashback_minor"},
+        {referral.min_purchase_minor(), "referral.min_purchase_minor"},
+        {referral.max_per_referrer_per_month(), "referral.max_per_referrer_per_month"}}) {
+    CheckRange(value, 0, kMaxReward, field, "", problems);
+  }
+}
+
 std::vector<RuleProblem> CheckRuleSet(const RuleSet& rule_set) {
   Problems problems;
+  CheckReferral(rule_set.referral(), problems);
   CheckProgram(rule_set.program(), problems);
   CheckEarn(rule_set.earn(), problems);
   CheckBurn(rule_set.burn(), problems);

@@ -90,19 +90,27 @@ constexpr KeySpec kBirthdayKeys[] = {
     {"points", "points", true},
     {"when", "when", true},
 };
+constexpr KeySpec kReferralKeys[] = {
+    {"referrer_points", "referrer_points", false},
+    {"newcomer_points", "newcomer_points", false},
+    {"referrer_cashback_minor", "referrer_cashback_minor", false},
+    {"newcomer_cashback_minor", "newcomer_cashback_minor", false},
+    {"min_purchase_minor", "min_purchase_minor", false},
+    {"max_per_referrer_per_month", "max_per_referrer_per_month", false},  // no limit
+};
 // Read in this order: the program's time zone is needed for the dates below.
 constexpr SectionSpec kSettingSections[] = {
     {"program", kProgramKeys},   {"earn", kEarnKeys},
     {"burn", kBurnKeys},         {"refund", kRefundKeys},
     {"points", kPointsKeys},     {"tiers", kTiersKeys},
-    {"birthday", kBirthdayKeys},
+    {"birthday", kBirthdayKeys}, {"referral", kReferralKeys},
 };
 constexpr const char* kRequiredSections[] = {"program", "earn", "burn"};
 constexpr const char* kAllSections[] = {
     "program",     "earn",       "burn",   "rules",
     "promo_codes", "exclusions", "refund", "adjustment_reasons",
     "feedback_reasons",          "points", "tiers",
-    "rewards",     "birthday"};
+    "rewards",     "birthday",   "referral"};
 
 // The spelling of each enum value in a file.
 constexpr std::pair<const char*, int> kRoundingNames[] = {

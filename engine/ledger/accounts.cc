@@ -29,6 +29,32 @@ std::string ProgramCashbackRedeemed(absl::string_view currency) {
   return absl::StrCat("program/cashback/", currency, "/redeemed");
 }
 
+std::string PointsIssued(absl::string_view partner_id) {
+  return partner_id.empty() ? std::string(kProgramPointsIssued)
+                            : absl::StrCat("partner/", partner_id, "/points/issued");
+}
+
+std::string PointsRedeemed(absl::string_view partner_id) {
+  return partner_id.empty() ? std::string(kProgramPointsRedeemed)
+                            : absl::StrCat("partner/", partner_id, "/points/redeemed");
+}
+
+namespace {
+bool IsPartnerPoints(absl::string_view account, absl::string_view last) {
+  std::vector<absl::string_view> parts = absl::StrSplit(account, '/');
+  return parts.size() == 4 && parts[0] == "partner" && IsValidMemberId(parts[1]) &&
+         parts[2] == "points" && parts[3] == last;
+}
+}  // namespace
+
+bool IsPointsIssued(absl::string_view account) {
+  return account == kProgramPointsIssued || IsPartnerPoints(account, "issued");
+}
+
+bool IsPointsRedeemed(absl::string_view account) {
+  return account == kProgramPointsRedeemed || IsPartnerPoints(account, "redeemed");
+}
+
 std::optional<MemberAccount> ParseMemberAccount(absl::string_view account) {
   std::vector<absl::string_view> parts = absl::StrSplit(account, '/');
   if (parts.size() != 4 || parts[0] != "member" || !IsValidMemberId(parts[1])) {

@@ -11,6 +11,18 @@
 // | program/points/expired                | breakage             | + every point that expired             |
 // | program/cashback/{CUR}/issued         | funding, money       | - every cashback credit                |
 // | program/cashback/{CUR}/redeemed       | cashback spent       | + every cashback debit                 |
+// | partner/{id}/points/issued            | funding source       | - the partner's share of points earned |
+// |                                       |                      |   at it (coalition partners)           |
+// | partner/{id}/points/redeemed          | burned points        | + points burned at the partner         |
+//
+// Coalition funding: every lot remembers its funder (PointLot.partner_id,
+// empty for the program). A debit of a member's available points that takes
+// lots names the funder of the lots it takes (Posting.by_lot_partner and
+// lot_partner_id, planned with PlanBurn in transaction.h), and its balancing
+// posting carries the same lot_partner_id. So for every partner P, the
+// non-member points postings tagged P sum to minus the points in lots P
+// funds; Ledger::Audit checks it. Points burned at partner S from lots of
+// funder F are a claim of S on F (engine/program/settlement.h).
 //
 // Member accounts never go negative; program accounts may (funding accounts
 // are negative by construction). Postings of an entry sum to zero per asset.
@@ -38,6 +50,14 @@ std::string MemberCashback(absl::string_view member_id,
                            absl::string_view currency);
 std::string ProgramCashbackIssued(absl::string_view currency);
 std::string ProgramCashbackRedeemed(absl::string_view currency);
+// The funding / burned-points account of a partner; of the program when
+// `partner_id` is empty.
+std::string PointsIssued(absl::string_view partner_id);
+std::string PointsRedeemed(absl::string_view partner_id);
+// True for program/points/issued and every partner/{id}/points/issued (and
+// the same for .../redeemed): what metrics count as issued and redeemed.
+bool IsPointsIssued(absl::string_view account);
+bool IsPointsRedeemed(absl::string_view account);
 
 // A member account named by its parts.
 struct MemberAccount {

@@ -1,5 +1,6 @@
 // Ledger::Audit: the full replay that proves the stored state.
 #include <algorithm>
+#include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -55,6 +56,18 @@ std::string CheckMember(const MemberRecord& record,
   return "";
 }
 
+// Adds the partner-funded points an entry moves outside member accounts:
+// for every partner, these sums plus the points in lots it funds are zero.
+void AddFunding(const loyalty::v1::JournalEntry& entry,
+                std::map<std::string, int64_t>* funding) {
+  for (const auto& posting : entry.postings()) {
+    if (!posting.lot_partner_id().empty() && posting.asset() == kPointsAsset &&
+        !ParseMemberAccount(posting.account())) {
+      (*funding)[posting.lot_partner_id()] += posting.amount();
+    }
+  }
+}
+
 template <typename Message>
 bool Parse(const rocksdb::Iterator& it, Message* message) {
   return message->ParseFromArray(it.value().data(),
@@ -70,6 +83,7 @@ absl::StatusOr<AuditReport> Ledger::Audit() const {
   read.snapshot = snapshot.snapshot();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
   JournalChecker journal;
+  std::map<std::string, int64_t> funding;  // by partner; see AddFunding
   std::string problem;
   for (it->Seek(keys::kEntryPrefix);
        problem.empty() && it->Valid() && it->key().starts_with(keys::kEntryPrefix);
@@ -82,6 +96,8 @@ absl::StatusOr<AuditReport> Ledger::Audit() const {
       problem = absl::StrCat("entry ", entry.sequence(), ": the journal must start at 1");
     } else if (!journal.Add(entry)) {
       problem = journal.problem();
+    } else {
+      AddFunding(entry, &funding);
     }
   }
   report.entries_checked = journal.entries_checked();
@@ -91,7 +107,19 @@ absl::StatusOr<AuditReport> Ledger::Audit() const {
     MemberRecord record;
     problem = Parse(*it, &record) ? CheckMember(record, journal)
                                   : "a member record does not parse";
+    for (const auto* lots : {&record.lots(), &record.pending_lots()}) {
+      for (const auto& lot : *lots) {
+        if (!lot.partner_id().empty()) funding[lot.partner_id()] += lot.remaining();
+      }
+    }
     ++report.members_checked;
+  }
+  for (const auto& [partner, sum] : funding) {
+    if (!problem.empty()) break;
+    if (sum != 0) {
+      problem = absl::StrCat("points funded by partner ", partner,
+                             ": lots and funding postings differ by ", sum);
+    }
   }
   for (it->Seek(keys::kAccountPrefix);
        problem.empty() && it->Valid() && it->key().starts_with(keys::kAccountPrefix);

@@ -63,16 +63,20 @@ PointLot LotOf(const Posting& posting, const JournalEntry& entry,
     *lot.mutable_release_time() = posting.lot_release_time();
   }
   lot.set_remaining(amount);
+  lot.set_partner_id(posting.lot_partner_id());
   return lot;
 }
 
 // Which lots a debit may take from: with `due` set, only lots whose
-// `time_of` is set and not after it (expired or released lots).
+// `time_of` is set and not after it (expired or released lots); with
+// `partner` set, only lots that partner funds (empty: the program).
 struct LotFilter {
   const google::protobuf::Timestamp* due = nullptr;
   const google::protobuf::Timestamp& (PointLot::*time_of)() const = nullptr;
   bool (PointLot::*has_time)() const = nullptr;
+  const std::string* partner = nullptr;
   bool Allows(const PointLot& lot) const {
+    if (partner != nullptr && lot.partner_id() != *partner) return false;
     if (due == nullptr) return true;
     return (lot.*has_time)() &&
            FromTimestamp((lot.*time_of)()) <= FromTimestamp(*due);
@@ -95,7 +99,8 @@ int64_t TakeFromLots(google::protobuf::RepeatedPtrField<PointLot>& lots,
       lot.set_remaining(lot.remaining() - take);
       amount -= take;
       if (consumed != nullptr) {
-        consumed->push_back(ConsumedLot{lot.earn_time(), lot.expire_time(), take});
+        consumed->push_back(
+            ConsumedLot{lot.earn_time(), lot.expire_time(), take, lot.partner_id()});
       }
     }
   }
@@ -152,10 +157,12 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
                   ReleasedLater);
         return absl::OkStatus();
       }
-      // A release names the time: only lots due by then are taken.
+      // A release names the time: only lots due by then are taken (and
+      // only the named funder's, for a debit planned by funder).
       const LotFilter filter{
           posting.has_lot_release_time() ? &posting.lot_release_time() : nullptr,
-          &PointLot::release_time, &PointLot::has_release_time};
+          &PointLot::release_time, &PointLot::has_release_time,
+          posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
       if (TakeFromLots(*record->mutable_pending_lots(), -amount,
                        posting.from_lot_sequence(), filter, nullptr) != 0) {
         return absl::InternalError(absl::StrCat(
@@ -178,14 +185,19 @@ absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
       if (amount < 0) {
         // Lots hold what is above zero; a clawback below zero empties them.
         // An expiry names the time: only lots expired by then are taken.
+        // A debit that names its funder (by_lot_partner) takes only that
+        // funder's lots: the decision planned it with PlanBurn.
         const LotFilter filter{
             posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
-            &PointLot::expire_time, &PointLot::has_expire_time};
+            &PointLot::expire_time, &PointLot::has_expire_time,
+            posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
         const int64_t from_lots = std::min(-amount, std::max<int64_t>(before, 0));
         if (TakeFromLots(*record->mutable_lots(), from_lots,
                          posting.from_lot_sequence(), filter, consumed) != 0) {
           return absl::InternalError(absl::StrCat(
-              posting.account(), ": fewer points have expired than taken"));
+              posting.account(), ": fewer points in lots (expired by the time, or "
+                                 "funded by '", posting.lot_partner_id(),
+              "') than taken"));
         }
       } else if (*sum > 0) {
         // Points that fill a negative balance first make no lot.
@@ -221,6 +233,38 @@ absl::Status CheckPostingsBalance(const JournalEntry& entry) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, int64_t>> PlanBurn(const MemberRecord& record,
+                                                      int64_t amount,
+                                                      int64_t preferred,
+                                                      bool pending) {
+  MemberRecord copy = record;
+  std::vector<ConsumedLot> consumed;
+  const int64_t held = pending ? record.points_pending() : record.points_available();
+  TakeFromLots(pending ? *copy.mutable_pending_lots() : *copy.mutable_lots(),
+               std::min(amount, std::max<int64_t>(held, 0)), preferred, LotFilter{},
+               &consumed);
+  std::vector<std::pair<std::string, int64_t>> plan;
+  for (const ConsumedLot& lot : consumed) {
+    if (!plan.empty() && plan.back().first == lot.partner_id) {
+      plan.back().second += lot.amount;
+    } else {
+      plan.emplace_back(lot.partner_id, lot.amount);
+    }
+  }
+  return plan;
+}
+
+absl::StatusOr<MemberRecord> ApplyMemberPostings(MemberRecord record,
+                                                 const JournalEntry& entry) {
+  std::vector<ConsumedLot> consumed;
+  for (const Posting& posting : entry.postings()) {
+    auto target = ParseMemberAccount(posting.account());
+    if (!target || target->member_id != record.profile().member_id()) continue;
+    RETURN_IF_ERROR(ApplyToMember(&record, *target, posting, entry, &consumed));
+  }
+  return record;
+}
 
 int64_t Transaction::member_count() const {
   return (head_staged_ ? head_ : batch_->head).member_count();

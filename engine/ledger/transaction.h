@@ -73,7 +73,24 @@ struct ConsumedLot {
   google::protobuf::Timestamp earn_time;
   google::protobuf::Timestamp expire_time;  // unset: never expires
   int64_t amount = 0;
+  std::string partner_id;  // the lot's funder; empty: the program
 };
+
+// What a debit of `amount` available points would take from `record`'s lots
+// (first from the lots of entry `preferred`, 0: none; then oldest first),
+// as (funding partner, points) in the order taken, one pair per run of lots
+// of the same funder. Lots hold at most max(points_available, 0): the plan
+// may take less than `amount`.
+// With `pending`, the same over the pending points and lots.
+std::vector<std::pair<std::string, int64_t>> PlanBurn(
+    const loyalty::v1::MemberRecord& record, int64_t amount, int64_t preferred,
+    bool pending = false);
+
+// `record` after the postings of `entry` to its own accounts, applied as
+// Append applies them (lots made by the entry get sequence 0). Lets a
+// decision plan a debit that follows other postings of the same entry.
+absl::StatusOr<loyalty::v1::MemberRecord> ApplyMemberPostings(
+    loyalty::v1::MemberRecord record, const loyalty::v1::JournalEntry& entry);
 
 class Transaction {
  public:

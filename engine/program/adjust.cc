@@ -9,6 +9,7 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
+#include "engine/program/partners.h"
 #include "engine/program/reasons.h"
 #include "engine/program/submit.h"
 #include "engine/program/upkeep.h"
@@ -67,11 +68,24 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
   entry.set_description(absl::StrCat(request.points() >= 0 && request.cashback_minor() >= 0
                                          ? "goodwill: " : "correction: ",
                                      request.reason_code()));
-  Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
-       ledger::kPointsAsset, request.points());
-  if (auto expiry = ExpiryFor(rules, transaction.now()); expiry && request.points() > 0) {
-    // Goodwill points live as long as earned ones.
-    *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
+  if (request.points() > 0) {
+    Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
+         ledger::kPointsAsset, request.points());
+    if (auto expiry = ExpiryFor(rules, transaction.now())) {
+      // Goodwill points live as long as earned ones.
+      *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
+    }
+  } else if (request.points() < 0) {
+    // A correction takes lots by funder: partner-funded points go back to
+    // the partner that funded them (engine/program/partners.h).
+    ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* current,
+                     transaction.Member(request.member_id()));
+    DebitLots(*current, -request.points(), 0,
+              [](const std::string& funder) {
+                return funder.empty() ? std::string(kPointsGoodwill)
+                                      : ledger::PointsIssued(funder);
+              },
+              &entry);
   }
   Move(&entry, CashbackGoodwill(currency),
        ledger::MemberCashback(request.member_id(), currency), currency,

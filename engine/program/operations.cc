@@ -17,8 +17,10 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
+#include "engine/program/partners.h"
 #include "engine/program/purchase_entry.h"
 #include "engine/program/reasons.h"
+#include "engine/program/referral.h"
 #include "engine/program/refund.h"
 #include "engine/program/submit.h"
 #include "engine/program/tiers.h"
@@ -77,13 +79,17 @@ absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
 }
 
 absl::StatusOr<std::string> DecideEnroll(
-    loyalty::v1::MemberProfile profile, const evaluator::CompiledRules& rules,
+    loyalty::v1::MemberProfile profile, const std::string& referral_code,
+    const std::vector<std::string>& code_candidates,
+    const evaluator::CompiledRules& rules,
     ledger::Transaction& transaction) {
   RETURN_IF_ERROR(CheckProfile(profile));
   if (profile.member_id().empty()) {
     ASSIGN_OR_RETURN(std::string id, AssignMemberId(transaction));
     profile.set_member_id(id);
   }
+  RETURN_IF_ERROR(
+      PrepareReferral(referral_code, code_candidates, &profile, transaction));
   *profile.mutable_enroll_time() = ToTimestamp(transaction.now());
   MemberRecord record;
   *record.mutable_profile() = profile;
@@ -151,18 +157,38 @@ absl::StatusOr<std::string> DecidePurchase(
       entry.set_tier_after(progressed->tier());
     }
   }
+  // Coalition funding and referral rewards (partners.h, referral.h); after
+  // these calls `member` may dangle.
+  ASSIGN_OR_RETURN(PartnerFunding funding,
+                   FundingFor(purchase.partner_id(), transaction));
+  FundPurchasePoints(*member, funding, priced.redeemed_points(),
+                     priced.points_earned(), &entry);
+  entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
+  ASSIGN_OR_RETURN(ReferralOutcome referral,
+                   DecideReferral(*member, priced, purchase_time, rules, transaction));
+  if (referral.reward.has_value()) {
+    AddReferralPostings(*referral.reward, purchase.member_id(), priced.currency(), &entry);
+    *priced.mutable_referral_reward() = *referral.reward;
+  }
+  // Only this entry's burn (the upkeep before it may have taken lots too).
+  const size_t consumed_before = transaction.consumed_lots().size();
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
+  RETURN_IF_ERROR(RecordReferral(purchase.member_id(), referral, transaction));
   loyalty::v1::OrderRecord order;
   order.set_sequence(sequence);
+  order.set_point_value_minor(entry.point_value_minor());
+  order.set_settlement_partner_id(funding.partner_id);
   *order.mutable_purchase() = purchase;
   *order.mutable_priced() = priced;
-  for (const ledger::ConsumedLot& lot : transaction.consumed_lots()) {
+  for (size_t i = consumed_before; i < transaction.consumed_lots().size(); ++i) {
+    const ledger::ConsumedLot& lot = transaction.consumed_lots()[i];
     loyalty::v1::PointLot* burned = order.add_burned_lots();
     *burned->mutable_earn_time() = lot.earn_time;
     if (lot.expire_time.seconds() != 0 || lot.expire_time.nanos() != 0) {
       *burned->mutable_expire_time() = lot.expire_time;
     }
     burned->set_remaining(lot.amount);
+    burned->set_partner_id(lot.partner_id);
   }
   order.set_qualifying_period(period);
   order.set_qualifying_spend_minor(priced.total_due_minor());
@@ -180,8 +206,10 @@ absl::StatusOr<std::string> DecidePurchase(
   }
   after->set_purchase_count(after->purchase_count() + 1);
   RecordUsage(priced, rules, purchase_time, after, transaction);
-  analytics::CountPurchase(entry, transaction.consumed_lots(), after,
-                           transaction);
+  const std::vector<ledger::ConsumedLot> burned_now(
+      transaction.consumed_lots().begin() + consumed_before,
+      transaction.consumed_lots().end());
+  analytics::CountPurchase(entry, burned_now, after, transaction);
   loyalty::v1::CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_priced() = std::move(priced);
@@ -270,8 +298,10 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                               Reply<loyalty::v1::EnrollMemberResponse> reply) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("EnrollMember", request),
-                 [this, profile = request.profile()](ledger::Transaction& t) {
-                   return DecideEnroll(profile, *book_.ActiveAt(t.now()), t);
+                 [this, profile = request.profile(), code = request.referral_code(),
+                  candidates = NewReferralCodes()](ledger::Transaction& t) {
+                   return DecideEnroll(profile, code, candidates,
+                                       *book_.ActiveAt(t.now()), t);
                  },
                  std::move(reply));
 }

@@ -19,6 +19,7 @@
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/rule_book.h"
+#include "loyalty/v1/audit.pb.h"
 #include "loyalty/v1/checkout.pb.h"
 #include "loyalty/v1/members.pb.h"
 #include "loyalty/v1/program.pb.h"
@@ -87,6 +88,13 @@ class Operations {
   // postings, counted in the metrics in the same write.
   void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,
                       Reply<loyalty::v1::RecordFeedbackResponse> reply);
+
+  // Coalition partners (partners.cc) and their settlement (settlement.h).
+  void UpsertPartner(const loyalty::v1::UpsertPartnerRequest& request,
+                     Reply<loyalty::v1::UpsertPartnerResponse> reply);
+  absl::StatusOr<loyalty::v1::ListPartnersResponse> ListPartners() const;
+  absl::StatusOr<loyalty::v1::SettlePartnersResponse> SettlePartners(
+      const loyalty::v1::SettlePartnersRequest& request) const;
 
   // API key records (the server decides who may do what; the program only
   // stores them, idempotently, with the other writes). CreateApiKeyRecord

@@ -9,6 +9,8 @@
 #include "engine/base/status_macros.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
+#include "engine/program/partners.h"
+#include "engine/program/referral.h"
 #include "engine/program/tiers.h"
 #include "engine/program/upkeep.h"
 
@@ -95,8 +97,10 @@ void Post(JournalEntry* entry, const std::string& account, absl::string_view ass
 
 // Gives `amount` burned points back into the lots they came from: the most
 // recently taken first, skipping what earlier refunds gave back.
+// Points that fill a negative balance (`hole`) make no lot: they come back
+// as the program's, untagged, so that partner-funded points stay in lots.
 void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amount,
-                  const std::string& member, JournalEntry* entry) {
+                  int64_t hole, const std::string& member, JournalEntry* entry) {
   int64_t skip = returned_before;
   for (int i = order.burned_lots_size() - 1; i >= 0 && amount > 0; --i) {
     const auto& lot = order.burned_lots(i);
@@ -104,46 +108,50 @@ void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amo
     skip -= skipped;
     const int64_t take = std::min(amount, lot.remaining() - skipped);
     if (take == 0) continue;
-    Post(entry, std::string(ledger::kProgramPointsRedeemed), ledger::kPointsAsset, -take);
+    const int64_t filling = std::min(take, hole);
+    hole -= filling;
+    if (filling > 0) {
+      Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()),
+           ledger::kPointsAsset, -filling);
+      Post(entry, ledger::MemberPointsAvailable(member), ledger::kPointsAsset, filling);
+    }
+    amount -= filling;
+    if (take == filling) continue;
+    // Back from the partner the order burned at, into a lot of its funder.
+    Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()), ledger::kPointsAsset,
+         filling - take);
+    entry->mutable_postings()->rbegin()->set_lot_partner_id(lot.partner_id());
     auto* credit = entry->add_postings();
+    credit->set_lot_partner_id(lot.partner_id());
     credit->set_account(ledger::MemberPointsAvailable(member));
     credit->set_asset(std::string(ledger::kPointsAsset));
-    credit->set_amount(take);
+    credit->set_amount(take - filling);
     *credit->mutable_lot_earn_time() = lot.earn_time();
     if (lot.has_expire_time()) *credit->mutable_lot_expire_time() = lot.expire_time();
-    amount -= take;
+    amount -= take - filling;
   }
 }
 
 // Takes back `points` earned points: first what is still pending of the
 // order's own lot, then available points, following the clawback policy.
-void ReversePoints(int64_t order_sequence, int64_t points, int64_t pending,
+// `preview`: the member as the entry so far leaves it.
+void ReversePoints(const loyalty::v1::MemberRecord& preview,
+                   int64_t order_sequence, int64_t points, int64_t pending,
                    int64_t available, int64_t wallet,
                    int64_t point_value, loyalty::v1::ClawbackPolicy policy,
                    const std::string& member, const std::string& currency,
                    JournalEntry* entry, RefundAmounts* moved) {
+  // The order's own lots first, each part back to the funder of its lot.
+  const auto issued_of = [](const std::string& funder) {
+    return ledger::PointsIssued(funder);
+  };
   const int64_t from_pending = std::min(points, pending);
-  if (from_pending > 0) {
-    auto* debit = entry->add_postings();
-    debit->set_account(ledger::MemberPointsPending(member));
-    debit->set_asset(std::string(ledger::kPointsAsset));
-    debit->set_amount(-from_pending);
-    debit->set_from_lot_sequence(order_sequence);
-    Post(entry, std::string(ledger::kProgramPointsIssued), ledger::kPointsAsset,
-         from_pending);
-    points -= from_pending;
-  }
+  DebitLots(preview, from_pending, order_sequence, issued_of, entry, /*pending=*/true);
+  points -= from_pending;
   const int64_t covered = std::min(points, std::max<int64_t>(available, 0));
   int64_t short_points = points - covered;
   moved->set_points_short(short_points);
-  if (covered > 0) {
-    auto* debit = entry->add_postings();
-    debit->set_account(ledger::MemberPointsAvailable(member));
-    debit->set_asset(std::string(ledger::kPointsAsset));
-    debit->set_amount(-covered);
-    debit->set_from_lot_sequence(order_sequence);  // the order's own lot first
-    Post(entry, std::string(ledger::kProgramPointsIssued), ledger::kPointsAsset, covered);
-  }
+  DebitLots(preview, covered, order_sequence, issued_of, entry);
   if (short_points == 0) return;
   if (policy == loyalty::v1::CLAWBACK_POLICY_FORGIVE) {
     moved->set_points_forgiven(short_points);
@@ -226,7 +234,8 @@ absl::StatusOr<std::string> DecideRefund(
   const int64_t cashback_due = after.cashback_reversed_minor() - before.cashback_reversed_minor();
   const int64_t wallet_after_return = wallet + moved.cashback_returned_minor();
   moved.set_cashback_reversed_minor(std::min(cashback_due, wallet_after_return));
-  ReturnPoints(order, before.points_returned(), moved.points_returned(), member, &entry);
+  ReturnPoints(order, before.points_returned(), moved.points_returned(),
+               std::max<int64_t>(-record->points_available(), 0), member, &entry);
   if (moved.cashback_returned_minor() > 0) {
     Post(&entry, ledger::ProgramCashbackRedeemed(currency), currency,
          -moved.cashback_returned_minor());
@@ -239,7 +248,9 @@ absl::StatusOr<std::string> DecideRefund(
     Post(&entry, ledger::ProgramCashbackIssued(currency), currency,
          moved.cashback_reversed_minor());
   }
-  ReversePoints(order.sequence(), moved.points_reversed(), pending_of_order,
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord preview,
+                   ledger::ApplyMemberPostings(*record, entry));
+  ReversePoints(preview, order.sequence(), moved.points_reversed(), pending_of_order,
                 record->points_available() + moved.points_returned(),
                 wallet_after_return - moved.cashback_reversed_minor(),
                 rules.rule_set().program().point_value_minor(),
@@ -252,7 +263,13 @@ absl::StatusOr<std::string> DecideRefund(
   entry.set_description(absl::StrCat("refund of order ", order.purchase().order_id(),
                                      ": ", moved.money_minor(), " ", currency,
                                      " minor back"));
+  entry.set_point_value_minor(order.point_value_minor());
+  ASSIGN_OR_RETURN(const bool referral_reversed,
+                   ReverseReferral(&order, after.money_minor(),
+                                   refunded_subtotal >= order.priced().subtotal_minor(),
+                                   transaction, &entry));
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
+  if (referral_reversed) RETURN_IF_ERROR(FreeReferral(order, transaction));
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after_record,
                    transaction.MutableMember(member));
   // Campaign budget and cap usage come back in the same share.

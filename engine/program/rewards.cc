@@ -14,6 +14,7 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
+#include "engine/program/partners.h"
 #include "engine/program/submit.h"
 #include "engine/program/upkeep.h"
 
@@ -84,15 +85,14 @@ absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest&
   entry.set_reward_id(reward->id());
   entry.set_rules_version(rules.version());
   entry.set_description(absl::StrCat("reward ", reward->id(), ": ", reward->description()));
-  for (const auto& [account, amount] :
-       {std::pair<std::string, int64_t>{ledger::MemberPointsAvailable(request.member_id()),
-                                        -reward->points()},
-        {std::string(ledger::kProgramPointsRedeemed), reward->points()}}) {
-    loyalty::v1::Posting* posting = entry.add_postings();
-    posting->set_account(account);
-    posting->set_asset(std::string(ledger::kPointsAsset));
-    posting->set_amount(amount);
-  }
+  // Catalogue rewards are the operator's: points funded by a partner and
+  // spent here are its claim on that partner (engine/program/settlement.h).
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* current,
+                   transaction.Member(request.member_id()));
+  DebitLots(*current, reward->points(), 0,
+            [](const std::string&) { return std::string(ledger::kProgramPointsRedeemed); },
+            &entry);
+  entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
   const size_t consumed_before = transaction.consumed_lots().size();
   auto sequence = transaction.Append(entry);
   if (ErrorReason(sequence.status()) == "INSUFFICIENT_POINTS") {

@@ -1,6 +1,7 @@
 #include "engine/program/upkeep.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -146,19 +147,45 @@ absl::StatusOr<UpkeepFigures> RunUpkeep(const evaluator::CompiledRules& rules,
   if (due.points_released > 0) {
     AddPosting(entry, ledger::MemberPointsPending(id), -due.points_released);
     *entry.mutable_postings()->rbegin()->mutable_lot_release_time() = ToTimestamp(now);
+    int64_t available = member->points_available();
     for (const PointLot* lot : due.released) {
       AddPosting(entry, ledger::MemberPointsAvailable(id), lot->remaining());
       loyalty::v1::Posting& credit = *entry.mutable_postings()->rbegin();
       credit.set_from_lot_sequence(lot->sequence());
       *credit.mutable_lot_earn_time() = lot->earn_time();
       if (lot->has_expire_time()) *credit.mutable_lot_expire_time() = lot->expire_time();
+      credit.set_lot_partner_id(lot->partner_id());
+      // Partner-funded points that only fill a negative balance make no
+      // lot: the program funds them instead (engine/program/partners.h).
+      const int64_t filling = std::min(lot->remaining(), std::max<int64_t>(-available, 0));
+      available += lot->remaining();
+      if (filling > 0 && !lot->partner_id().empty()) {
+        AddPosting(entry, ledger::PointsIssued(lot->partner_id()), filling);
+        entry.mutable_postings()->rbegin()->set_lot_partner_id(lot->partner_id());
+        AddPosting(entry, std::string(ledger::kProgramPointsIssued), -filling);
+      }
     }
     said.push_back(absl::StrCat("released ", due.points_released, " points"));
   }
   if (due.points_expired > 0) {
-    AddPosting(entry, ledger::MemberPointsAvailable(id), -due.points_expired);
-    *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(now);
-    AddPosting(entry, std::string(ledger::kProgramPointsExpired), due.points_expired);
+    // One debit per funder of the expired lots, so that partner-funded lots
+    // stay matched by their funding postings (engine/ledger/accounts.h).
+    std::map<std::string, int64_t> by_funder;
+    for (const ViewLot& view : due.lots) {
+      if (view.lot->has_expire_time() && DueBy(view.lot->expire_time(), now)) {
+        by_funder[view.lot->partner_id()] += view.amount;
+      }
+    }
+    for (const auto& [funder, points] : by_funder) {
+      if (points == 0) continue;
+      AddPosting(entry, ledger::MemberPointsAvailable(id), -points);
+      loyalty::v1::Posting& debit = *entry.mutable_postings()->rbegin();
+      *debit.mutable_lot_expire_time() = ToTimestamp(now);
+      debit.set_lot_partner_id(funder);
+      debit.set_by_lot_partner(true);
+      AddPosting(entry, std::string(ledger::kProgramPointsExpired), points);
+      entry.mutable_postings()->rbegin()->set_lot_partner_id(funder);
+    }
     said.push_back(absl::StrCat("expired ", due.points_expired, " points"));
   }
   if (due.birthday_points > 0) {

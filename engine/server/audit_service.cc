@@ -1,5 +1,6 @@
 #include "engine/server/audit_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -167,6 +168,45 @@ grpc::ServerUnaryReactor* AuditService::GetProgramMetrics(
     status = metrics.status();
   }
   reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditService::SettlePartners(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::SettlePartnersRequest* request,
+    loyalty::v1::SettlePartnersResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller =
+      services_.authorizer->Check(*context, Rpc::kSettlePartners);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  // A scan of the period: on the background thread, like verification.
+  const bool started = RunInBackground(
+      [this, reactor, response, request, partner = caller->partner_id] {
+        auto settled = services_.operations->SettlePartners(*request);
+        if (settled.ok()) {
+          *response = *std::move(settled);
+          if (!partner.empty()) {  // a partner-bound key sees its own row
+            auto* parties = response->mutable_parties();
+            parties->erase(std::remove_if(parties->begin(), parties->end(),
+                                          [&](const auto& party) {
+                                            return party.partner_id() != partner;
+                                          }),
+                           parties->end());
+            auto* claims = response->mutable_claims();
+            claims->erase(std::remove_if(claims->begin(), claims->end(),
+                                         [&](const auto& claim) {
+                                           return claim.from_partner_id() != partner &&
+                                                  claim.to_partner_id() != partner;
+                                         }),
+                          claims->end());
+          }
+        }
+        reactor->Finish(ToGrpcStatus(settled.status()));
+      });
+  if (!started) reactor->Finish(ToGrpcStatus(Busy()));
   return reactor;
 }
 

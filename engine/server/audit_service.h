@@ -37,6 +37,10 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::GetProgramMetricsRequest* request,
       loyalty::v1::GetProgramMetricsResponse* response) override;
+  grpc::ServerUnaryReactor* SettlePartners(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::SettlePartnersRequest* request,
+      loyalty::v1::SettlePartnersResponse* response) override;
   grpc::ServerUnaryReactor* CreateBackup(
       grpc::CallbackServerContext* context,
       const loyalty::v1::CreateBackupRequest* request,

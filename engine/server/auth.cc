@@ -60,7 +60,7 @@ const char* RpcName(Rpc rpc) {
       "UpsertPartner", "AdjustBalance", "RecordFeedback", "RunExpiry",
       "CreateApiKey", "ListApiKeys", "RevokeApiKey",
       "ExportLedger", "VerifyLedger", "GetProgramMetrics", "SettlePartners",
-      "CreateBackup"};
+      "CreateBackup", "ListPartners"};
   return kNames[static_cast<int>(rpc)];
 }
 

@@ -37,7 +37,7 @@ enum class Rpc {
   kAdjustBalance, kRecordFeedback, kRunExpiry,
   kCreateApiKey, kListApiKeys, kRevokeApiKey,
   kExportLedger, kVerifyLedger, kGetProgramMetrics, kSettlePartners,
-  kCreateBackup,
+  kCreateBackup, kListPartners,
 };
 
 const char* RpcName(Rpc rpc);

@@ -1,5 +1,6 @@
 #include "engine/server/services.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/base/error.h"
@@ -277,6 +278,43 @@ grpc::ServerUnaryReactor* ProgramService::RevokeApiKey(
         }
         reactor->Finish(ToGrpcStatus(stored.status()));
       });
+  return checked.reactor;
+}
+
+grpc::ServerUnaryReactor* ProgramService::UpsertPartner(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::UpsertPartnerRequest* request,
+    loyalty::v1::UpsertPartnerResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kUpsertPartner);
+  if (!checked.caller.ok()) return checked.reactor;
+  // A partner-bound key changes only its own partner.
+  absl::Status scope =
+      CheckPartner(*checked.caller, request->partner_id(), "partner_id");
+  if (!scope.ok()) {
+    checked.reactor->Finish(ToGrpcStatus(scope));
+    return checked.reactor;
+  }
+  services_.operations->UpsertPartner(*request, FinishLater(checked.reactor, response));
+  return checked.reactor;
+}
+
+grpc::ServerUnaryReactor* ProgramService::ListPartners(
+    grpc::CallbackServerContext* context,
+    const loyalty::v1::ListPartnersRequest* /*request*/,
+    loyalty::v1::ListPartnersResponse* response) {
+  Checked checked = Check(context, services_, Rpc::kListPartners);
+  if (!checked.caller.ok()) return checked.reactor;
+  auto listed = services_.operations->ListPartners();
+  if (listed.ok() && !checked.caller->partner_id.empty()) {
+    auto* partners = listed->mutable_partners();
+    partners->erase(std::remove_if(partners->begin(), partners->end(),
+                                   [&](const loyalty::v1::Partner& partner) {
+                                     return partner.partner_id() !=
+                                            checked.caller->partner_id;
+                                   }),
+                    partners->end());
+  }
+  FinishWith(checked.reactor, std::move(listed), response);
   return checked.reactor;
 }
 

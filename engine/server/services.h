@@ -76,8 +76,8 @@ class MembersService final : public loyalty::v1::Members::CallbackService {
 };
 
 // Program: what marketing staff and administrators call. Serves rule-set
-// versions, adjustments, feedback, API keys and the maintenance run; the
-// partner RPCs answer UNIMPLEMENTED until their work lands.
+// versions, adjustments, feedback, partners, API keys and the maintenance
+// run.
 class ProgramService final : public loyalty::v1::Program::CallbackService {
  public:
   explicit ProgramService(ServiceContext services) : services_(services) {}
@@ -123,6 +123,14 @@ class ProgramService final : public loyalty::v1::Program::CallbackService {
       grpc::CallbackServerContext* context,
       const loyalty::v1::RevokeApiKeyRequest* request,
       loyalty::v1::RevokeApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* UpsertPartner(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::UpsertPartnerRequest* request,
+      loyalty::v1::UpsertPartnerResponse* response) override;
+  grpc::ServerUnaryReactor* ListPartners(
+      grpc::CallbackServerContext* context,
+      const loyalty::v1::ListPartnersRequest* request,
+      loyalty::v1::ListPartnersResponse* response) override;
 
  private:
   ServiceContext services_;

@@ -190,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
                      "shop.yaml:14: unknown section 'x'; allowed sections: "
                      "program, earn, burn, rules, promo_codes, exclusions, refund, "
                      "adjustment_reasons, feedback_reasons, points, tiers, "
-                     "rewards, birthday",
+                     "rewards, birthday, referral",
                      "shop.yaml:30: promo code SUMMER: rules: no rule has the "
                      "id 'beans'"}},
         ProblemCase{"PersonalCodeWithLimit", "    max_uses: 100\n",

@@ -223,7 +223,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "sections: program, "
                     "earn, burn, rules, promo_codes, exclusions, refund, "
                     "adjustment_reasons, feedback_reasons, points, tiers, "
-                    "rewards, birthday"},
+                    "rewards, birthday, referral"},
         ProblemCase{
             "DuplicateKey", "  points: 1\n", "  points: 1\n  points: 2\n",
             "shop.yaml:7: earn: duplicate key 'points' (first set on line 6)"},

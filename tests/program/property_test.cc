@@ -1,12 +1,15 @@
 // Property test: thousands of random enroll, commit, refund and adjustment
 // operations (good, refused, retried and reused request ids, back-dated
-// sales, points and cashback burned, partial and full refunds) against the
-// real ledger on RocksDB. After every step the whole ledger is audited:
-// postings sum to zero per asset, the hash chain holds, and every stored
-// balance equals the replay of the journal. A model of each member's points
-// checks the answers themselves. A second run adds the member's year:
-// pending points, expiry, tiers, rewards, birthday gifts and maintenance
-// runs, with the clock moving hours at a step.
+// sales, points and cashback burned, partial and full refunds, referrals,
+// purchases at coalition partners, some of them suspended at times)
+// against the real ledger on RocksDB. After every step the whole ledger
+// is audited: postings sum to zero per asset, the hash chain holds, every
+// stored balance equals the replay of the journal, and partner-funded
+// lots match their funding postings; every 50 steps the settlement
+// reconciles to the accounts. A model of each member's points checks the
+// answers themselves. A second run adds the member's year: pending
+// points, expiry, tiers, rewards, birthday gifts and maintenance runs,
+// with the clock moving hours at a step.
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -19,7 +22,9 @@
 #include "engine/base/error.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/ledger.h"
+#include "engine/ledger/accounts.h"
 #include "engine/program/operations.h"
+#include "engine/program/refund.h"
 #include "gtest/gtest.h"
 #include "tests/support/await.h"
 #include "tests/support/temp_dir.h"
@@ -46,10 +51,39 @@ class PropertyTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status();
     ledger_ = *std::move(opened);
     // 1 point per 1.00 EUR, points and cashback may pay 60% of a basket,
-    // 2.5% cashback into the wallet.
+    // 2.5% cashback into the wallet; referrals for purchases of 15.00 EUR
+    // or more, at most 3 per referrer per month.
     operations_ = std::make_unique<Operations>(
-        ledger_.get(), testing::CompileRules(testing::RulesYaml(100, 60, 250)),
+        ledger_.get(),
+        testing::CompileRules(testing::RulesYaml(100, 60, 250) +
+                              "referral:\n  referrer_points: 50\n  newcomer_points: 20\n"
+                              "  referrer_cashback_minor: 30\n  min_purchase_minor: 1500\n"
+                              "  max_per_referrer_per_month: 3\n"),
         &clock_);
+    for (const auto& [id, share] : kPartners) Partner(id, share, true);
+  }
+
+  // Coalition partners: all-funded, half-funded, program-funded.
+  static constexpr std::pair<const char*, int64_t> kPartners[] = {
+      {"p-all", 10000}, {"p-half", 5000}, {"p-none", 0}};
+
+  void Partner(const std::string& id, int64_t share, bool active) {
+    v1::UpsertPartnerRequest request;
+    request.set_request_id(absl::StrCat("req-", next_request_++));
+    request.set_partner_id(id);
+    request.set_funded_share_bp(share);
+    request.set_status(active ? v1::PARTNER_STATUS_ACTIVE : v1::PARTNER_STATUS_SUSPENDED);
+    auto result = Await<v1::UpsertPartnerResponse>(
+        [&](auto reply) { operations_->UpsertPartner(request, std::move(reply)); });
+    ASSERT_TRUE(result.ok()) << result.status();
+  }
+
+  // The stored order record (for whether a refund reversed its referral).
+  v1::OrderRecord Order(const v1::Purchase& purchase) {
+    auto stored = ledger_->ReadAux(OrderKey(purchase.partner_id(), purchase.order_id()));
+    v1::OrderRecord order;
+    if (stored.ok() && !stored->empty()) order.ParseFromString(stored->front().second);
+    return order;
   }
 
   // The member's year on top of the same earning: points pending 3 days and
@@ -61,6 +95,13 @@ class PropertyTest : public ::testing::Test {
     ASSERT_TRUE(rule_set.ok()) << rule_set.status();
     rule_set->mutable_points()->set_pending_days(3);
     rule_set->mutable_points()->set_lifetime_days(40);
+    // Referrals as in the first run: pending and expiring rewards too.
+    v1::ReferralSettings* referral = rule_set->mutable_referral();
+    referral->set_referrer_points(50);
+    referral->set_newcomer_points(20);
+    referral->set_referrer_cashback_minor(30);
+    referral->set_min_purchase_minor(1500);
+    referral->set_max_per_referrer_per_month(3);
     v1::TierSettings* tiers = rule_set->mutable_tiers();
     tiers->set_measure(v1::TIER_MEASURE_SPEND);
     tiers->set_window(v1::TIER_WINDOW_ROLLING);
@@ -104,6 +145,12 @@ class PropertyTest : public ::testing::Test {
       request.mutable_profile()->set_member_id(
           absl::StrCat("p", Uniform(0, members_.size() + 3)));
     }
+    if (!members_.empty() && Chance(40)) {  // a referral, maybe one's own
+      auto referrer = ledger_->GetMember(members_[Uniform(0, members_.size() - 1)]);
+      if (referrer.ok()) request.set_referral_code(referrer->profile().referral_code());
+    } else if (Chance(3)) {
+      request.set_referral_code("ZZZZZZZZZZ");  // unknown
+    }
     if (year_ && Chance(70)) {
       request.mutable_profile()->set_birth_date(
           absl::StrFormat("19%02d-%02d-%02d", Uniform(50, 99), Uniform(1, 12), Uniform(1, 28)));
@@ -118,6 +165,9 @@ class PropertyTest : public ::testing::Test {
     purchase->set_member_id(RandomMember());
     purchase->set_order_id(absl::StrCat("o-", Uniform(0, 1 << 20)));
     purchase->set_currency(Chance(3) ? "USD" : "EUR");
+    // The operator's shop, a partner (perhaps suspended now), or a label.
+    const char* partners[] = {"", "", "p-all", "p-half", "p-none", "label"};
+    purchase->set_partner_id(partners[Uniform(0, 5)]);
     const int lines = static_cast<int>(Uniform(Chance(3) ? 0 : 1, 5));
     for (int i = 0; i < lines; ++i) {
       auto* line = purchase->add_lines();
@@ -152,13 +202,21 @@ class PropertyTest : public ::testing::Test {
       operations_->CommitPurchase(request, std::move(reply));
     });
     if (!result.ok()) return {result.status().code(), ""};
-    if (first_time && year_) {
-      points_[request.purchase().member_id()] = result->balance().points_available();
-      EXPECT_LE(result->priced().redeemed_points(),
-                result->priced().max_redeemable_points());
-    } else if (first_time) {
+    if (first_time) {
+      const auto& referral = result->priced().referral_reward();
+      if (result->priced().has_referral_reward()) {
+        ++referrals_;
+        points_[referral.referrer_id()] += referral.referrer_points();
+      }
+      if (year_) {
+        points_[request.purchase().member_id()] = result->balance().points_available();
+        EXPECT_LE(result->priced().redeemed_points(),
+                  result->priced().max_redeemable_points());
+        return {absl::StatusCode::kOk, result->SerializeAsString()};
+      }
       int64_t& model = points_[request.purchase().member_id()];
-      model += result->priced().points_earned() - result->priced().redeemed_points();
+      model += result->priced().points_earned() - result->priced().redeemed_points() +
+               referral.newcomer_points();
       EXPECT_EQ(result->balance().points_available(), model);
       EXPECT_LE(result->priced().redeemed_points(),
                 result->priced().max_redeemable_points());
@@ -206,6 +264,11 @@ class PropertyTest : public ::testing::Test {
       RandomAdjust();
       return;
     }
+    if (dice <= 39) {  // suspend (now and then) or reactivate a partner
+      const auto& [id, share] = kPartners[Uniform(0, 2)];
+      Partner(id, share, Chance(85));
+      return;
+    }
     v1::CommitPurchaseRequest request = RandomCommit();
     Answer answer = Commit(request, /*first_time=*/true);
     sent_.emplace_back(request, answer);
@@ -222,6 +285,8 @@ class PropertyTest : public ::testing::Test {
     v1::RefundPurchaseRequest request;
     request.set_request_id(absl::StrCat("req-", next_request_++));
     request.set_order_id(order.order_id());
+    request.set_partner_id(order.partner_id());
+    const bool reversed_before = Order(order).referral_reversed();
     if (Chance(60)) {
       auto* line = request.add_lines();
       line->set_line_index(static_cast<int>(Uniform(0, order.lines_size() - 1)));
@@ -232,6 +297,12 @@ class PropertyTest : public ::testing::Test {
     if (result.ok()) {
       ++refunded_;
       points_[order.member_id()] = result->balance().points_available();
+      const v1::OrderRecord after = Order(order);
+      if (after.referral_reversed() && !reversed_before) {
+        ++referrals_reversed_;
+        points_[after.priced().referral_reward().referrer_id()] -=
+            after.priced().referral_reward().referrer_points();
+      }
     } else {
       EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition)
           << result.status();
@@ -253,6 +324,35 @@ class PropertyTest : public ::testing::Test {
       EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition)
           << result.status();
     }
+  }
+
+  // The settlement of everything so far reconciles to the ledger: nets sum
+  // to zero, and each party's issued and burned points are its accounts.
+  void CheckSettlement(int step) {
+    auto settled = operations_->SettlePartners(v1::SettlePartnersRequest());
+    ASSERT_TRUE(settled.ok()) << settled.status();
+    auto balances = ledger_->ReadProgramBalances();
+    ASSERT_TRUE(balances.ok());
+    auto balance = [&](const std::string& account) {
+      auto it = balances->find({account, "PTS"});
+      return it == balances->end() ? 0 : it->second;
+    };
+    int64_t net = 0, in = 0, out = 0;
+    for (const auto& party : settled->parties()) {
+      net += party.net_minor();
+      in += party.claims_in_minor();
+      out += party.claims_out_minor();
+      ASSERT_EQ(party.points_issued(), -balance(ledger::PointsIssued(party.partner_id())))
+          << party.partner_id() << " at step " << step;
+      ASSERT_EQ(party.points_burned(), balance(ledger::PointsRedeemed(party.partner_id())))
+          << party.partner_id() << " at step " << step;
+    }
+    ASSERT_EQ(net, 0) << "at step " << step;
+    ASSERT_EQ(in, out);
+    int64_t claimed = 0;
+    for (const auto& claim : settled->claims()) claimed += claim.value_minor();
+    ASSERT_EQ(claimed, in);
+    if (in != 0) ++settlements_with_claims_;
   }
 
   void RandomRedeem() {
@@ -313,6 +413,7 @@ class PropertyTest : public ::testing::Test {
   }
 
   void CheckLedger(int step) {
+    if (step % 50 == 0) CheckSettlement(step);
     auto report = ledger_->Audit();
     ASSERT_TRUE(report.ok()) << report.status();
     ASSERT_TRUE(report->ok()) << "after step " << step << ": " << report->problem;
@@ -335,6 +436,9 @@ class PropertyTest : public ::testing::Test {
   int next_request_ = 0;
   int committed_ = 0;
   int refunded_ = 0;
+  int referrals_ = 0;
+  int referrals_reversed_ = 0;
+  int settlements_with_claims_ = 0;
   std::vector<v1::Purchase> orders_;
   bool year_ = false;
   int redeemed_ = 0;
@@ -356,6 +460,9 @@ TEST_F(PropertyTest, RandomOperationsKeepEveryInvariant) {
   EXPECT_GT(committed_, steps / 4);
   EXPECT_GT(refunded_, steps / 40);
   EXPECT_GT(members_.size(), 10u);
+  EXPECT_GT(referrals_, 5);
+  EXPECT_GT(referrals_reversed_, 0);
+  EXPECT_GT(settlements_with_claims_, 0);
 }
 
 TEST_F(PropertyTest, TheMembersYearKeepsEveryInvariant) {
@@ -369,6 +476,8 @@ TEST_F(PropertyTest, TheMembersYearKeepsEveryInvariant) {
   EXPECT_GT(changed_by_runs_, 0);
   EXPECT_GT(expired_, 0);
   EXPECT_GT(redeemed_, 0);
+  EXPECT_GT(referrals_, 0);
+  EXPECT_GT(settlements_with_claims_, 0);
 }
 
 }  // namespace

@@ -28,6 +28,8 @@ std::vector<CommandSpec> BackupCommands();
 // program expire (loyalty.v1.Program.RunExpiry) | reward redeem
 // (loyalty.v1.Checkout.RedeemReward).
 std::vector<CommandSpec> ProgramCommands();
+// partner upsert | list (loyalty.v1.Program) | settle (Audit.SettlePartners).
+std::vector<CommandSpec> PartnerCommands();
 // key create | list | revoke (loyalty.v1.Program API keys, admin only).
 std::vector<CommandSpec> KeyCommands();
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   for (auto* group :
        {&loyaltyctl::MemberCommands, &loyaltyctl::CheckoutCommands,
         &loyaltyctl::ProgramCommands, &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
+        &loyaltyctl::PartnerCommands,
         &loyaltyctl::MetricsCommands,
         &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
         &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands}) {

@@ -42,6 +42,8 @@ KeyValues ProfileRows(const loyalty::v1::MemberProfile& profile) {
       {"region", OrDash(profile.region())},
       {"segments", OrDash(absl::StrJoin(profile.segments(), ", "))},
       {"enrolled", FormatTime(profile.enroll_time())},
+      {"referral code", OrDash(profile.referral_code())},
+      {"referred by", OrDash(profile.referred_by())},
   };
 }
 
@@ -58,6 +60,7 @@ int RunEnroll(const Invocation& invocation) {
   for (const std::string& segment : flags.GetAll("segment")) {
     profile->add_segments(segment);
   }
+  request.set_referral_code(flags.Get("referral-code"));
   request.set_request_id(RequestIdFor(invocation));
 
   loyalty::v1::EnrollMemberResponse response;
@@ -262,6 +265,10 @@ std::vector<CommandSpec> MemberCommands() {
         {"region", "R", "Region the member belongs to.", "--region north"},
         {"segment", "S", "Marketing segment; repeat for several.",
          "--segment student --segment b2b", false, true},
+        {"referral-code", "CODE",
+         "The referral code of the member who brought this one (shown by "
+         "'member get'); both are rewarded at the first qualifying purchase.",
+         "--referral-code K7M2QX9PRA"},
         request_id},
        "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
        "--segment student",
