@@ -295,7 +295,8 @@ std::shared_ptr<const evaluator::CompiledRules> Operations::rules() const {
 }
 
 void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
-                              Reply<loyalty::v1::EnrollMemberResponse> reply) {
+                              Reply<loyalty::v1::EnrollMemberResponse> reply,
+                              absl::Time deadline) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("EnrollMember", request),
                  [this, profile = request.profile(), code = request.referral_code(),
@@ -303,12 +304,13 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                    return DecideEnroll(profile, code, candidates,
                                        *book_.ActiveAt(t.now()), t);
                  },
-                 std::move(reply));
+                 std::move(reply), deadline);
 }
 
 void Operations::CommitPurchase(
     const loyalty::v1::CommitPurchaseRequest& request,
-    Reply<loyalty::v1::CommitPurchaseResponse> reply) {
+    Reply<loyalty::v1::CommitPurchaseResponse> reply,
+    absl::Time deadline) {
   // The rule set is read on the writer thread, at decision time, so that a
   // purchase is priced by exactly one version: the one active when it commits.
   SubmitToLedger(ledger_, request.request_id(),
@@ -316,18 +318,19 @@ void Operations::CommitPurchase(
                  [this, purchase = request.purchase()](ledger::Transaction& t) {
                    return DecidePurchase(purchase, *book_.ActiveAt(t.now()), t);
                  },
-                 std::move(reply));
+                 std::move(reply), deadline);
 }
 
 void Operations::RefundPurchase(
     const loyalty::v1::RefundPurchaseRequest& request,
-    Reply<loyalty::v1::RefundPurchaseResponse> reply) {
+    Reply<loyalty::v1::RefundPurchaseResponse> reply,
+    absl::Time deadline) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("RefundPurchase", request),
                  [this, request](ledger::Transaction& t) {
                    return DecideRefund(request, *book_.ActiveAt(t.now()), t);
                  },
-                 std::move(reply));
+                 std::move(reply), deadline);
 }
 
 void Operations::RecordFeedback(

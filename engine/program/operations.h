@@ -60,20 +60,26 @@ class Operations {
   absl::StatusOr<loyalty::v1::GetRulesResponse> GetRules(
       const loyalty::v1::GetRulesRequest& request) const;
 
-  // Writes, idempotent by request_id.
+  // Writes, idempotent by request_id. A `deadline` (the caller's) that
+  // passes while the write waits for the ledger leaves it undecided, with
+  // DEADLINE_EXCEEDED (ledger.h).
   void EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
-                    Reply<loyalty::v1::EnrollMemberResponse> reply);
+                    Reply<loyalty::v1::EnrollMemberResponse> reply,
+                    absl::Time deadline = absl::InfiniteFuture());
   void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
-                      Reply<loyalty::v1::CommitPurchaseResponse> reply);
+                      Reply<loyalty::v1::CommitPurchaseResponse> reply,
+                      absl::Time deadline = absl::InfiniteFuture());
   // A full or partial refund of a committed order (refund.h).
   void RefundPurchase(const loyalty::v1::RefundPurchaseRequest& request,
-                      Reply<loyalty::v1::RefundPurchaseResponse> reply);
+                      Reply<loyalty::v1::RefundPurchaseResponse> reply,
+                      absl::Time deadline = absl::InfiniteFuture());
   // A goodwill credit or a correction with a reason code (adjust.cc).
   void AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
                      Reply<loyalty::v1::AdjustBalanceResponse> reply);
   // Buys a catalogue reward with available points (rewards.cc).
   void RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
-                    Reply<loyalty::v1::RedeemRewardResponse> reply);
+                    Reply<loyalty::v1::RedeemRewardResponse> reply,
+                    absl::Time deadline = absl::InfiniteFuture());
   // The maintenance run over every member (upkeep.h, expiry_run.cc): reads
   // members a page at a time and writes one UPKEEP entry for each member
   // with something due, a few pages' writes in flight at most, so memory

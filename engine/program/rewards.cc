@@ -124,13 +124,14 @@ absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest&
 }  // namespace
 
 void Operations::RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
-                              Reply<loyalty::v1::RedeemRewardResponse> reply) {
+                              Reply<loyalty::v1::RedeemRewardResponse> reply,
+                              absl::Time deadline) {
   internal::SubmitToLedger(
       ledger_, request.request_id(), internal::Fingerprint("RedeemReward", request),
       [this, request](ledger::Transaction& t) {
         return DecideRedeem(request, *book_.ActiveAt(t.now()), t);
       },
-      std::move(reply));
+      std::move(reply), deadline);
 }
 
 }  // namespace loyalty::program

@@ -30,14 +30,16 @@ std::string Fingerprint(absl::string_view method, Request request) {
   return Sha256Pair(method, bytes);
 }
 
-// Hands `decide` to the ledger and turns its outcome into a Response.
+// Hands `decide` to the ledger and turns its outcome into a Response. An
+// operation still queued at `deadline` (the caller's) is not decided.
 template <typename Response>
 void SubmitToLedger(ledger::Ledger* ledger, std::string request_id,
                     std::string fingerprint, ledger::Decide decide,
-                    Reply<Response> reply) {
+                    Reply<Response> reply,
+                    absl::Time deadline = absl::InfiniteFuture()) {
   ledger->Submit(
       ledger::Operation{std::move(request_id), std::move(fingerprint),
-                        std::move(decide)},
+                        std::move(decide), deadline},
       [reply = std::move(reply)](ledger::Outcome outcome) mutable {
         if (!outcome.status.ok()) {
           reply(outcome.status);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/time/time.h"
 #include "engine/base/error.h"
 #include "engine/server/grpc_status.h"
 
@@ -39,6 +40,11 @@ Checked CheckPurchase(grpc::CallbackServerContext* context,
     checked.caller = scope;
   }
   return checked;
+}
+
+// The caller's deadline, for writes that wait in the ledger's queue.
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  return absl::FromChrono(context.deadline());
 }
 
 template <typename Response>
@@ -90,7 +96,8 @@ grpc::ServerUnaryReactor* CheckoutService::CommitPurchase(
                                   request->purchase());
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->CommitPurchase(*request,
-                                       FinishLater(checked.reactor, response));
+                                       FinishLater(checked.reactor, response),
+                                       DeadlineOf(*context));
   return checked.reactor;
 }
 
@@ -108,7 +115,8 @@ grpc::ServerUnaryReactor* CheckoutService::RefundPurchase(
     return checked.reactor;
   }
   services_.operations->RefundPurchase(*request,
-                                       FinishLater(checked.reactor, response));
+                                       FinishLater(checked.reactor, response),
+                                       DeadlineOf(*context));
   return checked.reactor;
 }
 
@@ -119,7 +127,8 @@ grpc::ServerUnaryReactor* CheckoutService::RedeemReward(
   Checked checked = Check(context, services_, Rpc::kRedeemReward);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RedeemReward(*request,
-                                     FinishLater(checked.reactor, response));
+                                     FinishLater(checked.reactor, response),
+                                     DeadlineOf(*context));
   return checked.reactor;
 }
 
@@ -130,7 +139,8 @@ grpc::ServerUnaryReactor* MembersService::EnrollMember(
   Checked checked = Check(context, services_, Rpc::kEnrollMember);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->EnrollMember(*request,
-                                     FinishLater(checked.reactor, response));
+                                     FinishLater(checked.reactor, response),
+                                     DeadlineOf(*context));
   return checked.reactor;
 }
 
