@@ -144,19 +144,6 @@ absl::StatusOr<std::string> DecidePurchase(
   const LotDates earned{ReleaseFor(rules, purchase_time), ExpiryFor(rules, purchase_time)};
   loyalty::v1::JournalEntry entry =
       PurchaseEntry(purchase, priced, purchase_time, earned);
-  // Tier progress counts the sale; a threshold crossed raises the tier in
-  // this same entry (the sale itself is priced with the tier before it).
-  const std::string period = QualifyingPeriodAt(rules, purchase_time);
-  std::optional<MemberRecord> progressed;
-  if (!period.empty()) {
-    progressed = *member;
-    AddQualifying(rules, period, priced.total_due_minor(), priced.points_earned(), 1,
-                  transaction.now(), &*progressed);
-    if (RaiseTier(rules, transaction.now(), &*progressed)) {
-      entry.set_tier_before(member->tier());
-      entry.set_tier_after(progressed->tier());
-    }
-  }
   // Coalition funding and referral rewards (partners.h, referral.h); after
   // these calls `member` may dangle.
   ASSIGN_OR_RETURN(PartnerFunding funding,
@@ -169,6 +156,22 @@ absl::StatusOr<std::string> DecidePurchase(
   if (referral.reward.has_value()) {
     AddReferralPostings(*referral.reward, purchase.member_id(), priced.currency(), &entry);
     *priced.mutable_referral_reward() = *referral.reward;
+  }
+  // Tier progress counts the sale; a threshold crossed raises the tier in
+  // this same entry (the sale itself was priced with the tier before it).
+  // Tier fields are not balances: they may change before the Append, and a
+  // refused Append drops the whole decision anyway.
+  const std::string period = QualifyingPeriodAt(rules, purchase_time);
+  if (!period.empty()) {
+    ASSIGN_OR_RETURN(MemberRecord * progress,
+                     transaction.MutableMember(purchase.member_id()));
+    const std::string tier_before = progress->tier();
+    AddQualifying(rules, period, priced.total_due_minor(), priced.points_earned(), 1,
+                  transaction.now(), progress);
+    if (RaiseTier(rules, transaction.now(), progress)) {
+      entry.set_tier_before(tier_before);
+      entry.set_tier_after(progress->tier());
+    }
   }
   // Only this entry's burn (the upkeep before it may have taken lots too).
   const size_t consumed_before = transaction.consumed_lots().size();
@@ -196,14 +199,6 @@ absl::StatusOr<std::string> DecidePurchase(
   transaction.PutAux(OrderKey(purchase), order.SerializeAsString());
   ASSIGN_OR_RETURN(MemberRecord * after,
                    transaction.MutableMember(purchase.member_id()));
-  if (progressed) {
-    *after->mutable_qualifying() = std::move(*progressed->mutable_qualifying());
-    after->set_tier(progressed->tier());
-    after->set_tier_in_grace(progressed->tier_in_grace());
-    if (progressed->has_tier_review_time()) {
-      *after->mutable_tier_review_time() = progressed->tier_review_time();
-    }
-  }
   after->set_purchase_count(after->purchase_count() + 1);
   RecordUsage(priced, rules, purchase_time, after, transaction);
   const std::vector<ledger::ConsumedLot> burned_now(

@@ -28,17 +28,10 @@ bool DueBy(const google::protobuf::Timestamp& time, absl::Time now) {
   return FromTimestamp(time) <= now;
 }
 
-// An available lot as it will be once the due releases are made.
-struct ViewLot {
-  const PointLot* lot;
-  int64_t amount;
-};
-
 // What upkeep would do for a member at `now`.
 struct Due {
   std::vector<const PointLot*> released;  // pending lots due, in order
   int64_t points_released = 0;
-  std::vector<ViewLot> lots;  // available lots after the releases
   int64_t points_expired = 0;
   int64_t birthday_points = 0;
   int birthday_year = 0;
@@ -48,6 +41,25 @@ struct Due {
            review;
   }
 };
+
+bool ExpiredBy(const PointLot& lot, absl::Time now) {
+  return lot.has_expire_time() && DueBy(lot.expire_time(), now);
+}
+
+// Calls visit(lot, amount) for every available lot as it will be once the
+// `released` pending lots are available: a release first fills a negative
+// balance and makes a lot only of what is above zero, as the ledger does.
+template <typename Visit>
+void ForEachLotAfterRelease(const MemberRecord& member,
+                            const std::vector<const PointLot*>& released, Visit visit) {
+  for (const PointLot& lot : member.lots()) visit(lot, lot.remaining());
+  int64_t available = member.points_available();
+  for (const PointLot* lot : released) {
+    const int64_t after = available + lot->remaining();
+    if (after > 0) visit(*lot, std::min(lot->remaining(), after));
+    available = after;
+  }
+}
 
 // The birthday gift's year when it is due at `now`, else 0.
 int BirthdayDue(const evaluator::CompiledRules& rules, const MemberRecord& member,
@@ -81,19 +93,9 @@ Due DueAt(const evaluator::CompiledRules& rules, const MemberRecord& member,
       due.points_released += lot.remaining();
     }
   }
-  for (const PointLot& lot : member.lots()) due.lots.push_back({&lot, lot.remaining()});
-  // A release first fills a negative balance, as the ledger does.
-  int64_t available = member.points_available();
-  for (const PointLot* lot : due.released) {
-    const int64_t after = available + lot->remaining();
-    if (after > 0) due.lots.push_back({lot, std::min(lot->remaining(), after)});
-    available = after;
-  }
-  for (const ViewLot& view : due.lots) {
-    if (view.lot->has_expire_time() && DueBy(view.lot->expire_time(), now)) {
-      due.points_expired += view.amount;
-    }
-  }
+  ForEachLotAfterRelease(member, due.released, [&](const PointLot& lot, int64_t amount) {
+    if (ExpiredBy(lot, now)) due.points_expired += amount;
+  });
   due.birthday_year = BirthdayDue(rules, member, now);
   if (due.birthday_year != 0) due.birthday_points = rules.rule_set().birthday().points();
   due.review = HasTiers(rules) && member.has_tier_review_time() &&
@@ -171,11 +173,9 @@ absl::StatusOr<UpkeepFigures> RunUpkeep(const evaluator::CompiledRules& rules,
     // One debit per funder of the expired lots, so that partner-funded lots
     // stay matched by their funding postings (engine/ledger/accounts.h).
     std::map<std::string, int64_t> by_funder;
-    for (const ViewLot& view : due.lots) {
-      if (view.lot->has_expire_time() && DueBy(view.lot->expire_time(), now)) {
-        by_funder[view.lot->partner_id()] += view.amount;
-      }
-    }
+    ForEachLotAfterRelease(*member, due.released, [&](const PointLot& lot, int64_t amount) {
+      if (ExpiredBy(lot, now)) by_funder[lot.partner_id()] += amount;
+    });
     for (const auto& [funder, points] : by_funder) {
       if (points == 0) continue;
       AddPosting(entry, ledger::MemberPointsAvailable(id), -points);
@@ -253,22 +253,26 @@ loyalty::v1::Balance BalanceAt(const evaluator::CompiledRules& rules,
                                due.points_expired + due.birthday_points);
   balance.set_points_pending(member.points_pending() - due.points_released);
   if (HasTiers(rules)) {
-    MemberRecord reviewed = member;
-    if (due.review) ReviewTier(rules, now, &reviewed);
-    balance.set_tier(reviewed.tier().empty() ? rules.rule_set().tiers().levels(0).id()
-                                             : reviewed.tier());
-    reviewed.set_tier(balance.tier());
-    *balance.mutable_tier_progress() = ProgressOf(rules, reviewed, now);
+    // A copy only when a review is due, to show its outcome.
+    std::optional<MemberRecord> reviewed;
+    if (due.review) {
+      reviewed = member;
+      ReviewTier(rules, now, &*reviewed);
+    }
+    const MemberRecord& view = reviewed ? *reviewed : member;
+    balance.set_tier(view.tier().empty() ? rules.rule_set().tiers().levels(0).id()
+                                         : view.tier());
+    *balance.mutable_tier_progress() = ProgressOf(rules, view, now);
   }
   int64_t expiring = 0;
   std::optional<absl::Time> first_expiry;
-  for (const ViewLot& view : due.lots) {
-    if (!view.lot->has_expire_time()) continue;
-    const absl::Time expiry = FromTimestamp(view.lot->expire_time());
-    if (expiry <= now || expiry > now + kExpiringWindow) continue;
-    expiring += view.amount;
+  ForEachLotAfterRelease(member, due.released, [&](const PointLot& lot, int64_t amount) {
+    if (!lot.has_expire_time()) return;
+    const absl::Time expiry = FromTimestamp(lot.expire_time());
+    if (expiry <= now || expiry > now + kExpiringWindow) return;
+    expiring += amount;
     if (!first_expiry || expiry < *first_expiry) first_expiry = expiry;
-  }
+  });
   balance.set_points_expiring_30_days(expiring);
   if (first_expiry) *balance.mutable_next_expiry_time() = ToTimestamp(*first_expiry);
   for (const PointLot& lot : member.pending_lots()) {
