@@ -14,6 +14,7 @@
 #include "engine/program/operations.h"
 #include "gtest/gtest.h"
 #include "tests/support/await.h"
+#include "tests/support/program_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
 
@@ -44,15 +45,10 @@ rules:
     multiply_points: {percent: 200}
 )";
 
-class PartnersTest : public ::testing::Test {
+class PartnersTest : public testing::ProgramFixture {
  protected:
   void SetUp() override {
-    ledger::LedgerOptions options;
-    options.data_dir = dir_.Sub("ledger");
-    options.clock = &clock_;
-    ledger_ = *ledger::Ledger::Open(options);
-    operations_ = std::make_unique<Operations>(ledger_.get(),
-                                              testing::CompileRules(kRules), &clock_);
+    ASSERT_NO_FATAL_FAILURE(OpenProgram(testing::CompileRules(kRules)));
     v1::EnrollMemberRequest enroll;
     enroll.set_request_id("enroll-m");
     enroll.mutable_profile()->set_member_id("m");
@@ -98,22 +94,8 @@ class PartnersTest : public ::testing::Test {
     });
   }
 
-  int64_t Account(const std::string& account) {
-    auto balances = ledger_->ReadProgramBalances();
-    auto it = balances->find({account, "PTS"});
-    return it == balances->end() ? 0 : it->second;
-  }
 
-  void ExpectAuditClean() {
-    auto report = ledger_->Audit();
-    ASSERT_TRUE(report.ok());
-    EXPECT_TRUE(report->ok()) << report->problem;
-  }
 
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  std::unique_ptr<ledger::Ledger> ledger_;
-  std::unique_ptr<Operations> operations_;
   int requests_ = 0;
 };
 
@@ -147,7 +129,7 @@ TEST_F(PartnersTest, ASuspendedPartnerCannotAccrueOrRedeem) {
   EXPECT_EQ(ledger_->GetMember("m")->points_available(), 100);
   // A partner id with no record is only a label: the program funds it.
   ASSERT_TRUE(Buy("kiosk", "k1", {1000}).ok());
-  EXPECT_EQ(Account(ledger::PointsIssued("kiosk")), 0);
+  EXPECT_EQ(ProgramAccount(ledger::PointsIssued("kiosk")), 0);
   ASSERT_TRUE(Upsert("bank", 5000).ok());  // active again
   EXPECT_TRUE(Buy("bank", "b2", {1000}, 10).ok());
   ExpectAuditClean();
@@ -234,8 +216,8 @@ TEST_F(PartnersTest, SettlementOfThreePartnersMatchesTheHandCalculation) {
     EXPECT_EQ(party.net_minor(), want.net);
     net_sum += party.net_minor();
     // Reconciled to the ledger: the accounts hold exactly these movements.
-    EXPECT_EQ(Account(ledger::PointsIssued(party.partner_id())), -want.issued);
-    EXPECT_EQ(Account(ledger::PointsRedeemed(party.partner_id())), want.burned);
+    EXPECT_EQ(ProgramAccount(ledger::PointsIssued(party.partner_id())), -want.issued);
+    EXPECT_EQ(ProgramAccount(ledger::PointsRedeemed(party.partner_id())), want.burned);
   }
   EXPECT_EQ(net_sum, 0);
   std::map<std::pair<std::string, std::string>, int64_t> claims;

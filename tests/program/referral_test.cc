@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/await.h"
+#include "tests/support/program_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
 
@@ -39,16 +40,9 @@ std::string ReferralRules() {
          "  max_per_referrer_per_month: 2\n";
 }
 
-class ReferralTest : public ::testing::Test {
+class ReferralTest : public testing::ProgramFixture {
  protected:
-  void SetUp() override {
-    ledger::LedgerOptions options;
-    options.data_dir = dir_.Sub("ledger");
-    options.clock = &clock_;
-    ledger_ = *ledger::Ledger::Open(options);
-    operations_ = std::make_unique<Operations>(
-        ledger_.get(), testing::CompileRules(ReferralRules()), &clock_);
-  }
+  void SetUp() override { OpenProgram(testing::CompileRules(ReferralRules())); }
 
   absl::StatusOr<v1::EnrollMemberResponse> Enroll(const std::string& id,
                                                   const std::string& code = "") {
@@ -100,16 +94,7 @@ class ReferralTest : public ::testing::Test {
     return record->cashback().empty() ? 0 : record->cashback(0).amount_minor();
   }
 
-  void ExpectAuditClean() {
-    auto report = ledger_->Audit();
-    ASSERT_TRUE(report.ok());
-    EXPECT_TRUE(report->ok()) << report->problem;
-  }
 
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  std::unique_ptr<ledger::Ledger> ledger_;
-  std::unique_ptr<Operations> operations_;
   int requests_ = 0;
 };
 

@@ -11,6 +11,7 @@
 #include "engine/program/operations.h"
 #include "gtest/gtest.h"
 #include "tests/support/await.h"
+#include "tests/support/program_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
 
@@ -21,20 +22,14 @@ using loyalty::testing::Await;
 
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 
-class RefundTest : public ::testing::Test {
+class RefundTest : public testing::ProgramFixture {
  protected:
   void Open(v1::ClawbackPolicy policy) {
-    ledger::LedgerOptions options;
-    options.data_dir = dir_.Sub("ledger");
-    options.clock = &clock_;
-    ledger_ = *ledger::Ledger::Open(options);
     // 1 point per 1.00 EUR, 2.5% cashback, 60% of a basket payable.
     auto rule_set = evaluator::ParseRuleFile("refund.yaml", testing::RulesYaml(100, 60, 250));
     ASSERT_TRUE(rule_set.ok()) << rule_set.status();
     rule_set->mutable_refund()->set_clawback(policy);
-    auto rules = evaluator::CompiledRules::Compile(*rule_set);
-    ASSERT_TRUE(rules.ok()) << rules.status();
-    operations_ = std::make_unique<Operations>(ledger_.get(), *rules, &clock_);
+    ASSERT_NO_FATAL_FAILURE(OpenProgram(*rule_set));
     v1::EnrollMemberRequest enroll;
     enroll.set_request_id("enroll");
     enroll.mutable_profile()->set_member_id("rae");
@@ -84,16 +79,7 @@ class RefundTest : public ::testing::Test {
 
   v1::MemberRecord Member() { return *ledger_->GetMember("rae"); }
 
-  void ExpectAuditClean() {
-    auto report = ledger_->Audit();
-    ASSERT_TRUE(report.ok());
-    EXPECT_TRUE(report->ok()) << report->problem;
-  }
 
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  std::unique_ptr<ledger::Ledger> ledger_;
-  std::unique_ptr<Operations> operations_;
 };
 
 TEST_F(RefundTest, PartialRefundsAddUpToTheFullRefundExactly) {

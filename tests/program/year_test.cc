@@ -17,6 +17,7 @@
 #include "engine/program/operations.h"
 #include "gtest/gtest.h"
 #include "tests/support/await.h"
+#include "tests/support/program_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
 
@@ -54,16 +55,10 @@ void AddTiers(v1::RuleSet& rules) {
   tiers->mutable_levels(2)->mutable_benefits()->add_perks("free delivery");
 }
 
-class YearTest : public ::testing::Test {
+class YearTest : public testing::ProgramFixture {
  protected:
   void Open(const v1::RuleSet& rule_set) {
-    ledger::LedgerOptions options;
-    options.data_dir = dir_.Sub("ledger");
-    options.clock = &clock_;
-    ledger_ = *ledger::Ledger::Open(options);
-    auto rules = evaluator::CompiledRules::Compile(rule_set);
-    ASSERT_TRUE(rules.ok()) << rules.status();
-    operations_ = std::make_unique<Operations>(ledger_.get(), *rules, &clock_);
+    ASSERT_NO_FATAL_FAILURE(OpenProgram(rule_set));
     Enroll("ana", "1990-03-15");
   }
 
@@ -137,23 +132,8 @@ class YearTest : public ::testing::Test {
     return *ledger_->GetMember(member);
   }
 
-  int64_t ProgramAccount(absl::string_view account) {
-    auto balances = ledger_->ReadProgramBalances();
-    EXPECT_TRUE(balances.ok());
-    auto it = balances->find({std::string(account), std::string(ledger::kPointsAsset)});
-    return it == balances->end() ? 0 : it->second;
-  }
 
-  void ExpectAuditClean() {
-    auto report = ledger_->Audit();
-    ASSERT_TRUE(report.ok()) << report.status();
-    EXPECT_TRUE(report->ok()) << report->problem;
-  }
 
-  testing::TempDir dir_;
-  ManualClock clock_{kStart};
-  std::unique_ptr<ledger::Ledger> ledger_;
-  std::unique_ptr<Operations> operations_;
   std::vector<v1::RunExpiryResponse> progress_;
   int orders_ = 0;
   int redeems_ = 0;
@@ -234,7 +214,7 @@ TEST_F(YearTest, ExpiryHappensAtTheExactBoundaryAndRunsAreIdempotent) {
   EXPECT_TRUE(run.done());
   EXPECT_EQ(Stored().points_available(), 0);
   EXPECT_EQ(Stored().lots_size(), 0);
-  EXPECT_EQ(ProgramAccount(ledger::kProgramPointsExpired), 100);
+  EXPECT_EQ(ProgramAccount(std::string(ledger::kProgramPointsExpired)), 100);
   // The metrics count it as breakage in the month it expired, and against
   // the month the points were earned.
   auto groups = ledger_->ReadCounters(analytics::GroupKey("2027-01", "all"));
@@ -399,7 +379,7 @@ TEST_F(YearTest, RewardsAreBoughtWithPointsWhileStockLasts) {
   EXPECT_EQ(ErrorReason(Redeem("summer").status()), "REWARD_NOT_VALID_NOW");
   EXPECT_EQ(Stored().points_available(), 500);
   EXPECT_EQ(Stored().rewards_redeemed(), 2);
-  EXPECT_EQ(ProgramAccount(ledger::kProgramPointsRedeemed), 500);
+  EXPECT_EQ(ProgramAccount(std::string(ledger::kProgramPointsRedeemed)), 500);
   auto entry = ledger_->GetEntry(ledger_->Head().sequence());
   ASSERT_TRUE(entry.ok());
   EXPECT_EQ(entry->kind(), v1::ENTRY_KIND_REWARD);
