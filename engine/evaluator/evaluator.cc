@@ -438,4 +438,10 @@ absl::StatusOr<PricedPurchase> PricePurchase(const CompiledRules& rules,
 
 const absl::TimeZone& CompiledRules::time_zone() const { return program_->zone; }
 
+bool ValidAt(const CompiledRules& rules, const loyalty::v1::Validity& validity,
+             absl::Time now) {
+  return internal::WindowHolds(internal::MakeWindow(validity), now,
+                               absl::ToCivilSecond(now, rules.time_zone()));
+}
+
 }  // namespace loyalty::evaluator

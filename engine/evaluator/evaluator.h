@@ -140,6 +140,11 @@ std::vector<std::string> MemberUsageKeys(const CompiledRules& rules,
 // counters into ProgramState::budget_spent.
 std::vector<std::string> BudgetRuleIds(const CompiledRules& rules);
 
+// Whether `validity` (checked, e.g. a catalogue reward's) holds at `now` in
+// the program time zone of `rules`, exactly as for rules and promo codes.
+bool ValidAt(const CompiledRules& rules, const loyalty::v1::Validity& validity,
+             absl::Time now);
+
 // A promo code as the evaluator and the counters spell it: upper case.
 std::string NormalizePromoCode(const std::string& code);
 

@@ -6,11 +6,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "engine/analytics/counters.h"
 #include "engine/base/error.h"
 #include "engine/base/status_macros.h"
-#include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
@@ -23,28 +21,6 @@ namespace {
 
 std::string StockKey(absl::string_view reward_id) {
   return absl::StrCat("reward/", reward_id);
-}
-
-// True when `validity` holds at `now` in the program time zone.
-bool ValidAt(const loyalty::v1::Validity& validity, absl::Time now,
-             const absl::TimeZone& zone) {
-  if (validity.has_from_time() && now < FromTimestamp(validity.from_time())) return false;
-  if (validity.has_to_time() && now >= FromTimestamp(validity.to_time())) return false;
-  const absl::CivilSecond local = absl::ToCivilSecond(now, zone);
-  if (!validity.weekdays().empty()) {
-    // Weekday enum: MONDAY = 1 .. SUNDAY = 7.
-    const int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(local))) + 1;
-    bool listed = false;
-    for (int day : validity.weekdays()) listed |= day == weekday;
-    if (!listed) return false;
-  }
-  if (validity.has_hours()) {
-    const int64_t from = validity.hours().from_hour(), to = validity.hours().to_hour();
-    const int64_t hour = local.hour();
-    const bool inside = from < to ? hour >= from && hour < to : hour >= from || hour < to;
-    if (!inside) return false;
-  }
-  return true;
 }
 
 absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest& request,
@@ -65,7 +41,7 @@ absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest&
                     absl::StrCat("no reward '", request.reward_id(),
                                  "' in the catalogue of rule set ", rules.version()));
   }
-  if (!ValidAt(reward->validity(), transaction.now(), rules.time_zone())) {
+  if (!evaluator::ValidAt(rules, reward->validity(), transaction.now())) {
     return FailedPrecondition("REWARD_NOT_VALID_NOW", "reward_id",
                               absl::StrCat("reward '", reward->id(),
                                            "' cannot be redeemed at this time"));
