@@ -7,6 +7,7 @@
 #include "engine/analytics/metrics.h"
 #include "engine/base/error.h"
 #include "engine/base/time_util.h"
+#include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 
 namespace loyalty::server {
@@ -17,8 +18,8 @@ using loyalty::v1::ExportLedgerResponse;
 // Streams pages of entries from one snapshot until the reader is done.
 class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
  public:
-  explicit ExportReactor(std::unique_ptr<ledger::EntryReader> reader)
-      : reader_(std::move(reader)) {
+  ExportReactor(std::unique_ptr<ledger::EntryReader> reader, CallLog log)
+      : reader_(std::move(reader)), log_(std::move(log)) {
     WriteNextPage();
   }
 
@@ -36,6 +37,7 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
   void WriteNextPage() {
     auto page = reader_->Next(kExportPageEntries);
     if (!page.ok()) {
+      log_.Failure(page.status());
       Finish(ToGrpcStatus(page.status()));
       return;
     }
@@ -53,13 +55,15 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
   }
 
   std::unique_ptr<ledger::EntryReader> reader_;
+  const CallLog log_;
   ExportLedgerResponse response_;
   bool wrote_a_page_ = false;
 };
 
 class FailedExport : public grpc::ServerWriteReactor<ExportLedgerResponse> {
  public:
-  explicit FailedExport(const absl::Status& status) {
+  FailedExport(const absl::Status& status, const CallLog& log) {
+    log.Failure(status);
     Finish(ToGrpcStatus(status));
   }
   void OnDone() override { delete this; }
@@ -80,11 +84,21 @@ absl::Status Busy() {
                    "a verification or backup is running; retry when it ends");
 }
 
+// Finishes a unary call with `status`, logging it when it failed.
+void FinishLogged(grpc::ServerUnaryReactor* reactor, const CallLog& log,
+                  const absl::Status& status) {
+  log.Failure(status);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
 }  // namespace
 
-absl::Status AuditService::Denied(const grpc::CallbackServerContext& context,
-                                  Rpc rpc) const {
-  return services_.authorizer->Check(context, rpc).status();
+template <typename Request>
+CallLog AuditService::LogOf(const grpc::CallbackServerContext& context, Rpc rpc,
+                            const Request& request,
+                            absl::StatusOr<Caller>* caller) const {
+  *caller = services_.authorizer->Check(context, rpc);
+  return CallLog::Of(services_.logger, rpc, context, *caller, request);
 }
 
 AuditService::~AuditService() {
@@ -108,34 +122,36 @@ bool AuditService::RunInBackground(std::function<void()> task) {
 grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
     grpc::CallbackServerContext* context,
     const loyalty::v1::ExportLedgerRequest* request) {
-  absl::StatusOr<Caller> caller =
-      services_.authorizer->Check(*context, Rpc::kExportLedger);
-  if (!caller.ok()) return new FailedExport(caller.status());
+  absl::StatusOr<Caller> caller;
+  CallLog log = LogOf(*context, Rpc::kExportLedger, *request, &caller);
+  if (!caller.ok()) return new FailedExport(caller.status(), log);
   absl::Status range = CheckRange(request->from_time(), request->to_time(),
                                    request->has_from_time(), request->has_to_time());
   if (range.ok() && !request->partner_id().empty()) {
     range = CheckPartner(*caller, request->partner_id(), "partner_id");
   }
-  if (!range.ok()) return new FailedExport(range);
+  if (!range.ok()) return new FailedExport(range, log);
   ledger::EntryFilter filter;
   if (request->has_from_time()) filter.from_time = FromTimestamp(request->from_time());
   if (request->has_to_time()) filter.to_time = FromTimestamp(request->to_time());
   filter.member_id = request->member_id();
   filter.partner_id =
       caller->partner_id.empty() ? request->partner_id() : caller->partner_id;
-  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)));
+  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), std::move(log));
 }
 
 grpc::ServerUnaryReactor* AuditService::VerifyLedger(
     grpc::CallbackServerContext* context,
-    const loyalty::v1::VerifyLedgerRequest* /*request*/,
+    const loyalty::v1::VerifyLedgerRequest* request,
     loyalty::v1::VerifyLedgerResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status denied = Denied(*context, Rpc::kVerifyLedger); !denied.ok()) {
-    reactor->Finish(ToGrpcStatus(denied));
+  absl::StatusOr<Caller> caller;
+  const CallLog log = LogOf(*context, Rpc::kVerifyLedger, *request, &caller);
+  if (!caller.ok()) {
+    FinishLogged(reactor, log, caller.status());
     return reactor;
   }
-  const bool started = RunInBackground([this, reactor, response] {
+  const bool started = RunInBackground([this, reactor, response, log] {
     const auto head = ledger_->Head();
     auto report = ledger_->Audit();
     if (report.ok()) {
@@ -145,10 +161,13 @@ grpc::ServerUnaryReactor* AuditService::VerifyLedger(
       response->set_problem(report->problem);
       response->set_head_sequence(head.sequence());
       response->set_head_hash(head.hash());
+      if (!report->ok()) {
+        log.Event(LogLevel::kError, "ledger_verify_failed", {{"problem", report->problem}});
+      }
     }
-    reactor->Finish(ToGrpcStatus(report.status()));
+    FinishLogged(reactor, log, report.status());
   });
-  if (!started) reactor->Finish(ToGrpcStatus(Busy()));
+  if (!started) FinishLogged(reactor, log, Busy());
   return reactor;
 }
 
@@ -157,7 +176,9 @@ grpc::ServerUnaryReactor* AuditService::GetProgramMetrics(
     const loyalty::v1::GetProgramMetricsRequest* request,
     loyalty::v1::GetProgramMetricsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = Denied(*context, Rpc::kGetProgramMetrics);
+  absl::StatusOr<Caller> caller;
+  const CallLog log = LogOf(*context, Rpc::kGetProgramMetrics, *request, &caller);
+  absl::Status status = caller.status();
   if (status.ok()) status = CheckRange(request->from_time(), request->to_time(),
                                    request->has_from_time(), request->has_to_time());
   if (status.ok()) {
@@ -167,7 +188,7 @@ grpc::ServerUnaryReactor* AuditService::GetProgramMetrics(
     if (metrics.ok()) *response = *std::move(metrics);
     status = metrics.status();
   }
-  reactor->Finish(ToGrpcStatus(status));
+  FinishLogged(reactor, log, status);
   return reactor;
 }
 
@@ -176,15 +197,15 @@ grpc::ServerUnaryReactor* AuditService::SettlePartners(
     const loyalty::v1::SettlePartnersRequest* request,
     loyalty::v1::SettlePartnersResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller =
-      services_.authorizer->Check(*context, Rpc::kSettlePartners);
+  absl::StatusOr<Caller> caller;
+  const CallLog log = LogOf(*context, Rpc::kSettlePartners, *request, &caller);
   if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+    FinishLogged(reactor, log, caller.status());
     return reactor;
   }
   // A scan of the period: on the background thread, like verification.
   const bool started = RunInBackground(
-      [this, reactor, response, request, partner = caller->partner_id] {
+      [this, reactor, response, request, log, partner = caller->partner_id] {
         auto settled = services_.operations->SettlePartners(*request);
         if (settled.ok()) {
           *response = *std::move(settled);
@@ -204,9 +225,9 @@ grpc::ServerUnaryReactor* AuditService::SettlePartners(
                           claims->end());
           }
         }
-        reactor->Finish(ToGrpcStatus(settled.status()));
+        FinishLogged(reactor, log, settled.status());
       });
-  if (!started) reactor->Finish(ToGrpcStatus(Busy()));
+  if (!started) FinishLogged(reactor, log, Busy());
   return reactor;
 }
 
@@ -215,26 +236,32 @@ grpc::ServerUnaryReactor* AuditService::CreateBackup(
     const loyalty::v1::CreateBackupRequest* request,
     loyalty::v1::CreateBackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status denied = Denied(*context, Rpc::kCreateBackup); !denied.ok()) {
-    reactor->Finish(ToGrpcStatus(denied));
+  absl::StatusOr<Caller> caller;
+  const CallLog log = LogOf(*context, Rpc::kCreateBackup, *request, &caller);
+  if (!caller.ok()) {
+    FinishLogged(reactor, log, caller.status());
     return reactor;
   }
   if (request->backup_dir().empty()) {
-    reactor->Finish(ToGrpcStatus(InvalidArgument(
-        "MISSING_FIELD", "backup_dir", "name a directory on the server")));
+    FinishLogged(reactor, log, InvalidArgument("MISSING_FIELD", "backup_dir",
+                                               "name a directory on the server"));
     return reactor;
   }
   const bool started =
-      RunInBackground([this, reactor, response, dir = request->backup_dir()] {
+      RunInBackground([this, reactor, response, log, dir = request->backup_dir()] {
+        log.Event(LogLevel::kInfo, "backup_started", {{"dir", dir}});
         auto backup = ledger_->CreateBackup(dir);
         if (backup.ok()) {
           response->set_backup_id(backup->backup_id);
           response->set_sequence(backup->sequence);
           response->set_size_bytes(backup->size_bytes);
+          log.Event(LogLevel::kInfo, "backup_created",
+                    {{"dir", dir}, {"backup_id", backup->backup_id},
+                     {"sequence", backup->sequence}, {"size_bytes", backup->size_bytes}});
         }
-        reactor->Finish(ToGrpcStatus(backup.status()));
+        FinishLogged(reactor, log, backup.status());
       });
-  if (!started) reactor->Finish(ToGrpcStatus(Busy()));
+  if (!started) FinishLogged(reactor, log, Busy());
   return reactor;
 }
 

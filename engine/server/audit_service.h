@@ -12,6 +12,7 @@
 #include "engine/base/clock.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
+#include "engine/server/call_log.h"
 #include "engine/server/services.h"
 #include "loyalty/v1/audit.grpc.pb.h"
 
@@ -47,8 +48,10 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
       loyalty::v1::CreateBackupResponse* response) override;
 
  private:
-  // Why the caller of `context` may not call `rpc`, or OK.
-  absl::Status Denied(const grpc::CallbackServerContext& context, Rpc rpc) const;
+  // Checks the caller of `context` into *caller; returns the call's log.
+  template <typename Request>
+  CallLog LogOf(const grpc::CallbackServerContext& context, Rpc rpc,
+                const Request& request, absl::StatusOr<Caller>* caller) const;
   // Runs `task` on the background thread, or returns false when one runs.
   bool RunInBackground(std::function<void()> task);
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/base/error.h"
+#include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
 
@@ -89,19 +90,32 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
     const loyalty::v1::RunExpiryRequest* request) {
   absl::StatusOr<Caller> caller =
       services_.authorizer->Check(*context, Rpc::kRunExpiry);
-  if (!caller.ok()) return RunExpiryReactor::Refused(caller.status());
+  CallLog log = CallLog::Of(services_.logger, Rpc::kRunExpiry, *context, caller, *request);
+  if (!caller.ok()) {
+    log.Failure(caller.status());
+    return RunExpiryReactor::Refused(caller.status());
+  }
   absl::MutexLock lock(&mu_);
   if (running_) {
-    return RunExpiryReactor::Refused(FailedPrecondition(
-        "EXPIRY_RUNNING", "request_id", "a maintenance run is in progress; try later"));
+    const absl::Status busy = FailedPrecondition(
+        "EXPIRY_RUNNING", "request_id", "a maintenance run is in progress; try later");
+    log.Failure(busy);
+    return RunExpiryReactor::Refused(busy);
   }
   if (run_thread_.joinable()) run_thread_.join();  // the last run is over
   running_ = true;
   auto* reactor = new RunExpiryReactor();
-  run_thread_ = std::thread([this, reactor, request = *request] {
+  run_thread_ = std::thread([this, reactor, request = *request, log = std::move(log)] {
+    const absl::Time start = absl::Now();
+    log.RunStarted();
     absl::StatusOr<RunExpiryResponse> result = services_.operations->RunExpiry(
-        request, [reactor](const RunExpiryResponse& figures) { reactor->Progress(figures); },
+        request,
+        [reactor, &log](const RunExpiryResponse& figures) {
+          log.RunPage(figures);
+          reactor->Progress(figures);
+        },
         &stopping_);
+    log.RunEnded(result, absl::Now() - start);
     reactor->End(result.status());
     absl::MutexLock done(&mu_);
     running_ = false;

@@ -129,8 +129,8 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   server->authorizer_ =
       std::make_unique<Authorizer>(&server->keys_, options.require_api_keys);
   RETURN_IF_ERROR(server->LoadKeys(options));
-  const ServiceContext services{server->operations_.get(),
-                                server->authorizer_.get(), &server->keys_};
+  const ServiceContext services{server->operations_.get(), server->authorizer_.get(),
+                                &server->keys_, options.logger};
   server->checkout_ = std::make_unique<CheckoutService>(services);
   server->members_ = std::make_unique<MembersService>(services);
   server->program_ = std::make_unique<ProgramService>(services);

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
+#include "engine/base/log.h"
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
@@ -46,6 +47,9 @@ struct ServerOptions {
   // With API keys on and no admin key stored yet, the server creates one
   // and writes it to this file (mode 0600). Empty: <data_dir>/ADMIN_KEY.
   std::string admin_key_file;
+  // Where the server logs rule loads, API keys, backups, maintenance runs,
+  // refusals and errors (call_log.h). Not owned; the default writes nothing.
+  const Logger* logger = &Logger::Discard();
 };
 
 class LoyaltyServer {

@@ -5,38 +5,49 @@
 
 #include "absl/time/time.h"
 #include "engine/base/error.h"
+#include "engine/base/time_util.h"
+#include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 
 namespace loyalty::server {
 namespace {
 
 // The reactor of a unary call whose caller was checked: finished at once
-// with the refusal when the check failed (then `caller` is not ok).
+// with the refusal when the check failed (then `caller` is not ok); and the
+// call's log.
 struct Checked {
   grpc::ServerUnaryReactor* reactor;
   absl::StatusOr<Caller> caller;
+  CallLog log;
 };
 
+// Finishes the call with `status`, logging it when it failed.
+void Finish(const Checked& checked, const absl::Status& status) {
+  checked.log.Failure(status);
+  checked.reactor->Finish(ToGrpcStatus(status));
+}
+
+template <typename Request>
 Checked Check(grpc::CallbackServerContext* context,
-              const ServiceContext& services, Rpc rpc) {
-  Checked checked{context->DefaultReactor(),
-                  services.authorizer->Check(*context, rpc)};
-  if (!checked.caller.ok()) {
-    checked.reactor->Finish(ToGrpcStatus(checked.caller.status()));
-  }
+              const ServiceContext& services, Rpc rpc, const Request& request) {
+  absl::StatusOr<Caller> caller = services.authorizer->Check(*context, rpc);
+  CallLog log = CallLog::Of(services.logger, rpc, *context, caller, request);
+  Checked checked{context->DefaultReactor(), std::move(caller), std::move(log)};
+  if (!checked.caller.ok()) Finish(checked, checked.caller.status());
   return checked;
 }
 
-// Check, plus: the caller may act for the purchase's partner.
-Checked CheckPurchase(grpc::CallbackServerContext* context,
-                      const ServiceContext& services, Rpc rpc,
-                      const loyalty::v1::Purchase& purchase) {
-  Checked checked = Check(context, services, rpc);
+// Check, plus: the caller may act for `partner_id`, named by `field`.
+template <typename Request>
+Checked CheckScoped(grpc::CallbackServerContext* context,
+                    const ServiceContext& services, Rpc rpc,
+                    const Request& request, absl::string_view partner_id,
+                    absl::string_view field) {
+  Checked checked = Check(context, services, rpc, request);
   if (!checked.caller.ok()) return checked;
-  absl::Status scope = CheckPartner(*checked.caller, purchase.partner_id(),
-                                    "purchase.partner_id");
+  absl::Status scope = CheckPartner(*checked.caller, partner_id, field);
   if (!scope.ok()) {
-    checked.reactor->Finish(ToGrpcStatus(scope));
+    Finish(checked, scope);
     checked.caller = scope;
   }
   return checked;
@@ -48,18 +59,17 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 }
 
 template <typename Response>
-void FinishWith(grpc::ServerUnaryReactor* reactor,
-                absl::StatusOr<Response> result, Response* response) {
+void FinishWith(const Checked& checked, absl::StatusOr<Response> result,
+                Response* response) {
   if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
+  Finish(checked, result.status());
 }
 
 // A reply that finishes the call when a write's answer arrives.
 template <typename Response>
-program::Reply<Response> FinishLater(grpc::ServerUnaryReactor* reactor,
-                                     Response* response) {
-  return [reactor, response](absl::StatusOr<Response> result) {
-    FinishWith(reactor, std::move(result), response);
+program::Reply<Response> FinishLater(const Checked& checked, Response* response) {
+  return [checked, response](absl::StatusOr<Response> result) {
+    FinishWith(checked, std::move(result), response);
   };
 }
 
@@ -80,10 +90,10 @@ grpc::ServerUnaryReactor* CheckoutService::QuotePurchase(
     grpc::CallbackServerContext* context,
     const loyalty::v1::QuotePurchaseRequest* request,
     loyalty::v1::QuotePurchaseResponse* response) {
-  Checked checked = CheckPurchase(context, services_, Rpc::kQuotePurchase,
-                                  request->purchase());
+  Checked checked = CheckScoped(context, services_, Rpc::kQuotePurchase, *request,
+                                request->purchase().partner_id(), "purchase.partner_id");
   if (!checked.caller.ok()) return checked.reactor;
-  FinishWith(checked.reactor, services_.operations->QuotePurchase(*request),
+  FinishWith(checked, services_.operations->QuotePurchase(*request),
              response);
   return checked.reactor;
 }
@@ -92,11 +102,11 @@ grpc::ServerUnaryReactor* CheckoutService::CommitPurchase(
     grpc::CallbackServerContext* context,
     const loyalty::v1::CommitPurchaseRequest* request,
     loyalty::v1::CommitPurchaseResponse* response) {
-  Checked checked = CheckPurchase(context, services_, Rpc::kCommitPurchase,
-                                  request->purchase());
+  Checked checked = CheckScoped(context, services_, Rpc::kCommitPurchase, *request,
+                                request->purchase().partner_id(), "purchase.partner_id");
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->CommitPurchase(*request,
-                                       FinishLater(checked.reactor, response),
+                                       FinishLater(checked, response),
                                        DeadlineOf(*context));
   return checked.reactor;
 }
@@ -105,17 +115,12 @@ grpc::ServerUnaryReactor* CheckoutService::RefundPurchase(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RefundPurchaseRequest* request,
     loyalty::v1::RefundPurchaseResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRefundPurchase);
-  if (!checked.caller.ok()) return checked.reactor;
   // A partner-bound key refunds only that partner's orders.
-  absl::Status scope =
-      CheckPartner(*checked.caller, request->partner_id(), "partner_id");
-  if (!scope.ok()) {
-    checked.reactor->Finish(ToGrpcStatus(scope));
-    return checked.reactor;
-  }
+  Checked checked = CheckScoped(context, services_, Rpc::kRefundPurchase, *request,
+                                request->partner_id(), "partner_id");
+  if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RefundPurchase(*request,
-                                       FinishLater(checked.reactor, response),
+                                       FinishLater(checked, response),
                                        DeadlineOf(*context));
   return checked.reactor;
 }
@@ -124,10 +129,10 @@ grpc::ServerUnaryReactor* CheckoutService::RedeemReward(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RedeemRewardRequest* request,
     loyalty::v1::RedeemRewardResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRedeemReward);
+  Checked checked = Check(context, services_, Rpc::kRedeemReward, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RedeemReward(*request,
-                                     FinishLater(checked.reactor, response),
+                                     FinishLater(checked, response),
                                      DeadlineOf(*context));
   return checked.reactor;
 }
@@ -136,10 +141,10 @@ grpc::ServerUnaryReactor* MembersService::EnrollMember(
     grpc::CallbackServerContext* context,
     const loyalty::v1::EnrollMemberRequest* request,
     loyalty::v1::EnrollMemberResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kEnrollMember);
+  Checked checked = Check(context, services_, Rpc::kEnrollMember, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->EnrollMember(*request,
-                                     FinishLater(checked.reactor, response),
+                                     FinishLater(checked, response),
                                      DeadlineOf(*context));
   return checked.reactor;
 }
@@ -148,9 +153,9 @@ grpc::ServerUnaryReactor* MembersService::GetMember(
     grpc::CallbackServerContext* context,
     const loyalty::v1::GetMemberRequest* request,
     loyalty::v1::GetMemberResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kGetMember);
+  Checked checked = Check(context, services_, Rpc::kGetMember, *request);
   if (!checked.caller.ok()) return checked.reactor;
-  FinishWith(checked.reactor, services_.operations->GetMember(*request), response);
+  FinishWith(checked, services_.operations->GetMember(*request), response);
   return checked.reactor;
 }
 
@@ -158,9 +163,9 @@ grpc::ServerUnaryReactor* MembersService::GetBalance(
     grpc::CallbackServerContext* context,
     const loyalty::v1::GetBalanceRequest* request,
     loyalty::v1::GetBalanceResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kGetBalance);
+  Checked checked = Check(context, services_, Rpc::kGetBalance, *request);
   if (!checked.caller.ok()) return checked.reactor;
-  FinishWith(checked.reactor, services_.operations->GetBalance(*request), response);
+  FinishWith(checked, services_.operations->GetBalance(*request), response);
   return checked.reactor;
 }
 
@@ -168,10 +173,10 @@ grpc::ServerUnaryReactor* MembersService::ListEntries(
     grpc::CallbackServerContext* context,
     const loyalty::v1::ListEntriesRequest* request,
     loyalty::v1::ListEntriesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kListEntries);
+  Checked checked = Check(context, services_, Rpc::kListEntries, *request);
   if (!checked.caller.ok()) return checked.reactor;
   // A partner-bound key reads only that partner's purchases.
-  FinishWith(checked.reactor,
+  FinishWith(checked,
              services_.operations->ListEntries(*request, checked.caller->partner_id),
              response);
   return checked.reactor;
@@ -181,9 +186,9 @@ grpc::ServerUnaryReactor* ProgramService::AdjustBalance(
     grpc::CallbackServerContext* context,
     const loyalty::v1::AdjustBalanceRequest* request,
     loyalty::v1::AdjustBalanceResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kAdjustBalance);
+  Checked checked = Check(context, services_, Rpc::kAdjustBalance, *request);
   if (!checked.caller.ok()) return checked.reactor;
-  services_.operations->AdjustBalance(*request, FinishLater(checked.reactor, response));
+  services_.operations->AdjustBalance(*request, FinishLater(checked, response));
   return checked.reactor;
 }
 
@@ -191,10 +196,10 @@ grpc::ServerUnaryReactor* ProgramService::RecordFeedback(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RecordFeedbackRequest* request,
     loyalty::v1::RecordFeedbackResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRecordFeedback);
+  Checked checked = Check(context, services_, Rpc::kRecordFeedback, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RecordFeedback(*request,
-                                       FinishLater(checked.reactor, response));
+                                       FinishLater(checked, response));
   return checked.reactor;
 }
 
@@ -202,10 +207,14 @@ grpc::ServerUnaryReactor* ProgramService::ValidateRules(
     grpc::CallbackServerContext* context,
     const loyalty::v1::ValidateRulesRequest* request,
     loyalty::v1::ValidateRulesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kValidateRules);
+  Checked checked = Check(context, services_, Rpc::kValidateRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
   *response = services_.operations->ValidateRules(*request);
-  checked.reactor->Finish(grpc::Status::OK);
+  checked.log.Event(LogLevel::kInfo, "rules_validated",
+                    {{"file", request->file_name()},
+                     {"version", response->version()},
+                     {"problems", response->problems_size()}});
+  Finish(checked, absl::OkStatus());
   return checked.reactor;
 }
 
@@ -213,9 +222,22 @@ grpc::ServerUnaryReactor* ProgramService::LoadRules(
     grpc::CallbackServerContext* context,
     const loyalty::v1::LoadRulesRequest* request,
     loyalty::v1::LoadRulesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kLoadRules);
+  Checked checked = Check(context, services_, Rpc::kLoadRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
-  services_.operations->LoadRules(*request, FinishLater(checked.reactor, response));
+  services_.operations->LoadRules(
+      *request, [checked, response](absl::StatusOr<loyalty::v1::LoadRulesResponse> loaded) {
+        if (loaded.ok()) {
+          const loyalty::v1::RuleSetVersion& version = loaded->version();
+          checked.log.Event(LogLevel::kInfo, "rules_loaded",
+                            {{"file", version.source_name()},
+                             {"version", version.version()},
+                             {"activation_time", absl::FormatTime(
+                                                 absl::RFC3339_sec,
+                                                 FromTimestamp(version.activation_time()),
+                                                 absl::UTCTimeZone())}});
+        }
+        FinishWith(checked, std::move(loaded), response);
+      });
   return checked.reactor;
 }
 
@@ -223,9 +245,9 @@ grpc::ServerUnaryReactor* ProgramService::GetRules(
     grpc::CallbackServerContext* context,
     const loyalty::v1::GetRulesRequest* request,
     loyalty::v1::GetRulesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kGetRules);
+  Checked checked = Check(context, services_, Rpc::kGetRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
-  FinishWith(checked.reactor, services_.operations->GetRules(*request), response);
+  FinishWith(checked, services_.operations->GetRules(*request), response);
   return checked.reactor;
 }
 
@@ -233,19 +255,19 @@ grpc::ServerUnaryReactor* ProgramService::CreateApiKey(
     grpc::CallbackServerContext* context,
     const loyalty::v1::CreateApiKeyRequest* request,
     loyalty::v1::CreateApiKeyResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kCreateApiKey);
+  Checked checked = Check(context, services_, Rpc::kCreateApiKey, *request);
   if (!checked.caller.ok()) return checked.reactor;
   if (!loyalty::v1::Role_IsValid(request->role()) ||
       request->role() == loyalty::v1::ROLE_UNSPECIFIED) {
-    checked.reactor->Finish(ToGrpcStatus(InvalidArgument(
-        "MISSING_FIELD", "role", "choose pos, eshop, marketing, auditor or admin")));
+    Finish(checked, InvalidArgument("MISSING_FIELD", "role",
+                                    "choose pos, eshop, marketing, auditor or admin"));
     return checked.reactor;
   }
   NewApiKey key = GenerateApiKey(request->role(), request->name(),
                                  request->partner_id());
   services_.operations->CreateApiKeyRecord(
       request->request_id(), *request, key.record,
-      [this, reactor = checked.reactor, response, secret = key.api_key,
+      [this, checked, response, secret = key.api_key,
        key_id = key.record.key_id()](
           absl::StatusOr<loyalty::v1::ApiKeyRecord> stored) {
         if (stored.ok()) {
@@ -254,22 +276,26 @@ grpc::ServerUnaryReactor* ProgramService::CreateApiKey(
           // A retry answered from the first call's record has another key
           // id: the secret shown then cannot be shown again.
           if (stored->key_id() == key_id) response->set_api_key(secret);
+          checked.log.Event(LogLevel::kInfo, "api_key_created",
+                            {{"new_key_id", stored->key_id()},
+                             {"role", loyalty::v1::Role_Name(stored->role())},
+                             {"partner_id", stored->partner_id()}});
         }
-        reactor->Finish(ToGrpcStatus(stored.status()));
+        Finish(checked, stored.status());
       });
   return checked.reactor;
 }
 
 grpc::ServerUnaryReactor* ProgramService::ListApiKeys(
     grpc::CallbackServerContext* context,
-    const loyalty::v1::ListApiKeysRequest* /*request*/,
+    const loyalty::v1::ListApiKeysRequest* request,
     loyalty::v1::ListApiKeysResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kListApiKeys);
+  Checked checked = Check(context, services_, Rpc::kListApiKeys, *request);
   if (!checked.caller.ok()) return checked.reactor;
   for (const auto& record : services_.keys->List()) {
     *response->add_keys() = ApiKeyOf(record);
   }
-  checked.reactor->Finish(grpc::Status::OK);
+  Finish(checked, absl::OkStatus());
   return checked.reactor;
 }
 
@@ -277,16 +303,18 @@ grpc::ServerUnaryReactor* ProgramService::RevokeApiKey(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RevokeApiKeyRequest* request,
     loyalty::v1::RevokeApiKeyResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRevokeApiKey);
+  Checked checked = Check(context, services_, Rpc::kRevokeApiKey, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RevokeApiKeyRecord(
-      *request, [this, reactor = checked.reactor,
+      *request, [this, checked,
                  response](absl::StatusOr<loyalty::v1::ApiKeyRecord> stored) {
         if (stored.ok()) {
           services_.keys->Put(*stored);
           *response->mutable_key() = ApiKeyOf(*stored);
+          checked.log.Event(LogLevel::kInfo, "api_key_revoked",
+                            {{"revoked_key_id", stored->key_id()}});
         }
-        reactor->Finish(ToGrpcStatus(stored.status()));
+        Finish(checked, stored.status());
       });
   return checked.reactor;
 }
@@ -295,24 +323,19 @@ grpc::ServerUnaryReactor* ProgramService::UpsertPartner(
     grpc::CallbackServerContext* context,
     const loyalty::v1::UpsertPartnerRequest* request,
     loyalty::v1::UpsertPartnerResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kUpsertPartner);
-  if (!checked.caller.ok()) return checked.reactor;
   // A partner-bound key changes only its own partner.
-  absl::Status scope =
-      CheckPartner(*checked.caller, request->partner_id(), "partner_id");
-  if (!scope.ok()) {
-    checked.reactor->Finish(ToGrpcStatus(scope));
-    return checked.reactor;
-  }
-  services_.operations->UpsertPartner(*request, FinishLater(checked.reactor, response));
+  Checked checked = CheckScoped(context, services_, Rpc::kUpsertPartner, *request,
+                                request->partner_id(), "partner_id");
+  if (!checked.caller.ok()) return checked.reactor;
+  services_.operations->UpsertPartner(*request, FinishLater(checked, response));
   return checked.reactor;
 }
 
 grpc::ServerUnaryReactor* ProgramService::ListPartners(
     grpc::CallbackServerContext* context,
-    const loyalty::v1::ListPartnersRequest* /*request*/,
+    const loyalty::v1::ListPartnersRequest* request,
     loyalty::v1::ListPartnersResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kListPartners);
+  Checked checked = Check(context, services_, Rpc::kListPartners, *request);
   if (!checked.caller.ok()) return checked.reactor;
   auto listed = services_.operations->ListPartners();
   if (listed.ok() && !checked.caller->partner_id.empty()) {
@@ -324,7 +347,7 @@ grpc::ServerUnaryReactor* ProgramService::ListPartners(
                                    }),
                     partners->end());
   }
-  FinishWith(checked.reactor, std::move(listed), response);
+  FinishWith(checked, std::move(listed), response);
   return checked.reactor;
 }
 

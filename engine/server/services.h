@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "engine/base/log.h"
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
@@ -18,11 +19,12 @@
 
 namespace loyalty::server {
 
-// What every service needs: the operations and the caller check.
+// What every service needs: the operations, the caller check and the log.
 struct ServiceContext {
   program::Operations* operations;
   const Authorizer* authorizer;
   KeyRing* keys;
+  const Logger* logger;  // not owned; see call_log.h for what it gets
 };
 
 class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
