@@ -1,18 +1,21 @@
-// loyaltyd: the loyalty engine's server. Opens the ledger in --data_dir,
+// loyaltyd: the loyalty engine's server. Opens the ledger in --data-dir,
 // loads --rules, serves gRPC on --listen until SIGINT or SIGTERM, then
 // finishes the calls in flight and exits. Runs the maintenance run every
-// --upkeep_every.
+// --upkeep-every. Logs to stderr (engine/server/call_log.h); flags take
+// dashes or underscores (engine/base/command_line.h).
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "engine/base/command_line.h"
+#include "engine/base/log.h"
+#include "engine/base/version.h"
+#include "engine/server/call_log.h"
 #include "engine/server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/loyalty",
@@ -40,37 +43,42 @@ ABSL_FLAG(absl::Duration, upkeep_every, absl::Hours(1),
           "released, expired points moved to breakage, birthday gifts, tier "
           "reviews) runs on its own, the first time one interval after start; "
           "0 turns the schedule off.");
+ABSL_FLAG(std::string, log_level, "info",
+          "error, warn, info or debug (debug adds every refused call).");
+ABSL_FLAG(std::string, log_format, "plain",
+          "plain (one 'time LEVEL event key=value...' line per event) or json "
+          "(one JSON object per line); the log goes to stderr.");
 
 namespace {
 
 std::atomic<bool> fatal_error{false};
 
+const loyalty::Logger* logger = &loyalty::Logger::Discard();
+
 // Runs the maintenance run every `every` until `stop` is notified.
 void ScheduleUpkeep(loyalty::program::Operations* operations, absl::Duration every,
                     absl::Notification* stop, std::atomic<bool>* stopping) {
+  const loyalty::server::CallLog log(logger, loyalty::server::Rpc::kRunExpiry, "",
+                                     "scheduled");
   while (!stop->WaitForNotificationWithTimeout(every)) {
     loyalty::v1::RunExpiryRequest request;
     request.set_request_id("scheduled");
     const absl::Time start = absl::Now();
+    log.RunStarted();
     auto result = operations->RunExpiry(
-        request, [](const loyalty::v1::RunExpiryResponse&) {}, stopping);
-    if (!result.ok()) {
-      std::printf("loyaltyd: maintenance run failed: %s\n",
-                  std::string(result.status().message()).c_str());
-    } else {
-      std::printf(
-          "loyaltyd: maintenance run: %lld members in %s, %lld changed, %lld points "
-          "released, %lld expired, %lld birthday points, %lld tiers lowered\n",
-          static_cast<long long>(result->members_scanned()),
-          absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))).c_str(),
-          static_cast<long long>(result->members_changed()),
-          static_cast<long long>(result->points_released()),
-          static_cast<long long>(result->points_expired()),
-          static_cast<long long>(result->birthday_points()),
-          static_cast<long long>(result->tiers_lowered()));
-    }
-    std::fflush(stdout);
+        request, [&log](const loyalty::v1::RunExpiryResponse& page) { log.RunPage(page); },
+        stopping);
+    log.RunEnded(result, absl::Now() - start);
   }
+}
+
+// The logger the flags ask for, or why they are wrong.
+absl::StatusOr<const loyalty::Logger*> LoggerFromFlags() {
+  auto level = loyalty::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return level.status();
+  auto format = loyalty::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!format.ok()) return format.status();
+  return new loyalty::Logger(loyalty::LoggerOptions{*level, *format, STDERR_FILENO});
 }
 
 bool IsLoopback(const std::string& address) {
@@ -92,7 +100,7 @@ absl::Status ApplySecurityFlags(loyalty::server::ServerOptions* options) {
                                              absl::GetFlag(FLAGS_tls_client_ca_file)};
   } else if (!plaintext) {
     return absl::InvalidArgumentError(
-        "give --tls_cert_file and --tls_key_file, or --plaintext on loopback");
+        "give --tls-cert-file and --tls-key-file, or --plaintext on loopback");
   } else if (!IsLoopback(options->listen_address)) {
     return absl::InvalidArgumentError(
         "--plaintext is allowed only on a loopback address (127.0.0.1, [::1])");
@@ -118,13 +126,22 @@ sigset_t StopSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "loyaltyd serves the loyalty engine over gRPC.\n"
-      "Usage: loyaltyd [--data_dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
-      "  (--tls_cert_file F --tls_key_file F [--tls_client_ca_file F] | "
-      "--plaintext) [--auth keys|none]");
-  absl::ParseCommandLine(argc, argv);
+  loyalty::ParseCommandLine(
+      {"loyaltyd",
+       "loyaltyd serves the loyalty engine over gRPC.\n"
+       "Usage: loyaltyd [--data-dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
+       "  (--tls-cert-file F --tls-key-file F [--tls-client-ca-file F] | "
+       "--plaintext) [--auth keys|none] [--log-level info] [--log-format plain]",
+       {"loyaltyd_main.cc"}},
+      argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts
+  if (auto chosen = LoggerFromFlags(); chosen.ok()) {
+    logger = *chosen;
+  } else {
+    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
+                 std::string(chosen.status().message()).c_str());
+    return 2;
+  }
 
   auto rules = loyalty::server::LoadRuleFile(absl::GetFlag(FLAGS_rules));
   if (!rules.ok()) {
@@ -141,7 +158,9 @@ int main(int argc, char** argv) {
                  std::string(flags.message()).c_str());
     return 2;
   }
+  options.logger = logger;
   options.on_fatal = [](const absl::Status& cause) {
+    logger->Log(loyalty::LogLevel::kError, "ledger_fatal", {{"error", cause.message()}});
     std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
                  std::string(cause.message()).c_str());
     fatal_error = true;
@@ -163,6 +182,10 @@ int main(int argc, char** argv) {
       active->version().c_str(),
       static_cast<long long>((*server)->ledger().Head().member_count()),
       options.data_dir.c_str());
+  logger->Log(loyalty::LogLevel::kInfo, "server_started",
+              {{"version", loyalty::BuildVersion()}, {"listen", options.listen_address},
+               {"port", (*server)->port()}, {"rules_version", active->version()},
+               {"members", (*server)->ledger().Head().member_count()}});
   if (active->version() != rule_set.version()) {
     std::printf(
         "loyaltyd: %s (version %s) is stored already; version %s, loaded "
@@ -185,11 +208,14 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   std::printf("loyaltyd: %s received, finishing calls in flight\n",
               received == SIGINT ? "SIGINT" : "SIGTERM");
+  logger->Log(loyalty::LogLevel::kInfo, "server_stopping",
+              {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   std::fflush(stdout);
   stopping = true;
   stop_upkeep.Notify();
   if (upkeep.joinable()) upkeep.join();
   (*server)->Shutdown(absl::Seconds(10));
   std::printf("loyaltyd: stopped\n");
+  logger->Log(loyalty::LogLevel::kInfo, "server_stopped", {});
   return fatal_error ? 1 : 0;
 }

@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <string>
 
 #include "absl/time/clock.h"
 #include "balance_book.h"
+#include "engine/base/version.h"
 #include "connection.h"
 #include "driver.h"
 #include "enroller.h"
@@ -103,6 +105,12 @@ int Run(const BenchOptions& options) {
 }  // namespace loyalty_bench
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--version") {
+      std::printf("loyalty-bench %s\n", loyalty::BuildVersion());
+      return 0;
+    }
+  }
   auto options = loyalty_bench::ParseOptions(argc, argv);
   if (!options.ok()) {
     if (options.status().message() == "help") {

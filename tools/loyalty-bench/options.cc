@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -172,6 +173,8 @@ absl::StatusOr<BenchOptions> ParseOptions(int argc, char** argv) {
       name = name.substr(0, eq);
       has_value = true;
     }
+    // Documented with dashes; underscores (loyaltyd's abseil spelling) too.
+    std::replace(name.begin(), name.end(), '_', '-');
     const FlagSpec* flag = FindFlag(name);
     if (flag == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
@@ -201,6 +204,9 @@ std::string Usage() {
         absl::StrCat(flag.name, flag.takes_value ? " V" : "");
     absl::StrAppend(&text, absl::StrFormat("  --%-22s %s\n", name, flag.help));
   }
+  absl::StrAppend(&text, absl::StrFormat("  --%-22s %s\n", "version",
+                                         "print the version of this build and exit"),
+                  "Flags take dashes; underscores (--max_in_flight) work too.\n");
   return text;
 }
 

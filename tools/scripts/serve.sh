@@ -13,7 +13,7 @@ listen="${LOYALTY_LISTEN:-127.0.0.1:50051}"
 data_dir="${LOYALTY_DATA_DIR:-var/loyalty}"
 bin=build/release
 mkdir -p "$data_dir"
-"$bin/engine/server/loyaltyd" --data_dir "$data_dir" --listen "$listen" \
+"$bin/engine/server/loyaltyd" --data-dir "$data_dir" --listen "$listen" \
   --rules rules/default.yaml --plaintext --auth=none &
 server_pid=$!
 trap 'kill -TERM $server_pid 2>/dev/null; wait $server_pid' INT TERM
