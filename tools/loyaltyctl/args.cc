@@ -46,6 +46,7 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "--server)",
        ""},
       {"help", "", "help for loyaltyctl, a group or a verb (also -h)", ""},
+      {"version", "", "print the version of this build (git describe) and exit", ""},
   };
   return *flags;
 }
@@ -101,6 +102,8 @@ absl::Status SetGlobal(const std::string& name, const std::string& value,
   }
   if (name == "help") {
     invocation->help = true;
+  } else if (name == "version") {
+    invocation->version = true;
   } else if (name == "json") {
     global.json = true;
   } else if (name == "server") {
@@ -141,6 +144,9 @@ absl::Status ReadFlag(const std::string& arg,
     value = name.substr(equals + 1);
     name.resize(equals);
   }
+  // One spelling is documented (dashes, as in --data-dir); loyaltyd's
+  // abseil spelling with underscores (--data_dir) means the same flag.
+  std::replace(name.begin(), name.end(), '_', '-');
   const FlagSpec* spec = FindFlag(GlobalFlags(), name);
   const bool global = spec != nullptr;
   if (!global && invocation->command != nullptr) {
@@ -343,8 +349,8 @@ Invocation ParseCommandLine(int argc, const char* const* argv,
     }
   }
   ApplyEnvironment(&invocation.global);
-  // Help wins over a half-typed command line.
-  if (invocation.help) {
+  // Help and version win over a half-typed command line.
+  if (invocation.help || invocation.version) {
     invocation.error = absl::OkStatus();
   } else if (invocation.error.ok()) {
     invocation.error = CheckComplete(invocation);

@@ -3,7 +3,9 @@
 //
 // Grammar: loyaltyctl [global flags] GROUP VERB [flags] [ARG]
 // A command of one word ("export", "verify") has a group and no verb.
-// A flag is "--name VALUE" or "--name=VALUE"; a switch is "--name".
+// A flag is "--name VALUE" or "--name=VALUE"; a switch is "--name". Names
+// are documented with dashes (--data-dir); underscores (--data_dir, as
+// loyaltyd's abseil flags are defined) are read as dashes.
 #ifndef LOYALTY_TOOLS_LOYALTYCTL_ARGS_H_
 #define LOYALTY_TOOLS_LOYALTYCTL_ARGS_H_
 
@@ -86,6 +88,7 @@ struct CommandSpec {
 struct Invocation {
   absl::Status error;  // INVALID_ARGUMENT when the command line is wrong
   bool help = false;   // --help or -h was given
+  bool version = false;  // --version was given
   std::string group;   // set once a known group was read
   const CommandSpec* command = nullptr;  // set once a known verb was read
   GlobalOptions global;

@@ -25,9 +25,11 @@ std::vector<CommandSpec> VerifyCommands();
 std::vector<CommandSpec> MetricsCommands();
 // backup create (Audit.CreateBackup) | restore (offline, ledger library).
 std::vector<CommandSpec> BackupCommands();
-// program expire (loyalty.v1.Program.RunExpiry) | reward redeem
-// (loyalty.v1.Checkout.RedeemReward).
+// program expire (loyalty.v1.Program.RunExpiry).
 std::vector<CommandSpec> ProgramCommands();
+// reward list (the active rule set's catalogue, Program.GetRules) | redeem
+// (loyalty.v1.Checkout.RedeemReward).
+std::vector<CommandSpec> RewardCommands();
 // partner upsert | list (loyalty.v1.Program) | settle (Audit.SettlePartners).
 std::vector<CommandSpec> PartnerCommands();
 // key create | list | revoke (loyalty.v1.Program API keys, admin only).

@@ -7,6 +7,7 @@
 #include "args.h"
 #include "client.h"
 #include "commands.h"
+#include "engine/base/version.h"
 #include "output.h"
 
 int main(int argc, char** argv) {
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
   std::vector<loyaltyctl::CommandSpec> commands;
   for (auto* group :
        {&loyaltyctl::MemberCommands, &loyaltyctl::CheckoutCommands,
-        &loyaltyctl::ProgramCommands, &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
+        &loyaltyctl::ProgramCommands, &loyaltyctl::RewardCommands,
+        &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
         &loyaltyctl::PartnerCommands,
         &loyaltyctl::MetricsCommands,
         &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
@@ -25,6 +27,10 @@ int main(int argc, char** argv) {
   }
   loyaltyctl::Invocation invocation =
       loyaltyctl::ParseCommandLine(argc, argv, commands);
+  if (invocation.version) {
+    std::cout << "loyaltyctl " << loyalty::BuildVersion() << "\n";
+    return 0;
+  }
   if (invocation.help) {
     std::cout << loyaltyctl::UsageFor(invocation, commands);
     return 0;

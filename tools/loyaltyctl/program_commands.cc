@@ -1,6 +1,5 @@
 // program expire: the maintenance run (loyalty.v1.Program.RunExpiry), with
-// a progress line; reward redeem: a catalogue reward bought with points
-// (loyalty.v1.Checkout.RedeemReward).
+// a progress line.
 #include <unistd.h>
 
 #include <iostream>
@@ -12,7 +11,6 @@
 #include "args.h"
 #include "client.h"
 #include "commands.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
 #include "output.h"
 
@@ -22,12 +20,6 @@ namespace {
 using loyalty::v1::RunExpiryResponse;
 
 constexpr double kRunDeadlineSeconds = 3600.0;
-
-const FlagSpec kRequestId = {
-    "request-id", "R",
-    "Idempotency key: the same id with the same request acts once. Default: "
-    "16 random hex characters, printed so you can retry.",
-    "--request-id redeem-0042-coffee"};
 
 KeyValues RunRows(const RunExpiryResponse& figures) {
   return {
@@ -72,30 +64,6 @@ int RunExpire(const Invocation& invocation) {
   return 0;
 }
 
-int RunRedeem(const Invocation& invocation) {
-  loyalty::v1::RedeemRewardRequest request;
-  request.set_member_id(invocation.positional);
-  request.set_reward_id(invocation.flags.Get("reward"));
-  request.set_request_id(RequestIdFor(invocation));
-  loyalty::v1::RedeemRewardResponse response;
-  grpc::ClientContext context;
-  PrepareCall(invocation.global, &context);
-  const grpc::Status status =
-      loyalty::v1::Checkout::NewStub(MakeChannel(invocation.global))
-          ->RedeemReward(&context, request, &response);
-  if (!status.ok()) return PrintRpcError(status, invocation.global.json);
-  if (invocation.global.json) return PrintJson(response);
-  PrintKeyValues({
-      {"transaction", response.transaction_id()},
-      {"reward", request.reward_id()},
-      {"points", absl::StrCat(response.points())},
-      {"stock left",
-       response.stock_left() < 0 ? "unlimited" : absl::StrCat(response.stock_left())},
-  });
-  PrintSection("balance after", BalanceRows(response.balance()));
-  return 0;
-}
-
 }  // namespace
 
 std::vector<CommandSpec> ProgramCommands() {
@@ -113,20 +81,10 @@ std::vector<CommandSpec> ProgramCommands() {
        "loyaltyctl program expire",
        RunExpire,
        false,
-       "loyaltyd also runs it on its own every --upkeep_every (default 1h). "
+       "loyaltyd also runs it on its own every --upkeep-every (default 1h). "
        "A member with nothing due is only read; one with something due gets "
        "one UPKEEP entry. A second run while one is in progress is refused "
        "(EXPIRY_RUNNING). Default deadline: 3600 s."},
-      {"reward",
-       "redeem",
-       "ID",
-       "The member's id.",
-       "Buy a reward of the rule set's catalogue with available points.",
-       {{"reward", "REWARD", "The reward's id in the catalogue (rules: rewards).",
-         "--reward coffee", true},
-        kRequestId},
-       "loyaltyctl reward redeem card-0042 --reward coffee",
-       RunRedeem},
   };
 }
 
