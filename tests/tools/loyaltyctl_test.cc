@@ -321,7 +321,8 @@ TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
         "backup create",   "backup restore",  "key create",
         "key list",        "key revoke",      "rules validate",
         "rules load",      "rules show",      "rules diff",
-        "checkout refund", "member adjust"}) {
+        "checkout refund", "member adjust",   "reward list",
+        "reward redeem"}) {
     EXPECT_NE(std::find(verbs.begin(), verbs.end(), expected), verbs.end())
         << expected << "\n"
         << top;
