@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, auth, "keys",
           "'none': no keys, every caller is admin (needs --plaintext).");
 ABSL_FLAG(std::string, admin_key_file, "",
           "Where the first admin key is written at first start "
-          "(default: <data_dir>/ADMIN_KEY).");
+          "(default: <data-dir>/ADMIN_KEY).");
 
 ABSL_FLAG(absl::Duration, upkeep_every, absl::Hours(1),
           "How often the maintenance run (Program.RunExpiry: pending points "
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
        "loyaltyd serves the loyalty engine over gRPC.\n"
        "Usage: loyaltyd [--data-dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
        "  (--tls-cert-file F --tls-key-file F [--tls-client-ca-file F] | "
-       "--plaintext) [--auth keys|none] [--log-level info] [--log-format plain]",
+       "--plaintext)\n  [--auth keys|none] [--log-level info] [--log-format plain]",
        {"loyaltyd_main.cc"}},
       argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts

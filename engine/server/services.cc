@@ -232,7 +232,7 @@ grpc::ServerUnaryReactor* ProgramService::LoadRules(
                             {{"file", version.source_name()},
                              {"version", version.version()},
                              {"activation_time", absl::FormatTime(
-                                                 absl::RFC3339_sec,
+                                                 "%Y-%m-%dT%H:%M:%SZ",
                                                  FromTimestamp(version.activation_time()),
                                                  absl::UTCTimeZone())}});
         }

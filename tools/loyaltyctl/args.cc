@@ -367,7 +367,8 @@ std::string TopUsage(const std::vector<CommandSpec>& commands) {
     absl::StrAppend(&text, VerbLine(command));
   }
   absl::StrAppend(&text, "\n", GlobalFlagsUsage(),
-                  "\nRun 'loyaltyctl GROUP [VERB] --help' for a verb's flags.\n"
+                  "\nRun 'loyaltyctl GROUP [VERB] --help' for a verb's flags. Flag names\n"
+                  "take dashes; underscores work too (--data_dir is --data-dir).\n"
                   "Exit status: 0 done, 1 the call or the verification "
                   "failed, 2 bad usage.\n");
   return text;
