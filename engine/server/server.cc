@@ -13,6 +13,7 @@
 #include "engine/base/status_macros.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
+#include "engine/server/call_log.h"
 #include "engine/server/services.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -108,6 +109,9 @@ absl::Status LoyaltyServer::LoadKeys(const ServerOptions& options) {
       });
   stored.WaitForNotification();
   RETURN_IF_ERROR(status);
+  CallLog(options.logger, Rpc::kCreateApiKey, "", "")
+      .Event(LogLevel::kInfo, "api_key_created",
+             {{"new_key_id", admin.record.key_id()}, {"role", "ROLE_ADMIN"}, {"file", path}});
   created_admin_key_ = admin.api_key;
   return absl::OkStatus();
 }

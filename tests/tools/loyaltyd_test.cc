@@ -195,6 +195,7 @@ TEST_F(LoyaltydTest, JsonLogHoldsEveryEventWithIdsAndNoPersonalData) {
     ADD_FAILURE() << "no " << event << " with request id " << request_id << "\n" << log;
     return LogLine{};
   };
+  EXPECT_EQ(find("api_key_created", "")["new_key_id"], admin_id);  // at first start
   EXPECT_EQ(find("api_key_created", "key-till-7")["key_id"], admin_id);
   EXPECT_EQ(find("api_key_created", "key-till-7")["new_key_id"], pos_id);
   LogLine reused = find("call_refused", "sale-O-1");
@@ -238,7 +239,9 @@ TEST_F(LoyaltydTest, PlainLogIsOneLinePerEventAtTheChosenLevel) {
     if (!IsGrpcLibraryLine(line)) lines.push_back(line);
   }
   ASSERT_GE(lines.size(), 3u) << log;
-  EXPECT_TRUE(absl::StrContains(lines.front(), "Z INFO server_started version=")) << log;
+  // The first admin key, created at first start, then the start itself.
+  EXPECT_TRUE(absl::StrContains(lines[0], "Z INFO api_key_created rpc=CreateApiKey")) << log;
+  EXPECT_TRUE(absl::StrContains(lines[1], "Z INFO server_started version=")) << log;
   EXPECT_TRUE(absl::StrContains(log, " INFO rules_validated rpc=ValidateRules request_id=\"\" "
                                      "key_id=" + KeyIdOf(std::string(absl::StripAsciiWhitespace(
                                                      ReadWholeFile(admin_file))))))
