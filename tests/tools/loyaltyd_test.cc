@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,7 +19,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "engine/base/log.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "loyalty/v1/program.grpc.pb.h"
 #include "tests/crash/child_process.h"
 #include "tests/crash/loyaltyd_process.h"
 #include "tests/support/temp_dir.h"
@@ -93,6 +96,22 @@ LogLine ParseJsonLine(const std::string& line) {
   return fields;
 }
 
+// Program.ValidateRules on the server, called directly: loyaltyctl's
+// `rules validate` may check a file offline, without a server.
+grpc::Status ValidateOnServer(int port, const std::string& api_key,
+                              const std::string& rules_path) {
+  auto stub = loyalty::v1::Program::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context.AddMetadata("x-api-key", api_key);
+  loyalty::v1::ValidateRulesRequest request;
+  request.set_file_name("default.yaml");
+  request.set_yaml(ReadWholeFile(rules_path));
+  loyalty::v1::ValidateRulesResponse response;
+  return stub->ValidateRules(&context, request, &response);
+}
+
 // gRPC's own log lines ("E1204 21:30:00.123 ...") share loyaltyd's stderr.
 bool IsGrpcLibraryLine(absl::string_view line) {
   return line.size() > 5 && absl::StrContains("EWID", line.substr(0, 1)) &&
@@ -141,8 +160,8 @@ TEST_F(LoyaltydTest, JsonLogHoldsEveryEventWithIdsAndNoPersonalData) {
   // Both spellings of loyaltyd's flags.
   Start({"--data-dir=" + data, "--log-level=debug", "--log_format=json"});
   const std::string admin_file = data + "/ADMIN_KEY";
-  const std::string admin_id =
-      KeyIdOf(std::string(absl::StripAsciiWhitespace(ReadWholeFile(admin_file))));
+  const std::string admin_key(absl::StripAsciiWhitespace(ReadWholeFile(admin_file)));
+  const std::string admin_id = KeyIdOf(admin_key);
   ASSERT_FALSE(admin_id.empty());
 
   // A till's key, through loyaltyctl's underscore spelling of --api-key-file.
@@ -169,7 +188,7 @@ TEST_F(LoyaltydTest, JsonLogHoldsEveryEventWithIdsAndNoPersonalData) {
   EXPECT_EQ(Ctl(with(as_pos, {"program", "expire", "--request-id", "not-a-till-job"})).exit_code,
             1);  // PERMISSION_DENIED
   const std::string rules = testing::DefaultRulesPath();
-  Ok(with(as_admin, {"rules", "validate", rules}));
+  EXPECT_TRUE(ValidateOnServer(loyaltyd_.port, admin_key, rules).ok());
   Ok(with(as_admin, {"rules", "load", rules, "--request-id", "rules-load-1"}));
   Ok(with(as_admin, {"backup", "create", "--dir", dir_.Sub("backup")}));
   Ok(with(as_admin, {"program", "expire", "--request-id", "run-1"}));
@@ -231,7 +250,8 @@ TEST_F(LoyaltydTest, PlainLogIsOneLinePerEventAtTheChosenLevel) {
   Start({"--data_dir=" + dir_.Sub("data"), "--log_level=info"});
   const std::string admin_file = dir_.Sub("data") + "/ADMIN_KEY";
   EXPECT_EQ(Ctl({"member", "balance", "nobody", "--api-key-file", admin_file}).exit_code, 1);
-  Ok({"rules", "validate", testing::DefaultRulesPath(), "--api-key-file", admin_file});
+  Ok({"rules", "load", testing::DefaultRulesPath(), "--request-id", "load-1", "--api-key-file",
+      admin_file});
   const std::string log = Stop();
   std::vector<std::string> lines;
   for (const std::string& line :
@@ -242,7 +262,7 @@ TEST_F(LoyaltydTest, PlainLogIsOneLinePerEventAtTheChosenLevel) {
   // The first admin key, created at first start, then the start itself.
   EXPECT_TRUE(absl::StrContains(lines[0], "Z INFO api_key_created rpc=CreateApiKey")) << log;
   EXPECT_TRUE(absl::StrContains(lines[1], "Z INFO server_started version=")) << log;
-  EXPECT_TRUE(absl::StrContains(log, " INFO rules_validated rpc=ValidateRules request_id=\"\" "
+  EXPECT_TRUE(absl::StrContains(log, " INFO rules_loaded rpc=LoadRules request_id=load-1 "
                                      "key_id=" + KeyIdOf(std::string(absl::StripAsciiWhitespace(
                                                      ReadWholeFile(admin_file))))))
       << log;
