@@ -79,6 +79,10 @@ absl::Status CheckRange(const google::protobuf::Timestamp& from,
   return absl::OkStatus();
 }
 
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
 absl::Status Busy() {
   return MakeError(absl::StatusCode::kUnavailable, "AUDIT_TASK_RUNNING", "",
                    "a verification or backup is running; retry when it ends");
@@ -137,6 +141,12 @@ grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
   filter.member_id = request->member_id();
   filter.partner_id =
       caller->partner_id.empty() ? request->partner_id() : caller->partner_id;
+  // Who exported which period; a member filter is said, not named.
+  log.Event(LogLevel::kInfo, "export_started",
+            {{"from_time", request->has_from_time() ? FormatUtc(*filter.from_time) : ""},
+             {"to_time", request->has_to_time() ? FormatUtc(*filter.to_time) : ""},
+             {"partner_id", filter.partner_id},
+             {"one_member", filter.member_id.empty() ? 0 : 1}});
   return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), std::move(log));
 }
 

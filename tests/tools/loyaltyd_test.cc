@@ -191,6 +191,8 @@ TEST_F(LoyaltydTest, JsonLogHoldsEveryEventWithIdsAndNoPersonalData) {
   EXPECT_TRUE(ValidateOnServer(loyaltyd_.port, admin_key, rules).ok());
   Ok(with(as_admin, {"rules", "load", rules, "--request-id", "rules-load-1"}));
   Ok(with(as_admin, {"backup", "create", "--dir", dir_.Sub("backup")}));
+  Ok(with(as_admin, {"export", "--from", "2020-01-01", "--format", "jsonl", "--out",
+                     dir_.Sub("export.jsonl")}));
   Ok(with(as_admin, {"program", "expire", "--request-id", "run-1"}));
   Ok(with(as_admin, {"key", "revoke", pos_id, "--request-id", "revoke-till-7"}));
   const std::string log = Stop();
@@ -230,6 +232,10 @@ TEST_F(LoyaltydTest, JsonLogHoldsEveryEventWithIdsAndNoPersonalData) {
   EXPECT_EQ(loaded["version"].size(), 16u) << log;
   EXPECT_EQ(loaded["level"], "info");
   EXPECT_EQ(find("backup_created", "")["key_id"], admin_id);
+  LogLine exported = find("export_started", "");
+  EXPECT_EQ(exported["key_id"], admin_id);
+  EXPECT_TRUE(absl::EndsWith(exported["from_time"], "Z")) << log;  // a UTC time
+  EXPECT_EQ(exported["to_time"], "");
   EXPECT_EQ(find("maintenance_started", "run-1")["key_id"], admin_id);
   EXPECT_EQ(find("maintenance_page", "run-1")["level"], "debug");
   EXPECT_EQ(find("maintenance_finished", "run-1")["members_scanned"], "1");
