@@ -48,7 +48,7 @@ std::string RequestIdOf(const Request& request) {
 class CallLog {
  public:
   CallLog(const Logger* logger, Rpc rpc, std::string key_id, std::string request_id)
-      : logger_(logger), rpc_(rpc), key_id_(std::move(key_id)),
+      : logger_(logger != nullptr ? logger : &Logger::Discard()), rpc_(rpc), key_id_(std::move(key_id)),
         request_id_(std::move(request_id)) {}
   // The log of a call that `caller` makes (or claims to, when refused).
   template <typename Request>

@@ -24,7 +24,7 @@ struct ServiceContext {
   program::Operations* operations;
   const Authorizer* authorizer;
   KeyRing* keys;
-  const Logger* logger;  // not owned; see call_log.h for what it gets
+  const Logger* logger = &Logger::Discard();  // not owned; what it gets: call_log.h
 };
 
 class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
