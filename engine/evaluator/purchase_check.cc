@@ -85,8 +85,8 @@ absl::Status CheckPurchaseHeader(const Purchase& purchase,
     return InvalidArgument(
         "INVALID_CURRENCY", "purchase.currency",
         absl::StrCat("must be a 3-letter upper-case ISO 4217 code such as "
-                     "EUR, got '",
-                     purchase.currency(), "'"));
+                     "EUR, got ",
+                     Quoted(purchase.currency())));
   }
   if (purchase.currency() != program_currency) {
     return InvalidArgument(
@@ -151,8 +151,8 @@ absl::Status CheckPaymentRequest(const Purchase& purchase) {
       if (codes[i] == codes[j]) {
         return InvalidArgument(
             "DUPLICATE_PROMO_CODE", absl::StrCat("purchase.promo_codes[", i, "]"),
-            absl::StrCat("the code '", purchase.promo_codes(i),
-                         "' is given twice"));
+            absl::StrCat("the code ", Quoted(purchase.promo_codes(i)),
+                         " is given twice"));
       }
     }
   }

@@ -185,7 +185,7 @@ class Ledger::Earlier : public EarlierState {
     loyalty::v1::MemberRecord record;
     if (!record.ParseFromString(value)) {
       return absl::DataLossError(
-          absl::StrCat("member record of '", member_id, "' does not parse"));
+          absl::StrCat("member record of ", Quoted(member_id), " does not parse"));
     }
     return record;
   }
@@ -335,8 +335,8 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
     if (seen->fingerprint() == operation.fingerprint) return Replay(*seen);
     outcome.status = MakeError(
         absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
-        absl::StrCat("request id '", operation.request_id,
-                     "' was used before for a different request"));
+        absl::StrCat("request id ", Quoted(operation.request_id),
+                     " was used before for a different request"));
     return outcome;
   }
   if (absl::Now() > operation.deadline) {
@@ -512,7 +512,7 @@ absl::StatusOr<loyalty::v1::MemberRecord> Ledger::GetMember(
       db_->Get(VerifiedReadOptions(), keys::Member(member_id), &value);
   if (read.IsNotFound()) {
     return NotFound("UNKNOWN_MEMBER", "member_id",
-                    absl::StrCat("no member with id '", member_id, "'"));
+                    absl::StrCat("no member with id ", Quoted(member_id)));
   }
   RETURN_IF_ERROR(FromRocks(read, "read member"));
   loyalty::v1::MemberRecord record;

@@ -67,8 +67,8 @@ absl::StatusOr<PartnerFunding> FundingFor(absl::string_view partner_id,
   }
   if (partner.status() == loyalty::v1::PARTNER_STATUS_SUSPENDED) {
     return FailedPrecondition("PARTNER_SUSPENDED", "purchase.partner_id",
-                              absl::StrCat("partner '", partner_id,
-                                           "' is suspended: no accrual or redemption"));
+                              absl::StrCat("partner ", Quoted(partner_id),
+                                           " is suspended: no accrual or redemption"));
   }
   return PartnerFunding{partner.partner_id(), partner.funded_share_bp()};
 }

@@ -6,6 +6,7 @@
 
 #include "engine/analytics/metrics.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/time_util.h"
 #include "engine/server/grpc_status.h"
 
@@ -87,6 +88,13 @@ absl::Status AuditService::Denied(const grpc::CallbackServerContext& context,
   return services_.authorizer->Check(context, rpc).status();
 }
 
+absl::Status AuditService::Denied(const grpc::CallbackServerContext& context,
+                                  Rpc rpc,
+                                  const google::protobuf::Message& request) const {
+  absl::Status denied = Denied(context, rpc);
+  return denied.ok() ? CheckRequestLimits(request) : denied;
+}
+
 AuditService::~AuditService() {
   absl::MutexLock lock(&mu_);
   if (worker_.joinable()) worker_.join();
@@ -111,6 +119,9 @@ grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
   absl::StatusOr<Caller> caller =
       services_.authorizer->Check(*context, Rpc::kExportLedger);
   if (!caller.ok()) return new FailedExport(caller.status());
+  if (absl::Status limits = CheckRequestLimits(*request); !limits.ok()) {
+    return new FailedExport(limits);
+  }
   absl::Status range = CheckRange(request->from_time(), request->to_time(),
                                    request->has_from_time(), request->has_to_time());
   if (range.ok() && !request->partner_id().empty()) {
@@ -215,7 +226,7 @@ grpc::ServerUnaryReactor* AuditService::CreateBackup(
     const loyalty::v1::CreateBackupRequest* request,
     loyalty::v1::CreateBackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status denied = Denied(*context, Rpc::kCreateBackup); !denied.ok()) {
+  if (absl::Status denied = Denied(*context, Rpc::kCreateBackup, *request); !denied.ok()) {
     reactor->Finish(ToGrpcStatus(denied));
     return reactor;
   }

@@ -49,6 +49,9 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
  private:
   // Why the caller of `context` may not call `rpc`, or OK.
   absl::Status Denied(const grpc::CallbackServerContext& context, Rpc rpc) const;
+  // Denied, or the request over a limit (engine/base/limits.h).
+  absl::Status Denied(const grpc::CallbackServerContext& context, Rpc rpc,
+                      const google::protobuf::Message& request) const;
   // Runs `task` on the background thread, or returns false when one runs.
   bool RunInBackground(std::function<void()> task);
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
 
@@ -90,6 +91,9 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
   absl::StatusOr<Caller> caller =
       services_.authorizer->Check(*context, Rpc::kRunExpiry);
   if (!caller.ok()) return RunExpiryReactor::Refused(caller.status());
+  if (absl::Status limits = CheckRequestLimits(*request); !limits.ok()) {
+    return RunExpiryReactor::Refused(limits);
+  }
   absl::MutexLock lock(&mu_);
   if (running_) {
     return RunExpiryReactor::Refused(FailedPrecondition(

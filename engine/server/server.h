@@ -46,6 +46,10 @@ struct ServerOptions {
   // With API keys on and no admin key stored yet, the server creates one
   // and writes it to this file (mode 0600). Empty: <data_dir>/ADMIN_KEY.
   std::string admin_key_file;
+  // How far a caller's purchase_time or enroll_time may lie from the clock
+  // (engine/program/time_bounds.h); max_backdate at most
+  // program::kMaxBackdateHorizon.
+  program::TimeBounds time_bounds;
 };
 
 class LoyaltyServer {

@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/server/grpc_status.h"
 
 namespace loyalty::server {
@@ -17,10 +18,17 @@ struct Checked {
   absl::StatusOr<Caller> caller;
 };
 
+// The caller first (an unknown caller learns nothing of the limits), then
+// the request's sizes (engine/base/limits.h).
 Checked Check(grpc::CallbackServerContext* context,
-              const ServiceContext& services, Rpc rpc) {
+              const ServiceContext& services, Rpc rpc,
+              const google::protobuf::Message& request) {
   Checked checked{context->DefaultReactor(),
                   services.authorizer->Check(*context, rpc)};
+  if (checked.caller.ok()) {
+    absl::Status limits = CheckRequestLimits(request);
+    if (!limits.ok()) checked.caller = limits;
+  }
   if (!checked.caller.ok()) {
     checked.reactor->Finish(ToGrpcStatus(checked.caller.status()));
   }
@@ -30,8 +38,9 @@ Checked Check(grpc::CallbackServerContext* context,
 // Check, plus: the caller may act for the purchase's partner.
 Checked CheckPurchase(grpc::CallbackServerContext* context,
                       const ServiceContext& services, Rpc rpc,
+                      const google::protobuf::Message& request,
                       const loyalty::v1::Purchase& purchase) {
-  Checked checked = Check(context, services, rpc);
+  Checked checked = Check(context, services, rpc, request);
   if (!checked.caller.ok()) return checked;
   absl::Status scope = CheckPartner(*checked.caller, purchase.partner_id(),
                                     "purchase.partner_id");
@@ -81,7 +90,7 @@ grpc::ServerUnaryReactor* CheckoutService::QuotePurchase(
     const loyalty::v1::QuotePurchaseRequest* request,
     loyalty::v1::QuotePurchaseResponse* response) {
   Checked checked = CheckPurchase(context, services_, Rpc::kQuotePurchase,
-                                  request->purchase());
+                                  *request, request->purchase());
   if (!checked.caller.ok()) return checked.reactor;
   FinishWith(checked.reactor, services_.operations->QuotePurchase(*request),
              response);
@@ -93,7 +102,7 @@ grpc::ServerUnaryReactor* CheckoutService::CommitPurchase(
     const loyalty::v1::CommitPurchaseRequest* request,
     loyalty::v1::CommitPurchaseResponse* response) {
   Checked checked = CheckPurchase(context, services_, Rpc::kCommitPurchase,
-                                  request->purchase());
+                                  *request, request->purchase());
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->CommitPurchase(*request,
                                        FinishLater(checked.reactor, response),
@@ -105,7 +114,7 @@ grpc::ServerUnaryReactor* CheckoutService::RefundPurchase(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RefundPurchaseRequest* request,
     loyalty::v1::RefundPurchaseResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRefundPurchase);
+  Checked checked = Check(context, services_, Rpc::kRefundPurchase, *request);
   if (!checked.caller.ok()) return checked.reactor;
   // A partner-bound key refunds only that partner's orders.
   absl::Status scope =
@@ -124,7 +133,7 @@ grpc::ServerUnaryReactor* CheckoutService::RedeemReward(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RedeemRewardRequest* request,
     loyalty::v1::RedeemRewardResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRedeemReward);
+  Checked checked = Check(context, services_, Rpc::kRedeemReward, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RedeemReward(*request,
                                      FinishLater(checked.reactor, response),
@@ -136,7 +145,7 @@ grpc::ServerUnaryReactor* MembersService::EnrollMember(
     grpc::CallbackServerContext* context,
     const loyalty::v1::EnrollMemberRequest* request,
     loyalty::v1::EnrollMemberResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kEnrollMember);
+  Checked checked = Check(context, services_, Rpc::kEnrollMember, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->EnrollMember(*request,
                                      FinishLater(checked.reactor, response),
@@ -148,7 +157,7 @@ grpc::ServerUnaryReactor* MembersService::GetMember(
     grpc::CallbackServerContext* context,
     const loyalty::v1::GetMemberRequest* request,
     loyalty::v1::GetMemberResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kGetMember);
+  Checked checked = Check(context, services_, Rpc::kGetMember, *request);
   if (!checked.caller.ok()) return checked.reactor;
   FinishWith(checked.reactor, services_.operations->GetMember(*request), response);
   return checked.reactor;
@@ -158,7 +167,7 @@ grpc::ServerUnaryReactor* MembersService::GetBalance(
     grpc::CallbackServerContext* context,
     const loyalty::v1::GetBalanceRequest* request,
     loyalty::v1::GetBalanceResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kGetBalance);
+  Checked checked = Check(context, services_, Rpc::kGetBalance, *request);
   if (!checked.caller.ok()) return checked.reactor;
   FinishWith(checked.reactor, services_.operations->GetBalance(*request), response);
   return checked.reactor;
@@ -168,7 +177,7 @@ grpc::ServerUnaryReactor* MembersService::ListEntries(
     grpc::CallbackServerContext* context,
     const loyalty::v1::ListEntriesRequest* request,
     loyalty::v1::ListEntriesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kListEntries);
+  Checked checked = Check(context, services_, Rpc::kListEntries, *request);
   if (!checked.caller.ok()) return checked.reactor;
   // A partner-bound key reads only that partner's purchases.
   FinishWith(checked.reactor,
@@ -181,7 +190,7 @@ grpc::ServerUnaryReactor* ProgramService::AdjustBalance(
     grpc::CallbackServerContext* context,
     const loyalty::v1::AdjustBalanceRequest* request,
     loyalty::v1::AdjustBalanceResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kAdjustBalance);
+  Checked checked = Check(context, services_, Rpc::kAdjustBalance, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->AdjustBalance(*request, FinishLater(checked.reactor, response));
   return checked.reactor;
@@ -191,7 +200,7 @@ grpc::ServerUnaryReactor* ProgramService::RecordFeedback(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RecordFeedbackRequest* request,
     loyalty::v1::RecordFeedbackResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRecordFeedback);
+  Checked checked = Check(context, services_, Rpc::kRecordFeedback, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RecordFeedback(*request,
                                        FinishLater(checked.reactor, response));
@@ -202,7 +211,7 @@ grpc::ServerUnaryReactor* ProgramService::ValidateRules(
     grpc::CallbackServerContext* context,
     const loyalty::v1::ValidateRulesRequest* request,
     loyalty::v1::ValidateRulesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kValidateRules);
+  Checked checked = Check(context, services_, Rpc::kValidateRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
   *response = services_.operations->ValidateRules(*request);
   checked.reactor->Finish(grpc::Status::OK);
@@ -213,7 +222,7 @@ grpc::ServerUnaryReactor* ProgramService::LoadRules(
     grpc::CallbackServerContext* context,
     const loyalty::v1::LoadRulesRequest* request,
     loyalty::v1::LoadRulesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kLoadRules);
+  Checked checked = Check(context, services_, Rpc::kLoadRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->LoadRules(*request, FinishLater(checked.reactor, response));
   return checked.reactor;
@@ -223,7 +232,7 @@ grpc::ServerUnaryReactor* ProgramService::GetRules(
     grpc::CallbackServerContext* context,
     const loyalty::v1::GetRulesRequest* request,
     loyalty::v1::GetRulesResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kGetRules);
+  Checked checked = Check(context, services_, Rpc::kGetRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
   FinishWith(checked.reactor, services_.operations->GetRules(*request), response);
   return checked.reactor;
@@ -233,7 +242,7 @@ grpc::ServerUnaryReactor* ProgramService::CreateApiKey(
     grpc::CallbackServerContext* context,
     const loyalty::v1::CreateApiKeyRequest* request,
     loyalty::v1::CreateApiKeyResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kCreateApiKey);
+  Checked checked = Check(context, services_, Rpc::kCreateApiKey, *request);
   if (!checked.caller.ok()) return checked.reactor;
   if (!loyalty::v1::Role_IsValid(request->role()) ||
       request->role() == loyalty::v1::ROLE_UNSPECIFIED) {
@@ -262,9 +271,9 @@ grpc::ServerUnaryReactor* ProgramService::CreateApiKey(
 
 grpc::ServerUnaryReactor* ProgramService::ListApiKeys(
     grpc::CallbackServerContext* context,
-    const loyalty::v1::ListApiKeysRequest* /*request*/,
+    const loyalty::v1::ListApiKeysRequest* request,
     loyalty::v1::ListApiKeysResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kListApiKeys);
+  Checked checked = Check(context, services_, Rpc::kListApiKeys, *request);
   if (!checked.caller.ok()) return checked.reactor;
   for (const auto& record : services_.keys->List()) {
     *response->add_keys() = ApiKeyOf(record);
@@ -277,7 +286,7 @@ grpc::ServerUnaryReactor* ProgramService::RevokeApiKey(
     grpc::CallbackServerContext* context,
     const loyalty::v1::RevokeApiKeyRequest* request,
     loyalty::v1::RevokeApiKeyResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kRevokeApiKey);
+  Checked checked = Check(context, services_, Rpc::kRevokeApiKey, *request);
   if (!checked.caller.ok()) return checked.reactor;
   services_.operations->RevokeApiKeyRecord(
       *request, [this, reactor = checked.reactor,
@@ -295,7 +304,7 @@ grpc::ServerUnaryReactor* ProgramService::UpsertPartner(
     grpc::CallbackServerContext* context,
     const loyalty::v1::UpsertPartnerRequest* request,
     loyalty::v1::UpsertPartnerResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kUpsertPartner);
+  Checked checked = Check(context, services_, Rpc::kUpsertPartner, *request);
   if (!checked.caller.ok()) return checked.reactor;
   // A partner-bound key changes only its own partner.
   absl::Status scope =
@@ -310,9 +319,9 @@ grpc::ServerUnaryReactor* ProgramService::UpsertPartner(
 
 grpc::ServerUnaryReactor* ProgramService::ListPartners(
     grpc::CallbackServerContext* context,
-    const loyalty::v1::ListPartnersRequest* /*request*/,
+    const loyalty::v1::ListPartnersRequest* request,
     loyalty::v1::ListPartnersResponse* response) {
-  Checked checked = Check(context, services_, Rpc::kListPartners);
+  Checked checked = Check(context, services_, Rpc::kListPartners, *request);
   if (!checked.caller.ok()) return checked.reactor;
   auto listed = services_.operations->ListPartners();
   if (listed.ok() && !checked.caller->partner_id.empty()) {
