@@ -50,7 +50,7 @@ TEST_F(BoundsCtlTest, BalanceOfAHugeMemberIdPrintsAShortError) {
   EXPECT_NE(result.exit_code, 0) << Printed(result);
   EXPECT_EQ(result.err,
             "error: INVALID_ARGUMENT: TEXT_TOO_LONG: member_id: at most 64 bytes, "
-            "got 5000\n")
+            "got 5000\nreason: TEXT_TOO_LONG  field: member_id\n")
       << Printed(result);
   EXPECT_EQ(result.out, "");
 }
@@ -58,7 +58,7 @@ TEST_F(BoundsCtlTest, BalanceOfAHugeMemberIdPrintsAShortError) {
 // A till that enrolled a customer offline an hour ago syncs the enrollment
 // with its time, then the sale it made right after.
 TEST_F(BoundsCtlTest, EnrollTimeBackDatesAnEnrollment) {
-  const absl::Time offline = absl::Trunc(absl::Now() - absl::Hours(1), absl::Seconds(1));
+  const absl::Time offline = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
   const std::string enrolled = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", offline,
                                                 absl::UTCTimeZone());
   const CtlResult enroll = Ctl({"member", "enroll", "--id", "bo", "--enroll-time",
