@@ -2,7 +2,7 @@
 // string and repeated field of every request has a limit here, by field
 // name, wherever that name appears: `member_id` is 64 bytes in
 // GetBalanceRequest as in Purchase and Feedback. README.md (Security,
-// "Limits") shows the same table; tests/base/limits_test.cc checks that
+// "Limits") shows the same table; tests/integration/limits_test.cc checks that
 // every field of every request in proto/loyalty/v1 has an entry.
 //
 // CheckRequestLimits runs at the top of every gRPC handler, before anything

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/base/checked_math.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/evaluator/compiled.h"
 #include "engine/evaluator/pricing.h"
@@ -20,8 +21,8 @@ using loyalty::v1::Purchase;
 using loyalty::v1::PurchaseLine;
 
 // A till receipt with more than a thousand lines is a client bug, not a
-// basket (TIGER_STYLE: a limit on everything).
-constexpr int kMaxLines = 1000;
+// basket (TIGER_STYLE: a limit on everything; engine/base/limits.h).
+constexpr int kMaxLines = kMaxBasketLines;
 
 bool IsCurrencyCode(absl::string_view code) {
   return code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/ledger/keys.h"
 #include "engine/ledger/rocksdb_options.h"
@@ -17,7 +18,6 @@ using loyalty::v1::IdempotencyRecord;
 // database means the directory holds something else.
 constexpr char kFormatKey[] = "c/format";
 constexpr char kFormatValue[] = "loyalty-ledger-1";
-constexpr size_t kMaxRequestIdBytes = 128;
 // Durable batches whose answers wait for the completer; the syncer waits
 // beyond it.
 constexpr size_t kMaxBatchesToAnswer = 4;
@@ -304,7 +304,7 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
   if (operation.request_id.empty() ||
       operation.request_id.size() > kMaxRequestIdBytes) {
     outcome.status = InvalidArgument("INVALID_REQUEST_ID", "request_id",
-                                     "give 1 to 128 bytes");
+                                     absl::StrCat("give 1 to ", kMaxRequestIdBytes, " bytes"));
     return outcome;
   }
   const IdempotencyRecord* seen = nullptr;

@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "engine/analytics/counters.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
@@ -35,7 +36,6 @@ using internal::SubmitToLedger;
 
 using loyalty::v1::MemberRecord;
 
-constexpr size_t kMaxProfileText = 256;
 // Tries at most this many numbers when assigning a member id.
 constexpr int kMaxAssignAttempts = 1000;
 
@@ -46,9 +46,9 @@ absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
         {"profile.email", &profile.email()},
         {"profile.phone", &profile.phone()},
         {"profile.region", &profile.region()}}) {
-    if (text->size() > kMaxProfileText) {
+    if (text->size() > kMaxProfileTextBytes) {
       return InvalidArgument("TEXT_TOO_LONG", field,
-                             absl::StrCat("at most ", kMaxProfileText, " bytes"));
+                             absl::StrCat("at most ", kMaxProfileTextBytes, " bytes"));
     }
   }
   absl::CivilDay day;
@@ -263,8 +263,9 @@ absl::Status CheckFeedback(const loyalty::v1::Feedback& feedback) {
                            absl::StrCat("this survey takes ", low, " to ", high,
                                         ", got ", feedback.score()));
   }
-  if (feedback.order_id().size() > 128) {
-    return InvalidArgument("TEXT_TOO_LONG", "feedback.order_id", "at most 128 bytes");
+  if (feedback.order_id().size() > kMaxOrderIdBytes) {
+    return InvalidArgument("TEXT_TOO_LONG", "feedback.order_id",
+                           absl::StrCat("at most ", kMaxOrderIdBytes, " bytes"));
   }
   return absl::OkStatus();
 }
