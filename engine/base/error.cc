@@ -39,6 +39,23 @@ absl::Status NotFound(absl::string_view reason, absl::string_view field,
   return MakeError(absl::StatusCode::kNotFound, reason, field, text);
 }
 
+std::string Quoted(absl::string_view value) {
+  size_t end = value.size();
+  if (end > kMaxQuotedBytes) {
+    end = kMaxQuotedBytes;
+    // Back to the start of a character: UTF-8 continuation bytes are 10xxxxxx.
+    while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
+  }
+  std::string quoted = "'";
+  for (char c : value.substr(0, end)) {
+    const auto byte = static_cast<unsigned char>(c);
+    quoted.push_back(byte < 0x20 || byte == 0x7F ? '?' : c);
+  }
+  if (end < value.size()) quoted += "\u2026";
+  quoted.push_back('\'');
+  return quoted;
+}
+
 namespace {
 loyalty::v1::ErrorDetail DetailOf(const absl::Status& status) {
   loyalty::v1::ErrorDetail detail;

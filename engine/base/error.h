@@ -28,6 +28,14 @@ absl::Status FailedPrecondition(absl::string_view reason,
 absl::Status NotFound(absl::string_view reason, absl::string_view field,
                       absl::string_view text);
 
+// A caller's value as an error message quotes it: in single quotes, at most
+// kMaxQuotedBytes bytes of it (cut at a UTF-8 character boundary, then
+// "…"), control characters shown as '?'. Every message that quotes what a
+// caller sent uses it, so no refusal grows with the request (a gRPC status
+// travels in headers of a few KiB).
+inline constexpr size_t kMaxQuotedBytes = 32;
+std::string Quoted(absl::string_view value);
+
 // Rebuilds a status made by MakeError from its stored parts (the idempotency
 // record keeps them so that a retry gets the same refusal).
 absl::Status RestoreError(absl::StatusCode code, absl::string_view message,

@@ -11,6 +11,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "engine/base/limits.h"
 #include "engine/evaluator/condition.h"
 #include "loyalty/v1/rules.pb.h"
 
@@ -22,7 +23,7 @@ inline constexpr int kMaxPromoCodes = 10000;
 inline constexpr int kMaxExclusions = 100;
 inline constexpr int kMaxBands = 20;
 inline constexpr int kMaxListEntries = 1000;  // skus, stores, rule ids, ...
-inline constexpr int kMaxPromoCodesPerPurchase = 10;
+inline constexpr int kMaxPromoCodesPerPurchase = ::loyalty::kMaxPromoCodesPerPurchase;
 inline constexpr int kMaxTierLevels = 20;
 inline constexpr int kMaxRewards = 1000;
 

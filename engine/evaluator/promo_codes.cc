@@ -49,32 +49,32 @@ absl::Status CheckOne(const Pricing& pricing, const CompiledPromoCode& code,
     if (definition.member_id() != pricing.purchase.member_id()) {
       return FailedPrecondition(
           "PROMO_CODE_NOT_FOR_MEMBER", CodeField(index),
-          absl::StrCat("the code '", name, "' is personal to another member"));
+          absl::StrCat("the code ", Quoted(name), " is personal to another member"));
     }
     if (member_uses > 0) {
       return FailedPrecondition(
           "PROMO_CODE_ALREADY_USED", CodeField(index),
-          absl::StrCat("the personal code '", name, "' was already used"));
+          absl::StrCat("the personal code ", Quoted(name), " was already used"));
     }
   }
   if (!WindowHolds(code.window, pricing.now, pricing.local)) {
     return FailedPrecondition(
         "PROMO_CODE_NOT_VALID_NOW", CodeField(index),
-        absl::StrCat("the code '", name, "' is valid",
+        absl::StrCat("the code ", Quoted(name), " is valid",
                      ValidityWords(code, pricing.program.zone)));
   }
   if (definition.has_max_uses() &&
       UsesIn(pricing.state.promo_code_uses, name) >= definition.max_uses()) {
     return FailedPrecondition(
         "PROMO_CODE_USED_UP", CodeField(index),
-        absl::StrCat("the code '", name, "' was used its ",
+        absl::StrCat("the code ", Quoted(name), " was used its ",
                      definition.max_uses(), " times"));
   }
   if (definition.has_max_uses_per_member() &&
       member_uses >= definition.max_uses_per_member()) {
     return FailedPrecondition(
         "PROMO_CODE_ALREADY_USED", CodeField(index),
-        absl::StrCat("the code '", name, "' may be used ",
+        absl::StrCat("the code ", Quoted(name), " may be used ",
                      definition.max_uses_per_member(),
                      " time(s) per member, and this member has used it ",
                      member_uses));
@@ -97,8 +97,8 @@ absl::Status CheckPromoCodes(Pricing& pricing) {
     if (found == known.end() || found->normalized != name) {
       return FailedPrecondition(
           "UNKNOWN_PROMO_CODE", CodeField(i),
-          absl::StrCat("no promotion has the code '",
-                       pricing.purchase.promo_codes(i), "'"));
+          absl::StrCat("no promotion has the code ",
+                       Quoted(pricing.purchase.promo_codes(i))));
     }
     RETURN_IF_ERROR(CheckOne(pricing, *found, i));
     pricing.codes.push_back(&*found);

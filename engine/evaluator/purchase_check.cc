@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/base/checked_math.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/evaluator/compiled.h"
 #include "engine/evaluator/pricing.h"
@@ -20,8 +21,8 @@ using loyalty::v1::Purchase;
 using loyalty::v1::PurchaseLine;
 
 // A till receipt with more than a thousand lines is a client bug, not a
-// basket (TIGER_STYLE: a limit on everything).
-constexpr int kMaxLines = 1000;
+// basket (TIGER_STYLE: a limit on everything; engine/base/limits.h).
+constexpr int kMaxLines = kMaxBasketLines;
 
 bool IsCurrencyCode(absl::string_view code) {
   return code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) {
@@ -85,8 +86,8 @@ absl::Status CheckPurchaseHeader(const Purchase& purchase,
     return InvalidArgument(
         "INVALID_CURRENCY", "purchase.currency",
         absl::StrCat("must be a 3-letter upper-case ISO 4217 code such as "
-                     "EUR, got '",
-                     purchase.currency(), "'"));
+                     "EUR, got ",
+                     Quoted(purchase.currency())));
   }
   if (purchase.currency() != program_currency) {
     return InvalidArgument(
@@ -151,8 +152,8 @@ absl::Status CheckPaymentRequest(const Purchase& purchase) {
       if (codes[i] == codes[j]) {
         return InvalidArgument(
             "DUPLICATE_PROMO_CODE", absl::StrCat("purchase.promo_codes[", i, "]"),
-            absl::StrCat("the code '", purchase.promo_codes(i),
-                         "' is given twice"));
+            absl::StrCat("the code ", Quoted(purchase.promo_codes(i)),
+                         " is given twice"));
       }
     }
   }

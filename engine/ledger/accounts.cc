@@ -1,4 +1,5 @@
 #include "engine/ledger/accounts.h"
+#include "engine/base/limits.h"
 
 #include <vector>
 
@@ -76,7 +77,7 @@ std::optional<MemberAccount> ParseMemberAccount(absl::string_view account) {
 }
 
 bool IsValidMemberId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
+  if (id.empty() || id.size() > kMaxMemberIdBytes) return false;
   for (char c : id) {
     if (!absl::ascii_isalnum(c) && c != '_' && c != '.' && c != '-') {
       return false;

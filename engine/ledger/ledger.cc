@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/ledger/keys.h"
 #include "engine/ledger/rocksdb_options.h"
@@ -17,7 +18,6 @@ using loyalty::v1::IdempotencyRecord;
 // database means the directory holds something else.
 constexpr char kFormatKey[] = "c/format";
 constexpr char kFormatValue[] = "loyalty-ledger-1";
-constexpr size_t kMaxRequestIdBytes = 128;
 // Durable batches whose answers wait for the completer; the syncer waits
 // beyond it.
 constexpr size_t kMaxBatchesToAnswer = 4;
@@ -185,7 +185,7 @@ class Ledger::Earlier : public EarlierState {
     loyalty::v1::MemberRecord record;
     if (!record.ParseFromString(value)) {
       return absl::DataLossError(
-          absl::StrCat("member record of '", member_id, "' does not parse"));
+          absl::StrCat("member record of ", Quoted(member_id), " does not parse"));
     }
     return record;
   }
@@ -304,7 +304,7 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
   if (operation.request_id.empty() ||
       operation.request_id.size() > kMaxRequestIdBytes) {
     outcome.status = InvalidArgument("INVALID_REQUEST_ID", "request_id",
-                                     "give 1 to 128 bytes");
+                                     absl::StrCat("give 1 to ", kMaxRequestIdBytes, " bytes"));
     return outcome;
   }
   const IdempotencyRecord* seen = nullptr;
@@ -335,8 +335,8 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
     if (seen->fingerprint() == operation.fingerprint) return Replay(*seen);
     outcome.status = MakeError(
         absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
-        absl::StrCat("request id '", operation.request_id,
-                     "' was used before for a different request"));
+        absl::StrCat("request id ", Quoted(operation.request_id),
+                     " was used before for a different request"));
     return outcome;
   }
   if (absl::Now() > operation.deadline) {
@@ -512,7 +512,7 @@ absl::StatusOr<loyalty::v1::MemberRecord> Ledger::GetMember(
       db_->Get(VerifiedReadOptions(), keys::Member(member_id), &value);
   if (read.IsNotFound()) {
     return NotFound("UNKNOWN_MEMBER", "member_id",
-                    absl::StrCat("no member with id '", member_id, "'"));
+                    absl::StrCat("no member with id ", Quoted(member_id)));
   }
   RETURN_IF_ERROR(FromRocks(read, "read member"));
   loyalty::v1::MemberRecord record;

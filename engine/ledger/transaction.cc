@@ -282,7 +282,7 @@ absl::StatusOr<MemberRecord*> Transaction::StagedMember(
     auto earlier = batch_->earlier->TakeMember(member_id);
     if (earlier.status().code() == absl::StatusCode::kNotFound) {
       return NotFound("UNKNOWN_MEMBER", "member_id",
-                      absl::StrCat("no member with id '", member_id, "'"));
+                      absl::StrCat("no member with id ", Quoted(member_id)));
     }
     if (!earlier.ok()) return earlier.status();
     record = *std::move(earlier);
@@ -292,12 +292,12 @@ absl::StatusOr<MemberRecord*> Transaction::StagedMember(
         batch_->db->Get(rocksdb::ReadOptions(), keys::Member(member_id), &value);
     if (status.IsNotFound()) {
       return NotFound("UNKNOWN_MEMBER", "member_id",
-                      absl::StrCat("no member with id '", member_id, "'"));
+                      absl::StrCat("no member with id ", Quoted(member_id)));
     }
     if (!status.ok()) return absl::UnavailableError(status.ToString());
     if (!record.ParseFromString(value)) {
       return absl::DataLossError(
-          absl::StrCat("member record of '", member_id, "' does not parse"));
+          absl::StrCat("member record of ", Quoted(member_id), " does not parse"));
     }
   }
   return &members_.emplace(std::string(member_id), std::move(record))
@@ -325,7 +325,7 @@ absl::Status Transaction::AddMember(MemberRecord record) {
   if (existing.ok()) {
     return MakeError(absl::StatusCode::kAlreadyExists, "MEMBER_EXISTS",
                      "member_id",
-                     absl::StrCat("a member with id '", id, "' exists"));
+                     absl::StrCat("a member with id ", Quoted(id), " exists"));
   }
   if (existing.status().code() != absl::StatusCode::kNotFound) {
     return existing.status();

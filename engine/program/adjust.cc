@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
@@ -17,7 +18,6 @@
 namespace loyalty::program {
 namespace {
 
-constexpr size_t kMaxNoteBytes = 500;
 constexpr char kPointsGoodwill[] = "program/points/goodwill";
 
 std::string CashbackGoodwill(absl::string_view currency) {

@@ -52,7 +52,7 @@ absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
   auto member = transaction.Member(member_id);
   if (member.status().code() == absl::StatusCode::kNotFound) {
     return NotFound("UNKNOWN_MEMBER", field,
-                    absl::StrCat("no member with id '", member_id, "'"));
+                    absl::StrCat("no member with id ", Quoted(member_id)));
   }
   return member;
 }

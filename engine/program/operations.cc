@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "engine/analytics/counters.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
@@ -35,7 +36,6 @@ using internal::SubmitToLedger;
 
 using loyalty::v1::MemberRecord;
 
-constexpr size_t kMaxProfileText = 256;
 // Tries at most this many numbers when assigning a member id.
 constexpr int kMaxAssignAttempts = 1000;
 
@@ -46,9 +46,9 @@ absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
         {"profile.email", &profile.email()},
         {"profile.phone", &profile.phone()},
         {"profile.region", &profile.region()}}) {
-    if (text->size() > kMaxProfileText) {
+    if (text->size() > kMaxProfileTextBytes) {
       return InvalidArgument("TEXT_TOO_LONG", field,
-                             absl::StrCat("at most ", kMaxProfileText, " bytes"));
+                             absl::StrCat("at most ", kMaxProfileTextBytes, " bytes"));
     }
   }
   absl::CivilDay day;
@@ -79,18 +79,22 @@ absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
 }
 
 absl::StatusOr<std::string> DecideEnroll(
-    loyalty::v1::MemberProfile profile, const std::string& referral_code,
-    const std::vector<std::string>& code_candidates,
-    const evaluator::CompiledRules& rules,
-    ledger::Transaction& transaction) {
+    const loyalty::v1::EnrollMemberRequest& request,
+    const std::vector<std::string>& code_candidates, const TimeBounds& bounds,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
+  loyalty::v1::MemberProfile profile = request.profile();
+  const std::string& referral_code = request.referral_code();
   RETURN_IF_ERROR(CheckProfile(profile));
+  ASSIGN_OR_RETURN(const absl::Time enroll_time,
+                   CallerTime(request.has_enroll_time() ? &request.enroll_time() : nullptr,
+                              "enroll_time", transaction.now(), bounds));
   if (profile.member_id().empty()) {
     ASSIGN_OR_RETURN(std::string id, AssignMemberId(transaction));
     profile.set_member_id(id);
   }
   RETURN_IF_ERROR(
       PrepareReferral(referral_code, code_candidates, &profile, transaction));
-  *profile.mutable_enroll_time() = ToTimestamp(transaction.now());
+  *profile.mutable_enroll_time() = ToTimestamp(enroll_time);
   MemberRecord record;
   *record.mutable_profile() = profile;
   StartTier(rules, &record);
@@ -99,6 +103,7 @@ absl::StatusOr<std::string> DecideEnroll(
   entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
   entry.set_member_id(profile.member_id());
   entry.set_description("enrolled");
+  *entry.mutable_effective_time() = ToTimestamp(enroll_time);
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(std::move(entry)));
   loyalty::v1::EnrollMemberResponse response;
   *response.mutable_member() = std::move(profile);
@@ -110,26 +115,55 @@ std::string OrderKey(const loyalty::v1::Purchase& purchase) {
   return program::OrderKey(purchase.partner_id(), purchase.order_id());
 }
 
+// When the sale happened: its purchase_time within `bounds`, not before the
+// member enrolled; now when unset.
+absl::StatusOr<absl::Time> PurchaseTimeOf(const loyalty::v1::Purchase& purchase,
+                                          const MemberRecord& member, absl::Time now,
+                                          const TimeBounds& bounds) {
+  std::optional<absl::Time> enrolled;
+  if (member.profile().has_enroll_time()) {
+    enrolled = FromTimestamp(member.profile().enroll_time());
+  }
+  return CallerTime(purchase.has_purchase_time() ? &purchase.purchase_time() : nullptr,
+                    "purchase.purchase_time", now, bounds, enrolled);
+}
+
+// The member as the evaluator prices a sale at `when`: with the tier held
+// then (tiers.h keeps the changes within the back-dating horizon).
+evaluator::MemberState MemberStateAt(const MemberRecord& member,
+                                     const evaluator::CompiledRules& rules,
+                                     absl::string_view currency, absl::Time when) {
+  evaluator::MemberState state = MemberStateOf(member, rules, currency, when);
+  state.tier = TierAt(member, when).value_or(member.tier());
+  return state;
+}
+
 absl::StatusOr<std::string> DecidePurchase(
-    const loyalty::v1::Purchase& purchase,
-    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
+    const loyalty::v1::Purchase& purchase, const RuleBook& book,
+    const TimeBounds& bounds, ledger::Transaction& transaction) {
+  const std::shared_ptr<const evaluator::CompiledRules> now_rules =
+      book.ActiveAt(transaction.now());
+  const evaluator::CompiledRules& current = *now_rules;
   auto member_or = transaction.Member(purchase.member_id());
   if (member_or.status().code() == absl::StatusCode::kNotFound) {
     return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
-                    absl::StrCat("no member with id '", purchase.member_id(), "'"));
+                    absl::StrCat("no member with id ", Quoted(purchase.member_id())));
   }
   RETURN_IF_ERROR(member_or.status());
+  ASSIGN_OR_RETURN(const absl::Time purchase_time,
+                   PurchaseTimeOf(purchase, **member_or, transaction.now(), bounds));
   // Releases, expiries and a tier review that are due come first: the sale
   // burns only points that are available and unexpired now.
-  RETURN_IF_ERROR(RunUpkeep(rules, transaction, purchase.member_id()).status());
+  RETURN_IF_ERROR(RunUpkeep(current, transaction, purchase.member_id()).status());
   ASSIGN_OR_RETURN(const MemberRecord* member, transaction.Member(purchase.member_id()));
-  const absl::Time purchase_time = purchase.has_purchase_time()
-                                       ? FromTimestamp(purchase.purchase_time())
-                                       : transaction.now();
+  // Priced by the version active at the sale's time, the tier held then.
+  const std::shared_ptr<const evaluator::CompiledRules> then_rules =
+      book.ActiveAt(purchase_time);
+  const evaluator::CompiledRules& rules = *then_rules;
   ASSIGN_OR_RETURN(
       loyalty::v1::PricedPurchase priced,
       evaluator::PricePurchase(
-          rules, MemberStateOf(*member, rules, purchase.currency(), purchase_time),
+          rules, MemberStateAt(*member, rules, purchase.currency(), purchase_time),
           ProgramStateOf(rules, purchase, transaction), purchase, purchase_time));
   ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
   if (committed.has_value()) {
@@ -137,8 +171,8 @@ absl::StatusOr<std::string> DecidePurchase(
     earlier.ParseFromString(*committed);
     return MakeError(absl::StatusCode::kAlreadyExists,
                      "ORDER_ALREADY_COMMITTED", "purchase.order_id",
-                     absl::StrCat("order '", purchase.order_id(),
-                                  "' was committed as transaction ",
+                     absl::StrCat("order ", Quoted(purchase.order_id()),
+                                  " was committed as transaction ",
                                   earlier.sequence()));
   }
   const LotDates earned{ReleaseFor(rules, purchase_time), ExpiryFor(rules, purchase_time)};
@@ -161,14 +195,16 @@ absl::StatusOr<std::string> DecidePurchase(
   // this same entry (the sale itself was priced with the tier before it).
   // Tier fields are not balances: they may change before the Append, and a
   // refused Append drops the whole decision anyway.
-  const std::string period = QualifyingPeriodAt(rules, purchase_time);
+  // The ladder and window are today's; the period is the sale's, so a
+  // rolling window that has moved past it does not count it.
+  const std::string period = QualifyingPeriodAt(current, purchase_time);
   if (!period.empty()) {
     ASSIGN_OR_RETURN(MemberRecord * progress,
                      transaction.MutableMember(purchase.member_id()));
     const std::string tier_before = progress->tier();
-    AddQualifying(rules, period, priced.total_due_minor(), priced.points_earned(), 1,
+    AddQualifying(current, period, priced.total_due_minor(), priced.points_earned(), 1,
                   transaction.now(), progress);
-    if (RaiseTier(rules, transaction.now(), progress)) {
+    if (RaiseTier(current, transaction.now(), progress)) {
       entry.set_tier_before(tier_before);
       entry.set_tier_after(progress->tier());
     }
@@ -208,7 +244,7 @@ absl::StatusOr<std::string> DecidePurchase(
   loyalty::v1::CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_priced() = std::move(priced);
-  *response.mutable_balance() = BalanceAt(rules, *after, transaction.now());
+  *response.mutable_balance() = BalanceAt(current, *after, transaction.now());
   return response.SerializeAsString();
 }
 
@@ -227,8 +263,9 @@ absl::Status CheckFeedback(const loyalty::v1::Feedback& feedback) {
                            absl::StrCat("this survey takes ", low, " to ", high,
                                         ", got ", feedback.score()));
   }
-  if (feedback.order_id().size() > 128) {
-    return InvalidArgument("TEXT_TOO_LONG", "feedback.order_id", "at most 128 bytes");
+  if (feedback.order_id().size() > kMaxOrderIdBytes) {
+    return InvalidArgument("TEXT_TOO_LONG", "feedback.order_id",
+                           absl::StrCat("at most ", kMaxOrderIdBytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -246,7 +283,7 @@ absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback
     auto member = transaction.Member(feedback.member_id());
     if (member.status().code() == absl::StatusCode::kNotFound) {
       return NotFound("UNKNOWN_MEMBER", "feedback.member_id",
-                      absl::StrCat("no member with id '", feedback.member_id(), "'"));
+                      absl::StrCat("no member with id ", Quoted(feedback.member_id())));
     }
     RETURN_IF_ERROR(member.status());
   }
@@ -276,8 +313,8 @@ absl::Status CheckMemberId(absl::string_view member_id) {
 
 Operations::Operations(ledger::Ledger* ledger,
                        std::shared_ptr<const evaluator::CompiledRules> rules,
-                       Clock* clock)
-    : ledger_(ledger), clock_(clock) {
+                       Clock* clock, TimeBounds bounds)
+    : ledger_(ledger), clock_(clock), bounds_(bounds) {
   // Until LoadStoredRules runs, `rules` prices everything.
   loyalty::v1::RuleSetVersion meta;
   meta.set_version(rules->version());
@@ -294,9 +331,8 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                               absl::Time deadline) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("EnrollMember", request),
-                 [this, profile = request.profile(), code = request.referral_code(),
-                  candidates = NewReferralCodes()](ledger::Transaction& t) {
-                   return DecideEnroll(profile, code, candidates,
+                 [this, request, candidates = NewReferralCodes()](ledger::Transaction& t) {
+                   return DecideEnroll(request, candidates, bounds_,
                                        *book_.ActiveAt(t.now()), t);
                  },
                  std::move(reply), deadline);
@@ -307,11 +343,12 @@ void Operations::CommitPurchase(
     Reply<loyalty::v1::CommitPurchaseResponse> reply,
     absl::Time deadline) {
   // The rule set is read on the writer thread, at decision time, so that a
-  // purchase is priced by exactly one version: the one active when it commits.
+  // purchase is priced by exactly one version: the one active at its
+  // purchase_time among those stored when it commits.
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("CommitPurchase", request),
                  [this, purchase = request.purchase()](ledger::Transaction& t) {
-                   return DecidePurchase(purchase, *book_.ActiveAt(t.now()), t);
+                   return DecidePurchase(purchase, book_, bounds_, t);
                  },
                  std::move(reply), deadline);
 }
@@ -377,7 +414,7 @@ void Operations::RevokeApiKeyRecord(
         loyalty::v1::ApiKeyRecord record;
         if (!existing.has_value() || !record.ParseFromString(*existing)) {
           return NotFound("UNKNOWN_KEY", "key_id",
-                          absl::StrCat("no API key '", key_id, "'"));
+                          absl::StrCat("no API key ", Quoted(key_id)));
         }
         record.set_revoked(true);
         t.PutAux(kApiKeyPrefix + key_id, record.SerializeAsString());
@@ -464,23 +501,23 @@ absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
   auto record_or = ledger_->GetMember(purchase.member_id());
   if (record_or.status().code() == absl::StatusCode::kNotFound) {
     return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
-                    absl::StrCat("no member with id '", purchase.member_id(), "'"));
+                    absl::StrCat("no member with id ", Quoted(purchase.member_id())));
   }
   ASSIGN_OR_RETURN(MemberRecord record, std::move(record_or));
-  const absl::Time purchase_time = purchase.has_purchase_time()
-                                       ? FromTimestamp(purchase.purchase_time())
-                                       : clock_->Now();
-  const std::shared_ptr<const evaluator::CompiledRules> active = rules();
-  ASSIGN_OR_RETURN(evaluator::ProgramState program,
-                   StoredProgramState(*active, *ledger_));
-  // Priced as the commit would be: with the upkeep that is due done.
-  loyalty::v1::Balance balance = BalanceAt(*active, record, clock_->Now());
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(const absl::Time purchase_time,
+                   PurchaseTimeOf(purchase, record, now, bounds_));
+  // Priced as the commit would be: with the upkeep that is due done, by
+  // the version and the tier of the sale's time.
+  loyalty::v1::Balance balance = BalanceAt(*rules(), record, now);
+  const std::shared_ptr<const evaluator::CompiledRules> then = book_.ActiveAt(purchase_time);
+  ASSIGN_OR_RETURN(evaluator::ProgramState program, StoredProgramState(*then, *ledger_));
   evaluator::MemberState member =
-      MemberStateOf(record, *active, purchase.currency(), purchase_time);
+      MemberStateOf(record, *then, purchase.currency(), purchase_time);
   member.points_available = balance.points_available();
-  member.tier = balance.tier();
+  member.tier = TierAt(record, purchase_time).value_or(balance.tier());
   ASSIGN_OR_RETURN(loyalty::v1::PricedPurchase priced,
-                   evaluator::PricePurchase(*active, member, program, purchase,
+                   evaluator::PricePurchase(*then, member, program, purchase,
                                             purchase_time));
   loyalty::v1::QuotePurchaseResponse response;
   *response.mutable_priced() = std::move(priced);

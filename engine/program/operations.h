@@ -19,6 +19,7 @@
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/rule_book.h"
+#include "engine/program/time_bounds.h"
 #include "loyalty/v1/audit.pb.h"
 #include "loyalty/v1/checkout.pb.h"
 #include "loyalty/v1/members.pb.h"
@@ -38,9 +39,10 @@ inline constexpr int kMaxPageSize = 1000;
 class Operations {
  public:
   // `ledger` and `clock` are not owned and must outlive this object.
+  // `bounds` limits the times callers choose (time_bounds.h).
   Operations(ledger::Ledger* ledger,
              std::shared_ptr<const evaluator::CompiledRules> rules,
-             Clock* clock);
+             Clock* clock, TimeBounds bounds = {});
   Operations(const Operations&) = delete;
   Operations& operator=(const Operations&) = delete;
 
@@ -66,6 +68,10 @@ class Operations {
   void EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                     Reply<loyalty::v1::EnrollMemberResponse> reply,
                     absl::Time deadline = absl::InfiniteFuture());
+  // A purchase is priced at its purchase_time (time_bounds.h says which
+  // times are accepted): by the rule-set version active then and the tier
+  // the member held then; it counts toward the tier window of that time.
+  // Upkeep and the balance it answers with are as of now.
   void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
                       Reply<loyalty::v1::CommitPurchaseResponse> reply,
                       absl::Time deadline = absl::InfiniteFuture());
@@ -128,6 +134,7 @@ class Operations {
  private:
   ledger::Ledger* const ledger_;
   Clock* const clock_;
+  const TimeBounds bounds_;
   RuleBook book_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
@@ -18,7 +19,6 @@ namespace {
 using loyalty::v1::JournalEntry;
 using loyalty::v1::Partner;
 
-constexpr size_t kMaxPartnerName = 256;
 
 loyalty::v1::Posting* AddPoints(JournalEntry* entry, const std::string& account,
                                 int64_t amount, const std::string& funder) {
@@ -35,9 +35,9 @@ absl::Status CheckPartnerRequest(const loyalty::v1::UpsertPartnerRequest& reques
     return InvalidArgument("INVALID_PARTNER_ID", "partner_id",
                            "use 1 to 64 letters, digits, '-', '_' or '.'");
   }
-  if (request.name().size() > kMaxPartnerName) {
+  if (request.name().size() > kMaxProfileTextBytes) {
     return InvalidArgument("TEXT_TOO_LONG", "name",
-                           absl::StrCat("at most ", kMaxPartnerName, " bytes"));
+                           absl::StrCat("at most ", kMaxProfileTextBytes, " bytes"));
   }
   if (request.funded_share_bp() < 0 || request.funded_share_bp() > kBasisPointsWhole) {
     return InvalidArgument("INVALID_SHARE", "funded_share_bp",
@@ -67,8 +67,8 @@ absl::StatusOr<PartnerFunding> FundingFor(absl::string_view partner_id,
   }
   if (partner.status() == loyalty::v1::PARTNER_STATUS_SUSPENDED) {
     return FailedPrecondition("PARTNER_SUSPENDED", "purchase.partner_id",
-                              absl::StrCat("partner '", partner_id,
-                                           "' is suspended: no accrual or redemption"));
+                              absl::StrCat("partner ", Quoted(partner_id),
+                                           " is suspended: no accrual or redemption"));
   }
   return PartnerFunding{partner.partner_id(), partner.funded_share_bp()};
 }

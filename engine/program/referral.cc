@@ -61,7 +61,7 @@ absl::StatusOr<std::string> LookUpReferrer(absl::string_view code,
   ASSIGN_OR_RETURN(auto owner, transaction.GetAux(ReferralKey(normalized)));
   if (!owner.has_value()) {
     return NotFound("UNKNOWN_REFERRAL_CODE", "referral_code",
-                    absl::StrCat("no member has referral code '", normalized, "'"));
+                    absl::StrCat("no member has referral code ", Quoted(normalized)));
   }
   return *owner;
 }
@@ -142,7 +142,7 @@ absl::Status PrepareReferral(absl::string_view referral_code,
     if (existing.ok() && !(*existing)->profile().referred_by().empty()) {
       return FailedPrecondition(
           "ALREADY_REFERRED", "referral_code",
-          absl::StrCat("member '", profile->member_id(), "' was referred by '",
+          absl::StrCat("member ", Quoted(profile->member_id()), " was referred by '",
                        (*existing)->profile().referred_by(), "' already"));
     }
     profile->set_referred_by(referrer);

@@ -191,7 +191,7 @@ absl::StatusOr<std::string> DecideRefund(
   OrderRecord order;
   if (!stored.has_value() || !order.ParseFromString(*stored)) {
     return NotFound("UNKNOWN_ORDER", "order_id",
-                    absl::StrCat("no committed order '", request.order_id(), "'"));
+                    absl::StrCat("no committed order ", Quoted(request.order_id())));
   }
   const std::string& member = order.purchase().member_id();
   if (!request.member_id().empty() && request.member_id() != member) {

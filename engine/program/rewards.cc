@@ -38,8 +38,8 @@ absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest&
   }
   if (reward == nullptr) {
     return NotFound("UNKNOWN_REWARD", "reward_id",
-                    absl::StrCat("no reward '", request.reward_id(),
-                                 "' in the catalogue of rule set ", rules.version()));
+                    absl::StrCat("no reward ", Quoted(request.reward_id()),
+                                 " in the catalogue of rule set ", rules.version()));
   }
   if (!evaluator::ValidAt(rules, reward->validity(), transaction.now())) {
     return FailedPrecondition("REWARD_NOT_VALID_NOW", "reward_id",

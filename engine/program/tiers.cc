@@ -6,6 +6,7 @@
 #include "absl/time/civil_time.h"
 #include "engine/base/time_util.h"
 #include "engine/evaluator/tiers.h"
+#include "engine/program/time_bounds.h"
 
 namespace loyalty::program {
 namespace {
@@ -88,7 +89,35 @@ absl::Time NextReview(const evaluator::CompiledRules& rules, absl::Time from,
   return next;
 }
 
+// Sets the tier, recording the change at `at` in the tier history, which
+// keeps the changes of the back-dating horizon before `now` only.
+void ChangeTier(const std::string& tier, absl::Time at, absl::Time now,
+                MemberRecord* member) {
+  if (member->tier() == tier) return;
+  auto& history = *member->mutable_tier_history();
+  loyalty::v1::TierChange* change = history.Add();
+  *change->mutable_change_time() = ToTimestamp(at);
+  change->set_tier_before(member->tier());
+  change->set_tier_after(tier);
+  member->set_tier(tier);
+  const absl::Time oldest = now - kMaxBackdateHorizon;
+  int drop = 0;
+  while (drop < history.size() &&
+         (history.size() - drop > kMaxTierChanges ||
+          FromTimestamp(history.Get(drop).change_time()) < oldest)) {
+    ++drop;
+  }
+  if (drop > 0) history.DeleteSubrange(0, drop);
+}
+
 }  // namespace
+
+std::optional<std::string> TierAt(const MemberRecord& member, absl::Time when) {
+  for (const loyalty::v1::TierChange& change : member.tier_history()) {
+    if (FromTimestamp(change.change_time()) > when) return change.tier_before();
+  }
+  return std::nullopt;
+}
 
 bool HasTiers(const evaluator::CompiledRules& rules) {
   return Tiers(rules).levels_size() > 0;
@@ -164,7 +193,7 @@ bool RaiseTier(const evaluator::CompiledRules& rules, absl::Time now,
     return false;
   }
   const int level = std::max(reached, current);
-  member->set_tier(tiers.levels(level).id());
+  ChangeTier(tiers.levels(level).id(), now, now, member);
   if (reached > current) {
     member->set_tier_in_grace(false);
     *member->mutable_tier_review_time() = ToTimestamp(NextReview(rules, now, now));
@@ -181,7 +210,7 @@ Review ReviewTier(const evaluator::CompiledRules& rules, absl::Time now,
   const int current = CurrentTierIndex(rules, *member);
   const int reached = evaluator::TierIndexFor(tiers, QualifyingForReview(rules, *member, now));
   if (reached >= current) {
-    member->set_tier(tiers.levels(reached).id());
+    ChangeTier(tiers.levels(reached).id(), due, now, member);
     member->set_tier_in_grace(false);
     *member->mutable_tier_review_time() = ToTimestamp(NextReview(rules, due, now));
     return Review::kKept;
@@ -194,7 +223,7 @@ Review ReviewTier(const evaluator::CompiledRules& rules, absl::Time now,
     *member->mutable_tier_review_time() = ToTimestamp(grace_end);
     return Review::kGraceStarted;
   }
-  member->set_tier(tiers.levels(reached).id());
+  ChangeTier(tiers.levels(reached).id(), due, now, member);
   member->set_tier_in_grace(false);
   if (reached == 0) {
     member->clear_tier_review_time();

@@ -13,6 +13,7 @@
 #define LOYALTY_ENGINE_PROGRAM_TIERS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -46,6 +47,16 @@ void AddQualifying(const evaluator::CompiledRules& rules,
 // window's sum, or the current calendar year.
 int64_t QualifyingAt(const evaluator::CompiledRules& rules,
                      const loyalty::v1::MemberRecord& member, absl::Time now);
+
+// The tier the member held at `when`: the tier before the first recorded
+// change after `when`; nullopt when the tier has not changed since (it is
+// the member's current one). Exact for any `when` within
+// kMaxBackdateHorizon (time_bounds.h): changes are kept that long, and at
+// most kMaxTierChanges of them (a tier changes at a sale that crosses a
+// threshold or at a review, far fewer times than that in a year).
+inline constexpr int kMaxTierChanges = 64;
+std::optional<std::string> TierAt(const loyalty::v1::MemberRecord& member,
+                                  absl::Time when);
 
 // Puts a new member at the first level.
 void StartTier(const evaluator::CompiledRules& rules,

@@ -6,6 +6,7 @@
 
 #include "engine/analytics/metrics.h"
 #include "engine/base/error.h"
+#include "engine/base/limits.h"
 #include "engine/base/time_util.h"
 #include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
@@ -102,7 +103,14 @@ CallLog AuditService::LogOf(const grpc::CallbackServerContext& context, Rpc rpc,
                             const Request& request,
                             absl::StatusOr<Caller>* caller) const {
   *caller = services_.authorizer->Check(context, rpc);
-  return CallLog::Of(services_.logger, rpc, context, *caller, request);
+  CallLog log = CallLog::Of(services_.logger, rpc, context, *caller, request);
+  // The caller first (an unknown caller learns nothing of the limits), then
+  // the request's sizes (engine/base/limits.h).
+  if (caller->ok()) {
+    absl::Status limits = CheckRequestLimits(request);
+    if (!limits.ok()) *caller = limits;
+  }
+  return log;
 }
 
 AuditService::~AuditService() {

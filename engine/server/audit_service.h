@@ -48,7 +48,8 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
       loyalty::v1::CreateBackupResponse* response) override;
 
  private:
-  // Checks the caller of `context` into *caller; returns the call's log.
+  // Checks the caller of `context`, then the sizes of `request`
+  // (engine/base/limits.h), into *caller; returns the call's log.
   template <typename Request>
   CallLog LogOf(const grpc::CallbackServerContext& context, Rpc rpc,
                 const Request& request, absl::StatusOr<Caller>* caller) const;

@@ -7,6 +7,7 @@
 
 #include "engine/base/error.h"
 #include "engine/server/call_log.h"
+#include "engine/base/limits.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
 
@@ -94,6 +95,10 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
   if (!caller.ok()) {
     log.Failure(caller.status());
     return RunExpiryReactor::Refused(caller.status());
+  }
+  if (absl::Status limits = CheckRequestLimits(*request); !limits.ok()) {
+    log.Failure(limits);
+    return RunExpiryReactor::Refused(limits);
   }
   absl::MutexLock lock(&mu_);
   if (running_) {

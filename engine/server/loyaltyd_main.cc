@@ -49,6 +49,15 @@ ABSL_FLAG(std::string, log_format, "plain",
           "plain (one 'time LEVEL event key=value...' line per event) or json "
           "(one JSON object per line); the log goes to stderr.");
 
+ABSL_FLAG(absl::Duration, max_backdate, absl::Hours(24 * 30),
+          "How far back a purchase_time or an enroll_time may lie (an offline "
+          "till syncing late); older ones are refused (TIME_TOO_OLD). At most "
+          "8784h (366 days); default 720h (30 days).");
+ABSL_FLAG(absl::Duration, max_clock_skew, absl::Minutes(5),
+          "How far ahead of the server's clock a purchase_time or an "
+          "enroll_time may lie (a till's clock running fast); later ones are "
+          "refused (TIME_IN_FUTURE). At most 1h.");
+
 namespace {
 
 std::atomic<bool> fatal_error{false};
@@ -153,6 +162,8 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.rules = *rules;
+  options.time_bounds.max_backdate = absl::GetFlag(FLAGS_max_backdate);
+  options.time_bounds.clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
   if (absl::Status flags = ApplySecurityFlags(&options); !flags.ok()) {
     std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
                  std::string(flags.message()).c_str());

@@ -121,6 +121,13 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   if (options.rules == nullptr) {
     return absl::InvalidArgumentError("a rule set is needed to start");
   }
+  const program::TimeBounds& bounds = options.time_bounds;
+  if (bounds.max_backdate < absl::ZeroDuration() ||
+      bounds.max_backdate > program::kMaxBackdateHorizon ||
+      bounds.clock_skew < absl::ZeroDuration() || bounds.clock_skew > absl::Hours(1)) {
+    return absl::InvalidArgumentError(
+        "--max_backdate must be 0 to 8784h (366 days), --max_clock_skew 0 to 1h");
+  }
   std::unique_ptr<LoyaltyServer> server(new LoyaltyServer());
   ledger::LedgerOptions ledger_options;
   ledger_options.data_dir = options.data_dir;
@@ -128,7 +135,7 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger_options.on_fatal = options.on_fatal;
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   server->operations_ = std::make_unique<program::Operations>(
-      server->ledger_.get(), options.rules, options.clock);
+      server->ledger_.get(), options.rules, options.clock, options.time_bounds);
   RETURN_IF_ERROR(server->operations_->LoadStoredRules());
   server->authorizer_ =
       std::make_unique<Authorizer>(&server->keys_, options.require_api_keys);

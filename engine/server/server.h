@@ -50,6 +50,10 @@ struct ServerOptions {
   // Where the server logs rule loads, API keys, backups, maintenance runs,
   // refusals and errors (call_log.h). Not owned; the default writes nothing.
   const Logger* logger = &Logger::Discard();
+  // How far a caller's purchase_time or enroll_time may lie from the clock
+  // (engine/program/time_bounds.h); max_backdate at most
+  // program::kMaxBackdateHorizon.
+  program::TimeBounds time_bounds;
 };
 
 class LoyaltyServer {

@@ -7,6 +7,7 @@
 #include "engine/base/error.h"
 #include "engine/base/time_util.h"
 #include "engine/server/call_log.h"
+#include "engine/base/limits.h"
 #include "engine/server/grpc_status.h"
 
 namespace loyalty::server {
@@ -33,6 +34,12 @@ Checked Check(grpc::CallbackServerContext* context,
   absl::StatusOr<Caller> caller = services.authorizer->Check(*context, rpc);
   CallLog log = CallLog::Of(services.logger, rpc, *context, caller, request);
   Checked checked{context->DefaultReactor(), std::move(caller), std::move(log)};
+  // The caller first (an unknown caller learns nothing of the limits), then
+  // the request's sizes (engine/base/limits.h).
+  if (checked.caller.ok()) {
+    absl::Status limits = CheckRequestLimits(request);
+    if (!limits.ok()) checked.caller = limits;
+  }
   if (!checked.caller.ok()) Finish(checked, checked.caller.status());
   return checked;
 }

@@ -1,7 +1,18 @@
 // The gRPC adapters: each handler checks the caller (auth.h), hands the
 // request to program::Operations and finishes the call when the answer is
 // ready. Handlers never block: writes finish from the ledger's writer thread
-// once durable.
+// once durable. Each handler first checks the request against the limits of
+// engine/base/limits.h.
+//
+// A request that is not valid protobuf never reaches these handlers: in
+// gRPC 1.51 the callback API's CallbackUnaryHandler::RunHandler
+// (grpcpp/impl/codegen/server_callback_handlers.h) finishes the call with
+// UNIMPLEMENTED and an empty message when SerializationTraits::Deserialize
+// fails, and neither an interceptor nor a message allocator can change that
+// status. The one supported way to answer INVALID_ARGUMENT instead is to
+// register every method as a raw callback method (WithRawCallbackMethod_*),
+// parse and serialize each message by hand and keep a reactor per call;
+// that is a rewrite of every handler, not done (issue 12).
 #ifndef LOYALTY_ENGINE_SERVER_SERVICES_H_
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 

@@ -36,14 +36,19 @@ class MetricsTest : public ::testing::Test {
     ledger_ = *ledger::Ledger::Open(options);
     // 1 point per 1.00 EUR, a point pays 0.01 EUR, 50% of a basket.
     rules_ = testing::CompileRules(testing::RulesYaml(100, 50, 0));
+    // Sales are back-dated up to a year (the longest horizon loyaltyd
+    // allows), members enrolled before the first of them.
+    program::TimeBounds bounds;
+    bounds.max_backdate = program::kMaxBackdateHorizon;
     operations_ = std::make_unique<program::Operations>(ledger_.get(), rules_,
-                                                        &clock_);
+                                                        &clock_, bounds);
   }
 
   void Enroll(const std::string& id, std::vector<std::string> segments = {}) {
     v1::EnrollMemberRequest request;
     request.set_request_id("enroll-" + id);
     request.mutable_profile()->set_member_id(id);
+    *request.mutable_enroll_time() = ToTimestamp(clock_.Now() - program::kMaxBackdateHorizon);
     for (auto& segment : segments) request.mutable_profile()->add_segments(segment);
     ASSERT_TRUE(Await<v1::EnrollMemberResponse>([&](auto reply) {
                   operations_->EnrollMember(request, std::move(reply));

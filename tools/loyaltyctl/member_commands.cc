@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/util/time_util.h"
 #include "args.h"
 #include "client.h"
 #include "commands.h"
@@ -61,6 +62,14 @@ int RunEnroll(const Invocation& invocation) {
     profile->add_segments(segment);
   }
   request.set_referral_code(flags.Get("referral-code"));
+  if (flags.Has("enroll-time") &&
+      !google::protobuf::util::TimeUtil::FromString(flags.Get("enroll-time"),
+                                                    request.mutable_enroll_time())) {
+    return PrintStatusError(
+        absl::InvalidArgumentError(
+            "--enroll-time must be RFC 3339, e.g. 2024-05-01T10:30:00Z"),
+        invocation.global.json);
+  }
   request.set_request_id(RequestIdFor(invocation));
 
   loyalty::v1::EnrollMemberResponse response;
@@ -269,6 +278,10 @@ std::vector<CommandSpec> MemberCommands() {
          "The referral code of the member who brought this one (shown by "
          "'member get'); both are rewarded at the first qualifying purchase.",
          "--referral-code K7M2QX9PRA"},
+        {"enroll-time", "RFC3339",
+         "When the member enrolled, for a till that enrolled offline and syncs "
+         "later (within loyaltyd's --max_backdate). Default: now.",
+         "--enroll-time 2024-05-01T10:25:00Z"},
         request_id},
        "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
        "--segment student",
