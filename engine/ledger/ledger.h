@@ -183,12 +183,16 @@ class Ledger {
   absl::StatusOr<std::map<AccountAsset, int64_t>> ReadProgramBalances() const;
 
   // Backs up the live database into `backup_dir` with RocksDB's
-  // BackupEngine (created if missing; incremental after the first). Safe
-  // while operations are served. The backup holds at least every entry up
-  // to the returned sequence.
+  // BackupEngine (incremental after the first). Safe while operations are
+  // served. `backup_dir` must be absolute (INVALID_ARGUMENT otherwise); it
+  // and its missing parents are created with mode 0700; one that cannot be
+  // written is FAILED_PRECONDITION. The returned sequence is the newest
+  // entry the backup holds, read from the backup once it is made.
   absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir) const;
   // Restores the newest backup of `backup_dir` into `data_dir`, which must
-  // not exist or be empty. The ledger must not be open on `data_dir`.
+  // not exist or be empty (it and its missing parents are created 0700).
+  // NOT_FOUND when `backup_dir` holds no backup. The ledger must not be
+  // open on `data_dir`.
   static absl::Status RestoreBackup(const std::string& backup_dir,
                                     const std::string& data_dir);
 
