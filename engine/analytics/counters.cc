@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/analytics/activity.h"
+#include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 
@@ -111,9 +113,10 @@ std::vector<std::string> PurchaseGroups(const JournalEntry& entry,
   return groups;
 }
 
-void CountPurchase(const JournalEntry& entry,
-                   const std::vector<ledger::ConsumedLot>& consumed,
-                   MemberRecord* member, ledger::Transaction& transaction) {
+absl::Status CountPurchase(const JournalEntry& entry,
+                           const std::vector<ledger::ConsumedLot>& consumed,
+                           MemberRecord* member,
+                           ledger::Transaction& transaction) {
   const absl::Time when = FromTimestamp(entry.effective_time());
   const std::string month = MonthOf(when);
   const Moves moves = MovesOf(entry);
@@ -133,14 +136,11 @@ void CountPurchase(const JournalEntry& entry,
     transaction.AddCounter(CohortKey(MonthOf(FromTimestamp(lot.earn_time))),
                            kCohortRedeemed, lot.amount);
   }
+  // Distinct members are counted from the member's month record, not from
+  // counters: counters add up over months, members must not.
+  RETURN_IF_ERROR(RecordMemberMonth(month, member->profile().member_id(),
+                                    PurchaseGroups(entry, *member), transaction));
   const Activity activity = RecordActivity(month, member);
-  if (activity.purchases_in_month <= 2) {
-    const int value = activity.purchases_in_month == 1 ? kActiveMembers
-                                                       : kRepeatMembers;
-    for (const std::string& group : MemberGroups(entry, *member)) {
-      transaction.AddCounter(GroupKey(month, group), value, 1);
-    }
-  }
   if (activity.purchases_in_month == 1 && !activity.active_this_year_before) {
     const int year = std::stoi(month.substr(0, 4));
     transaction.AddCounter(YearKey(year), kYearActive, 1);
@@ -148,6 +148,7 @@ void CountPurchase(const JournalEntry& entry,
       transaction.AddCounter(YearKey(year), kYearRetained, 1);
     }
   }
+  return absl::OkStatus();
 }
 
 void CountRefund(const JournalEntry& entry, const MemberRecord& member,

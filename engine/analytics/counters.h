@@ -10,8 +10,10 @@
 // Groups: "all", "tier:{t}", "store:{s}", "partner:{p}", "segment:{s}"
 // ("-" stands for an empty tier, store or partner). Months and years are UTC
 // and come from the purchase time, so a back-dated sale counts in its month.
-// Active and repeat members are counted only in the groups that belong to
-// the member (all, tier, segments), never per store or partner.
+// Active and repeat members are not counters (they do not add up over
+// months): each sale updates the member's month record (activity.h), from
+// which metrics count distinct members over any range. The counters'
+// kActiveMembers and kRepeatMembers values are no longer written or read.
 #ifndef LOYALTY_ENGINE_ANALYTICS_COUNTERS_H_
 #define LOYALTY_ENGINE_ANALYTICS_COUNTERS_H_
 
@@ -69,12 +71,14 @@ std::vector<std::string> MemberGroups(const loyalty::v1::JournalEntry& entry,
 
 // Counts a committed purchase `entry` (with its PurchaseSummary and
 // postings): points and cashback issued and redeemed, purchases, revenue,
-// cohorts (points burned count in the month their lots were earned), and the
-// member's activity (updating member->activity).
-void CountPurchase(const loyalty::v1::JournalEntry& entry,
-                   const std::vector<ledger::ConsumedLot>& consumed,
-                   loyalty::v1::MemberRecord* member,
-                   ledger::Transaction& transaction);
+// cohorts (points burned count in the month their lots were earned), the
+// member's month record (activity.h) and the member's activity (updating
+// member->activity, for the yearly churn counters). An error (a stored month
+// record that does not parse, a count that overflows) fails the sale.
+absl::Status CountPurchase(const loyalty::v1::JournalEntry& entry,
+                           const std::vector<ledger::ConsumedLot>& consumed,
+                           loyalty::v1::MemberRecord* member,
+                           ledger::Transaction& transaction);
 
 // Counts a refund `entry` (postings reversed, its PurchaseSummary holding
 // minus what went back): issued, redeemed, cashback and revenue go down in

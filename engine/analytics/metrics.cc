@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/analytics/activity.h"
 #include "engine/analytics/counters.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
@@ -35,7 +36,7 @@ const char* GroupPrefix(loyalty::v1::MetricsGrouping grouping) {
   }
 }
 
-// The months [first, last) the request covers, as YYYY-MM strings.
+// The months [first, end) the request covers, as YYYY-MM strings.
 struct Period {
   std::string first = "0000-00";
   std::string end = "9999-99";  // exclusive
@@ -64,11 +65,15 @@ void FillRow(const std::vector<int64_t>& sum, loyalty::v1::MetricsRow* row) {
   row->set_revenue_minor(At(sum, kRevenueMinor));
   row->set_average_basket_minor(
       row->purchases() == 0 ? 0 : row->revenue_minor() / row->purchases());
-  row->set_active_members(At(sum, kActiveMembers));
-  row->set_repeat_members(At(sum, kRepeatMembers));
-  row->set_repeat_rate_bp(BasisPoints(row->repeat_members(), row->active_members()));
-  row->set_purchase_frequency_centi(
-      row->active_members() == 0 ? 0 : row->purchases() * 100 / row->active_members());
+}
+
+// Active and repeat members, repeat rate and purchase frequency: distinct
+// members over the whole period (activity.h), never sums of months.
+void FillMembers(const DistinctMembers& members, loyalty::v1::MetricsRow* row) {
+  row->set_active_members(members.active);
+  row->set_repeat_members(members.repeat);
+  row->set_repeat_rate_bp(BasisPoints(members.repeat, members.active));
+  row->set_purchase_frequency_centi(BasisPoints(members.purchases, members.active) / 100);
 }
 
 void AddInto(const std::vector<int64_t>& values, std::vector<int64_t>* sum) {
@@ -77,6 +82,7 @@ void AddInto(const std::vector<int64_t>& values, std::vector<int64_t>* sum) {
 }
 
 void FillRows(const Counters& groups, const Period& period, const char* prefix,
+              const std::map<std::string, DistinctMembers>& members,
               GetProgramMetricsResponse* response) {
   std::map<std::string, std::vector<int64_t>> sums;
   for (const auto& [key, values] : groups) {
@@ -87,10 +93,14 @@ void FillRows(const Counters& groups, const Period& period, const char* prefix,
     if (!absl::StartsWith(group, prefix)) continue;
     AddInto(values, &sums[group]);
   }
+  for (const auto& [group, counted] : members) sums[group];  // a row each
   for (const auto& [group, sum] : sums) {
     auto* row = response->add_rows();
     row->set_group(group);
     FillRow(sum, row);
+    if (auto it = members.find(group); it != members.end()) {
+      FillMembers(it->second, row);
+    }
   }
 }
 
@@ -204,7 +214,10 @@ absl::StatusOr<GetProgramMetricsResponse> ComputeMetrics(
   ASSIGN_OR_RETURN(Counters cohorts, ledger.ReadCounters("c/"));
   ASSIGN_OR_RETURN(Counters surveys, ledger.ReadCounters("s/"));
   ASSIGN_OR_RETURN(Counters years, ledger.ReadCounters("y/"));
-  FillRows(groups, period, GroupPrefix(request.grouping()), &response);
+  const char* prefix = GroupPrefix(request.grouping());
+  ASSIGN_OR_RETURN(auto members,
+                   CountDistinctMembers(ledger, period.first, period.end, prefix));
+  FillRows(groups, period, prefix, members, &response);
   FillCohorts(cohorts, period, &response);
   FillSurveys(surveys, period, response.mutable_surveys());
   FillLifetime(years, period, groups, &response);

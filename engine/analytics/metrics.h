@@ -1,6 +1,9 @@
-// Program metrics from the counters kept beside the journal: a call costs
-// O(groups x months), never a ledger scan. See counters.h for what is
-// counted and docs in audit.proto for what each figure means.
+// Program metrics from the counters kept beside the journal (O(groups x
+// months)) and, for the distinct-member figures (active and repeat members,
+// repeat rate, purchase frequency), from the members' month records of the
+// period read from one snapshot (activity.h: linear in the records of the
+// period, never a ledger scan). See counters.h and activity.h for what is
+// counted and audit.proto for what each figure means.
 #ifndef LOYALTY_ENGINE_ANALYTICS_METRICS_H_
 #define LOYALTY_ENGINE_ANALYTICS_METRICS_H_
 

@@ -120,6 +120,35 @@ class EntryReader {
   virtual int64_t snapshot_sequence() const = 0;
 };
 
+// Program-layer records (Transaction::PutAux) whose keys start with one
+// prefix, in key order, from the snapshot of the AuxView that made it.
+// Not thread-safe; must not outlive its AuxView.
+class AuxCursor {
+ public:
+  virtual ~AuxCursor() = default;
+  // Moves to the first record whose key is >= `key` (a full aux key, which
+  // should start with the cursor's prefix).
+  virtual void Seek(absl::string_view key) = 0;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  // The record under the cursor; valid until the cursor moves.
+  virtual absl::string_view key() const = 0;  // as given to PutAux
+  virtual absl::string_view value() const = 0;
+  // Not OK once a read failed (Valid() is then false).
+  virtual absl::Status status() const = 0;
+};
+
+// One snapshot of the program-layer records, taken when it is made, for
+// scans too long to hold in memory (e.g. a year of per-member records).
+// Holds the snapshot until destroyed; must not outlive its Ledger.
+class AuxView {
+ public:
+  virtual ~AuxView() = default;
+  // A cursor over the records whose keys start with `prefix`, not yet
+  // positioned (call Seek). Many cursors may be open on one view.
+  virtual std::unique_ptr<AuxCursor> NewCursor(absl::string_view prefix) const = 0;
+};
+
 struct BackupInfo {
   int64_t backup_id = 0;
   int64_t sequence = 0;
@@ -174,6 +203,9 @@ class Ledger {
   // with `prefix`, as (key, value) pairs in key order.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadAux(
       absl::string_view prefix) const;
+  // A view of the program-layer records from one snapshot taken now, as
+  // written (see AuxView).
+  std::unique_ptr<AuxView> NewAuxView() const;
   // Up to `limit` member records with ids after `after_id` (all from "")
   // in id order, as last written: a page of a scan over every member that
   // holds no snapshot between pages.
@@ -183,12 +215,16 @@ class Ledger {
   absl::StatusOr<std::map<AccountAsset, int64_t>> ReadProgramBalances() const;
 
   // Backs up the live database into `backup_dir` with RocksDB's
-  // BackupEngine (created if missing; incremental after the first). Safe
-  // while operations are served. The backup holds at least every entry up
-  // to the returned sequence.
+  // BackupEngine (incremental after the first). Safe while operations are
+  // served. `backup_dir` must be absolute (INVALID_ARGUMENT otherwise); it
+  // and its missing parents are created with mode 0700; one that cannot be
+  // written is FAILED_PRECONDITION. The returned sequence is the newest
+  // entry the backup holds, read from the backup once it is made.
   absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir) const;
   // Restores the newest backup of `backup_dir` into `data_dir`, which must
-  // not exist or be empty. The ledger must not be open on `data_dir`.
+  // not exist or be empty (it and its missing parents are created 0700).
+  // NOT_FOUND when `backup_dir` holds no backup. The ledger must not be
+  // open on `data_dir`.
   static absl::Status RestoreBackup(const std::string& backup_dir,
                                     const std::string& data_dir);
 

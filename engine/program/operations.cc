@@ -240,7 +240,7 @@ absl::StatusOr<std::string> DecidePurchase(
   const std::vector<ledger::ConsumedLot> burned_now(
       transaction.consumed_lots().begin() + consumed_before,
       transaction.consumed_lots().end());
-  analytics::CountPurchase(entry, burned_now, after, transaction);
+  RETURN_IF_ERROR(analytics::CountPurchase(entry, burned_now, after, transaction));
   loyalty::v1::CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_priced() = std::move(priced);

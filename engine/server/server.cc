@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "engine/analytics/activity.h"
 #include "engine/base/status_macros.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
@@ -134,6 +135,8 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger_options.clock = options.clock;
   ledger_options.on_fatal = options.on_fatal;
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
+  // Once per ledger written before members' month records existed.
+  RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));
   server->operations_ = std::make_unique<program::Operations>(
       server->ledger_.get(), options.rules, options.clock, options.time_bounds);
   RETURN_IF_ERROR(server->operations_->LoadStoredRules());

@@ -1,6 +1,6 @@
 // Metrics from the counters kept beside the journal: a scripted scenario
 // with every figure worked out by hand, and a random workload whose counters
-// must equal a full scan of the journal.
+// and distinct-member figures must equal a full scan of the journal.
 #include "engine/analytics/metrics.h"
 
 #include <map>
@@ -10,7 +10,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "engine/analytics/activity.h"
 #include "engine/analytics/counters.h"
+#include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/program/operations.h"
 #include "gtest/gtest.h"
@@ -141,10 +144,10 @@ TEST_F(MetricsTest, AScriptedSpringMatchesFiguresWorkedOutByHand) {
   EXPECT_EQ(all.purchases(), 4);
   EXPECT_EQ(all.revenue_minor(), 10000 + 5000 + 2000 + 940);
   EXPECT_EQ(all.average_basket_minor(), 17940 / 4);
-  // Member-months: March ann and bob, April ann; ann bought twice in March.
-  EXPECT_EQ(all.active_members(), 3);
+  // Distinct members over March and April: ann (three purchases) and bob.
+  EXPECT_EQ(all.active_members(), 2);
   EXPECT_EQ(all.repeat_members(), 1);
-  EXPECT_EQ(all.purchase_frequency_centi(), 4 * 100 / 3);
+  EXPECT_EQ(all.purchase_frequency_centi(), 4 * 100 / 2);
   ASSERT_EQ(metrics.cohorts_size(), 2);
   EXPECT_EQ(metrics.cohorts(0).issue_month(), "2026-03");
   EXPECT_EQ(metrics.cohorts(0).issued(), 170);
@@ -251,13 +254,30 @@ TEST_F(MetricsTest, CountersEqualAFullScanOfTheJournal) {
     EXPECT_EQ(values[kPurchases], scanned.purchases) << key;
     EXPECT_EQ(values[kRevenueMinor], scanned.revenue) << key;
     if (absl::EndsWith(key, "/all")) {
+      // Distinct members of the month, from the members' month records.
       int repeat = 0;
       for (const auto& [member, count] : scanned.purchases_by_member) repeat += count >= 2;
-      EXPECT_EQ(values[kActiveMembers],
+      absl::CivilMonth month;
+      ASSERT_TRUE(absl::ParseCivilTime(key.substr(0, 7), &month)) << key;
+      const auto metrics =
+          Metrics(absl::FromCivil(month, absl::UTCTimeZone()),
+                  absl::FromCivil(month + 1, absl::UTCTimeZone()));
+      ASSERT_EQ(metrics.rows_size(), 1) << key;
+      EXPECT_EQ(metrics.rows(0).active_members(),
                 static_cast<int64_t>(scanned.purchases_by_member.size())) << key;
-      EXPECT_EQ(values[kRepeatMembers], repeat) << key;
+      EXPECT_EQ(metrics.rows(0).repeat_members(), repeat) << key;
     }
   }
+  // And over the whole period: each member once.
+  std::map<std::string, int> whole;
+  for (const auto& [key, scanned] : by_month) {
+    for (const auto& [member, count] : scanned.purchases_by_member) whole[member] += count;
+  }
+  int whole_repeat = 0;
+  for (const auto& [member, count] : whole) whole_repeat += count >= 2;
+  const auto period = Metrics(Day(2026, 1, 1), Day(2026, 5, 1));
+  EXPECT_EQ(period.rows(0).active_members(), static_cast<int64_t>(whole.size()));
+  EXPECT_EQ(period.rows(0).repeat_members(), whole_repeat);
   // Counters survive a restart as they were written.
   operations_.reset();
   ledger_.reset();
@@ -267,6 +287,50 @@ TEST_F(MetricsTest, CountersEqualAFullScanOfTheJournal) {
   auto reread = ledger_->ReadCounters("g/");
   ASSERT_TRUE(reread.ok());
   EXPECT_EQ(*reread, *counters);
+}
+
+// A ledger written before members' month records existed: its members
+// remember their months of purchases, and the migration at start makes
+// those months count, once, over any range.
+TEST_F(MetricsTest, ALedgerFromBeforeMonthRecordsIsMigratedOnce) {
+  // "old" bought twice in March and once in April, before the upgrade: only
+  // its member record knows (as the earlier version wrote it).
+  absl::Notification added;
+  ledger_->Submit(
+      ledger::Operation{"old-member", "old-member",
+                        [](ledger::Transaction& t) -> absl::StatusOr<std::string> {
+                          v1::MemberRecord record;
+                          record.mutable_profile()->set_member_id("old");
+                          for (const auto& [month, purchases] :
+                               {std::pair<const char*, int>{"2026-03", 2}, {"2026-04", 1}}) {
+                            v1::MonthActivity* activity = record.add_activity();
+                            activity->set_month(month);
+                            activity->set_purchases(purchases);
+                          }
+                          RETURN_IF_ERROR(t.AddMember(std::move(record)));
+                          return std::string();
+                        }},
+      [&](ledger::Outcome outcome) {
+        EXPECT_TRUE(outcome.status.ok()) << outcome.status;
+        added.Notify();
+      });
+  added.WaitForNotification();
+  // "new" buys in April after the upgrade.
+  Enroll("new");
+  ASSERT_TRUE(Buy("new", Day(2026, 4, 2), 1000).ok());
+  EXPECT_EQ(Metrics(Day(2026, 3, 1), Day(2026, 5, 1)).rows(0).active_members(), 1);
+
+  ASSERT_TRUE(MigrateMemberMonths(*ledger_).ok());
+  ASSERT_TRUE(MigrateMemberMonths(*ledger_).ok());  // the second does nothing
+  const auto spring = Metrics(Day(2026, 3, 1), Day(2026, 5, 1)).rows(0);
+  EXPECT_EQ(spring.active_members(), 2);  // old and new, once each
+  EXPECT_EQ(spring.repeat_members(), 1);  // old: three purchases
+  const auto april = Metrics(Day(2026, 4, 1), Day(2026, 5, 1)).rows(0);
+  EXPECT_EQ(april.active_members(), 2);
+  EXPECT_EQ(april.repeat_members(), 0);
+  // A sale after the migration adds to the migrated month, not over it.
+  ASSERT_TRUE(Buy("old", Day(2026, 4, 20), 1000).ok());
+  EXPECT_EQ(Metrics(Day(2026, 4, 1), Day(2026, 5, 1)).rows(0).repeat_members(), 1);
 }
 
 }  // namespace

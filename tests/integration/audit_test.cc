@@ -1,6 +1,9 @@
 // The Audit service on a live server: exports from one snapshot while
 // clients commit, verification, tamper detection, backups while serving.
+#include <sys/stat.h>
+
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -185,13 +188,49 @@ TEST_F(AuditTest, BackupWhileServingRestoresToALedgerThatVerifies) {
   options.data_dir = dir_.Sub("restored");
   auto restored = ledger::Ledger::Open(options);
   ASSERT_TRUE(restored.ok()) << restored.status();
-  EXPECT_GE((*restored)->Head().sequence(), backup.sequence());
+  // The answer names exactly the newest entry the backup holds, even though
+  // sales went on committing while it was taken.
+  EXPECT_EQ((*restored)->Head().sequence(), backup.sequence());
   auto report = (*restored)->Audit();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problem;
   EXPECT_EQ(report->members_checked, kMembers);
   // Restoring over a ledger that has data is refused.
   EXPECT_FALSE(ledger::Ledger::RestoreBackup(dir_.Sub("backups"), dir_.Sub("restored")).ok());
+}
+
+// The backup directory's refusals, each with the code that tells the caller
+// who can fix it, and a missing directory created private to its owner.
+TEST_F(AuditTest, BackupDirectoriesAreCreatedPrivateOrRefusedWithTheirReason) {
+  auto backup = [&](const std::string& dir, v1::CreateBackupResponse* response) {
+    grpc::ClientContext context;
+    v1::CreateBackupRequest request;
+    request.set_backup_dir(dir);
+    return audit_->CreateBackup(&context, request, response);
+  };
+  v1::CreateBackupResponse response;
+  grpc::Status relative = backup("backups/loyalty", &response);
+  EXPECT_EQ(relative.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(relative.error_message().find("backup_dir"), std::string::npos)
+      << relative.error_message();
+  EXPECT_NE(relative.error_message().find("RELATIVE_PATH"), std::string::npos);
+
+  std::ofstream(dir_.Sub("a-file")) << "not a directory";
+  grpc::Status blocked = backup(dir_.Sub("a-file/loyalty"), &response);
+  EXPECT_EQ(blocked.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << blocked.error_message();
+  EXPECT_NE(blocked.error_message().find("DIRECTORY_NOT_WRITABLE"),
+            std::string::npos) << blocked.error_message();
+
+  const std::string nested = dir_.Sub("new/backups/loyalty");
+  grpc::Status created = backup(nested, &response);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  EXPECT_EQ(response.sequence(), kMembers);  // the enrollments
+  for (const std::string& dir : {dir_.Sub("new"), dir_.Sub("new/backups"), nested}) {
+    struct stat info {};
+    ASSERT_EQ(::stat(dir.c_str(), &info), 0) << dir;
+    EXPECT_EQ(info.st_mode & 0777, 0700u) << dir;
+  }
 }
 
 }  // namespace

@@ -57,15 +57,6 @@ int RunCreate(const Invocation& invocation) {
 // that --json prints the same fields.
 absl::StatusOr<loyalty::v1::VerifyLedgerResponse> RestoreAndAudit(
     const std::string& backup_dir, const std::string& data_dir) {
-  // RocksDB creates the data directory itself, but not its parents.
-  const std::filesystem::path parent =
-      std::filesystem::path(data_dir).parent_path();
-  std::error_code error;
-  if (!parent.empty() && !std::filesystem::create_directories(parent, error) &&
-      error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create ", parent.string(), ": ", error.message()));
-  }
   if (absl::Status status =
           loyalty::ledger::Ledger::RestoreBackup(backup_dir, data_dir);
       !status.ok()) {
@@ -132,8 +123,9 @@ std::vector<CommandSpec> BackupCommands() {
        "",
        "Back up the live ledger on the server (safe while it serves).",
        {{"dir", "DIR",
-         "Backup directory on the server's machine, created if missing; "
-         "later backups into it are incremental. Default deadline: 3600 s.",
+         "Backup directory on the server's machine: an absolute path, "
+         "created (mode 0700) if missing; later backups into it are "
+         "incremental. Default deadline: 3600 s.",
          "--dir /var/backups/loyalty", true}},
        "loyaltyctl backup create --dir /var/backups/loyalty",
        RunCreate},
@@ -146,8 +138,9 @@ std::vector<CommandSpec> BackupCommands() {
          "Backup directory (made by 'backup create'), on this machine.",
          "--from /var/backups/loyalty", true},
         {"data-dir", "DIR",
-         "Where to restore: a new or empty directory. Not the directory of "
-         "a running loyaltyd; start loyaltyd on it afterwards.",
+         "Where to restore: a new or empty directory (created 0700 if "
+         "missing). Not the directory of a running loyaltyd; start loyaltyd "
+         "on it afterwards.",
          "--data-dir /var/lib/loyalty-restored", true}},
        "loyaltyctl backup restore --from /var/backups/loyalty --data-dir "
        "/var/lib/loyalty-restored",

@@ -36,6 +36,9 @@ constexpr double kExportDeadlineSeconds = 3600.0;
 
 enum class Format { kCsv, kJsonl };
 
+// --out - : the entries go to standard output, the summary to stderr.
+constexpr char kStdout[] = "-";
+
 // "cannot write PATH: No space left on device", with a code that says
 // whether trying again may help.
 absl::Status ErrnoError(const std::string& what, const std::string& path) {
@@ -60,11 +63,15 @@ absl::Status ErrnoError(const std::string& what, const std::string& path) {
 
 // The export file. It is written as PATH.partial and renamed to PATH only
 // once complete and synced, so that a file named PATH is always a whole
-// export; a failed export removes its partial file.
+// export; a failed export removes its partial file. PATH "-" is standard
+// output, written as it comes and flushed at the end.
 class ExportFile {
  public:
   static absl::StatusOr<std::unique_ptr<ExportFile>> Create(
       const std::string& path) {
+    if (path == kStdout) {
+      return std::unique_ptr<ExportFile>(new ExportFile(path, path, stdout));
+    }
     const std::string partial_path = absl::StrCat(path, ".partial");
     std::FILE* file = std::fopen(partial_path.c_str(), "wb");
     if (file == nullptr) return ErrnoError("create", partial_path);
@@ -74,7 +81,7 @@ class ExportFile {
   ExportFile(const ExportFile&) = delete;
   ExportFile& operator=(const ExportFile&) = delete;
   ~ExportFile() {
-    if (file_ == nullptr) return;
+    if (file_ == nullptr || path_ == kStdout) return;
     std::fclose(file_);
     std::remove(partial_path_.c_str());
   }
@@ -89,6 +96,10 @@ class ExportFile {
   // Flushes, syncs and renames PATH.partial to PATH.
   absl::Status Commit() {
     std::FILE* file = std::exchange(file_, nullptr);
+    if (path_ == kStdout) {
+      if (std::fflush(file) != 0) return ErrnoError("write", "standard output");
+      return absl::OkStatus();
+    }
     absl::Status status = absl::OkStatus();
     if (std::fflush(file) != 0 || fsync(fileno(file)) != 0) {
       status = ErrnoError("write", partial_path_);
@@ -197,11 +208,13 @@ ExportOutcome StreamInto(const Invocation& invocation,
   return outcome;
 }
 
+// On stdout, or on stderr when the entries went to stdout.
 void PrintSummary(const Invocation& invocation, const ExportOutcome& outcome,
                   double seconds) {
   const std::string path = invocation.flags.Get("out");
+  std::ostream& out = path == kStdout ? std::cerr : std::cout;
   if (invocation.global.json) {
-    std::cout << "{\"entries\": " << outcome.entries
+    out << "{\"entries\": " << outcome.entries
               << ", \"snapshot_sequence\": " << outcome.snapshot_sequence
               << ", \"file\": " << JsonString(path)
               << ", \"format\": " << JsonString(invocation.flags.Get("format"))
@@ -214,8 +227,8 @@ void PrintSummary(const Invocation& invocation, const ExportOutcome& outcome,
           ? absl::StrCat(" (snapshot at sequence ", outcome.snapshot_sequence,
                          ")")
           : "";
-  std::cout << "exported " << outcome.entries << " entries" << snapshot
-            << " to " << path << " in " << absl::StrFormat("%.1f", seconds)
+  out << "exported " << outcome.entries << " entries" << snapshot
+            << " to " << (path == kStdout ? "standard output" : path) << " in " << absl::StrFormat("%.1f", seconds)
             << " s\n";
 }
 
@@ -268,7 +281,8 @@ std::vector<CommandSpec> ExportCommands() {
          "--format jsonl", true},
         {"out", "FILE",
          "File to write (replaced). It is written as FILE.partial and "
-         "renamed once complete.",
+         "renamed once complete. '-' writes to standard output (the "
+         "summary then goes to stderr).",
          "--out ledger-2024-05.jsonl", true},
         {"from", "DATE|RFC3339",
          "Entries recorded at or after this time; a date means its "

@@ -33,6 +33,8 @@ constexpr double kVerifyDeadlineSeconds = 3600.0;
 // One exported entry is a few kilobytes; a gRPC message is at most 4 MiB.
 constexpr size_t kMaxLineBytes = size_t{8} << 20;
 
+constexpr char kNoEntries[] = "the file holds no entries";
+
 constexpr char kNeedsJsonl[] =
     "verify needs an export in the jsonl format (loyaltyctl export --format "
     "jsonl): hashes are computed over the entry itself, which a CSV row does "
@@ -174,13 +176,14 @@ void PrintReplayJson(const Replay& replay) {
 
 void PrintReplay(const Replay& replay) {
   if (!replay.problem.empty()) {
-    std::cout << "BAD: " << replay.problem << "\n";
+    std::cout << (replay.problem == kNoEntries ? "EMPTY: " : "BAD: ")
+              << replay.problem << "\n";
     if (!replay.hint.empty()) std::cout << "(" << replay.hint << ")\n";
     return;
   }
   const int64_t entries = replay.checker.entries_checked();
   if (entries == 0) {
-    std::cout << "OK: 0 entries (the file holds no entry)\n";
+    std::cout << "OK: 0 entries (the file holds no entry; --allow-empty)\n";
     return;
   }
   const bool whole = replay.checker.from_genesis();
@@ -212,6 +215,15 @@ int RunVerifyFile(const Invocation& invocation) {
   Replay replay;
   if (absl::Status status = ReplayFile(path, &replay); !status.ok()) {
     return PrintStatusError(status, invocation.global.json);
+  }
+  // A file with no entry proves nothing: an export of the wrong period, or
+  // one cut short, must not read as a clean bill.
+  const bool empty = replay.problem.empty() &&
+                     replay.checker.entries_checked() == 0;
+  if (empty && !invocation.flags.Has("allow-empty")) {
+    replay.problem = kNoEntries;
+    replay.hint = "check the export's period; --allow-empty accepts an "
+                  "empty file";
   }
   if (invocation.global.json) {
     PrintReplayJson(replay);
@@ -269,7 +281,10 @@ std::vector<CommandSpec> VerifyCommands() {
        "deadline 3600 s). Compare the last hash with the server's head hash "
        "to know that nothing was cut from the end.",
        "Check an export file's hash chain offline, or the server's ledger.",
-       {},
+       {{"allow-empty", "",
+         "Accept a FILE that holds no entries (exit 0). Without it, an "
+         "empty file is reported as such and exits 1.",
+         "--allow-empty"}},
        "loyaltyctl verify ledger-2024-05.jsonl",
        RunVerify,
        /*positional_optional=*/true},

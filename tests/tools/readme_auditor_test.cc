@@ -1,0 +1,227 @@
+// The README's "For auditors and analysts" commands, run as written against
+// a real loyaltyd started the way tools/scripts/serve.sh starts it (plain
+// text, no API keys, rules/default.yaml). The code block is read from
+// README.md when the test runs, so a change to the README is tested too;
+// only the loyaltyctl path is given (as a shell function, like the README's
+// alias) and the server's address (in $LOYALTY_SERVER). The commands run in
+// a scratch directory, which stands for the repository root that the README
+// runs them from. Also: `export --out -` and `verify` of an empty export.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "engine/ledger/ledger.h"
+#include "gtest/gtest.h"
+#include "tests/crash/child_process.h"
+#include "tests/crash/loyaltyd_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace loyalty {
+namespace {
+
+using testing::ReadWholeFile;
+
+// The lines of the first ```sh block after the heading `heading`.
+std::vector<std::string> ReadmeBlock(const std::string& heading) {
+  const std::string readme =
+      ReadWholeFile(std::string(LOYALTY_SOURCE_DIR) + "/README.md");
+  const size_t section = readme.find("\n" + heading + "\n");
+  if (section == std::string::npos) return {};
+  const size_t open = readme.find("```sh\n", section);
+  const size_t close = readme.find("\n```", open);
+  if (open == std::string::npos || close == std::string::npos) return {};
+  const std::string body = readme.substr(open + 6, close - open - 6);
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    if (!absl::StripAsciiWhitespace(line).empty()) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// What one command printed and how it ended.
+struct Step {
+  std::string line;
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Printed(const Step& step) {
+  return absl::StrCat("$ ", step.line, "\nexit ", step.exit_code,
+                      "\n--- stdout\n", step.out, "--- stderr\n", step.err);
+}
+
+class ReadmeAuditorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = testing::StartLoyaltyd(
+        testing::LoyaltydArgs(dir_.Sub("var-loyalty"),
+                              testing::DefaultRulesPath()),
+        dir_.Sub("loyaltyd"));
+    ASSERT_TRUE(started.ok()) << started.status();
+    loyaltyd_ = *std::move(started);
+    ASSERT_EQ(::mkdir(dir_.Sub("root").c_str(), 0700), 0);
+  }
+
+  // Runs `lines` in one bash, in the scratch root, each line's output and
+  // exit status kept apart. Shell variables set by one line stay set.
+  std::vector<Step> RunShell(const std::vector<std::string>& lines) {
+    const std::string root = dir_.Sub("root");
+    std::string script = absl::StrCat(
+        "loyaltyctl() { '", LOYALTYCTL_PATH, "' \"$@\"; }\n",
+        "export LOYALTY_SERVER=127.0.0.1:", loyaltyd_.port, "\n",
+        "cd '", root, "' || exit 99\n");
+    const int first = steps_run_;
+    for (const std::string& line : lines) {
+      const std::string base = absl::StrCat(dir_.Sub("step-"), steps_run_++);
+      absl::StrAppend(&script, "{ ", line, "\n} >'", base, ".out' 2>'", base,
+                      ".err' </dev/null; echo $? >'", base, ".rc'\n");
+    }
+    const std::string script_path = dir_.Sub(absl::StrCat("script-", first));
+    std::ofstream(script_path) << script;
+    auto shell = testing::ChildProcess::Start({"/bin/bash", script_path},
+                                              script_path + ".out",
+                                              script_path + ".err");
+    EXPECT_TRUE(shell.ok()) << shell.status();
+    if (!shell.ok()) return {};
+    EXPECT_TRUE((*shell)->WaitFor(absl::Seconds(300)).has_value());
+    std::vector<Step> steps;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const std::string base = absl::StrCat(dir_.Sub("step-"), first + i);
+      Step step{lines[i], -1, ReadWholeFile(base + ".out"),
+                ReadWholeFile(base + ".err")};
+      const std::string rc(
+          absl::StripAsciiWhitespace(ReadWholeFile(base + ".rc")));
+      step.exit_code = rc.empty() ? -1 : std::atoi(rc.c_str());
+      steps.push_back(std::move(step));
+    }
+    return steps;
+  }
+
+  // A few members and sales, made now (so in this month).
+  void MakeSales() {
+    std::vector<std::string> lines;
+    for (int m = 0; m < 3; ++m) {
+      lines.push_back(absl::StrCat("loyaltyctl member enroll --id m", m,
+                                   " --name 'Member ", m,
+                                   "' --request-id enroll-", m));
+      lines.push_back(absl::StrCat(
+          "loyaltyctl checkout commit --member m", m, " --order o", m,
+          " --line coffee:2:350:drinks --line cake:1:1450:bakery"
+          " --request-id sale-",
+          m));
+    }
+    for (const Step& step : RunShell(lines)) {
+      ASSERT_EQ(step.exit_code, 0) << Printed(step);
+    }
+  }
+
+  testing::TempDir dir_;
+  testing::RunningLoyaltyd loyaltyd_;
+  int steps_run_ = 0;
+};
+
+// What a command's output must show, by the command it runs.
+void ExpectSensibleOutput(const Step& step) {
+  const std::string& line = step.line;
+  const std::string& out = step.out;
+  if (absl::StrContains(line, "loyaltyctl export")) {
+    EXPECT_TRUE(absl::StrContains(out, "exported 6 entries")) << Printed(step);
+  } else if (absl::StrContains(line, "loyaltyctl verify") &&
+             absl::StrContains(line, ".jsonl")) {
+    EXPECT_TRUE(absl::StartsWith(out, "OK: 6 entries")) << Printed(step);
+  } else if (absl::StrContains(line, "loyaltyctl verify")) {
+    EXPECT_TRUE(absl::StartsWith(out, "OK: the server's ledger verifies"))
+        << Printed(step);
+  } else if (absl::StrContains(line, "loyaltyctl metrics")) {
+    EXPECT_TRUE(absl::StrContains(out, "PURCHASES")) << Printed(step);
+  } else if (absl::StrContains(line, "loyaltyctl backup create")) {
+    EXPECT_TRUE(absl::StrContains(out, "holds entries up to  6"))
+        << Printed(step);
+  } else if (absl::StrContains(line, "loyaltyctl backup restore")) {
+    EXPECT_TRUE(absl::StrContains(out, "OK: the restored ledger verifies"))
+        << Printed(step);
+  }
+}
+
+TEST_F(ReadmeAuditorTest, EveryAuditorCommandWorksAsWritten) {
+  MakeSales();
+  const std::vector<std::string> block =
+      ReadmeBlock("## For auditors and analysts");
+  ASSERT_GE(block.size(), 7u) << "README's auditor block not found";
+  int restores = 0;
+  for (const Step& step : RunShell(block)) {
+    EXPECT_EQ(step.exit_code, 0) << Printed(step);
+    EXPECT_TRUE(step.exit_code != 0 || step.err.empty() ||
+                absl::StrContains(step.line, "export"))
+        << Printed(step);
+    ExpectSensibleOutput(step);
+    if (absl::StrContains(step.line, "backup restore")) ++restores;
+  }
+  ASSERT_EQ(restores, 1);
+  // The restored copy opens as a ledger and audits clean.
+  ledger::LedgerOptions options;
+  options.data_dir = dir_.Sub("root/var/loyalty-restored");
+  auto restored = ledger::Ledger::Open(options);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->Head().sequence(), 6);
+  auto report = (*restored)->Audit();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->problem;
+  EXPECT_EQ(report->members_checked, 3);
+}
+
+TEST_F(ReadmeAuditorTest, ExportToStandardOutputWritesTheEntriesThere) {
+  MakeSales();
+  const std::vector<Step> steps = RunShell({
+      "loyaltyctl export --format jsonl --out -",
+      "loyaltyctl export --format jsonl --out file.jsonl",
+  });
+  ASSERT_EQ(steps.size(), 2u);
+  ASSERT_EQ(steps[0].exit_code, 0) << Printed(steps[0]);
+  ASSERT_EQ(steps[1].exit_code, 0) << Printed(steps[1]);
+  // The entries alone on stdout, byte for byte the file's; the summary on
+  // stderr; no file named "-".
+  EXPECT_EQ(steps[0].out, ReadWholeFile(dir_.Sub("root/file.jsonl")));
+  EXPECT_EQ(std::count(steps[0].out.begin(), steps[0].out.end(), '\n'), 6);
+  EXPECT_TRUE(absl::StrContains(steps[0].err,
+                                "exported 6 entries (snapshot at sequence 6) "
+                                "to standard output"))
+      << Printed(steps[0]);
+  EXPECT_FALSE(std::ifstream(dir_.Sub("root/-")).is_open());
+}
+
+TEST_F(ReadmeAuditorTest, VerifyOfAnEmptyExportSaysSoAndFails) {
+  MakeSales();
+  const std::vector<Step> steps = RunShell({
+      "loyaltyctl export --from 2001-01-01 --to 2001-03-31 --format jsonl "
+      "--out q1.jsonl",
+      "loyaltyctl verify q1.jsonl",
+      "loyaltyctl verify --allow-empty q1.jsonl",
+      "loyaltyctl --json verify q1.jsonl",
+  });
+  ASSERT_EQ(steps.size(), 4u);
+  ASSERT_EQ(steps[0].exit_code, 0) << Printed(steps[0]);
+  EXPECT_EQ(steps[1].exit_code, 1) << Printed(steps[1]);
+  EXPECT_TRUE(absl::StartsWith(steps[1].out,
+                               "EMPTY: the file holds no entries"))
+      << Printed(steps[1]);
+  EXPECT_EQ(steps[2].exit_code, 0) << Printed(steps[2]);
+  EXPECT_TRUE(absl::StartsWith(steps[2].out, "OK: 0 entries"))
+      << Printed(steps[2]);
+  EXPECT_EQ(steps[3].exit_code, 1) << Printed(steps[3]);
+  EXPECT_TRUE(absl::StrContains(steps[3].out, "\"ok\": false"))
+      << Printed(steps[3]);
+}
+
+}  // namespace
+}  // namespace loyalty
