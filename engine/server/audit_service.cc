@@ -17,8 +17,10 @@ using loyalty::v1::ExportLedgerResponse;
 // Streams pages of entries from one snapshot until the reader is done.
 class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
  public:
-  explicit ExportReactor(std::unique_ptr<ledger::EntryReader> reader)
-      : reader_(std::move(reader)) {
+  // Ends early with UNAVAILABLE once `stopping` is set.
+  ExportReactor(std::unique_ptr<ledger::EntryReader> reader,
+                const std::atomic<bool>* stopping)
+      : reader_(std::move(reader)), stopping_(stopping) {
     WriteNextPage();
   }
 
@@ -34,6 +36,12 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
 
  private:
   void WriteNextPage() {
+    if (stopping_->load()) {
+      Finish(ToGrpcStatus(MakeError(
+          absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
+          "the server is stopping; export again once it is back")));
+      return;
+    }
     auto page = reader_->Next(kExportPageEntries);
     if (!page.ok()) {
       Finish(ToGrpcStatus(page.status()));
@@ -53,6 +61,7 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
   }
 
   std::unique_ptr<ledger::EntryReader> reader_;
+  const std::atomic<bool>* const stopping_;
   ExportLedgerResponse response_;
   bool wrote_a_page_ = false;
 };
@@ -88,8 +97,13 @@ absl::Status AuditService::Denied(const grpc::CallbackServerContext& context,
 }
 
 AuditService::~AuditService() {
-  absl::MutexLock lock(&mu_);
-  if (worker_.joinable()) worker_.join();
+  // Joined without the lock: the worker takes it as it ends.
+  std::thread worker;
+  {
+    absl::MutexLock lock(&mu_);
+    worker = std::move(worker_);
+  }
+  if (worker.joinable()) worker.join();
 }
 
 bool AuditService::RunInBackground(std::function<void()> task) {
@@ -123,7 +137,7 @@ grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
   filter.member_id = request->member_id();
   filter.partner_id =
       caller->partner_id.empty() ? request->partner_id() : caller->partner_id;
-  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)));
+  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), &stopping_);
 }
 
 grpc::ServerUnaryReactor* AuditService::VerifyLedger(

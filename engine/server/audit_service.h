@@ -4,6 +4,7 @@
 #ifndef LOYALTY_ENGINE_SERVER_AUDIT_SERVICE_H_
 #define LOYALTY_ENGINE_SERVER_AUDIT_SERVICE_H_
 
+#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -24,7 +25,13 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
  public:
   AuditService(ledger::Ledger* ledger, ServiceContext services, Clock* clock)
       : ledger_(ledger), services_(services), clock_(clock) {}
+  // Waits for the background task, if one runs.
   ~AuditService() override;
+
+  // For a stop of the server: exports in progress end at their next page
+  // with UNAVAILABLE (export again later). A verification or a backup
+  // already running finishes.
+  void Stop() { stopping_ = true; }
 
   grpc::ServerWriteReactor<loyalty::v1::ExportLedgerResponse>* ExportLedger(
       grpc::CallbackServerContext* context,
@@ -55,6 +62,7 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
   ledger::Ledger* const ledger_;
   const ServiceContext services_;
   Clock* const clock_;
+  std::atomic<bool> stopping_{false};
   absl::Mutex mu_;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   std::thread worker_ ABSL_GUARDED_BY(mu_);

@@ -2,6 +2,8 @@
 // loads --rules, serves gRPC on --listen until SIGINT or SIGTERM, then
 // finishes the calls in flight and exits. Runs the maintenance run every
 // --upkeep_every.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -13,10 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "engine/server/data_dir.h"
 #include "engine/server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/loyalty",
-          "Directory of the ledger's RocksDB database; created if missing.");
+          "Directory of the ledger's RocksDB database; created if missing, "
+          "mode 0700 (refused when group or others can write it).");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (plain text: keep it on loopback).");
 ABSL_FLAG(std::string, rules, "rules/default.yaml",
@@ -40,6 +44,11 @@ ABSL_FLAG(absl::Duration, upkeep_every, absl::Hours(1),
           "released, expired points moved to breakage, birthday gifts, tier "
           "reviews) runs on its own, the first time one interval after start; "
           "0 turns the schedule off.");
+
+ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
+          "How long SIGINT or SIGTERM waits for the calls in flight to finish "
+          "before it cancels them. An export or a maintenance run in progress "
+          "ends at its next page instead (UNAVAILABLE).");
 
 namespace {
 
@@ -118,6 +127,9 @@ sigset_t StopSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The data dir holds personal data: whatever loyaltyd creates (the dir,
+  // RocksDB's files, ADMIN_KEY, backups) is its owner's only.
+  umask(loyalty::server::kPrivateUmask);
   absl::SetProgramUsageMessage(
       "loyaltyd serves the loyalty engine over gRPC.\n"
       "Usage: loyaltyd [--data_dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
@@ -141,6 +153,13 @@ int main(int argc, char** argv) {
                  std::string(flags.message()).c_str());
     return 2;
   }
+  auto prepared = loyalty::server::PrepareDataDir(options.data_dir);
+  if (!prepared.ok()) {
+    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
+                 std::string(prepared.status().message()).c_str());
+    return 2;
+  }
+  if (!prepared->empty()) std::printf("loyaltyd: %s\n", prepared->c_str());
   options.on_fatal = [](const absl::Status& cause) {
     std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
                  std::string(cause.message()).c_str());
@@ -189,7 +208,7 @@ int main(int argc, char** argv) {
   stopping = true;
   stop_upkeep.Notify();
   if (upkeep.joinable()) upkeep.join();
-  (*server)->Shutdown(absl::Seconds(10));
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_timeout));
   std::printf("loyaltyd: stopped\n");
   return fatal_error ? 1 : 0;
 }

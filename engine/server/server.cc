@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -14,6 +16,7 @@
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
 #include "engine/server/services.h"
+#include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -69,6 +72,9 @@ absl::Status WriteSecret(const std::string& path, const std::string& text) {
   }
   return absl::OkStatus();
 }
+
+// How often a stop looks again for the end of the calls in flight.
+constexpr absl::Duration kStopPoll = absl::Milliseconds(20);
 
 }  // namespace
 
@@ -148,10 +154,15 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              30 * 1000);
-  for (const auto& service : {server->checkout_.get(), server->members_.get(),
-                              server->program_.get(), server->audit_.get()}) {
+  for (grpc::Service* service : {server->checkout_.get(), server->members_.get(),
+                                 static_cast<grpc::Service*>(server->program_.get()),
+                                 static_cast<grpc::Service*>(server->audit_.get())}) {
     builder.RegisterService(service);
   }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(server->calls_.NewFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -166,7 +177,22 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   if (auto* health = server_->GetHealthCheckService()) {
     health->SetServingStatus(false);
   }
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
+  program_->Stop();
+  audit_->Stop();
+  const absl::Time until = absl::Now() + deadline;
+  absl::Notification stopped;
+  std::thread stopper([this, until, &stopped] {
+    server_->Shutdown(absl::ToChronoTime(until));
+    stopped.Notify();
+  });
+  // gRPC's Shutdown returns once every client connection is closed, and a
+  // client may keep an idle one open for hours: once no call is in flight,
+  // close them. (Polled, since a connection may still open before Shutdown
+  // has begun taking no more.)
+  while (!stopped.WaitForNotificationWithTimeout(kStopPoll)) {
+    if (calls_.AwaitNone(kStopPoll)) grpc_server_cancel_all_calls(server_->c_server());
+  }
+  stopper.join();
   server_->Wait();
   ledger_->Stop();
 }
