@@ -73,8 +73,10 @@ absl::Status WriteSecret(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
-// How often a stop looks again for the end of the calls in flight.
-constexpr absl::Duration kStopPoll = absl::Milliseconds(20);
+// How often a stop looks again for the end of the calls in flight, and how
+// long none must have been in flight before it closes the connections.
+constexpr absl::Duration kStopPoll = absl::Milliseconds(10);
+constexpr absl::Duration kQuietBeforeClose = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -185,16 +187,30 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
     server_->Shutdown(absl::ToChronoTime(until));
     stopped.Notify();
   });
-  // gRPC's Shutdown returns once every client connection is closed, and a
-  // client may keep an idle one open for hours: once no call is in flight,
-  // close them. (Polled, since a connection may still open before Shutdown
-  // has begun taking no more.)
-  while (!stopped.WaitForNotificationWithTimeout(kStopPoll)) {
-    if (calls_.AwaitNone(kStopPoll)) grpc_server_cancel_all_calls(server_->c_server());
-  }
+  CloseConnectionsWhenQuiet(stopped);
   stopper.join();
   server_->Wait();
   ledger_->Stop();
+}
+
+void LoyaltyServer::CloseConnectionsWhenQuiet(absl::Notification& stopped) {
+  // gRPC's Shutdown returns only once every client connection is closed, and
+  // a client may keep an idle one open for long (gRPC holds such a stop about
+  // 5 s). Once no call has been in flight for kQuietBeforeClose, the
+  // connections are closed. The quiet time covers a call that gRPC took just
+  // before its Shutdown began but has not handed to a service yet: closing
+  // would cancel it.
+  absl::Time quiet_since = absl::InfiniteFuture();
+  while (!stopped.WaitForNotificationWithTimeout(kStopPoll)) {
+    const absl::Time now = absl::Now();
+    if (!calls_.AwaitNone(absl::ZeroDuration())) {
+      quiet_since = absl::InfiniteFuture();
+    } else if (quiet_since == absl::InfiniteFuture()) {
+      quiet_since = now;
+    } else if (now - quiet_since >= kQuietBeforeClose) {
+      grpc_server_cancel_all_calls(server_->c_server());
+    }
+  }
 }
 
 LoyaltyServer::~LoyaltyServer() {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/evaluator/evaluator.h"
@@ -78,6 +79,9 @@ class LoyaltyServer {
   LoyaltyServer() = default;
 
   absl::Status LoadKeys(const ServerOptions& options);
+  // During Shutdown, until `stopped`: closes client connections once no
+  // call is in flight.
+  void CloseConnectionsWhenQuiet(absl::Notification& stopped);
 
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
