@@ -193,13 +193,15 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   ledger_->Stop();
 }
 
-void LoyaltyServer::CloseConnectionsWhenQuiet(absl::Notification& stopped) {
+void LoyaltyServer::CloseConnectionsWhenQuiet(const absl::Notification& stopped) {
   // gRPC's Shutdown returns only once every client connection is closed, and
   // a client may keep an idle one open for long (gRPC holds such a stop about
   // 5 s). Once no call has been in flight for kQuietBeforeClose, the
   // connections are closed. The quiet time covers a call that gRPC took just
   // before its Shutdown began but has not handed to a service yet: closing
-  // would cancel it.
+  // would cancel it. grpc_server_cancel_all_calls is the C core's own call
+  // (what Shutdown does at its deadline); gRPC 1.51's C++ API has no other
+  // way to close idle connections.
   absl::Time quiet_since = absl::InfiniteFuture();
   while (!stopped.WaitForNotificationWithTimeout(kStopPoll)) {
     const absl::Time now = absl::Now();

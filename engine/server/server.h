@@ -81,7 +81,7 @@ class LoyaltyServer {
   absl::Status LoadKeys(const ServerOptions& options);
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
-  void CloseConnectionsWhenQuiet(absl::Notification& stopped);
+  void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
 
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
