@@ -1,10 +1,13 @@
 #include "engine/analytics/counters.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/analytics/activity.h"
+#include "engine/base/checked_math.h"
+#include "engine/base/error.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
@@ -24,22 +27,39 @@ struct Moves {
   int64_t points_expired = 0;
 };
 
-Moves MovesOf(const JournalEntry& entry) {
+// Adds `amount` to `*total` (subtracts it when `issued`: issue postings are
+// debits); false when the result would not fit.
+bool AddMove(int64_t* total, int64_t amount, bool issued = false) {
+  const std::optional<int64_t> sum =
+      issued ? CheckedSub(*total, amount) : CheckedAdd(*total, amount);
+  if (sum) *total = *sum;
+  return sum.has_value();
+}
+
+// The moves of `entry`; a sum that would not fit refuses the operation
+// (through `transaction`) and counts nothing.
+Moves MovesOf(const JournalEntry& entry, ledger::Transaction& transaction) {
   Moves moves;
+  bool fits = true;
   for (const auto& posting : entry.postings()) {
-    if (ledger::IsPointsIssued(posting.account())) {
-      moves.points_issued -= posting.amount();
-    } else if (ledger::IsPointsRedeemed(posting.account())) {
-      moves.points_redeemed += posting.amount();
-    } else if (posting.account() == ledger::kProgramPointsExpired) {
-      moves.points_expired += posting.amount();
-    } else if (posting.account() == ledger::ProgramCashbackIssued(posting.asset())) {
-      moves.cashback_issued -= posting.amount();
-    } else if (posting.account() == ledger::ProgramCashbackRedeemed(posting.asset())) {
-      moves.cashback_redeemed += posting.amount();
+    const std::string& account = posting.account();
+    const int64_t amount = posting.amount();
+    if (ledger::IsPointsIssued(account)) {
+      fits = fits && AddMove(&moves.points_issued, amount, /*issued=*/true);
+    } else if (ledger::IsPointsRedeemed(account)) {
+      fits = fits && AddMove(&moves.points_redeemed, amount);
+    } else if (account == ledger::kProgramPointsExpired) {
+      fits = fits && AddMove(&moves.points_expired, amount);
+    } else if (account == ledger::ProgramCashbackIssued(posting.asset())) {
+      fits = fits && AddMove(&moves.cashback_issued, amount, /*issued=*/true);
+    } else if (account == ledger::ProgramCashbackRedeemed(posting.asset())) {
+      fits = fits && AddMove(&moves.cashback_redeemed, amount);
     }
   }
-  return moves;
+  if (fits) return moves;
+  transaction.Refuse(InvalidArgument("AMOUNT_OVERFLOW", "",
+                                     "the entry's moves would not fit in a 64-bit integer"));
+  return Moves();
 }
 
 // Adds the purchase to the member's month; returns the month's new count and
@@ -119,7 +139,7 @@ absl::Status CountPurchase(const JournalEntry& entry,
                            ledger::Transaction& transaction) {
   const absl::Time when = FromTimestamp(entry.effective_time());
   const std::string month = MonthOf(when);
-  const Moves moves = MovesOf(entry);
+  const Moves moves = MovesOf(entry, transaction);
   for (const std::string& group : PurchaseGroups(entry, *member)) {
     const std::string key = GroupKey(month, group);
     transaction.AddCounter(key, kPointsIssued, moves.points_issued);
@@ -154,7 +174,7 @@ absl::Status CountPurchase(const JournalEntry& entry,
 void CountRefund(const JournalEntry& entry, const MemberRecord& member,
                  ledger::Transaction& transaction) {
   const std::string month = MonthOf(transaction.now());
-  const Moves moves = MovesOf(entry);
+  const Moves moves = MovesOf(entry, transaction);
   for (const std::string& group : PurchaseGroups(entry, member)) {
     const std::string key = GroupKey(month, group);
     transaction.AddCounter(key, kPointsIssued, moves.points_issued);
@@ -170,7 +190,7 @@ void CountPointMoves(const JournalEntry& entry,
                      const MemberRecord& member,
                      ledger::Transaction& transaction) {
   const std::string month = MonthOf(transaction.now());
-  const Moves moves = MovesOf(entry);
+  const Moves moves = MovesOf(entry, transaction);
   for (const std::string& group : MemberGroups(entry, member)) {
     const std::string key = GroupKey(month, group);
     transaction.AddCounter(key, kPointsIssued, moves.points_issued);

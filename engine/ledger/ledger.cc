@@ -329,7 +329,19 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
       outcome.status = FromRocks(read, "read the request record");
       return outcome;
     }
-    if (read.ok() && stored.ParseFromString(value)) seen = &stored;
+    if (read.ok()) {
+      // An answer that cannot be read was still given once: deciding the
+      // request again could record it twice or answer it differently.
+      if (!stored.ParseFromString(value)) {
+        outcome.status = MakeError(
+            absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE", "request_id",
+            absl::StrCat("the answer kept for request id '", operation.request_id,
+                         "' cannot be read; the request is not decided again "
+                         "(check the ledger: loyaltyctl verify)"));
+        return outcome;
+      }
+      seen = &stored;
+    }
   }
   if (seen != nullptr) {
     if (seen->fingerprint() == operation.fingerprint) return Replay(*seen);
@@ -347,6 +359,7 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
   }
   Transaction transaction(batch, options_.clock->Now(), operation.request_id);
   absl::StatusOr<std::string> decided = operation.decide(transaction);
+  if (decided.ok() && !transaction.refusal().ok()) decided = transaction.refusal();
   IdempotencyRecord record;
   record.set_fingerprint(operation.fingerprint);
   if (decided.ok()) {

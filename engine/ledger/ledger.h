@@ -26,6 +26,10 @@
 // Idempotency: an operation with a request_id that the ledger has seen gets
 // the first outcome again (a success or a business refusal) if its
 // fingerprint matches, and ALREADY_EXISTS (REQUEST_ID_REUSED) otherwise.
+// A kept outcome that cannot be read is DATA_LOSS (STORED_RECORD_UNREADABLE):
+// the request is never decided again, since that could record it twice or
+// answer it differently. DATA_LOSS from a decision is a fault, not an
+// answer: it is not kept.
 //
 // Reads go straight to RocksDB and never wait for the writer.
 // A Ledger is safe for concurrent use by any number of threads.

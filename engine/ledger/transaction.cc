@@ -414,24 +414,41 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   return head_.sequence();
 }
 
-int64_t Transaction::Counter(absl::string_view key, int index) const {
-  int64_t value = 0;
-  if (auto it = batch_->counters->find(key); it != batch_->counters->end() &&
-                                             static_cast<int>(it->second.size()) > index) {
-    value += it->second[index];
+int64_t Transaction::StoredCounter(absl::string_view key, int index) const {
+  auto it = batch_->counters->find(key);
+  if (it == batch_->counters->end() || static_cast<int>(it->second.size()) <= index) {
+    return 0;
   }
+  return it->second[index];
+}
+
+int64_t Transaction::Counter(absl::string_view key, int index) const {
+  int64_t delta = 0;
   if (auto it = counter_deltas_.find(key); it != counter_deltas_.end() &&
                                            static_cast<int>(it->second.size()) > index) {
-    value += it->second[index];
+    delta = it->second[index];
   }
-  return value;
+  // AddCounter let in only deltas whose total fits.
+  return CheckedAdd(StoredCounter(key, index), delta).value();
 }
 
 void Transaction::AddCounter(absl::string_view key, int index,
                              int64_t delta) {
+  if (!refusal_.ok()) return;  // refused already: nothing of it is written
   std::vector<int64_t>& values = counter_deltas_[key];
   if (values.size() <= static_cast<size_t>(index)) values.resize(index + 1);
-  values[index] += delta;
+  const std::optional<int64_t> staged = CheckedAdd(values[index], delta);
+  if (!staged || !CheckedAdd(StoredCounter(key, index), *staged)) {
+    Refuse(InvalidArgument(
+        "AMOUNT_OVERFLOW", "",
+        absl::StrCat("counter '", key, "' would not fit in a 64-bit integer")));
+    return;
+  }
+  values[index] = *staged;
+}
+
+void Transaction::Refuse(absl::Status status) {
+  if (refusal_.ok()) refusal_ = std::move(status);
 }
 
 void Transaction::CommitTo(BatchState* batch) {
@@ -463,7 +480,11 @@ void Transaction::CommitTo(BatchState* batch) {
   for (auto& [key, deltas] : counter_deltas_) {
     std::vector<int64_t>& values = (*batch->counters)[key];
     if (values.size() < deltas.size()) values.resize(deltas.size());
-    for (size_t i = 0; i < deltas.size(); ++i) values[i] += deltas[i];
+    // AddCounter checked each total against these very values (the writer
+    // commits an operation right after deciding it).
+    for (size_t i = 0; i < deltas.size(); ++i) {
+      values[i] = CheckedAdd(values[i], deltas[i]).value();
+    }
     batch->dirty_counters.push_back(key);
   }
   if (head_staged_) batch->head = head_;

@@ -132,7 +132,18 @@ class Transaction {
   // Adds `delta` to value `index` of the counter `key`, in the same write as
   // the operation's entry. Counters are how metrics cost O(groups x periods)
   // instead of a ledger scan; the ledger gives the values no meaning.
+  // A counter is a sum like a balance: when its total would not fit in
+  // int64, the whole operation is refused (Refuse, INVALID_ARGUMENT
+  // AMOUNT_OVERFLOW) and nothing of it is written.
   void AddCounter(absl::string_view key, int index, int64_t delta);
+
+  // Refuses the operation whatever its decision returns: the writer drops
+  // everything it staged and answers `status` (the first one given) in place
+  // of a success. For checks made where no status can be returned, such as
+  // the counters kept beside an entry.
+  void Refuse(absl::Status status);
+  // The first Refuse status; OK when the operation was not refused.
+  const absl::Status& refusal() const { return refusal_; }
 
   // Value `index` of counter `key` as this operation sees it: what the
   // ledger holds, plus this batch's and this operation's additions.
@@ -150,6 +161,8 @@ class Transaction {
  private:
   absl::StatusOr<loyalty::v1::MemberRecord*> StagedMember(
       absl::string_view member_id);
+  // Value `index` of counter `key` in the ledger and this batch so far.
+  int64_t StoredCounter(absl::string_view key, int index) const;
   absl::Status ApplyPosting(const loyalty::v1::Posting& posting,
                             const loyalty::v1::JournalEntry& entry,
                             std::vector<ConsumedLot>* consumed);
@@ -165,6 +178,7 @@ class Transaction {
   std::vector<ConsumedLot> consumed_lots_;
   loyalty::v1::ChainHead head_;
   bool head_staged_ = false;
+  absl::Status refusal_;
 };
 
 }  // namespace loyalty::ledger

@@ -168,7 +168,12 @@ absl::StatusOr<std::string> DecidePurchase(
   ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
   if (committed.has_value()) {
     loyalty::v1::OrderRecord earlier;
-    earlier.ParseFromString(*committed);
+    if (!earlier.ParseFromString(*committed)) {
+      return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
+                       "purchase.order_id",
+                       absl::StrCat("order '", purchase.order_id(),
+                                    "' was committed, but its record cannot be read"));
+    }
     return MakeError(absl::StatusCode::kAlreadyExists,
                      "ORDER_ALREADY_COMMITTED", "purchase.order_id",
                      absl::StrCat("order ", Quoted(purchase.order_id()),
@@ -411,10 +416,16 @@ void Operations::RevokeApiKeyRecord(
       [key_id = request.key_id()](
           ledger::Transaction& t) -> absl::StatusOr<std::string> {
         ASSIGN_OR_RETURN(auto existing, t.GetAux(kApiKeyPrefix + key_id));
-        loyalty::v1::ApiKeyRecord record;
-        if (!existing.has_value() || !record.ParseFromString(*existing)) {
+        if (!existing.has_value()) {
           return NotFound("UNKNOWN_KEY", "key_id",
                           absl::StrCat("no API key ", Quoted(key_id)));
+        }
+        loyalty::v1::ApiKeyRecord record;
+        if (!record.ParseFromString(*existing)) {
+          return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
+                           "key_id",
+                           absl::StrCat("the record of API key '", key_id,
+                                        "' cannot be read; it was not revoked"));
         }
         record.set_revoked(true);
         t.PutAux(kApiKeyPrefix + key_id, record.SerializeAsString());

@@ -188,10 +188,17 @@ absl::StatusOr<std::string> DecideRefund(
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(auto stored,
                    transaction.GetAux(OrderKey(request.partner_id(), request.order_id())));
-  OrderRecord order;
-  if (!stored.has_value() || !order.ParseFromString(*stored)) {
+  if (!stored.has_value()) {
     return NotFound("UNKNOWN_ORDER", "order_id",
                     absl::StrCat("no committed order ", Quoted(request.order_id())));
+  }
+  OrderRecord order;
+  if (!order.ParseFromString(*stored)) {
+    // Not an answer to keep: the order exists, its record is damaged.
+    return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
+                     "order_id",
+                     absl::StrCat("the record of order '", request.order_id(),
+                                  "' cannot be read; nothing was refunded"));
   }
   const std::string& member = order.purchase().member_id();
   if (!request.member_id().empty() && request.member_id() != member) {

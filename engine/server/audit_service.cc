@@ -19,8 +19,10 @@ using loyalty::v1::ExportLedgerResponse;
 // Streams pages of entries from one snapshot until the reader is done.
 class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
  public:
-  ExportReactor(std::unique_ptr<ledger::EntryReader> reader, CallLog log)
-      : reader_(std::move(reader)), log_(std::move(log)) {
+  // Ends early with UNAVAILABLE once `stopping` is set.
+  ExportReactor(std::unique_ptr<ledger::EntryReader> reader, CallLog log,
+                const std::atomic<bool>* stopping)
+      : reader_(std::move(reader)), log_(std::move(log)), stopping_(stopping) {
     WriteNextPage();
   }
 
@@ -36,6 +38,12 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
 
  private:
   void WriteNextPage() {
+    if (stopping_->load()) {
+      Finish(ToGrpcStatus(MakeError(
+          absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
+          "the server is stopping; export again once it is back")));
+      return;
+    }
     auto page = reader_->Next(kExportPageEntries);
     if (!page.ok()) {
       log_.Failure(page.status());
@@ -57,6 +65,7 @@ class ExportReactor : public grpc::ServerWriteReactor<ExportLedgerResponse> {
 
   std::unique_ptr<ledger::EntryReader> reader_;
   const CallLog log_;
+  const std::atomic<bool>* const stopping_;
   ExportLedgerResponse response_;
   bool wrote_a_page_ = false;
 };
@@ -114,21 +123,33 @@ CallLog AuditService::LogOf(const grpc::CallbackServerContext& context, Rpc rpc,
 }
 
 AuditService::~AuditService() {
-  absl::MutexLock lock(&mu_);
-  if (worker_.joinable()) worker_.join();
+  // Joined without the lock: the worker takes it as it ends.
+  std::thread worker;
+  {
+    absl::MutexLock lock(&mu_);
+    worker = std::move(worker_);
+  }
+  if (worker.joinable()) worker.join();
 }
 
-bool AuditService::RunInBackground(std::function<void()> task) {
+void AuditService::RunInBackground(grpc::ServerUnaryReactor* reactor,
+                                   const CallLog& log,
+                                   std::function<absl::Status()> work) {
   absl::MutexLock lock(&mu_);
-  if (busy_) return false;
+  if (busy_) {
+    FinishLogged(reactor, log, Busy());
+    return;
+  }
   busy_ = true;
   if (worker_.joinable()) worker_.join();  // finished: busy_ was false
-  worker_ = std::thread([this, task = std::move(task)] {
-    task();
-    absl::MutexLock done(&mu_);
-    busy_ = false;
+  worker_ = std::thread([this, reactor, log, work = std::move(work)] {
+    const absl::Status status = work();
+    {
+      absl::MutexLock done(&mu_);
+      busy_ = false;
+    }
+    FinishLogged(reactor, log, status);
   });
-  return true;
 }
 
 grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
@@ -155,7 +176,8 @@ grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(
              {"to_time", request->has_to_time() ? FormatUtc(*filter.to_time) : ""},
              {"partner_id", filter.partner_id},
              {"one_member", filter.member_id.empty() ? 0 : 1}});
-  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), std::move(log));
+  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), std::move(log),
+                           &stopping_);
 }
 
 grpc::ServerUnaryReactor* AuditService::VerifyLedger(
@@ -169,7 +191,7 @@ grpc::ServerUnaryReactor* AuditService::VerifyLedger(
     FinishLogged(reactor, log, caller.status());
     return reactor;
   }
-  const bool started = RunInBackground([this, reactor, response, log] {
+  RunInBackground(reactor, log, [this, response, log] {
     const auto head = ledger_->Head();
     auto report = ledger_->Audit();
     if (report.ok()) {
@@ -183,9 +205,8 @@ grpc::ServerUnaryReactor* AuditService::VerifyLedger(
         log.Event(LogLevel::kError, "ledger_verify_failed", {{"problem", report->problem}});
       }
     }
-    FinishLogged(reactor, log, report.status());
+    return report.status();
   });
-  if (!started) FinishLogged(reactor, log, Busy());
   return reactor;
 }
 
@@ -222,8 +243,8 @@ grpc::ServerUnaryReactor* AuditService::SettlePartners(
     return reactor;
   }
   // A scan of the period: on the background thread, like verification.
-  const bool started = RunInBackground(
-      [this, reactor, response, request, log, partner = caller->partner_id] {
+  RunInBackground(
+      reactor, log, [this, response, request, partner = caller->partner_id] {
         auto settled = services_.operations->SettlePartners(*request);
         if (settled.ok()) {
           *response = *std::move(settled);
@@ -243,9 +264,8 @@ grpc::ServerUnaryReactor* AuditService::SettlePartners(
                           claims->end());
           }
         }
-        FinishLogged(reactor, log, settled.status());
+        return settled.status();
       });
-  if (!started) FinishLogged(reactor, log, Busy());
   return reactor;
 }
 
@@ -265,8 +285,8 @@ grpc::ServerUnaryReactor* AuditService::CreateBackup(
                                                "name a directory on the server"));
     return reactor;
   }
-  const bool started =
-      RunInBackground([this, reactor, response, log, dir = request->backup_dir()] {
+  RunInBackground(
+      reactor, log, [this, response, log, dir = request->backup_dir()] {
         log.Event(LogLevel::kInfo, "backup_started", {{"dir", dir}});
         auto backup = ledger_->CreateBackup(dir);
         if (backup.ok()) {
@@ -277,9 +297,8 @@ grpc::ServerUnaryReactor* AuditService::CreateBackup(
                     {{"dir", dir}, {"backup_id", backup->backup_id},
                      {"sequence", backup->sequence}, {"size_bytes", backup->size_bytes}});
         }
-        FinishLogged(reactor, log, backup.status());
+        return backup.status();
       });
-  if (!started) FinishLogged(reactor, log, Busy());
   return reactor;
 }
 

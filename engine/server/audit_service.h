@@ -4,6 +4,7 @@
 #ifndef LOYALTY_ENGINE_SERVER_AUDIT_SERVICE_H_
 #define LOYALTY_ENGINE_SERVER_AUDIT_SERVICE_H_
 
+#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -25,7 +26,13 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
  public:
   AuditService(ledger::Ledger* ledger, ServiceContext services, Clock* clock)
       : ledger_(ledger), services_(services), clock_(clock) {}
+  // Waits for the background task, if one runs.
   ~AuditService() override;
+
+  // For a stop of the server: exports in progress end at their next page
+  // with UNAVAILABLE (export again later). A verification or a backup
+  // already running finishes.
+  void Stop() { stopping_ = true; }
 
   grpc::ServerWriteReactor<loyalty::v1::ExportLedgerResponse>* ExportLedger(
       grpc::CallbackServerContext* context,
@@ -53,12 +60,17 @@ class AuditService final : public loyalty::v1::Audit::CallbackService {
   template <typename Request>
   CallLog LogOf(const grpc::CallbackServerContext& context, Rpc rpc,
                 const Request& request, absl::StatusOr<Caller>* caller) const;
-  // Runs `task` on the background thread, or returns false when one runs.
-  bool RunInBackground(std::function<void()> task);
+  // Runs `work` on the background thread, then finishes the call with its
+  // status; when another task runs, finishes it at once with UNAVAILABLE.
+  // The service is idle again before the answer leaves, so a caller that
+  // sends its next request as soon as it has the answer is not refused.
+  void RunInBackground(grpc::ServerUnaryReactor* reactor, const CallLog& log,
+                       std::function<absl::Status()> work);
 
   ledger::Ledger* const ledger_;
   const ServiceContext services_;
   Clock* const clock_;
+  std::atomic<bool> stopping_{false};
   absl::Mutex mu_;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   std::thread worker_ ABSL_GUARDED_BY(mu_);

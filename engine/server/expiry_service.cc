@@ -16,6 +16,13 @@ namespace {
 
 using loyalty::v1::RunExpiryResponse;
 
+// A run refused or cut short because the server stops.
+absl::Status Stopping() {
+  return MakeError(absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
+                   "the server is stopping; what the run did stays done, run "
+                   "it again once the server is back");
+}
+
 class RunExpiryReactor final : public grpc::ServerWriteReactor<RunExpiryResponse> {
  public:
   // A call refused before the run starts.
@@ -28,45 +35,65 @@ class RunExpiryReactor final : public grpc::ServerWriteReactor<RunExpiryResponse
 
   // Called by the run: the newest figures; the last call has done set.
   void Progress(const RunExpiryResponse& figures) {
-    absl::MutexLock lock(&mu_);
-    waiting_ = figures;
-    WriteNextLocked();
+    {
+      absl::MutexLock lock(&mu_);
+      waiting_ = figures;
+    }
+    WriteNext();
   }
   // Called by the run once, at its end.
   void End(absl::Status status) {
-    absl::MutexLock lock(&mu_);
-    ended_ = true;
-    status_ = std::move(status);
-    WriteNextLocked();
+    {
+      absl::MutexLock lock(&mu_);
+      ended_ = true;
+      status_ = std::move(status);
+    }
+    WriteNext();
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) broken_ = true;
-    WriteNextLocked();
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) broken_ = true;
+    }
+    WriteNext();
   }
   void OnDone() override { delete this; }
 
  private:
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || finished_) return;
-    if (waiting_ && !broken_) {
-      sending_ = *std::move(waiting_);
-      waiting_.reset();
-      writing_ = true;
-      StartWrite(&sending_);
-      return;
+  // Decides under the lock, then starts the write or the finish without it:
+  // gRPC may run OnWriteDone, or OnDone (which deletes this), on another
+  // thread as soon as it has them, so neither may wait for our lock nor find
+  // it destroyed.
+  void WriteNext() ABSL_LOCKS_EXCLUDED(mu_) {
+    bool write = false;
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      if (waiting_ && !broken_) {
+        sending_ = *std::move(waiting_);
+        waiting_.reset();
+        writing_ = true;
+        write = true;
+      } else if (ended_) {
+        finished_ = true;
+        finish = ToGrpcStatus(status_);
+      }
     }
-    if (ended_) {
-      finished_ = true;
-      Finish(ToGrpcStatus(status_));
+    if (write) {
+      StartWrite(&sending_);  // not touched again until OnWriteDone
+    } else if (finish.has_value()) {
+      Finish(*std::move(finish));  // `this` may be gone from here on
     }
   }
 
   absl::Mutex mu_;
   std::optional<RunExpiryResponse> waiting_ ABSL_GUARDED_BY(mu_);
-  RunExpiryResponse sending_ ABSL_GUARDED_BY(mu_);
+  // Written under mu_ only while no write is in flight (writing_ false); read
+  // by gRPC, without the lock, during the write.
+  RunExpiryResponse sending_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
@@ -100,6 +127,10 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
     log.Failure(limits);
     return RunExpiryReactor::Refused(limits);
   }
+  if (stopping_) {
+    log.Failure(Stopping());
+    return RunExpiryReactor::Refused(Stopping());
+  }
   absl::MutexLock lock(&mu_);
   if (running_) {
     const absl::Status busy = FailedPrecondition(
@@ -121,7 +152,8 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
         },
         &stopping_);
     log.RunEnded(result, absl::Now() - start);
-    reactor->End(result.status());
+    const bool stopped = stopping_ && result.status().code() == absl::StatusCode::kCancelled;
+    reactor->End(stopped ? Stopping() : result.status());
     absl::MutexLock done(&mu_);
     running_ = false;
   });

@@ -3,6 +3,8 @@
 // finishes the calls in flight and exits. Runs the maintenance run every
 // --upkeep-every. Logs to stderr (engine/server/call_log.h); flags take
 // dashes or underscores (engine/base/command_line.h).
+#include <sys/stat.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -16,10 +18,12 @@
 #include "engine/base/log.h"
 #include "engine/base/version.h"
 #include "engine/server/call_log.h"
+#include "engine/server/data_dir.h"
 #include "engine/server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/loyalty",
-          "Directory of the ledger's RocksDB database; created if missing.");
+          "Directory of the ledger's RocksDB database; created if missing, "
+          "mode 0700 (refused when group or others can write it).");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (plain text: keep it on loopback).");
 ABSL_FLAG(std::string, rules, "rules/default.yaml",
@@ -57,6 +61,11 @@ ABSL_FLAG(absl::Duration, max_clock_skew, absl::Minutes(5),
           "How far ahead of the server's clock a purchase_time or an "
           "enroll_time may lie (a till's clock running fast); later ones are "
           "refused (TIME_IN_FUTURE). At most 1h.");
+
+ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
+          "How long SIGINT or SIGTERM waits for the calls in flight to finish "
+          "before it cancels them. An export or a maintenance run in progress "
+          "ends at its next page instead (UNAVAILABLE).");
 
 namespace {
 
@@ -135,6 +144,9 @@ sigset_t StopSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The data dir holds personal data: whatever loyaltyd creates (the dir,
+  // RocksDB's files, ADMIN_KEY, backups) is its owner's only.
+  umask(loyalty::server::kPrivateUmask);
   loyalty::ParseCommandLine(
       {"loyaltyd",
        "loyaltyd serves the loyalty engine over gRPC.\n"
@@ -170,6 +182,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.logger = logger;
+  auto prepared = loyalty::server::PrepareDataDir(options.data_dir);
+  if (!prepared.ok()) {
+    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
+                 std::string(prepared.status().message()).c_str());
+    return 2;
+  }
+  if (!prepared->empty()) std::printf("loyaltyd: %s\n", prepared->c_str());
   options.on_fatal = [](const absl::Status& cause) {
     logger->Log(loyalty::LogLevel::kError, "ledger_fatal", {{"error", cause.message()}});
     std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
@@ -225,7 +244,7 @@ int main(int argc, char** argv) {
   stopping = true;
   stop_upkeep.Notify();
   if (upkeep.joinable()) upkeep.join();
-  (*server)->Shutdown(absl::Seconds(10));
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_timeout));
   std::printf("loyaltyd: stopped\n");
   logger->Log(loyalty::LogLevel::kInfo, "server_stopped", {});
   return fatal_error ? 1 : 0;

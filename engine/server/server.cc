@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -16,6 +18,7 @@
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
 #include "engine/server/services.h"
+#include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -71,6 +74,11 @@ absl::Status WriteSecret(const std::string& path, const std::string& text) {
   }
   return absl::OkStatus();
 }
+
+// How often a stop looks again for the end of the calls in flight, and how
+// long none must have been in flight before it closes the connections.
+constexpr absl::Duration kStopPoll = absl::Milliseconds(10);
+constexpr absl::Duration kQuietBeforeClose = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -162,10 +170,15 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              30 * 1000);
-  for (const auto& service : {server->checkout_.get(), server->members_.get(),
-                              server->program_.get(), server->audit_.get()}) {
+  for (grpc::Service* service : {server->checkout_.get(), server->members_.get(),
+                                 static_cast<grpc::Service*>(server->program_.get()),
+                                 static_cast<grpc::Service*>(server->audit_.get())}) {
     builder.RegisterService(service);
   }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(server->calls_.NewFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -180,9 +193,40 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   if (auto* health = server_->GetHealthCheckService()) {
     health->SetServingStatus(false);
   }
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
+  program_->Stop();
+  audit_->Stop();
+  const absl::Time until = absl::Now() + deadline;
+  absl::Notification stopped;
+  std::thread stopper([this, until, &stopped] {
+    server_->Shutdown(absl::ToChronoTime(until));
+    stopped.Notify();
+  });
+  CloseConnectionsWhenQuiet(stopped);
+  stopper.join();
   server_->Wait();
   ledger_->Stop();
+}
+
+void LoyaltyServer::CloseConnectionsWhenQuiet(const absl::Notification& stopped) {
+  // gRPC's Shutdown returns only once every client connection is closed, and
+  // a client may keep an idle one open for long (gRPC holds such a stop about
+  // 5 s). Once no call has been in flight for kQuietBeforeClose, the
+  // connections are closed. The quiet time covers a call that gRPC took just
+  // before its Shutdown began but has not handed to a service yet: closing
+  // would cancel it. grpc_server_cancel_all_calls is the C core's own call
+  // (what Shutdown does at its deadline); gRPC 1.51's C++ API has no other
+  // way to close idle connections.
+  absl::Time quiet_since = absl::InfiniteFuture();
+  while (!stopped.WaitForNotificationWithTimeout(kStopPoll)) {
+    const absl::Time now = absl::Now();
+    if (!calls_.AwaitNone(absl::ZeroDuration())) {
+      quiet_since = absl::InfiniteFuture();
+    } else if (quiet_since == absl::InfiniteFuture()) {
+      quiet_since = now;
+    } else if (now - quiet_since >= kQuietBeforeClose) {
+      grpc_server_cancel_all_calls(server_->c_server());
+    }
+  }
 }
 
 LoyaltyServer::~LoyaltyServer() {

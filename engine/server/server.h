@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/base/log.h"
@@ -16,6 +17,7 @@
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
+#include "engine/server/calls_in_flight.h"
 #include "grpcpp/server.h"
 
 namespace loyalty::server {
@@ -56,6 +58,9 @@ struct ServerOptions {
   program::TimeBounds time_bounds;
 };
 
+class AuditService;
+class ProgramService;
+
 class LoyaltyServer {
  public:
   // Opens the ledger, loads the API keys and starts serving.
@@ -71,14 +76,20 @@ class LoyaltyServer {
   ledger::Ledger& ledger() { return *ledger_; }
   program::Operations& operations() { return *operations_; }
 
-  // Health NOT_SERVING, then stops taking calls and lets in-flight ones
-  // finish until `deadline`, then drains the ledger's queue.
+  // Health NOT_SERVING; exports and a maintenance run in progress end at
+  // their next page (UNAVAILABLE); no new call is taken, and the calls in
+  // flight finish until `deadline`, when the rest are cancelled. Once none is
+  // left, open client connections are closed (idle ones would otherwise hold
+  // gRPC's shutdown until the deadline), then the ledger's queue is drained.
   void Shutdown(absl::Duration deadline);
 
  private:
   LoyaltyServer() = default;
 
   absl::Status LoadKeys(const ServerOptions& options);
+  // During Shutdown, until `stopped`: closes client connections once no
+  // call is in flight.
+  void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
 
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
@@ -87,8 +98,9 @@ class LoyaltyServer {
   std::string created_admin_key_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
-  std::unique_ptr<grpc::Service> program_;
-  std::unique_ptr<grpc::Service> audit_;
+  std::unique_ptr<ProgramService> program_;
+  std::unique_ptr<AuditService> audit_;
+  CallsInFlight calls_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

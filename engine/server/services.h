@@ -97,6 +97,11 @@ class ProgramService final : public loyalty::v1::Program::CallbackService {
   // Stops a maintenance run in progress and waits for it.
   ~ProgramService() override;
 
+  // For a stop of the server: a maintenance run in progress ends at its next
+  // page of members, its call with UNAVAILABLE (what it wrote stays
+  // written; the next run does the rest), and no new run starts.
+  void Stop() { stopping_ = true; }
+
   // One maintenance run at a time, on a thread of its own
   // (expiry_service.cc); a second call while one runs is refused with
   // FAILED_PRECONDITION (EXPIRY_RUNNING).

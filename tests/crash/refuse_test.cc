@@ -1,13 +1,16 @@
 // loyaltyd refuses to start, with a clear message on stderr and exit code
 // 2, on a data dir it cannot trust (garbage CURRENT, MANIFEST or table file;
 // a missing table file; a regular file; another program's RocksDB database;
-// no permission, when not run as root) and on
+// no permission, when not run as root; writable by group or others) and on
 // a rule file with a mistake (the message names file:line). A refusal
 // writes nothing: a good ledger next to a bad rule file is left as it was.
+// What loyaltyd creates is private (0700 / 0600, ADMIN_KEY included), and a
+// data dir that others could read (0755) is tightened to 0700 at start.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -217,6 +220,67 @@ TEST_F(RefuseTest, ADataDirWithoutPermission) {
   const Refusal refusal = Run(data);
   chmod(data.c_str(), 0700);  // so that the temp dir can be removed
   ExpectRefused(refusal, data);
+}
+
+// Permission bits of `path` (0777 at most).
+unsigned ModeOf(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) return 07777;
+  return info.st_mode & 0777;
+}
+
+TEST_F(RefuseTest, ADataDirThatGroupOrOthersCanWrite) {
+  const std::string data = MakeLedger(/*flush=*/false);
+  for (const unsigned mode : {0777u, 0770u, 0702u}) {
+    SCOPED_TRACE(mode);
+    ASSERT_EQ(chmod(data.c_str(), mode), 0);
+    const Refusal refusal = Run(data);
+    ExpectRefused(refusal, data);
+    EXPECT_TRUE(absl::StrContains(refusal.err, "writable")) << refusal.err;
+    EXPECT_EQ(ModeOf(data), mode) << "a refused start changed the dir";
+  }
+  chmod(data.c_str(), 0700);
+}
+
+// Every file and directory under `root`, with its permission bits.
+std::vector<std::pair<std::string, unsigned>> ModesUnder(const std::string& root) {
+  std::vector<std::pair<std::string, unsigned>> modes = {{root, ModeOf(root)}};
+  for (const auto& item : fs::recursive_directory_iterator(root)) {
+    modes.emplace_back(item.path().string(), ModeOf(item.path().string()));
+  }
+  return modes;
+}
+
+TEST_F(RefuseTest, WhatLoyaltydCreatesOnlyItsOwnerCanRead) {
+  umask(022);  // what a shell usually gives: 0755 dirs, 0644 files
+  const std::string data = dir_.Sub("fresh");
+  std::vector<std::string> args = testing::LoyaltydArgs(data, testing::DefaultRulesPath());
+  args.back() = "--auth=keys";  // so that it writes ADMIN_KEY too
+  auto started = testing::StartLoyaltyd(args, dir_.Sub("fresh-log"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  started->process->Signal(SIGTERM);
+  ASSERT_TRUE(started->process->WaitFor(absl::Seconds(30)).has_value());
+  ASSERT_TRUE(fs::exists(data + "/ADMIN_KEY"));
+  ASSERT_TRUE(fs::exists(data + "/CURRENT"));
+  for (const auto& [path, mode] : ModesUnder(data)) {
+    EXPECT_EQ(mode, fs::is_directory(path) ? 0700u : 0600u)
+        << path << " has mode " << std::oct << mode;
+  }
+}
+
+// A data dir made with a default umask before loyaltyd kept it private:
+// accepted, and closed to others (the old 0644 files inside with it).
+TEST_F(RefuseTest, ADataDirOthersCanReadIsMadePrivateAtStart) {
+  umask(022);
+  const std::string data = MakeLedger(/*flush=*/true);
+  ASSERT_EQ(ModeOf(data), 0755u);
+  auto started = testing::StartLoyaltyd(testing::LoyaltydArgs(data, testing::DefaultRulesPath()),
+                                        dir_.Sub("tighten"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(ModeOf(data), 0700u);
+  const std::string out = testing::ReadWholeFile(started->process->stdout_path());
+  EXPECT_TRUE(absl::StrContains(out, "now 0700")) << out;
+  started->process->Kill();
 }
 
 TEST_F(RefuseTest, ARuleFileWithAnUnknownKeyNamesFileAndLine) {
