@@ -204,8 +204,9 @@ grpc::ServerUnaryReactor* ProgramService::ValidateRules(
     loyalty::v1::ValidateRulesResponse* response) {
   Checked checked = Check(context, services_, Rpc::kValidateRules);
   if (!checked.caller.ok()) return checked.reactor;
-  *response = services_.operations->ValidateRules(*request);
-  checked.reactor->Finish(grpc::Status::OK);
+  auto validated = services_.operations->ValidateRules(*request);
+  if (validated.ok()) *response = *std::move(validated);
+  checked.reactor->Finish(ToGrpcStatus(validated.status()));
   return checked.reactor;
 }
 
