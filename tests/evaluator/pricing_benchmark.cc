@@ -58,7 +58,7 @@ std::string FiftyRules(bool heavy, bool tiers = false) {
     yaml = absl::StrCat(
         "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n"
         "  levels:\n    - {id: member, threshold: 0}\n"
-        "    - id: gold\n      threshold: 100000\n"
+        "    - id: gold\n      threshold: 1000.00\n"
         "      benefits: {earn_multiplier_percent: 150, discount_percent: 5, "
         "cashback_basis_points: 100, perks: [free delivery, priority support]}"
         "\n",
