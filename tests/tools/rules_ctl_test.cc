@@ -129,5 +129,24 @@ TEST_F(RulesCtlTest, DiffOfAFileShowsItsYamlLinesAgainstTheActiveVersion) {
   EXPECT_EQ(diff.exit_code, 2) << Printed(diff);
 }
 
+TEST_F(RulesCtlTest, TierProgressOfSpendIsPrintedInCurrencyUnits) {
+  const std::string tiers = Write(
+      "tiers.yaml", testing::RulesYaml() +
+                        "tiers:\n  measure: spend\n  window: rolling\n"
+                        "  window_days: 365\n  levels:\n"
+                        "    - {id: member, threshold: 0}\n"
+                        "    - {id: silver, threshold: 200.00}\n");
+  Ok({"rules", "load", tiers, "--request-id", "rules-tiers"});
+  Sale();  // 3.50 EUR
+  const std::string balance = Ok({"member", "balance", "ann"});
+  EXPECT_TRUE(absl::StrContains(balance, "3.50 EUR spend in the window"))
+      << balance;
+  EXPECT_TRUE(absl::StrContains(balance, "silver at 200.00 EUR, 196.50 EUR to go"))
+      << balance;
+  // --json keeps minor units, as proto3 JSON has them.
+  const std::string json = Ok({"member", "balance", "ann", "--json"});
+  EXPECT_TRUE(absl::StrContains(json, "\"nextThreshold\": \"20000\"")) << json;
+}
+
 }  // namespace
 }  // namespace loyalty
