@@ -93,7 +93,12 @@ std::string FiftyRules(bool heavy, bool tiers = false) {
     if (i % 7 == 0) {
       absl::StrAppend(&yaml, "    valid: {weekdays: mon-fri, hours: 7-22}\n");
     }
-    if (i % 6 == 0) absl::StrAppend(&yaml, "    caps: {per_order: 1000}\n");
+    if (i % 6 == 0) {
+      // Caps of discounts and cashback are money (rules/README.md).
+      const bool money = i % 8 >= 3 && i % 8 != 6;
+      absl::StrAppend(&yaml, "    caps: {per_order: ", money ? "10.00" : "1000",
+                      "}\n");
+    }
   }
   return yaml;
 }
