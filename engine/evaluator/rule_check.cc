@@ -15,6 +15,7 @@
 #include "engine/evaluator/condition.h"
 #include "engine/evaluator/evaluator.h"
 #include "engine/evaluator/time_zone.h"
+#include "engine/base/money.h"
 #include "engine/base/time_util.h"
 
 namespace loyalty::evaluator::internal {
@@ -541,7 +542,16 @@ void CheckBenefits(const loyalty::v1::TierBenefits& benefits,
   }
 }
 
-void CheckLevels(const loyalty::v1::TierSettings& tiers, Problems& problems) {
+// A threshold as the file writes it: money for a spend measure.
+std::string ThresholdText(const loyalty::v1::TierSettings& tiers,
+                          int64_t threshold, absl::string_view currency) {
+  return tiers.measure() == loyalty::v1::TIER_MEASURE_SPEND
+             ? FormatMoney(threshold, currency)
+             : absl::StrCat(threshold);
+}
+
+void CheckLevels(const loyalty::v1::TierSettings& tiers,
+                 absl::string_view currency, Problems& problems) {
   if (tiers.levels_size() == 0 || tiers.levels_size() > kMaxTierLevels) {
     problems.push_back({"tiers.levels",
                         absl::StrCat("must hold 1 to ", kMaxTierLevels,
@@ -572,12 +582,16 @@ void CheckLevels(const loyalty::v1::TierSettings& tiers, Problems& problems) {
                           absl::StrCat("the first level must have threshold 0 "
                                        "(every member is at least in it), "
                                        "got ",
-                                       tier.threshold())});
+                                       ThresholdText(tiers, tier.threshold(),
+                                                     currency))});
     } else if (i > 0 && tier.threshold() <= tiers.levels(i - 1).threshold()) {
       problems.push_back(
           {field + ".threshold",
-           absl::StrCat("thresholds must go up: ", tier.threshold(),
-                        " is not above ", tiers.levels(i - 1).threshold())});
+           absl::StrCat("thresholds must go up: ",
+                        ThresholdText(tiers, tier.threshold(), currency),
+                        " is not above ",
+                        ThresholdText(tiers, tiers.levels(i - 1).threshold(),
+                                      currency))});
     }
     CheckBenefits(tier.benefits(), field + ".benefits", problems);
   }
@@ -614,7 +628,8 @@ void CheckTierWindow(const loyalty::v1::TierSettings& tiers,
   }
 }
 
-void CheckTiers(const loyalty::v1::TierSettings& tiers, Problems& problems) {
+void CheckTiers(const loyalty::v1::TierSettings& tiers,
+                absl::string_view currency, Problems& problems) {
   // An empty message (no section, or an RPC that left it empty): no tiers.
   if (tiers.ByteSizeLong() == 0) return;
   if (tiers.measure() != loyalty::v1::TIER_MEASURE_SPEND &&
@@ -628,7 +643,7 @@ void CheckTiers(const loyalty::v1::TierSettings& tiers, Problems& problems) {
   CheckTierWindow(tiers, problems);
   CheckRange(tiers.grace_days(), 0, kMaxGraceDays, "tiers.grace_days",
              " days", problems);
-  CheckLevels(tiers, problems);
+  CheckLevels(tiers, currency, problems);
 }
 
 void CheckRewards(const RuleSet& rule_set, Problems& problems) {
@@ -705,7 +720,7 @@ std::vector<RuleProblem> CheckRuleSet(const RuleSet& rule_set) {
   CheckPromoCodes(rule_set, problems);
   CheckExclusions(rule_set, problems);
   CheckPoints(rule_set.points(), problems);
-  CheckTiers(rule_set.tiers(), problems);
+  CheckTiers(rule_set.tiers(), rule_set.program().currency(), problems);
   CheckRewards(rule_set, problems);
   CheckBirthday(rule_set, problems);
   return problems;

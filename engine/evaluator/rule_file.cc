@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -226,11 +227,21 @@ std::vector<Entry> ReadSection(FileReader& reader, const SectionSpec& spec,
         message.GetDescriptor()->FindFieldByName(key.proto_field);
     absl::Status read = ReadValue(entry->value, *field, message);
     if (!read.ok()) {
-      reader.Report(entry->line, absl::StrCat(name, ": ", read.message()));
+      reader.Report(entry->line,
+                    absl::StrCat(name, ": ", read.message(),
+                                 internal::MinorUnitsHint(reader, name,
+                                                          entry->value)));
       continue;
     }
     reader.Locate(absl::StrCat(spec.name, ".", key.proto_field), entry->line,
                   name);
+    if (name == "program.currency") {
+      // Amounts are read in it (CheckRuleSet reports a malformed code).
+      const std::string& code = rule_set.program().currency();
+      if (code.size() == 3 && absl::c_all_of(code, absl::ascii_isupper)) {
+        reader.currency = code;
+      }
+    }
   }
   return entries;
 }
@@ -491,6 +502,7 @@ void ReadAll(FileReader& reader, const YAML::Node& root, RuleSet& rule_set) {
       // A bad zone is reported by CheckRuleSet; dates are then read in UTC.
       reader.zone = internal::ResolveTimeZone(rule_set.program().time_zone())
                         .value_or(absl::UTCTimeZone());
+
     }
   }
   if (const Entry* rules = internal::Find(sections, "rules")) {

@@ -71,20 +71,32 @@ void ReadIntegers(FileReader& reader, const std::vector<Entry>& entries,
   }
 }
 
+// The effects whose caps are money (compile.cc gives them CapUnit::kMoney):
+// their caps are written in currency units ("20.00"), the others' in whole
+// points or gifts.
+constexpr const char* kMoneyEffects[] = {"percent_discount", "fixed_discount",
+                                         "cashback", "volume_ladder"};
+
 void ReadCaps(FileReader& reader, const Entry& entry, const std::string& path,
-              const std::string& name, loyalty::v1::Caps& caps) {
+              const std::string& name, bool money, loyalty::v1::Caps& caps) {
   static constexpr const char* kKeys[] = {
       "per_order", "per_member_per_day", "per_member_per_month",
       "per_member_per_year", "budget"};
   reader.Locate(path, entry.line, name);
-  ReadIntegers(reader, ReadMap(reader, entry.value, entry.line, name, kKeys),
-               path, name, [&](const std::string& key, int64_t value) {
-                 if (key == "per_order") caps.set_per_order(value);
-                 if (key == "per_member_per_day") caps.set_per_member_per_day(value);
-                 if (key == "per_member_per_month") caps.set_per_member_per_month(value);
-                 if (key == "per_member_per_year") caps.set_per_member_per_year(value);
-                 if (key == "budget") caps.set_budget(value);
-               });
+  for (const Entry& cap : ReadMap(reader, entry.value, entry.line, name, kKeys)) {
+    const std::string cap_path = absl::StrCat(path, ".", cap.key);
+    const std::string cap_name = absl::StrCat(name, ".", cap.key);
+    std::optional<int64_t> value =
+        money ? ReadMoneyAt(reader, cap, cap_path, cap_name)
+              : ReadIntegerAt(reader, cap, cap_path, cap_name);
+    if (!value.has_value()) continue;
+    const std::string& key = cap.key;
+    if (key == "per_order") caps.set_per_order(*value);
+    if (key == "per_member_per_day") caps.set_per_member_per_day(*value);
+    if (key == "per_member_per_month") caps.set_per_member_per_month(*value);
+    if (key == "per_member_per_year") caps.set_per_member_per_year(*value);
+    if (key == "budget") caps.set_budget(*value);
+  }
 }
 
 void ReadChannels(FileReader& reader, const Entry& entry,
@@ -164,7 +176,7 @@ void ReadEffect(FileReader& reader, const Entry& entry, const std::string& path,
 
 void ReadRuleEntry(FileReader& reader, const Entry& entry,
                    const std::string& path, const std::string& name,
-                   Rule& rule) {
+                   bool money_caps, Rule& rule) {
   const std::string key_path = absl::StrCat(path, ".", entry.key);
   const std::string key_name = absl::StrCat(name, ": ", entry.key);
   const std::string& key = entry.key;
@@ -176,7 +188,7 @@ void ReadRuleEntry(FileReader& reader, const Entry& entry,
     ReadValidity(reader, entry, path + ".validity", key_name,
                  *rule.mutable_validity());
   } else if (key == "caps") {
-    ReadCaps(reader, entry, key_path, key_name, *rule.mutable_caps());
+    ReadCaps(reader, entry, key_path, key_name, money_caps, *rule.mutable_caps());
   } else if (key == "channels") {
     ReadChannels(reader, entry, path + ".scope.channels", key_name,
                  *rule.mutable_scope());
@@ -205,6 +217,12 @@ void ReadRule(FileReader& reader, const YAML::Node& item, size_t index,
   std::vector<Entry> entries = ReadMap(reader, item, line, name, kRuleKeys);
   if (!item.IsMap()) return;
   RequireKeys(reader, entries, line, name, kRequired);
+  // The caps' unit follows the (first) effect, wherever it is written.
+  const bool money_caps = std::any_of(
+      entries.begin(), entries.end(), [](const Entry& entry) {
+        return std::find(std::begin(kMoneyEffects), std::end(kMoneyEffects),
+                         entry.key) != std::end(kMoneyEffects);
+      });
   const Entry* effect = nullptr;
   for (const Entry& entry : entries) {
     const bool is_effect =
@@ -212,7 +230,7 @@ void ReadRule(FileReader& reader, const YAML::Node& item, size_t index,
                      [&](const char* k) { return entry.key == k; }) !=
         std::end(kEffectKeys);
     if (!is_effect) {
-      ReadRuleEntry(reader, entry, path, name, rule);
+      ReadRuleEntry(reader, entry, path, name, money_caps, rule);
       continue;
     }
     if (effect != nullptr) {

@@ -44,8 +44,30 @@ void ReadBenefits(FileReader& reader, const Entry& entry,
   }
 }
 
+// A threshold of spend is money, written in currency units ("500.00");
+// of points or visits, a whole number. With a bad or missing measure
+// (reported already) either spelling is taken.
+std::optional<int64_t> ReadThreshold(FileReader& reader, const Entry& entry,
+                                     loyalty::v1::TierMeasure measure,
+                                     const std::string& path,
+                                     const std::string& name) {
+  if (measure == loyalty::v1::TIER_MEASURE_SPEND) {
+    return ReadMoneyAt(reader, entry, path, name);
+  }
+  if (measure == loyalty::v1::TIER_MEASURE_UNSPECIFIED &&
+      !ReadInteger(entry.value).ok() && entry.value.IsScalar()) {
+    FileReader quiet;
+    quiet.currency = reader.currency;
+    if (auto money = ReadMoneyAt(quiet, entry, path, name)) {
+      reader.Locate(path, entry.line, name);
+      return money;
+    }
+  }
+  return ReadIntegerAt(reader, entry, path, name);
+}
+
 void ReadLevel(FileReader& reader, const YAML::Node& item, size_t index,
-               loyalty::v1::Tier& tier) {
+               loyalty::v1::TierMeasure measure, loyalty::v1::Tier& tier) {
   static constexpr const char* kKeys[] = {"id", "name", "threshold",
                                           "benefits"};
   static constexpr const char* kRequired[] = {"id", "threshold"};
@@ -62,7 +84,7 @@ void ReadLevel(FileReader& reader, const YAML::Node& item, size_t index,
     if (entry.key == "benefits") {
       ReadBenefits(reader, entry, key_path, key_name, *tier.mutable_benefits());
     } else if (entry.key == "threshold") {
-      if (auto value = ReadIntegerAt(reader, entry, key_path, key_name)) {
+      if (auto value = ReadThreshold(reader, entry, measure, key_path, key_name)) {
         tier.set_threshold(*value);
       }
     } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
@@ -117,7 +139,7 @@ void ReadTierLevels(FileReader& reader, const Entry& levels,
   if (levels.value.IsNull()) return;
   size_t index = 0;
   for (const YAML::Node& item : levels.value) {
-    ReadLevel(reader, item, index++, *tiers.add_levels());
+    ReadLevel(reader, item, index++, tiers.measure(), *tiers.add_levels());
   }
 }
 

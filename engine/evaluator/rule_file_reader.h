@@ -45,6 +45,7 @@ struct FileReader {
   std::vector<Problem> problems;
   std::map<std::string, Location> locations;  // by proto path
   absl::TimeZone zone = absl::UTCTimeZone();  // the program's, once read
+  std::string currency = "EUR";  // the program's, once read (for money)
 
   void Report(int line, std::string text) {
     problems.push_back({line, std::move(text)});
@@ -75,6 +76,16 @@ void RequireKeys(FileReader& reader, const std::vector<Entry>& entries,
 std::optional<int64_t> ReadIntegerAt(FileReader& reader, const Entry& entry,
                                      const std::string& proto_path,
                                      const std::string& name);
+// An amount of money in the program's currency, written in currency units
+// ("200.00", "200.00 EUR"; engine/base/money.h), as minor units.
+std::optional<int64_t> ReadMoneyAt(FileReader& reader, const Entry& entry,
+                                   const std::string& proto_path,
+                                   const std::string& name);
+// For a key whose name ends in _minor and a value written as an amount
+// ("2.00"): " (this key is in minor units: write 200 for 2.00 EUR)";
+// empty otherwise.
+std::string MinorUnitsHint(const FileReader& reader, absl::string_view name,
+                           const YAML::Node& node);
 std::optional<std::string> ReadTextAt(FileReader& reader, const Entry& entry,
                                       const std::string& proto_path,
                                       const std::string& name);

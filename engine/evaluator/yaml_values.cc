@@ -15,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "engine/base/money.h"
 #include "engine/base/time_util.h"
 #include "engine/evaluator/rule_file_reader.h"
 
@@ -215,7 +216,43 @@ std::optional<T> Accept(FileReader& reader, const Entry& entry,
 std::optional<int64_t> ReadIntegerAt(FileReader& reader, const Entry& entry,
                                      const std::string& proto_path,
                                      const std::string& name) {
-  return Accept(reader, entry, ReadInteger(entry.value), proto_path, name);
+  absl::StatusOr<int64_t> value = ReadInteger(entry.value);
+  if (!value.ok()) {
+    value = absl::Status(value.status().code(),
+                         absl::StrCat(value.status().message(),
+                                      MinorUnitsHint(reader, name, entry.value)));
+  }
+  return Accept(reader, entry, std::move(value), proto_path, name);
+}
+
+std::string MinorUnitsHint(const FileReader& reader, absl::string_view name,
+                           const YAML::Node& node) {
+  if (!absl::EndsWith(name, "_minor") || !node.IsScalar()) return "";
+  absl::StatusOr<int64_t> minor = ParseMoney(node.Scalar(), reader.currency);
+  if (!minor.ok()) return "";
+  return absl::StrCat(" (this key is in minor units: write ", *minor, " for ",
+                      FormatMoney(*minor, reader.currency), ")");
+}
+
+absl::StatusOr<int64_t> ReadMoney(const YAML::Node& node,
+                                  absl::string_view currency) {
+  if (node.IsNull()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "has no value; expected an amount such as 200.00 or \"200.00 ",
+        currency, "\""));
+  }
+  if (!node.IsScalar()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("must be an amount such as 200.00, got ", Describe(node)));
+  }
+  return ParseMoney(node.Scalar(), currency);
+}
+
+std::optional<int64_t> ReadMoneyAt(FileReader& reader, const Entry& entry,
+                                   const std::string& proto_path,
+                                   const std::string& name) {
+  return Accept(reader, entry, ReadMoney(entry.value, reader.currency),
+                proto_path, name);
 }
 
 std::optional<std::string> ReadTextAt(FileReader& reader, const Entry& entry,

@@ -266,6 +266,10 @@ absl::StatusOr<MemberRecord> ApplyMemberPostings(MemberRecord record,
   return record;
 }
 
+bool Transaction::points_or_money_moved() const {
+  return !program_deltas_.empty() || !batch_->program_balances->empty();
+}
+
 int64_t Transaction::member_count() const {
   return (head_staged_ ? head_ : batch_->head).member_count();
 }

@@ -103,6 +103,11 @@ class Transaction {
   absl::Time now() const { return now_; }
   // Members in the ledger, counting those this operation added.
   int64_t member_count() const;
+  // True once any entry has moved points or money: some posting, of an
+  // earlier operation or of this one, touched a program or partner account
+  // (every movement has one side there; see accounts.h). Such an account
+  // keeps its row even when its balance is back at zero.
+  bool points_or_money_moved() const;
 
   // The member's record as this operation sees it; NOT_FOUND (UNKNOWN_MEMBER)
   // when there is none. The pointer stays valid until the next call.

@@ -324,6 +324,11 @@ Operations::Operations(ledger::Ledger* ledger,
   loyalty::v1::RuleSetVersion meta;
   meta.set_version(rules->version());
   meta.set_source_name(rules->rule_set().source_name());
+  {
+    absl::MutexLock lock(&terms_mu_);
+    decided_terms_ = {rules->rule_set().program().currency(),
+                      rules->rule_set().program().point_value_minor()};
+  }
   book_.Add(std::move(meta), std::move(rules));
 }
 

@@ -36,6 +36,20 @@ using Reply = absl::AnyInvocable<void(absl::StatusOr<Response>)>;
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;
 
+// What a ledger's amounts mean: the program's currency and what one point
+// pays. Every version keeps those of the version before it once any entry
+// has moved points or money (a changed currency would relabel past revenue,
+// a changed point value would revalue the liability).
+struct MoneyTerms {
+  std::string currency;
+  int64_t point_value_minor = 0;
+};
+
+// OK when `loaded` keeps `active`'s terms; else FAILED_PRECONDITION with
+// reason RULES_CURRENCY_CHANGED (field program.currency) or
+// RULES_POINT_VALUE_CHANGED (field program.point_value_minor).
+absl::Status CheckMoneyTerms(const MoneyTerms& active, const MoneyTerms& loaded);
+
 class Operations {
  public:
   // `ledger` and `clock` are not owned and must outlive this object.
@@ -51,12 +65,21 @@ class Operations {
 
   // Rule-set versions (rules_operations.cc). LoadStoredRules, called once at
   // start, reads the stored versions and stores the constructor's rule set
-  // as a new version, active at once, unless it is stored already.
+  // as a new version, active at once, unless it is stored already; a start
+  // file whose money terms differ from the stored ones is refused (as a
+  // load is).
   absl::Status LoadStoredRules();
-  loyalty::v1::ValidateRulesResponse ValidateRules(
+  // The file's problems ("file:line: ..."), or, for a good file, its version.
+  // A good file that would change the money terms of a ledger where points
+  // or money moved gets the refusal LoadRules would give.
+  absl::StatusOr<loyalty::v1::ValidateRulesResponse> ValidateRules(
       const loyalty::v1::ValidateRulesRequest& request) const;
-  // Stores a new version; it prices purchases from its activation time (or
-  // from its commit, when that is later). A refused file changes nothing.
+  // Stores a new version; it prices purchases from its activation time, or
+  // from the moment its record is durable when that is later (rule_book.h).
+  // The file is compiled on the calling thread. A bad file is refused with
+  // INVALID_ARGUMENT (INVALID_RULES), changed money terms with
+  // FAILED_PRECONDITION (see CheckMoneyTerms) unless no entry has moved
+  // points or money yet. A refused file changes nothing.
   void LoadRules(const loyalty::v1::LoadRulesRequest& request,
                  Reply<loyalty::v1::LoadRulesResponse> reply);
   absl::StatusOr<loyalty::v1::GetRulesResponse> GetRules(
@@ -132,10 +155,21 @@ class Operations {
       const loyalty::v1::QuotePurchaseRequest& request) const;
 
  private:
+  absl::Status StoreStartRules(
+      std::shared_ptr<const evaluator::CompiledRules> initial);
+  MoneyTerms DecidedTerms() const;
+  // On the writer thread, for a version being decided: checks `loaded`
+  // against the terms of the version decided last (when points or money
+  // moved) and makes them the decided terms.
+  absl::Status DecideTerms(const MoneyTerms& loaded, bool points_or_money_moved);
+
   ledger::Ledger* const ledger_;
   Clock* const clock_;
   const TimeBounds bounds_;
   RuleBook book_;
+  mutable absl::Mutex terms_mu_;
+  // The money terms of the version decided last (durable or not yet).
+  MoneyTerms decided_terms_ ABSL_GUARDED_BY(terms_mu_);
 };
 
 }  // namespace loyalty::program

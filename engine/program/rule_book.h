@@ -2,6 +2,18 @@
 // time: the newest version whose activation time has come (the first one
 // loaded prices everything before any activation). Thread-safe; a purchase
 // asks once, so it is priced by exactly one version.
+//
+// The book holds durable versions only: a load adds its version in its
+// completion, after the batch holding the version's record is synced, so a
+// quote or a purchase never uses a version that a crash could forget, and a
+// restart (which reads the stored versions back) sees exactly the versions
+// that were answered. The activation time is stamped when the load is
+// decided (or later, when asked for); a version therefore prices purchases
+// from the later of its activation time and the moment its load is durable.
+// A purchase decided in between (the load's batch and the one after it, a
+// group commit or two: milliseconds) is priced by the version before, and
+// its entry names that version (rules_version), so the journal stays the
+// record of what priced each sale.
 #ifndef LOYALTY_ENGINE_PROGRAM_RULE_BOOK_H_
 #define LOYALTY_ENGINE_PROGRAM_RULE_BOOK_H_
 

@@ -1,4 +1,13 @@
 // Rule-set versions: validate, load (store and activate), list.
+//
+// A load compiles the file on the caller's thread, before the ledger sees
+// it: the writer thread only stamps the activation time, checks the money
+// terms (currency and point value) against the versions decided before it
+// and stages the version's record. The version joins the rule book in the
+// load's completion, once its record is durable (rule_book.h says what a
+// purchase decided in between sees).
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
@@ -22,63 +31,139 @@ std::string VersionKey(absl::Time activation, absl::string_view version) {
                          absl::ToUnixNanos(activation), version);
 }
 
-absl::StatusOr<RuleSetVersion> CompileVersion(
-    const std::string& file_name, const std::string& yaml,
-    std::shared_ptr<const evaluator::CompiledRules>* compiled) {
+std::string FileName(const std::string& given) {
+  return given.empty() ? "rules.yaml" : given;
+}
+
+// A rule file, read and compiled: what a load stores and activates.
+struct CompiledVersion {
+  RuleSetVersion version;  // without activation and load times
+  std::shared_ptr<const evaluator::CompiledRules> rules;
+};
+
+absl::StatusOr<CompiledVersion> CompileVersion(const std::string& file_name,
+                                               const std::string& yaml) {
   ASSIGN_OR_RETURN(loyalty::v1::RuleSet rule_set,
                    evaluator::ParseRuleFile(file_name, yaml));
-  ASSIGN_OR_RETURN(*compiled, evaluator::CompiledRules::Compile(rule_set));
-  RuleSetVersion version;
-  version.set_version((*compiled)->version());
-  version.set_source_name(file_name);
-  *version.mutable_rule_set() = (*compiled)->rule_set();
-  version.set_yaml(yaml);
-  return version;
+  CompiledVersion compiled;
+  ASSIGN_OR_RETURN(compiled.rules, evaluator::CompiledRules::Compile(rule_set));
+  compiled.version.set_version(compiled.rules->version());
+  compiled.version.set_source_name(file_name);
+  *compiled.version.mutable_rule_set() = compiled.rules->rule_set();
+  compiled.version.set_yaml(yaml);
+  return compiled;
+}
+
+MoneyTerms TermsOf(const loyalty::v1::RuleSet& rule_set) {
+  return {rule_set.program().currency(), rule_set.program().point_value_minor()};
 }
 
 }  // namespace
 
-loyalty::v1::ValidateRulesResponse Operations::ValidateRules(
+absl::Status CheckMoneyTerms(const MoneyTerms& active,
+                             const MoneyTerms& loaded) {
+  if (loaded.currency != active.currency) {
+    return FailedPrecondition(
+        "RULES_CURRENCY_CHANGED", "program.currency",
+        absl::StrCat("the ledger holds amounts in ", active.currency,
+                     "; a rule file in ", loaded.currency,
+                     " would change what they mean (allowed only while no "
+                     "entry has moved points or money)"));
+  }
+  if (loaded.point_value_minor != active.point_value_minor) {
+    return FailedPrecondition(
+        "RULES_POINT_VALUE_CHANGED", "program.point_value_minor",
+        absl::StrCat("points in the ledger are worth ", active.point_value_minor,
+                     " minor units each; a rule file with ",
+                     loaded.point_value_minor,
+                     " would change the liability (allowed only while no "
+                     "entry has moved points or money)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<loyalty::v1::ValidateRulesResponse> Operations::ValidateRules(
     const loyalty::v1::ValidateRulesRequest& request) const {
   loyalty::v1::ValidateRulesResponse response;
-  const std::string name = request.file_name().empty() ? "rules.yaml" : request.file_name();
+  const std::string name = FileName(request.file_name());
   for (std::string& problem : evaluator::ValidateRuleFile(name, request.yaml())) {
     response.add_problems(std::move(problem));
   }
-  if (response.problems().empty()) {
-    auto rule_set = evaluator::ParseRuleFile(name, request.yaml());
-    if (rule_set.ok()) response.set_version(rule_set->version());
+  if (!response.problems().empty()) return response;
+  ASSIGN_OR_RETURN(loyalty::v1::RuleSet rule_set,
+                   evaluator::ParseRuleFile(name, request.yaml()));
+  response.set_version(rule_set.version());
+  // What LoadRules would decide now (a sale may still come in between).
+  ASSIGN_OR_RETURN(auto balances, ledger_->ReadProgramBalances());
+  if (!balances.empty()) {
+    RETURN_IF_ERROR(CheckMoneyTerms(DecidedTerms(), TermsOf(rule_set)));
   }
   return response;
 }
 
+MoneyTerms Operations::DecidedTerms() const {
+  absl::MutexLock lock(&terms_mu_);
+  return decided_terms_;
+}
+
+absl::Status Operations::DecideTerms(const MoneyTerms& loaded,
+                                     bool points_or_money_moved) {
+  absl::MutexLock lock(&terms_mu_);
+  if (points_or_money_moved) {
+    RETURN_IF_ERROR(CheckMoneyTerms(decided_terms_, loaded));
+  }
+  decided_terms_ = loaded;
+  return absl::OkStatus();
+}
+
 void Operations::LoadRules(const loyalty::v1::LoadRulesRequest& request,
                            Reply<loyalty::v1::LoadRulesResponse> reply) {
-  internal::SubmitToLedger(
-      ledger_, request.request_id(), internal::Fingerprint("LoadRules", request),
-      [this, request](ledger::Transaction& t) -> absl::StatusOr<std::string> {
-        std::shared_ptr<const evaluator::CompiledRules> compiled;
-        const std::string name =
-            request.file_name().empty() ? "rules.yaml" : request.file_name();
-        ASSIGN_OR_RETURN(RuleSetVersion version,
-                         CompileVersion(name, request.yaml(), &compiled));
-        absl::Time activation = t.now();
-        if (request.has_activation_time()) {
-          activation = std::max(activation, FromTimestamp(request.activation_time()));
-        }
-        *version.mutable_activation_time() = ToTimestamp(activation);
-        *version.mutable_load_time() = ToTimestamp(t.now());
-        t.PutAux(VersionKey(activation, version.version()),
-                 version.SerializeAsString());
-        // Decided on the writer thread: later operations of this batch see it.
-        book_.Add(version, std::move(compiled));
-        loyalty::v1::LoadRulesResponse response;
-        version.clear_rule_set();
-        version.clear_yaml();
-        *response.mutable_version() = std::move(version);
-        return response.SerializeAsString();
-      },
-      std::move(reply));
+  // Read and compiled here, on the caller's thread, not on the writer's.
+  absl::StatusOr<CompiledVersion> compiled =
+      CompileVersion(FileName(request.file_name()), request.yaml());
+  if (!compiled.ok()) {
+    reply(compiled.status());
+    return;
+  }
+  auto rules = compiled->rules;
+  std::optional<absl::Time> requested;
+  if (request.has_activation_time()) {
+    requested = FromTimestamp(request.activation_time());
+  }
+  auto decide = [this, version = std::move(compiled->version), requested](
+                    ledger::Transaction& t) mutable -> absl::StatusOr<std::string> {
+    RETURN_IF_ERROR(DecideTerms(TermsOf(version.rule_set()),
+                                t.points_or_money_moved()));
+    const absl::Time activation = std::max(t.now(), requested.value_or(t.now()));
+    *version.mutable_activation_time() = ToTimestamp(activation);
+    *version.mutable_load_time() = ToTimestamp(t.now());
+    t.PutAux(VersionKey(activation, version.version()), version.SerializeAsString());
+    loyalty::v1::LoadRulesResponse response;
+    version.clear_rule_set();
+    version.clear_yaml();
+    *response.mutable_version() = std::move(version);
+    return response.SerializeAsString();
+  };
+  auto done = [this, rules = std::move(rules),
+               reply = std::move(reply)](ledger::Outcome outcome) mutable {
+    if (!outcome.status.ok()) {
+      reply(outcome.status);
+      return;
+    }
+    loyalty::v1::LoadRulesResponse response;
+    if (!response.ParseFromString(outcome.response)) {
+      reply(absl::InternalError("a stored response does not parse"));
+      return;
+    }
+    // Durable now. A replay was added when it was first answered (or read
+    // back at start).
+    if (!outcome.replayed) book_.Add(response.version(), std::move(rules));
+    reply(std::move(response));
+  };
+  ledger_->Submit(ledger::Operation{request.request_id(),
+                                    internal::Fingerprint("LoadRules", request),
+                                    std::move(decide)},
+                  std::move(done));
 }
 
 absl::StatusOr<loyalty::v1::GetRulesResponse> Operations::GetRules(
@@ -112,30 +197,45 @@ absl::Status Operations::LoadStoredRules() {
     ASSIGN_OR_RETURN(auto compiled,
                      evaluator::CompiledRules::Compile(version.rule_set()));
     initial_stored |= version.version() == initial->version();
+    {
+      absl::MutexLock lock(&terms_mu_);
+      decided_terms_ = TermsOf(version.rule_set());  // newest activation last
+    }
     book_.Add(std::move(version), std::move(compiled));
   }
   if (initial_stored) return absl::OkStatus();
-  // A rule file given at start that is not stored yet becomes a new version,
-  // active from now.
+  return StoreStartRules(initial);
+}
+
+// A rule file given at start that is not stored yet becomes a new version,
+// active from now, under the same money-terms check as a load.
+absl::Status Operations::StoreStartRules(
+    std::shared_ptr<const evaluator::CompiledRules> initial) {
   absl::Notification stored_now;
   absl::Status status;
   RuleSetVersion version;
   version.set_version(initial->version());
   version.set_source_name(initial->rule_set().source_name());
   *version.mutable_rule_set() = initial->rule_set();
+  auto decide = [this, version](ledger::Transaction& t) mutable
+      -> absl::StatusOr<std::string> {
+    RETURN_IF_ERROR(DecideTerms(TermsOf(version.rule_set()),
+                                t.points_or_money_moved()));
+    *version.mutable_activation_time() = ToTimestamp(t.now());
+    *version.mutable_load_time() = ToTimestamp(t.now());
+    t.PutAux(VersionKey(t.now(), version.version()), version.SerializeAsString());
+    loyalty::v1::LoadRulesResponse response;
+    *response.mutable_version() = version;
+    return response.SerializeAsString();
+  };
   internal::SubmitToLedger<loyalty::v1::LoadRulesResponse>(
       ledger_, absl::StrCat("start-rules-", initial->version()),
       internal::Fingerprint("StartRules", loyalty::v1::LoadRulesRequest()),
-      [this, version, initial](ledger::Transaction& t) mutable
-          -> absl::StatusOr<std::string> {
-        *version.mutable_activation_time() = ToTimestamp(t.now());
-        *version.mutable_load_time() = ToTimestamp(t.now());
-        t.PutAux(VersionKey(t.now(), version.version()), version.SerializeAsString());
-        book_.Add(version, initial);
-        return loyalty::v1::LoadRulesResponse().SerializeAsString();
-      },
+      std::move(decide),
       [&](absl::StatusOr<loyalty::v1::LoadRulesResponse> result) {
         status = result.status();
+        // Durable (or refused): only now may it price anything.
+        if (result.ok()) book_.Add(result->version(), initial);
         stored_now.Notify();
       });
   stored_now.WaitForNotification();

@@ -243,6 +243,9 @@ loyalty::v1::TierProgress ProgressOf(const evaluator::CompiledRules& rules,
   progress.set_tier(tier.id());
   progress.set_tier_name(tier.name());
   progress.set_measure(std::string(evaluator::TierMeasureName(tiers.measure())));
+  if (tiers.measure() == loyalty::v1::TIER_MEASURE_SPEND) {
+    progress.set_currency(rules.rule_set().program().currency());
+  }
   progress.set_qualifying(QualifyingAt(rules, member, now));
   if (current + 1 < tiers.levels_size()) {
     const loyalty::v1::Tier& next = tiers.levels(current + 1);

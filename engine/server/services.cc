@@ -216,12 +216,15 @@ grpc::ServerUnaryReactor* ProgramService::ValidateRules(
     loyalty::v1::ValidateRulesResponse* response) {
   Checked checked = Check(context, services_, Rpc::kValidateRules, *request);
   if (!checked.caller.ok()) return checked.reactor;
-  *response = services_.operations->ValidateRules(*request);
-  checked.log.Event(LogLevel::kInfo, "rules_validated",
-                    {{"file", request->file_name()},
-                     {"version", response->version()},
-                     {"problems", response->problems_size()}});
-  Finish(checked, absl::OkStatus());
+  auto validated = services_.operations->ValidateRules(*request);
+  if (validated.ok()) {
+    *response = *std::move(validated);
+    checked.log.Event(LogLevel::kInfo, "rules_validated",
+                      {{"file", request->file_name()},
+                       {"version", response->version()},
+                       {"problems", response->problems_size()}});
+  }
+  Finish(checked, validated.status());
   return checked.reactor;
 }
 

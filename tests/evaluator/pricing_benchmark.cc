@@ -58,7 +58,7 @@ std::string FiftyRules(bool heavy, bool tiers = false) {
     yaml = absl::StrCat(
         "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n"
         "  levels:\n    - {id: member, threshold: 0}\n"
-        "    - id: gold\n      threshold: 100000\n"
+        "    - id: gold\n      threshold: 1000.00\n"
         "      benefits: {earn_multiplier_percent: 150, discount_percent: 5, "
         "cashback_basis_points: 100, perks: [free delivery, priority support]}"
         "\n",
@@ -93,7 +93,12 @@ std::string FiftyRules(bool heavy, bool tiers = false) {
     if (i % 7 == 0) {
       absl::StrAppend(&yaml, "    valid: {weekdays: mon-fri, hours: 7-22}\n");
     }
-    if (i % 6 == 0) absl::StrAppend(&yaml, "    caps: {per_order: 1000}\n");
+    if (i % 6 == 0) {
+      // Caps of discounts and cashback are money (rules/README.md).
+      const bool money = i % 8 >= 3 && i % 8 != 6;
+      absl::StrAppend(&yaml, "    caps: {per_order: ", money ? "10.00" : "1000",
+                      "}\n");
+    }
   }
   return yaml;
 }

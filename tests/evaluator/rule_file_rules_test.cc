@@ -213,6 +213,27 @@ INSTANTIATE_TEST_SUITE_P(
       return param_info.param.name;
     });
 
+TEST(RuleFileRulesTest, CapsOfDiscountsAreMoneyAndCapsOfPointsWholeNumbers) {
+  const std::string beans = "    percent_discount: {percent: 20, lines: category == \"beans\"}\n";
+  auto rules = ParseRuleFile(
+      "shop.yaml", GoodWith(beans, beans + "    caps: {per_order: 5.00, budget: \"1000 EUR\"}\n"));
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  EXPECT_EQ(rules->rules(1).caps().per_order(), 500);
+  EXPECT_EQ(rules->rules(1).caps().budget(), 100000);
+  EXPECT_EQ(rules->rules(0).caps().per_order(), 200);  // points
+  EXPECT_THAT(
+      ValidateRuleFile("shop.yaml",
+                       GoodWith(beans, beans + "    caps: {per_order: 500}\n")),
+      ElementsAre("shop.yaml:27: rule beans: caps.per_order: '500' is "
+                  "ambiguous: amounts are written in EUR with decimals; write "
+                  "500.00 for 500.00 EUR, or 5.00 if you meant 500 cents"));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", GoodWith("per_order: 200,",
+                                                     "per_order: 2.00,")),
+              ElementsAre(::testing::HasSubstr(
+                  "shop.yaml:20: rule weekend: caps.per_order: must be a "
+                  "whole number")));
+}
+
 TEST(RuleFileRulesTest, LeftOutValuesAreReportedAtTheEnclosingLine) {
   // An effect with no keys: its points are 0, reported at the effect's line.
   EXPECT_THAT(ValidateRuleFile("shop.yaml",

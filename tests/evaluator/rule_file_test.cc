@@ -184,7 +184,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "(remove the quotes)"},
         ProblemCase{
             "Fraction", "per_minor: 100", "per_minor: 1.5",
-            "shop.yaml:7: earn.per_minor: must be a whole number, got '1.5'"},
+            "shop.yaml:7: earn.per_minor: must be a whole number, got '1.5' "
+            "(this key is in minor units: write 150 for 1.50 EUR)"},
         ProblemCase{
             "List", "points: 1", "points: [1, 2]",
             "shop.yaml:6: earn.points: must be a whole number, got a list"},

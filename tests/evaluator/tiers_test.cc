@@ -55,13 +55,13 @@ constexpr char kGood[] =
     "      threshold: 0\n"                                // 24
     "    - id: silver\n"                                  // 25
     "      name: Silver\n"                                // 26
-    "      threshold: 50000\n"                            // 27
+    "      threshold: 500.00\n"                           // 27
     "      benefits:\n"                                   // 28
     "        earn_multiplier_percent: 125\n"              // 29
     "        perks: [free delivery]\n"                    // 30
     "    - id: gold\n"                                    // 31
     "      name: Gold\n"                                  // 32
-    "      threshold: 150000\n"                           // 33
+    "      threshold: \"1500.00 EUR\"\n"                  // 33
     "      benefits:\n"                                   // 34
     "        earn_multiplier_percent: 150\n"              // 35
     "        discount_percent: 5\n"                       // 36
@@ -85,6 +85,10 @@ std::string GoodWith(const std::string& from, const std::string& to) {
   EXPECT_NE(text.find(from), std::string::npos) << from;
   return absl::StrReplaceAll(text, {{from, to}});
 }
+
+const std::pair<std::string, std::string> kWholeThresholdsYen[] = {
+    {"threshold: 500.00", "threshold: 5000"},
+    {"threshold: \"1500.00 EUR\"", "threshold: \"15000 JPY\""}};
 
 std::vector<std::string> Problems(const std::string& from,
                                   const std::string& to) {
@@ -137,8 +141,13 @@ TEST(TierFileTest, GoodFileReadsEveryProgramSection) {
 }
 
 TEST(TierFileTest, OtherSpellingsRead) {
+  // Points and visits are counted in whole numbers, not money.
+  const std::pair<std::string, std::string> kWholeThresholds[] = {
+      {"threshold: 500.00", "threshold: 500"},
+      {"threshold: \"1500.00 EUR\"", "threshold: 1500"}};
   std::string text = GoodWith("measure: spend", "measure: points_earned");
-  text = absl::StrReplaceAll(text, {{"when: month", "when: week"}});
+  text = absl::StrReplaceAll(text, {{"when: month", "when: week"},
+                                    kWholeThresholds[0], kWholeThresholds[1]});
   absl::StatusOr<loyalty::v1::RuleSet> rules = ParseRuleFile("shop.yaml", text);
   ASSERT_TRUE(rules.ok()) << rules.status();
   EXPECT_EQ(rules->tiers().measure(), loyalty::v1::TIER_MEASURE_POINTS_EARNED);
@@ -146,6 +155,7 @@ TEST(TierFileTest, OtherSpellingsRead) {
   rules = ParseRuleFile(
       "shop.yaml",
       absl::StrReplaceAll(kGood, {{"measure: spend", "measure: visits"},
+                                  kWholeThresholds[0], kWholeThresholds[1],
                                   {"window: rolling", "window: calendar_year"},
                                   {"  window_days: 365\n", ""},
                                   {"  review_days: 180\n", ""}}));
@@ -266,21 +276,58 @@ TEST(TierFileTest, TierSettingsOutOfRange) {
                           "(required)"));
 }
 
+TEST(TierFileTest, ASpendThresholdIsMoneyInCurrencyUnits) {
+  // 500.00, 500.5 and "500.00 EUR" are the same amount.
+  for (const char* spelling : {"500.00", "500.5", "\"500.00 EUR\"", "\"500 EUR\""}) {
+    auto rules = ParseRuleFile(
+        "shop.yaml", GoodWith("threshold: 500.00", absl::StrCat("threshold: ", spelling)));
+    ASSERT_TRUE(rules.ok()) << spelling << ": " << rules.status();
+    EXPECT_EQ(rules->tiers().levels(1).threshold(),
+              absl::string_view(spelling) == "500.5" ? 50050 : 50000);
+  }
+  // A bare whole number could mean euros or cents: refused, with both.
+  EXPECT_THAT(Problems("threshold: 500.00", "threshold: 200"),
+              ElementsAre("shop.yaml:27: tier silver: threshold: '200' is "
+                          "ambiguous: amounts are written in EUR with "
+                          "decimals; write 200.00 for 200.00 EUR, or 2.00 if "
+                          "you meant 200 cents"));
+  EXPECT_THAT(Problems("threshold: 500.00", "threshold: \"500.00 USD\""),
+              ElementsAre("shop.yaml:27: tier silver: threshold: '500.00 USD' "
+                          "is in USD, but the program's currency is EUR"));
+  EXPECT_THAT(Problems("threshold: 500.00", "threshold: 500.001"),
+              ElementsAre("shop.yaml:27: tier silver: threshold: '500.001' "
+                          "has more decimals than EUR has (2)"));
+  // A currency without minor units takes whole numbers.
+  auto yen = ParseRuleFile(
+      "shop.yaml", absl::StrReplaceAll(kGood, {{"currency: EUR", "currency: JPY"},
+                                               kWholeThresholdsYen[0],
+                                               kWholeThresholdsYen[1]}));
+  ASSERT_TRUE(yen.ok()) << yen.status();
+  EXPECT_EQ(yen->tiers().levels(1).threshold(), 5000);
+  EXPECT_EQ(yen->tiers().levels(2).threshold(), 15000);
+}
+
+TEST(TierFileTest, AMinorUnitsKeyWrittenAsAnAmountShowsTheSpelling) {
+  EXPECT_THAT(Problems("per_minor: 100", "per_minor: 1.00"),
+              ElementsAre(::testing::HasSubstr(
+                  "(this key is in minor units: write 100 for 1.00 EUR)")));
+}
+
 TEST(TierFileTest, LevelsOutOfOrderOrMalformed) {
-  EXPECT_THAT(Problems("threshold: 0", "threshold: 100"),
+  EXPECT_THAT(Problems("threshold: 0", "threshold: 1.00"),
               ElementsAre("shop.yaml:24: tier member: threshold: the first "
                           "level must have threshold 0 (every member is at "
-                          "least in it), got 100"));
-  EXPECT_THAT(Problems("threshold: 150000", "threshold: 50000"),
+                          "least in it), got 1.00 EUR"));
+  EXPECT_THAT(Problems("threshold: \"1500.00 EUR\"", "threshold: 500.00"),
               ElementsAre("shop.yaml:33: tier gold: threshold: thresholds "
-                          "must go up: 50000 is not above 50000"));
+                          "must go up: 500.00 EUR is not above 500.00 EUR"));
   EXPECT_THAT(Problems("id: gold", "id: silver"),
               ElementsAre("shop.yaml:31: tier silver: id: duplicate tier id "
                           "'silver' (tiers.levels[1] has it too)"));
   EXPECT_THAT(Problems("id: gold", "id: gold.plus"),
               ElementsAre("shop.yaml:31: tier gold.plus: id: may hold only "
                           "letters, digits, '_' and '-', got 'gold.plus'"));
-  EXPECT_THAT(Problems("      threshold: 150000\n", ""),
+  EXPECT_THAT(Problems("      threshold: \"1500.00 EUR\"\n", ""),
               ElementsAre("shop.yaml:31: tier gold: missing key 'threshold' "
                           "(required)"));
   EXPECT_THAT(Problems("      name: Gold\n", ""), IsEmpty());  // optional

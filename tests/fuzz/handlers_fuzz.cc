@@ -55,7 +55,7 @@ struct Engine {
         "tiers:\n  measure: spend\n  window: rolling\n  window_days: 2\n"
         "  grace_days: 1\n  levels:\n"
         "    - {id: base, threshold: 0}\n"
-        "    - {id: gold, threshold: 5000, benefits: {earn_multiplier_percent: 150, "
+        "    - {id: gold, threshold: 50.00, benefits: {earn_multiplier_percent: 150, "
         "discount_percent: 5, cashback_basis_points: 100, perks: [lounge]}}\n"
         "rewards:\n  - {id: mug, description: A mug, points: 20, stock: 50}\n"
         "birthday: {points: 30, when: week}\n");

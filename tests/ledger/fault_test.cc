@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
+#include "tests/support/faulty_file_system.h"
 #include "tests/support/ledger_decisions.h"
 #include "tests/support/temp_dir.h"
 
@@ -32,142 +33,11 @@ namespace {
 
 using loyalty::v1::JournalEntry;
 using loyalty::v1::MemberRecord;
-using rocksdb::IODebugContext;
-using rocksdb::IOOptions;
-using rocksdb::IOStatus;
+using testing::Fault;
+using testing::FaultSwitch;
+using testing::FaultyFileSystem;
 
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
-
-enum class Fault {
-  kNone,
-  kAppendIoError,  // WAL Append fails: nothing reaches the file
-  kSyncNoSpace,    // WAL Sync fails: the bytes may sit in the page cache
-};
-
-// Counts what it injects; the switch is read on every call, so a test can
-// flip it while the writer runs.
-struct FaultSwitch {
-  std::atomic<Fault> fault{Fault::kNone};
-  std::atomic<int> injected{0};
-
-  // While held, every WAL sync waits at the gate (see HoldSyncs).
-  absl::Mutex gate_mu;
-  bool held ABSL_GUARDED_BY(gate_mu) = false;
-  int waiting ABSL_GUARDED_BY(gate_mu) = 0;
-
-  void HoldSyncs() {
-    absl::MutexLock lock(&gate_mu);
-    held = true;
-  }
-  void ReleaseSyncs() {
-    absl::MutexLock lock(&gate_mu);
-    held = false;
-  }
-  // True once a sync waits at the gate.
-  bool WaitForHeldSync(absl::Duration timeout) {
-    absl::MutexLock lock(&gate_mu);
-    return gate_mu.AwaitWithTimeout(
-        absl::Condition(+[](int* n) { return *n > 0; }, &waiting), timeout);
-  }
-  void WaitAtGate() {
-    absl::MutexLock lock(&gate_mu);
-    ++waiting;
-    gate_mu.Await(absl::Condition(+[](bool* h) { return !*h; }, &held));
-    --waiting;
-  }
-
-  IOStatus Check(Fault when) {
-    if (fault.load() != when) return IOStatus::OK();
-    ++injected;
-    return when == Fault::kSyncNoSpace ? IOStatus::NoSpace("injected: disk full")
-                                       : IOStatus::IOError("injected: I/O error");
-  }
-};
-
-// A WAL file whose writes and syncs consult the switch first.
-class FaultyWalFile : public rocksdb::FSWritableFileOwnerWrapper {
- public:
-  FaultyWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, FaultSwitch* faults)
-      : FSWritableFileOwnerWrapper(std::move(file)), faults_(faults) {}
-
-  IOStatus Append(const rocksdb::Slice& data, const IOOptions& options,
-                  IODebugContext* dbg) override {
-    IOStatus status = faults_->Check(Fault::kAppendIoError);
-    return status.ok() ? FSWritableFileOwnerWrapper::Append(data, options, dbg) : status;
-  }
-  IOStatus Append(const rocksdb::Slice& data, const IOOptions& options,
-                  const rocksdb::DataVerificationInfo& info,
-                  IODebugContext* dbg) override {
-    IOStatus status = faults_->Check(Fault::kAppendIoError);
-    return status.ok() ? FSWritableFileOwnerWrapper::Append(data, options, info, dbg)
-                       : status;
-  }
-  IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
-                            const IOOptions& options, IODebugContext* dbg) override {
-    IOStatus status = faults_->Check(Fault::kAppendIoError);
-    return status.ok()
-               ? FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg)
-               : status;
-  }
-  IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
-    faults_->WaitAtGate();
-    IOStatus status = faults_->Check(Fault::kSyncNoSpace);
-    return status.ok() ? FSWritableFileOwnerWrapper::Sync(options, dbg) : status;
-  }
-  IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
-    faults_->WaitAtGate();
-    IOStatus status = faults_->Check(Fault::kSyncNoSpace);
-    return status.ok() ? FSWritableFileOwnerWrapper::Fsync(options, dbg) : status;
-  }
-
- private:
-  FaultSwitch* faults_;
-};
-
-// The real file system, except that WAL files ("*.log") are FaultyWalFiles.
-class FaultyFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  explicit FaultyFileSystem(FaultSwitch* faults)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), faults_(faults) {}
-
-  const char* Name() const override { return "FaultyFileSystem"; }
-
-  IOStatus NewWritableFile(const std::string& name,
-                           const rocksdb::FileOptions& options,
-                           std::unique_ptr<rocksdb::FSWritableFile>* result,
-                           IODebugContext* dbg) override {
-    IOStatus status = FileSystemWrapper::NewWritableFile(name, options, result, dbg);
-    Wrap(name, status, result);
-    return status;
-  }
-  IOStatus ReopenWritableFile(const std::string& name,
-                              const rocksdb::FileOptions& options,
-                              std::unique_ptr<rocksdb::FSWritableFile>* result,
-                              IODebugContext* dbg) override {
-    IOStatus status = FileSystemWrapper::ReopenWritableFile(name, options, result, dbg);
-    Wrap(name, status, result);
-    return status;
-  }
-  IOStatus ReuseWritableFile(const std::string& name, const std::string& old_name,
-                             const rocksdb::FileOptions& options,
-                             std::unique_ptr<rocksdb::FSWritableFile>* result,
-                             IODebugContext* dbg) override {
-    IOStatus status =
-        FileSystemWrapper::ReuseWritableFile(name, old_name, options, result, dbg);
-    Wrap(name, status, result);
-    return status;
-  }
-
- private:
-  void Wrap(const std::string& name, const IOStatus& status,
-            std::unique_ptr<rocksdb::FSWritableFile>* result) {
-    if (status.ok() && absl::EndsWith(name, ".log")) {
-      *result = std::make_unique<FaultyWalFile>(std::move(*result), faults_);
-    }
-  }
-
-  FaultSwitch* faults_;
-};
 
 // What one submitted operation came back with.
 struct Answer {

@@ -341,7 +341,7 @@ TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
     }
   }
   EXPECT_TRUE(absl::StrContains(Ok({"key", "--help"}), "key revoke KEY_ID"));
-  EXPECT_TRUE(absl::StrContains(Ok({"rules", "--help"}), "rules diff V1 V2"));
+  EXPECT_TRUE(absl::StrContains(Ok({"rules", "--help"}), "rules diff [FILE|V1 V2]"));
   EXPECT_TRUE(absl::StrContains(Ok({"rules", "diff", "--help"}),
                                 "protobuf text format"));
   const std::string refund = Ok({"checkout", "refund", "--help"});

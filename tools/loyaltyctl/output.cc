@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "engine/base/money.h"
 
 namespace loyaltyctl {
 namespace {
@@ -102,13 +103,20 @@ std::string JsonString(absl::string_view text) {
 }
 
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency) {
-  return absl::StrCat(FormatCenti(amount_minor), " ", currency);
+  return loyalty::FormatMoney(amount_minor, currency);
 }
 
 std::string FormatMoneyOrPlain(int64_t amount_minor,
                                absl::string_view currency) {
   if (currency.empty()) return FormatCenti(amount_minor);
   return FormatMoney(amount_minor, currency);
+}
+
+// A tier measure's amount: money for spend, a plain count otherwise.
+std::string FormatMeasure(int64_t amount,
+                          const loyalty::v1::TierProgress& progress) {
+  if (progress.currency().empty()) return absl::StrCat(amount);
+  return FormatMoney(amount, progress.currency());
 }
 
 std::string WalletCurrency(const loyalty::v1::Balance& balance) {
@@ -174,10 +182,13 @@ KeyValues BalanceRows(const loyalty::v1::Balance& balance) {
   if (balance.has_tier_progress()) {
     const loyalty::v1::TierProgress& tier = balance.tier_progress();
     rows.emplace_back("tier progress",
-                      absl::StrCat(tier.qualifying(), " ", tier.measure(), " in the window"));
+                      absl::StrCat(FormatMeasure(tier.qualifying(), tier), " ",
+                                   tier.measure(), " in the window"));
     if (!tier.next_tier().empty()) {
-      rows.emplace_back("next tier", absl::StrCat(tier.next_tier(), " at ", tier.next_threshold(),
-                                                  ", ", tier.missing(), " to go"));
+      rows.emplace_back("next tier",
+                        absl::StrCat(tier.next_tier(), " at ",
+                                     FormatMeasure(tier.next_threshold(), tier), ", ",
+                                     FormatMeasure(tier.missing(), tier), " to go"));
     }
     if (tier.has_review_time()) {
       rows.emplace_back("tier review", absl::StrCat(FormatTime(tier.review_time()),

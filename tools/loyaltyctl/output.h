@@ -22,7 +22,8 @@ namespace loyaltyctl {
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 using Row = std::vector<std::string>;
 
-// "12.34 EUR" from 1234 minor units (two decimals for every currency).
+// "12.34 EUR" from 1234 minor units, "1234 JPY" from 1234 (the currency's
+// decimals, engine/base/money.h).
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency);
 // FormatMoney when `currency` is known, else "12.34" without a code: for
 // responses that carry amounts but not their currency.

@@ -1,6 +1,8 @@
 // rules validate | load | show | diff: rule-set versions through
 // loyalty.v1.Program. The server reads, checks and compiles a rule file;
 // loyaltyctl reads it from disk, sends its text and prints what comes back.
+// `rules validate` first checks the file here with the evaluator's reader
+// (engine/evaluator/rule_file.h), so it works without a server.
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -21,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "args.h"
+#include "engine/evaluator/rule_file.h"
 #include "client.h"
 #include "commands.h"
 #include "line_diff.h"
@@ -42,6 +45,13 @@ constexpr size_t kMaxRuleFileBytes = size_t{1} << 20;
 constexpr char kInvalidRules[] = "INVALID_RULES";
 // What `rules show` and `rules diff` accept for the version in force.
 constexpr char kActiveWord[] = "active";
+// What `rules validate` checked of a good file.
+constexpr char kCheckedAlone[] =
+    "checked the file alone; the server's check that the currency and the "
+    "point value stay those of the ledger was not made";
+constexpr char kCheckedWithServer[] =
+    "checked here and by the server: the currency and the point value are "
+    "those of the ledger, or the ledger has moved no points or money yet";
 // `rules diff` exits like diff(1): 0 the same, 1 different, 2 trouble.
 constexpr int kDiffDifferent = 1;
 constexpr int kDiffTrouble = 2;
@@ -177,11 +187,55 @@ std::string ShownText(const RuleSetVersion& version) {
   return text;
 }
 
+// The file checked here, with the reader loyaltyd uses: its problems
+// ("file:line: ..."), or for a good file its version. Needs no server.
+loyalty::v1::ValidateRulesResponse ValidateHere(const std::string& path,
+                                                const std::string& yaml) {
+  loyalty::v1::ValidateRulesResponse response;
+  for (std::string& problem : loyalty::evaluator::ValidateRuleFile(path, yaml)) {
+    response.add_problems(std::move(problem));
+  }
+  if (response.problems().empty()) {
+    auto rule_set = loyalty::evaluator::ParseRuleFile(path, yaml);
+    if (rule_set.ok()) response.set_version(rule_set->version());
+  }
+  return response;
+}
+
+// What `rules validate` says of a good file, after the server's word (or
+// its absence): "OK: ..." and how far the check went.
+int PrintValid(const std::string& path,
+               const loyalty::v1::ValidateRulesResponse& response,
+               const std::string& scope, bool json) {
+  if (json) return PrintJson(response);
+  std::cout << "OK: " << path << " is valid (version " << response.version()
+            << ")\n" << scope << "\n";
+  return 0;
+}
+
+// A file with problems: one per line (or the response as JSON); exit 1.
+int PrintProblems(const loyalty::v1::ValidateRulesResponse& response,
+                  bool json) {
+  if (json) {
+    PrintJson(response);
+    return 1;
+  }
+  for (const std::string& problem : response.problems()) {
+    std::cout << problem << "\n";
+  }
+  return 1;
+}
+
 int RunValidate(const Invocation& invocation) {
   const std::string& path = invocation.positional;
+  const bool json = invocation.global.json;
   absl::StatusOr<std::string> yaml = ReadRuleFile(path);
-  if (!yaml.ok())
-    return PrintStatusError(yaml.status(), invocation.global.json);
+  if (!yaml.ok()) return PrintStatusError(yaml.status(), json);
+  const loyalty::v1::ValidateRulesResponse here = ValidateHere(path, *yaml);
+  if (!here.problems().empty()) return PrintProblems(here, json);
+  if (invocation.flags.Has("offline")) {
+    return PrintValid(path, here, kCheckedAlone, json);
+  }
   loyalty::v1::ValidateRulesRequest request;
   request.set_file_name(path);
   request.set_yaml(*std::move(yaml));
@@ -190,19 +244,17 @@ int RunValidate(const Invocation& invocation) {
   PrepareCall(invocation.global, &context);
   const grpc::Status status =
       NewStub(invocation)->ValidateRules(&context, request, &response);
-  if (!status.ok()) return PrintRpcError(status, invocation.global.json);
-  const int exit_code = response.problems().empty() ? 0 : 1;
-  if (invocation.global.json) {
-    return PrintJson(response) != 0 ? 1 : exit_code;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return PrintValid(path, here,
+                      absl::StrCat(kCheckedAlone, " (no server at ",
+                                   invocation.global.server, ": ",
+                                   status.error_message(), ")"),
+                      json);
   }
-  if (exit_code == 0) {
-    std::cout << "OK: " << path << " is valid (version " << response.version()
-              << ")\n";
-  }
-  for (const std::string& problem : response.problems()) {
-    std::cout << problem << "\n";
-  }
-  return exit_code;
+  if (!status.ok()) return PrintRpcError(status, json);
+  // A server of another build may read the file otherwise: its word counts.
+  if (!response.problems().empty()) return PrintProblems(response, json);
+  return PrintValid(path, response, kCheckedWithServer, json);
 }
 
 // A refused file: its problems, one per line, as the server listed them in
@@ -309,6 +361,68 @@ std::string DiffLabel(const RuleSetVersion& version) {
                       "  ", FormatTime(version.activation_time()));
 }
 
+// Prints a diff as `rules diff` does; returns diff(1)'s exit status.
+int PrintDiff(const std::string& diff, const std::string& old_name,
+              const std::string& new_name, bool json) {
+  if (json) {
+    std::cout << "{\"old_version\": " << JsonString(old_name)
+              << ", \"new_version\": " << JsonString(new_name)
+              << ", \"same\": " << (diff.empty() ? "true" : "false")
+              << ", \"diff\": " << JsonString(diff) << "}\n";
+  } else if (diff.empty()) {
+    std::cout << "same: " << old_name << " and " << new_name
+              << " have the same rules\n";
+  } else {
+    std::cout << diff;
+  }
+  return diff.empty() ? 0 : kDiffDifferent;
+}
+
+// `rules diff FILE`: the active version's YAML text against the file's. A
+// version stored from loyaltyd's --rules at start has no text; then both
+// rule sets are compared in protobuf text format, as for two versions.
+int RunFileDiff(const Invocation& invocation, LineDiffOptions options) {
+  const bool json = invocation.global.json;
+  const std::string& path = invocation.positional;
+  absl::StatusOr<std::string> yaml = ReadRuleFile(path);
+  if (!yaml.ok()) {
+    PrintStatusError(yaml.status(), json);
+    return kDiffTrouble;
+  }
+  const GetRulesResult call =
+      CallGetRules(invocation, /*include_rule_sets=*/true);
+  if (!call.status.ok()) {
+    PrintRpcError(call.status, json);
+    return kDiffTrouble;
+  }
+  const RuleSetVersion* active = FindVersion(call.response, kActiveWord);
+  if (active == nullptr) {
+    PrintStatusError(UnknownVersion(kActiveWord), json);
+    return kDiffTrouble;
+  }
+  options.old_label = DiffLabel(*active);
+  options.new_label = path;
+  if (!active->yaml().empty()) {
+    return PrintDiff(UnifiedLineDiff(active->yaml(), *yaml, options),
+                     active->version(), path, json);
+  }
+  auto rule_set = loyalty::evaluator::ParseRuleFile(path, *yaml);
+  if (!rule_set.ok()) {
+    PrintStatusError(rule_set.status(), json);
+    return kDiffTrouble;
+  }
+  RuleSetVersion local;
+  *local.mutable_rule_set() = *std::move(rule_set);
+  if (!json) {
+    std::cerr << "note: the active version was stored from loyaltyd's "
+                 "--rules at start and has no file text; comparing the rule "
+                 "sets in protobuf text format\n";
+  }
+  return PrintDiff(UnifiedLineDiff(ComparableText(*active),
+                                   ComparableText(local), options),
+                   active->version(), path, json);
+}
+
 int RunDiff(const Invocation& invocation) {
   const bool json = invocation.global.json;
   int context_lines = 3;
@@ -320,6 +434,16 @@ int RunDiff(const Invocation& invocation) {
         invocation,
         absl::InvalidArgumentError(absl::StrCat(
             "--context must be a whole number from 0 to ", kMaxContextLines)));
+  }
+  if (invocation.positionals.empty()) {
+    return UsageError(invocation,
+                      absl::InvalidArgumentError(
+                          "'rules diff' needs a FILE, or two versions V1 V2"));
+  }
+  if (invocation.positionals.size() == 1) {
+    LineDiffOptions options;
+    options.context_lines = static_cast<size_t>(context_lines);
+    return RunFileDiff(invocation, options);
   }
   const GetRulesResult call =
       CallGetRules(invocation, /*include_rule_sets=*/true);
@@ -339,20 +463,9 @@ int RunDiff(const Invocation& invocation) {
   options.old_label = DiffLabel(*versions[0]);
   options.new_label = DiffLabel(*versions[1]);
   options.context_lines = static_cast<size_t>(context_lines);
-  const std::string diff = UnifiedLineDiff(
-      ComparableText(*versions[0]), ComparableText(*versions[1]), options);
-  if (json) {
-    std::cout << "{\"old_version\": " << JsonString(versions[0]->version())
-              << ", \"new_version\": " << JsonString(versions[1]->version())
-              << ", \"same\": " << (diff.empty() ? "true" : "false")
-              << ", \"diff\": " << JsonString(diff) << "}\n";
-  } else if (diff.empty()) {
-    std::cout << "same: " << versions[0]->version() << " and "
-              << versions[1]->version() << " have the same rules\n";
-  } else {
-    std::cout << diff;
-  }
-  return diff.empty() ? 0 : kDiffDifferent;
+  return PrintDiff(UnifiedLineDiff(ComparableText(*versions[0]),
+                                   ComparableText(*versions[1]), options),
+                   versions[0]->version(), versions[1]->version(), json);
 }
 
 constexpr char kLoadDetails[] =
@@ -360,8 +473,23 @@ constexpr char kLoadDetails[] =
     "stores nothing: its problems are printed, one per line, and the active\n"
     "version stays. Loading the same settings again gives the same version.\n";
 
+constexpr char kValidateDetails[] =
+    "The file is checked here, with the same reader loyaltyd uses: YAML\n"
+    "syntax, keys, types, ranges, money spellings, conditions. That needs no\n"
+    "server. A good file is then sent to the server (unless --offline), which\n"
+    "also checks that it keeps the ledger's currency and point value\n"
+    "(refused with FAILED_PRECONDITION, RULES_CURRENCY_CHANGED or\n"
+    "RULES_POINT_VALUE_CHANGED, once points or money moved). When no server\n"
+    "answers, the second line of the answer says the file was checked alone.\n"
+    "Exit status: 0 good, 1 problems or refused.\n";
+
 constexpr char kDiffDetails[] =
-    "Compares the two versions' rule sets printed in protobuf text format,\n"
+    "With FILE: the active version's file, as it was loaded, against FILE,\n"
+    "line by line as YAML text (comments and spacing show too). A version\n"
+    "stored from loyaltyd's --rules at start has no file text; then both rule\n"
+    "sets are compared in protobuf text format, as below, with a note.\n"
+    "\n"
+    "With V1 V2: the two versions' rule sets printed in protobuf text format,\n"
     "not their YAML files: comments, spacing and key order do not show, only\n"
     "settings that differ, always in the same order. The fields version and\n"
     "source_name are left out ('---' and '+++' name them). Lines removed from\n"
@@ -379,11 +507,16 @@ std::vector<CommandSpec> RulesCommands() {
        "FILE",
        "A rule file (YAML); rules/README.md explains the format. Problems "
        "name it as given here.",
-       "Check a rule file on the server without storing it; exit 1 if it "
-       "has problems.",
-       {},
+       "Check a rule file (here, then on the server if one answers) without "
+       "storing it; exit 1 if it has problems.",
+       {{"offline", "",
+         "Check the file here only; do not ask the server (whose ledger "
+         "decides whether the currency and point value may change).",
+         "--offline"}},
        "loyaltyctl rules validate rules/examples/coffee-chain.yaml",
-       RunValidate},
+       RunValidate,
+       false,
+       kValidateDetails},
       {"rules",
        "load",
        "FILE",
@@ -416,15 +549,17 @@ std::vector<CommandSpec> RulesCommands() {
        true},
       {"rules",
        "diff",
-       "V1 V2",
-       "Two versions from 'loyaltyctl rules show', either of them 'active'.",
-       "Show what changed from version V1 to V2, line by line.",
+       "FILE|V1 V2",
+       "A rule file, compared with the active version; or two versions "
+       "from 'loyaltyctl rules show', either of them 'active'.",
+       "Show what a rule file changes against the active version, or what "
+       "changed from version V1 to V2, line by line.",
        {{"context", "LINES",
          "Unchanged lines shown around each change. Default: 3.",
          "--context 5"}},
-       "loyaltyctl rules diff active 3f9a0c12ab45d6e7",
+       "loyaltyctl rules diff rules/default.yaml",
        RunDiff,
-       false,
+       true,
        kDiffDetails},
   };
 }

@@ -1,0 +1,152 @@
+// `loyaltyctl rules` on rule files: validate with and without a server, the
+// refusal of a file that changes the ledger's currency or point value once a
+// sale is recorded, and `rules diff FILE` against the active version.
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "engine/server/server.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_rules.h"
+#include "tests/tools/ctl_process.h"
+
+namespace loyalty {
+namespace {
+
+using testing::CtlResult;
+using testing::Printed;
+
+class RulesCtlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server::ServerOptions options;
+    options.data_dir = dir_.Sub("data");
+    options.listen_address = "127.0.0.1:0";
+    options.rules = testing::CompileRules(testing::RulesYaml());
+    auto started = server::LoyaltyServer::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = *std::move(started);
+  }
+
+  CtlResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
+                 "--timeout", "30"});
+    return testing::RunCtl(dir_.path(), args);
+  }
+
+  std::string Ok(std::vector<std::string> args) {
+    const CtlResult result = Ctl(std::move(args));
+    EXPECT_EQ(result.exit_code, 0) << Printed(result);
+    return result.out;
+  }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_.Sub(name);
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  void Sale() {
+    Ok({"member", "enroll", "--id", "ann", "--request-id", "enroll-ann"});
+    Ok({"checkout", "commit", "--member", "ann", "--order", "A-1",
+        "--line", "coffee:1:350", "--request-id", "sale-A-1"});
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<server::LoyaltyServer> server_;
+};
+
+TEST_F(RulesCtlTest, ValidateWorksWithoutAServerAndSaysItCheckedTheFileAlone) {
+  const std::string good = Write("good.yaml", testing::RulesYaml(200));
+  const std::string bad = Write(
+      "bad.yaml", absl::StrReplaceAll(testing::RulesYaml(),
+                                      {{"per_minor: 100", "per_minor: 1.00"}}));
+  server_->Shutdown(absl::Seconds(5));
+  server_.reset();
+  for (const std::vector<std::string> extra :
+       {std::vector<std::string>{"--server", "127.0.0.1:1", "--timeout", "5"},
+        std::vector<std::string>{"--offline"}}) {
+    std::vector<std::string> args = {"rules", "validate", good};
+    args.insert(extra[0] == "--offline" ? args.end() : args.begin(),
+                extra.begin(), extra.end());
+    CtlResult result = testing::RunCtl(dir_.path(), args);
+    EXPECT_EQ(result.exit_code, 0) << Printed(result);
+    EXPECT_TRUE(absl::StartsWith(result.out, absl::StrCat("OK: ", good,
+                                                          " is valid (version ")))
+        << result.out;
+    EXPECT_TRUE(absl::StrContains(result.out, "checked the file alone"))
+        << result.out;
+  }
+  CtlResult result = testing::RunCtl(
+      dir_.path(), {"--server", "127.0.0.1:1", "rules", "validate", bad});
+  EXPECT_EQ(result.exit_code, 1) << Printed(result);
+  EXPECT_TRUE(absl::StartsWith(result.out, bad + ":7: earn.per_minor: "))
+      << result.out;
+  EXPECT_TRUE(absl::StrContains(result.out, "write 100 for 1.00 EUR"))
+      << result.out;
+}
+
+TEST_F(RulesCtlTest, ValidateAndLoadRefuseAnotherCurrencyOnceASaleIsRecorded) {
+  const std::string usd = Write(
+      "usd.yaml", absl::StrReplaceAll(testing::RulesYaml(),
+                                      {{"currency: EUR", "currency: USD"}}));
+  // Nothing moved yet: the server's check passes too.
+  const std::string ok = Ok({"rules", "validate", usd});
+  EXPECT_TRUE(absl::StrContains(ok, "checked here and by the server")) << ok;
+  Sale();
+  for (const std::string verb : {"validate", "load"}) {
+    const CtlResult refused = Ctl({"rules", verb, usd});
+    EXPECT_EQ(refused.exit_code, 1) << Printed(refused);
+    EXPECT_TRUE(absl::StartsWith(
+        refused.err, "error: FAILED_PRECONDITION: RULES_CURRENCY_CHANGED"))
+        << verb << ": " << refused.err;
+    EXPECT_TRUE(absl::StrContains(refused.err, "program.currency"))
+        << refused.err;
+  }
+}
+
+TEST_F(RulesCtlTest, DiffOfAFileShowsItsYamlLinesAgainstTheActiveVersion) {
+  const std::string loaded = Write("loaded.yaml", testing::RulesYaml(100, 40));
+  Ok({"rules", "load", loaded, "--request-id", "rules-1"});
+  const std::string edited = Write(
+      "edited.yaml", "# two points per euro\n" + testing::RulesYaml(50, 40));
+  CtlResult diff = Ctl({"rules", "diff", edited});
+  EXPECT_EQ(diff.exit_code, 1) << Printed(diff);
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n+++ " + edited + "\n")) << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n+# two points per euro\n"))
+      << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n-  per_minor: 100\n")) << diff.out;
+  EXPECT_TRUE(absl::StrContains(diff.out, "\n+  per_minor: 50\n")) << diff.out;
+  diff = Ctl({"rules", "diff", loaded});
+  EXPECT_EQ(diff.exit_code, 0) << Printed(diff);
+  diff = Ctl({"rules", "diff", dir_.Sub("missing.yaml")});
+  EXPECT_EQ(diff.exit_code, 2) << Printed(diff);
+}
+
+TEST_F(RulesCtlTest, TierProgressOfSpendIsPrintedInCurrencyUnits) {
+  const std::string tiers = Write(
+      "tiers.yaml", testing::RulesYaml() +
+                        "tiers:\n  measure: spend\n  window: rolling\n"
+                        "  window_days: 365\n  levels:\n"
+                        "    - {id: member, threshold: 0}\n"
+                        "    - {id: silver, threshold: 200.00}\n");
+  Ok({"rules", "load", tiers, "--request-id", "rules-tiers"});
+  Sale();  // 3.50 EUR
+  const std::string balance = Ok({"member", "balance", "ann"});
+  EXPECT_TRUE(absl::StrContains(balance, "3.50 EUR spend in the window"))
+      << balance;
+  EXPECT_TRUE(absl::StrContains(balance, "silver at 200.00 EUR, 196.50 EUR to go"))
+      << balance;
+  // --json keeps minor units, as proto3 JSON has them.
+  const std::string json = Ok({"member", "balance", "ann", "--json"});
+  EXPECT_TRUE(absl::StrContains(json, "\"nextThreshold\": \"20000\"")) << json;
+}
+
+}  // namespace
+}  // namespace loyalty
