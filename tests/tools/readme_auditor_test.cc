@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -168,9 +169,20 @@ TEST_F(ReadmeAuditorTest, EveryAuditorCommandWorksAsWritten) {
     if (absl::StrContains(step.line, "backup restore")) ++restores;
   }
   ASSERT_EQ(restores, 1);
+  // The restored copy holds members' personal data: only its owner reads it,
+  // whatever the umask of the shell that ran loyaltyctl.
+  const std::string restored_dir = dir_.Sub("root/var/loyalty-restored");
+  int files = 0;
+  for (const auto& file : std::filesystem::recursive_directory_iterator(restored_dir)) {
+    struct stat info {};
+    ASSERT_EQ(::stat(file.path().c_str(), &info), 0) << file.path();
+    EXPECT_EQ(info.st_mode & 077, 0u) << file.path() << " is readable by others";
+    ++files;
+  }
+  EXPECT_GT(files, 0);
   // The restored copy opens as a ledger and audits clean.
   ledger::LedgerOptions options;
-  options.data_dir = dir_.Sub("root/var/loyalty-restored");
+  options.data_dir = restored_dir;
   auto restored = ledger::Ledger::Open(options);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ((*restored)->Head().sequence(), 6);

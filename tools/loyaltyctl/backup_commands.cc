@@ -1,6 +1,8 @@
 // backup create | restore: a backup of the live ledger made by the server
 // (Audit.CreateBackup), and its restore into a new data directory, done
 // offline with the ledger library and checked with a full audit.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -84,6 +86,9 @@ absl::StatusOr<loyalty::v1::VerifyLedgerResponse> RestoreAndAudit(
 }
 
 int RunRestore(const Invocation& invocation) {
+  // The restored ledger holds members' personal data: what the restore
+  // creates is its owner's only, as in the data dir loyaltyd keeps.
+  ::umask(077);
   const std::string backup_dir = invocation.flags.Get("from");
   const std::string data_dir = invocation.flags.Get("data-dir");
   const absl::StatusOr<loyalty::v1::VerifyLedgerResponse> result =
