@@ -12,7 +12,7 @@ tools/scripts/build.sh release --target loyaltyd loyaltyctl
 listen="${LOYALTY_LISTEN:-127.0.0.1:50051}"
 data_dir="${LOYALTY_DATA_DIR:-var/loyalty}"
 bin=build/release
-mkdir -p "$data_dir"
+mkdir -p -m 700 "$data_dir"   # members' personal data: its owner's only
 "$bin/engine/server/loyaltyd" --data-dir "$data_dir" --listen "$listen" \
   --rules rules/default.yaml --plaintext --auth=none &
 server_pid=$!
