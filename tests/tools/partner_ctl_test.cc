@@ -11,12 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "engine/server/server.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/audit.pb.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
-#include "tests/tools/ctl_process.h"
+#include "tests/tools/ctl_fixture.h"
 
 namespace loyalty {
 namespace {
@@ -33,33 +31,8 @@ std::string ValueOf(const std::string& out, const std::string& key) {
   return "";
 }
 
-class PartnerCtlTest : public ::testing::Test {
+class PartnerCtlTest : public testing::CtlTest {
  protected:
-  void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    // 1 point per 1.00 EUR, a point pays 1 cent, half a basket payable.
-    options.rules = testing::CompileRules(testing::RulesYaml());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-  }
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                               "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args);
-  }
-
-  std::string Ok(std::vector<std::string> args) {
-    const CtlResult result = Ctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << Printed(result);
-    return result.out;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
 };
 
 TEST_F(PartnerCtlTest, UpsertListSettleAndSuspend) {
