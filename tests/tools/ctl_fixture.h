@@ -9,12 +9,26 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "tests/support/served_ledger.h"
 #include "tests/support/test_rules.h"
 #include "tests/tools/ctl_process.h"
 
 namespace loyalty::testing {
+
+// The value of a "key   value" line printed by loyaltyctl, or "" if absent.
+inline std::string Field(const std::string& out, const std::string& key) {
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::StartsWith(line, key + "  ")) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
+    }
+  }
+  return "";
+}
 
 class CtlTest : public ::testing::Test {
  protected:

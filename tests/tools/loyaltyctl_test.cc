@@ -36,15 +36,7 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-// The value of a "key   value" line printed by loyaltyctl, or "" if absent.
-std::string Field(const std::string& out, const std::string& key) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::StartsWith(line, key + "  ")) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
-    }
-  }
-  return "";
-}
+using testing::Field;
 
 // `json` (what --json printed) as a message of type T.
 template <typename T>

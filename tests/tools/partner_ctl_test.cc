@@ -22,14 +22,7 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-std::string ValueOf(const std::string& out, const std::string& key) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::StartsWith(line, key + "  ")) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
-    }
-  }
-  return "";
-}
+using testing::Field;
 
 class PartnerCtlTest : public testing::CtlTest {
  protected:
@@ -38,8 +31,8 @@ class PartnerCtlTest : public testing::CtlTest {
 TEST_F(PartnerCtlTest, UpsertListSettleAndSuspend) {
   const std::string fuel = Ok({"partner", "upsert", "fuelco", "--name", "Fuel Co",
                                "--share-bp", "10000", "--request-id", "p-fuel"});
-  EXPECT_EQ(ValueOf(fuel, "status"), "active") << fuel;
-  EXPECT_EQ(ValueOf(fuel, "funded share"), "100.00%") << fuel;
+  EXPECT_EQ(Field(fuel, "status"), "active") << fuel;
+  EXPECT_EQ(Field(fuel, "funded share"), "100.00%") << fuel;
   Ok({"partner", "upsert", "grocer", "--request-id", "p-grocer"});
   const std::string list = Ok({"partner", "list"});
   EXPECT_TRUE(absl::StrContains(list, "fuelco")) << list;
@@ -85,11 +78,11 @@ TEST_F(PartnerCtlTest, UpsertListSettleAndSuspend) {
 
 TEST_F(PartnerCtlTest, EnrollWithAReferralCode) {
   const std::string ann = Ok({"member", "enroll", "--id", "ann", "--request-id", "e-ann"});
-  const std::string code = ValueOf(ann, "referral code");
+  const std::string code = Field(ann, "referral code");
   ASSERT_EQ(code.size(), 10u) << ann;
   const std::string bob = Ok({"member", "enroll", "--id", "bob", "--referral-code", code,
                               "--request-id", "e-bob"});
-  EXPECT_EQ(ValueOf(bob, "referred by"), "ann") << bob;
+  EXPECT_EQ(Field(bob, "referred by"), "ann") << bob;
   const CtlResult unknown = Ctl({"member", "enroll", "--id", "cat", "--referral-code",
                                  "ZZZZZZZZZZ", "--request-id", "e-cat"});
   EXPECT_EQ(unknown.exit_code, 1);

@@ -20,14 +20,7 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-std::string ValueOf(const std::string& out, const std::string& key) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::StartsWith(line, key + "  ")) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
-    }
-  }
-  return "";
-}
+using testing::Field;
 
 // The test rules (1 point per 1.00 EUR) with a catalogue of two rewards.
 std::string RulesWithRewards() {
@@ -80,11 +73,11 @@ TEST_F(RewardCtlTest, RedeemTakesTheRewardFirstAndTheMemberByFlag) {
   EnrollAnnWithPoints();
   const std::string mug =
       Ok({"reward", "redeem", "mug", "--member", "ann", "--request-id", "r-1"});
-  EXPECT_EQ(ValueOf(mug, "reward"), "mug") << mug;
-  EXPECT_EQ(ValueOf(mug, "member"), "ann") << mug;
-  EXPECT_EQ(ValueOf(mug, "points"), "5") << mug;
-  EXPECT_EQ(ValueOf(mug, "stock left"), "0") << mug;
-  EXPECT_EQ(ValueOf(mug, "points available"), "16") << mug;
+  EXPECT_EQ(Field(mug, "reward"), "mug") << mug;
+  EXPECT_EQ(Field(mug, "member"), "ann") << mug;
+  EXPECT_EQ(Field(mug, "points"), "5") << mug;
+  EXPECT_EQ(Field(mug, "stock left"), "0") << mug;
+  EXPECT_EQ(Field(mug, "points available"), "16") << mug;
 
   const CtlResult gone = Ctl({"reward", "redeem", "mug", "--member", "ann"});
   EXPECT_EQ(gone.exit_code, 1) << Printed(gone);
