@@ -136,8 +136,7 @@ int Run(int64_t members, const std::string& data_dir) {
     std::fprintf(stderr, "%s\n", std::string(ledger.status().message()).c_str());
     return 1;
   }
-  auto rules = evaluator::ParseRuleFile(
-      "bench.yaml", testing::kBenchmarkRulesYaml);
+  auto rules = evaluator::ParseRuleFile("bench.yaml", testing::kBenchmarkRulesYaml);
   if (!rules.ok()) return 1;
   std::printf("metrics benchmark: %lld members in %s\n", static_cast<long long>(members),
               data_dir.c_str());

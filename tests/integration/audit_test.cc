@@ -171,7 +171,9 @@ TEST_F(AuditTest, BackupWhileServingRestoresToALedgerThatVerifies) {
   StopClients();
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_GT(backup.size_bytes(), 0);
-  ASSERT_TRUE(ledger::Ledger::RestoreBackup(served_.dir().Sub("backups"), served_.dir().Sub("restored")).ok());
+  ASSERT_TRUE(ledger::Ledger::RestoreBackup(served_.dir().Sub("backups"),
+                                            served_.dir().Sub("restored"))
+                  .ok());
   ledger::LedgerOptions options;
   options.data_dir = served_.dir().Sub("restored");
   auto restored = ledger::Ledger::Open(options);
@@ -184,7 +186,9 @@ TEST_F(AuditTest, BackupWhileServingRestoresToALedgerThatVerifies) {
   EXPECT_TRUE(report->ok()) << report->problem;
   EXPECT_EQ(report->members_checked, kMembers);
   // Restoring over a ledger that has data is refused.
-  EXPECT_FALSE(ledger::Ledger::RestoreBackup(served_.dir().Sub("backups"), served_.dir().Sub("restored")).ok());
+  EXPECT_FALSE(ledger::Ledger::RestoreBackup(served_.dir().Sub("backups"),
+                                             served_.dir().Sub("restored"))
+                   .ok());
 }
 
 // The backup directory's refusals, each with the code that tells the caller
@@ -214,7 +218,8 @@ TEST_F(AuditTest, BackupDirectoriesAreCreatedPrivateOrRefusedWithTheirReason) {
   grpc::Status created = backup(nested, &response);
   ASSERT_TRUE(created.ok()) << created.error_message();
   EXPECT_EQ(response.sequence(), kMembers);  // the enrollments
-  for (const std::string& dir : {served_.dir().Sub("new"), served_.dir().Sub("new/backups"), nested}) {
+  for (const std::string& dir :
+       {served_.dir().Sub("new"), served_.dir().Sub("new/backups"), nested}) {
     struct stat info {};
     ASSERT_EQ(::stat(dir.c_str(), &info), 0) << dir;
     EXPECT_EQ(info.st_mode & 0777, 0700u) << dir;
@@ -228,7 +233,8 @@ TEST_F(AuditTest, BackToBackVerificationsAreNeverRefusedAsBusy) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     v1::VerifyLedgerResponse response;
-    grpc::Status status = served_.audit().VerifyLedger(&context, v1::VerifyLedgerRequest(), &response);
+    grpc::Status status =
+        served_.audit().VerifyLedger(&context, v1::VerifyLedgerRequest(), &response);
     ASSERT_TRUE(status.ok()) << "call " << i << ": " << status.error_message();
     EXPECT_TRUE(response.ok());
   }

@@ -98,8 +98,7 @@ int Run(int64_t members, const std::string& data_dir) {
     std::fprintf(stderr, "%s\n", std::string(ledger.status().message()).c_str());
     return 1;
   }
-  auto rule_set = evaluator::ParseRuleFile(
-      "bench.yaml", testing::kBenchmarkRulesYaml);
+  auto rule_set = evaluator::ParseRuleFile("bench.yaml", testing::kBenchmarkRulesYaml);
   if (!rule_set.ok()) return 1;
   rule_set->mutable_points()->set_lifetime_days(30);
   auto rules = evaluator::CompiledRules::Compile(*rule_set);
