@@ -13,7 +13,6 @@
 // Prints figures; asserts nothing about time.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,23 +30,14 @@
 #include "engine/base/time_util.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/ledger/ledger.h"
+#include "tests/support/benchmark.h"
 
 namespace loyalty {
 namespace {
 
 const absl::Time kYear = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 
-// "VmRSS" or "VmHWM" of this process, in MiB.
-double MemoryMiB(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::strtod(line.c_str() + field.size() + 1, nullptr) / 1024.0;
-    }
-  }
-  return 0;
-}
+using testing::MemoryMiB;
 
 // A small deterministic mix of the member's number.
 uint64_t Mix(uint64_t x) {
@@ -146,11 +136,7 @@ int Run(int64_t members, const std::string& data_dir) {
     std::fprintf(stderr, "%s\n", std::string(ledger.status().message()).c_str());
     return 1;
   }
-  auto rules = evaluator::ParseRuleFile(
-      "bench.yaml",
-      "program:\n  id: bench\n  currency: EUR\n  point_value_minor: 1\n"
-      "earn:\n  points: 1\n  per_minor: 100\n  rounding: down\n"
-      "burn:\n  max_basket_share_percent: 50\n  earned_points_pay_same_order: false\n");
+  auto rules = evaluator::ParseRuleFile("bench.yaml", testing::kBenchmarkRulesYaml);
   if (!rules.ok()) return 1;
   std::printf("metrics benchmark: %lld members in %s\n", static_cast<long long>(members),
               data_dir.c_str());
@@ -202,10 +188,7 @@ int Run(int64_t members, const std::string& data_dir) {
 }  // namespace loyalty
 
 int main(int argc, char** argv) {
-  const int64_t members = argc > 1 ? std::atoll(argv[1]) : 1000000;
-  const std::string dir =
-      argc > 2 ? argv[2]
-               : absl::StrCat(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp",
-                              "/loyalty-metrics-bench");
-  return loyalty::Run(members, dir);
+  const loyalty::testing::BenchmarkArgs args =
+      loyalty::testing::ParseBenchmarkArgs(argc, argv, "metrics");
+  return loyalty::Run(args.members, args.data_dir);
 }

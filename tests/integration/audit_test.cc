@@ -13,13 +13,11 @@
 #include "engine/ledger/journal_checker.h"
 #include "engine/server/server.h"
 #include "google/protobuf/util/json_util.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/audit.grpc.pb.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -29,17 +27,9 @@ constexpr int kMembers = 12;
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml(100, 50, 150));
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    audit_ = v1::Audit::NewStub(channel_);
-    auto members = v1::Members::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(
+        served_.Start(testing::ServedOptions(testing::RulesYaml(100, 50, 150))));
+    auto members = v1::Members::NewStub(served_.channel());
     for (int m = 0; m < kMembers; ++m) {
       grpc::ClientContext context;
       v1::EnrollMemberRequest request;
@@ -55,7 +45,7 @@ class AuditTest : public ::testing::Test {
   void StartClients(int clients) {
     for (int c = 0; c < clients; ++c) {
       clients_.emplace_back([this, c] {
-        auto checkout = v1::Checkout::NewStub(channel_);
+        auto checkout = v1::Checkout::NewStub(served_.channel());
         for (int s = 0; !stop_; ++s) {
           grpc::ClientContext context;
           v1::CommitPurchaseRequest request;
@@ -85,7 +75,7 @@ class AuditTest : public ::testing::Test {
   std::vector<v1::JournalEntry> Export(int64_t* snapshot_sequence = nullptr) {
     grpc::ClientContext context;
     v1::ExportLedgerRequest request;
-    auto reader = audit_->ExportLedger(&context, request);
+    auto reader = served_.audit().ExportLedger(&context, request);
     std::vector<v1::JournalEntry> entries;
     v1::ExportLedgerResponse page;
     while (reader->Read(&page)) {
@@ -96,10 +86,7 @@ class AuditTest : public ::testing::Test {
     return entries;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
+  testing::ServedLedger served_;
   std::vector<std::thread> clients_;
   std::atomic<bool> stop_{false};
   std::atomic<int> committed_{0};
@@ -125,7 +112,7 @@ TEST_F(AuditTest, AnExportTakenWhileSixteenClientsCommitIsConsistent) {
   for (const auto& entry : Export()) ASSERT_TRUE(full.Add(entry)) << full.problem();
   for (int m = 0; m < kMembers; ++m) {
     const std::string id = absl::StrCat("m", m);
-    auto record = server_->ledger().GetMember(id);
+    auto record = served_.server().ledger().GetMember(id);
     ASSERT_TRUE(record.ok());
     EXPECT_EQ(full.Balance("member/" + id + "/points/available", "PTS"),
               record->points_available());
@@ -166,7 +153,7 @@ TEST_F(AuditTest, VerifyLedgerOnTheServerIsClean) {
   while (committed_ < 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   grpc::ClientContext context;
   v1::VerifyLedgerResponse response;
-  ASSERT_TRUE(audit_->VerifyLedger(&context, {}, &response).ok());
+  ASSERT_TRUE(served_.audit().VerifyLedger(&context, {}, &response).ok());
   StopClients();
   EXPECT_TRUE(response.ok()) << response.problem();
   EXPECT_GE(response.entries_checked(), kMembers + 100);
@@ -178,15 +165,17 @@ TEST_F(AuditTest, BackupWhileServingRestoresToALedgerThatVerifies) {
   while (committed_ < 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   grpc::ClientContext context;
   v1::CreateBackupRequest request;
-  request.set_backup_dir(dir_.Sub("backups"));
+  request.set_backup_dir(served_.dir().Sub("backups"));
   v1::CreateBackupResponse backup;
-  grpc::Status status = audit_->CreateBackup(&context, request, &backup);
+  grpc::Status status = served_.audit().CreateBackup(&context, request, &backup);
   StopClients();
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_GT(backup.size_bytes(), 0);
-  ASSERT_TRUE(ledger::Ledger::RestoreBackup(dir_.Sub("backups"), dir_.Sub("restored")).ok());
+  ASSERT_TRUE(ledger::Ledger::RestoreBackup(served_.dir().Sub("backups"),
+                                            served_.dir().Sub("restored"))
+                  .ok());
   ledger::LedgerOptions options;
-  options.data_dir = dir_.Sub("restored");
+  options.data_dir = served_.dir().Sub("restored");
   auto restored = ledger::Ledger::Open(options);
   ASSERT_TRUE(restored.ok()) << restored.status();
   // The answer names exactly the newest entry the backup holds, even though
@@ -197,7 +186,9 @@ TEST_F(AuditTest, BackupWhileServingRestoresToALedgerThatVerifies) {
   EXPECT_TRUE(report->ok()) << report->problem;
   EXPECT_EQ(report->members_checked, kMembers);
   // Restoring over a ledger that has data is refused.
-  EXPECT_FALSE(ledger::Ledger::RestoreBackup(dir_.Sub("backups"), dir_.Sub("restored")).ok());
+  EXPECT_FALSE(ledger::Ledger::RestoreBackup(served_.dir().Sub("backups"),
+                                             served_.dir().Sub("restored"))
+                   .ok());
 }
 
 // The backup directory's refusals, each with the code that tells the caller
@@ -207,7 +198,7 @@ TEST_F(AuditTest, BackupDirectoriesAreCreatedPrivateOrRefusedWithTheirReason) {
     grpc::ClientContext context;
     v1::CreateBackupRequest request;
     request.set_backup_dir(dir);
-    return audit_->CreateBackup(&context, request, response);
+    return served_.audit().CreateBackup(&context, request, response);
   };
   v1::CreateBackupResponse response;
   grpc::Status relative = backup("backups/loyalty", &response);
@@ -216,18 +207,19 @@ TEST_F(AuditTest, BackupDirectoriesAreCreatedPrivateOrRefusedWithTheirReason) {
       << relative.error_message();
   EXPECT_NE(relative.error_message().find("RELATIVE_PATH"), std::string::npos);
 
-  std::ofstream(dir_.Sub("a-file")) << "not a directory";
-  grpc::Status blocked = backup(dir_.Sub("a-file/loyalty"), &response);
+  std::ofstream(served_.dir().Sub("a-file")) << "not a directory";
+  grpc::Status blocked = backup(served_.dir().Sub("a-file/loyalty"), &response);
   EXPECT_EQ(blocked.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
       << blocked.error_message();
   EXPECT_NE(blocked.error_message().find("DIRECTORY_NOT_WRITABLE"),
             std::string::npos) << blocked.error_message();
 
-  const std::string nested = dir_.Sub("new/backups/loyalty");
+  const std::string nested = served_.dir().Sub("new/backups/loyalty");
   grpc::Status created = backup(nested, &response);
   ASSERT_TRUE(created.ok()) << created.error_message();
   EXPECT_EQ(response.sequence(), kMembers);  // the enrollments
-  for (const std::string& dir : {dir_.Sub("new"), dir_.Sub("new/backups"), nested}) {
+  for (const std::string& dir :
+       {served_.dir().Sub("new"), served_.dir().Sub("new/backups"), nested}) {
     struct stat info {};
     ASSERT_EQ(::stat(dir.c_str(), &info), 0) << dir;
     EXPECT_EQ(info.st_mode & 0777, 0700u) << dir;
@@ -241,7 +233,8 @@ TEST_F(AuditTest, BackToBackVerificationsAreNeverRefusedAsBusy) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     v1::VerifyLedgerResponse response;
-    grpc::Status status = audit_->VerifyLedger(&context, v1::VerifyLedgerRequest(), &response);
+    grpc::Status status =
+        served_.audit().VerifyLedger(&context, v1::VerifyLedgerRequest(), &response);
     ASSERT_TRUE(status.ok()) << "call " << i << ": " << status.error_message();
     EXPECT_TRUE(response.ok());
   }

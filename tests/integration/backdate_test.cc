@@ -11,13 +11,8 @@
 #include "absl/time/time.h"
 #include "engine/base/time_util.h"
 #include "engine/evaluator/rule_file.h"
-#include "engine/server/server.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -25,15 +20,7 @@ namespace {
 const absl::Time kStart = absl::FromUnixSeconds(1772323200);  // 2026-03-01
 constexpr absl::Duration kDay = absl::Hours(24);
 
-v1::ErrorDetail DetailOf(const grpc::Status& status) {
-  v1::RpcStatus rpc_status;
-  v1::ErrorDetail detail;
-  if (rpc_status.ParseFromString(status.error_details()) &&
-      rpc_status.details_size() == 1) {
-    detail.ParseFromString(rpc_status.details(0).value());
-  }
-  return detail;
-}
+using testing::DetailOf;
 
 // 1 point per `per_minor` paid; with `tiers`, spend tiers over a rolling
 // 10-day window: silver from 100.00 EUR earns double, reviewed yearly.
@@ -63,20 +50,11 @@ std::shared_ptr<const evaluator::CompiledRules> Rules(int per_minor, bool tiers)
 class BackdateTest : public ::testing::Test {
  protected:
   void Start(std::shared_ptr<const evaluator::CompiledRules> rules) {
-    if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
-    server_.reset();
+    served_.Stop();
     server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
     options.rules = std::move(rules);
     options.clock = &clock_;
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                       grpc::InsecureChannelCredentials());
-    checkout_ = v1::Checkout::NewStub(channel);
-    members_ = v1::Members::NewStub(channel);
+    ASSERT_NO_FATAL_FAILURE(served_.Start(options));
   }
 
   grpc::Status Enroll(const std::string& id, std::optional<absl::Time> when = {}) {
@@ -86,7 +64,7 @@ class BackdateTest : public ::testing::Test {
     request.mutable_profile()->set_member_id(id);
     if (when.has_value()) *request.mutable_enroll_time() = ToTimestamp(*when);
     v1::EnrollMemberResponse response;
-    return members_->EnrollMember(&context, request, &response);
+    return served_.members().EnrollMember(&context, request, &response);
   }
 
   v1::Purchase Sale(const std::string& member, const std::string& order,
@@ -108,14 +86,14 @@ class BackdateTest : public ::testing::Test {
     v1::CommitPurchaseRequest request;
     request.set_request_id("sale-" + purchase.order_id());
     *request.mutable_purchase() = purchase;
-    return checkout_->CommitPurchase(&context, request, response);
+    return served_.checkout().CommitPurchase(&context, request, response);
   }
 
   grpc::Status Quote(const v1::Purchase& purchase, v1::QuotePurchaseResponse* response) {
     grpc::ClientContext context;
     v1::QuotePurchaseRequest request;
     *request.mutable_purchase() = purchase;
-    return checkout_->QuotePurchase(&context, request, response);
+    return served_.checkout().QuotePurchase(&context, request, response);
   }
 
   // A committed sale, or the test fails.
@@ -145,15 +123,12 @@ class BackdateTest : public ::testing::Test {
     v1::GetBalanceRequest request;
     request.set_member_id(member);
     v1::GetBalanceResponse response;
-    EXPECT_TRUE(members_->GetBalance(&context, request, &response).ok());
+    EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
     return response.balance();
   }
 
-  testing::TempDir dir_;
   ManualClock clock_{kStart};
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::unique_ptr<v1::Checkout::Stub> checkout_;
-  std::unique_ptr<v1::Members::Stub> members_;
+  testing::ServedLedger served_;  // after the clock it uses
 };
 
 // The cases: a sale dated 2030, one before the member enrolled,
@@ -186,7 +161,7 @@ TEST_F(BackdateTest, ABackDatedEnrollmentLetsTheTillsFirstSaleThrough) {
   v1::GetMemberRequest request;
   request.set_member_id("bo");
   v1::GetMemberResponse member;
-  ASSERT_TRUE(members_->GetMember(&context, request, &member).ok());
+  ASSERT_TRUE(served_.members().GetMember(&context, request, &member).ok());
   EXPECT_EQ(FromTimestamp(member.member().enroll_time()), offline);
   ExpectRefused(Sale("bo", "B-2", 1000, offline - absl::Minutes(5)),
                 "TIME_BEFORE_ENROLLMENT");
@@ -206,10 +181,10 @@ TEST_F(BackdateTest, ABackDatedEnrollmentLetsTheTillsFirstSaleThrough) {
 TEST_F(BackdateTest, ABackDatedSaleIsPricedByTheVersionOfItsTime) {
   ASSERT_NO_FATAL_FAILURE(Start(Rules(100, false)));
   ASSERT_TRUE(Enroll("ann").ok());
-  const std::string first = server_->operations().rules()->version();
+  const std::string first = served_.server().operations().rules()->version();
   clock_.Set(kStart + 5 * kDay);
   ASSERT_NO_FATAL_FAILURE(Start(Rules(50, false)));  // stored and active from day 5
-  const std::string second = server_->operations().rules()->version();
+  const std::string second = served_.server().operations().rules()->version();
   ASSERT_NE(first, second);
   clock_.Set(kStart + 6 * kDay);
 

@@ -10,14 +10,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "engine/server/server.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
-#include "loyalty/v1/program.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -52,20 +46,11 @@ std::string RateRules(int points_per_euro) {
 class LiveCampaignTest : public ::testing::Test {
  protected:
   void Start(const std::string& yaml) {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(yaml);
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    program_ = v1::Program::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions(yaml)));
   }
 
   void Enroll(const std::string& id) {
-    auto members = v1::Members::NewStub(channel_);
+    auto members = v1::Members::NewStub(served_.channel());
     grpc::ClientContext context;
     v1::EnrollMemberRequest request;
     request.set_request_id("enroll-" + id);
@@ -76,7 +61,7 @@ class LiveCampaignTest : public ::testing::Test {
 
   grpc::Status Commit(const std::string& request_id, const std::string& member,
                       const std::string& promo, v1::CommitPurchaseResponse* response) {
-    auto checkout = v1::Checkout::NewStub(channel_);
+    auto checkout = v1::Checkout::NewStub(served_.channel());
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
     v1::CommitPurchaseRequest request;
@@ -110,10 +95,7 @@ class LiveCampaignTest : public ::testing::Test {
     for (auto& thread : threads) thread.join();
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Program::Stub> program_;
+  testing::ServedLedger served_;
 };
 
 TEST_F(LiveCampaignTest, ABudgetIsNeverOverspentBy32ConcurrentCommits) {
@@ -131,7 +113,7 @@ TEST_F(LiveCampaignTest, ABudgetIsNeverOverspentBy32ConcurrentCommits) {
   EXPECT_EQ(committed.load(), 32);
   // 32 purchases would earn 3200 bonus points; the budget holds 1000.
   EXPECT_EQ(bonus.load(), 1000);
-  auto report = server_->ledger().Audit();
+  auto report = served_.server().ledger().Audit();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problem;
 }
@@ -147,7 +129,7 @@ TEST_F(LiveCampaignTest, AMembersDailyCapHoldsUnderConcurrentCommits) {
   });
   EXPECT_EQ(bonus.load(), 300);  // eight purchases, at most 300 a day
   // Each purchase also earned its 20 base points: 8 x 20 + 300.
-  auto record = server_->ledger().GetMember("solo");
+  auto record = served_.server().ledger().GetMember("solo");
   ASSERT_TRUE(record.ok());
   EXPECT_EQ(record->points_available(), 8 * 20 + 300);
 }
@@ -181,7 +163,7 @@ TEST_F(LiveCampaignTest, AReloadDuringLoadPricesEachPurchaseWithOneVersion) {
   Start(RateRules(1));
   for (int m = 0; m < 8; ++m) Enroll(absl::StrCat("m", m));
   std::map<std::string, int> rate_of_version;
-  rate_of_version[server_->operations().rules()->version()] = 1;
+  rate_of_version[served_.server().operations().rules()->version()] = 1;
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::vector<v1::CommitPurchaseResponse> answers;
@@ -206,7 +188,7 @@ TEST_F(LiveCampaignTest, AReloadDuringLoadPricesEachPurchaseWithOneVersion) {
     request.set_file_name(absl::StrCat("rate", rate, ".yaml"));
     request.set_yaml(RateRules(rate));
     v1::LoadRulesResponse loaded;
-    ASSERT_TRUE(program_->LoadRules(&context, request, &loaded).ok());
+    ASSERT_TRUE(served_.program().LoadRules(&context, request, &loaded).ok());
     rate_of_version[loaded.version().version()] = rate;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(40));
@@ -221,7 +203,7 @@ TEST_F(LiveCampaignTest, AReloadDuringLoadPricesEachPurchaseWithOneVersion) {
     ++priced_by[version];
     int64_t sequence = 0;
     ASSERT_TRUE(absl::SimpleAtoi(answer.transaction_id(), &sequence));
-    auto entry = server_->ledger().GetEntry(sequence);
+    auto entry = served_.server().ledger().GetEntry(sequence);
     ASSERT_TRUE(entry.ok());
     EXPECT_EQ(entry->rules_version(), version);
   }
@@ -230,14 +212,14 @@ TEST_F(LiveCampaignTest, AReloadDuringLoadPricesEachPurchaseWithOneVersion) {
 
 TEST_F(LiveCampaignTest, ARefusedRuleFileNeverReplacesTheActiveOne) {
   Start(RateRules(1));
-  const std::string active = server_->operations().rules()->version();
+  const std::string active = served_.server().operations().rules()->version();
   grpc::ClientContext validate_context;
   v1::ValidateRulesRequest validate;
   validate.set_file_name("bad.yaml");
   validate.set_yaml(RateRules(1) + "rules:\n  - id: x\n    description: Broken\n"
                     "    bonus_points: {points: -5}\n");
   v1::ValidateRulesResponse problems;
-  ASSERT_TRUE(program_->ValidateRules(&validate_context, validate, &problems).ok());
+  ASSERT_TRUE(served_.program().ValidateRules(&validate_context, validate, &problems).ok());
   ASSERT_FALSE(problems.problems().empty());
   EXPECT_EQ(problems.problems(0).rfind("bad.yaml:7:", 0), 0u) << problems.problems(0);
   grpc::ClientContext load_context;
@@ -246,13 +228,13 @@ TEST_F(LiveCampaignTest, ARefusedRuleFileNeverReplacesTheActiveOne) {
   load.set_file_name("bad.yaml");
   load.set_yaml(validate.yaml());
   v1::LoadRulesResponse loaded;
-  grpc::Status status = program_->LoadRules(&load_context, load, &loaded);
+  grpc::Status status = served_.program().LoadRules(&load_context, load, &loaded);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("bad.yaml:7:"), std::string::npos);
-  EXPECT_EQ(server_->operations().rules()->version(), active);
+  EXPECT_EQ(served_.server().operations().rules()->version(), active);
   grpc::ClientContext get_context;
   v1::GetRulesResponse rules;
-  ASSERT_TRUE(program_->GetRules(&get_context, {}, &rules).ok());
+  ASSERT_TRUE(served_.program().GetRules(&get_context, {}, &rules).ok());
   EXPECT_EQ(rules.active_version(), active);
   EXPECT_EQ(rules.versions_size(), 1);  // the start file, stored at start
 }
@@ -264,11 +246,10 @@ TEST_F(LiveCampaignTest, ALoadedVersionStaysActiveAfterARestart) {
   request.set_request_id("load-3");
   request.set_yaml(RateRules(3));
   v1::LoadRulesResponse loaded;
-  ASSERT_TRUE(program_->LoadRules(&context, request, &loaded).ok());
-  server_->Shutdown(absl::Seconds(5));
-  server_.reset();
+  ASSERT_TRUE(served_.program().LoadRules(&context, request, &loaded).ok());
+  served_.Stop();
   Start(RateRules(1));  // the same start file as before
-  EXPECT_EQ(server_->operations().rules()->version(), loaded.version().version());
+  EXPECT_EQ(served_.server().operations().rules()->version(), loaded.version().version());
 }
 
 }  // namespace

@@ -7,15 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/time_util.h"
-#include "engine/server/server.h"
-#include "grpcpp/create_channel.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
-#include "loyalty/v1/program.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -25,40 +19,20 @@ using loyalty::v1::CommitPurchaseResponse;
 
 const absl::Time kNow = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 
-// The reason and field a refusal carries in grpc-status-details-bin.
-v1::ErrorDetail DetailOf(const grpc::Status& status) {
-  v1::RpcStatus rpc_status;
-  v1::ErrorDetail detail;
-  if (rpc_status.ParseFromString(status.error_details()) &&
-      rpc_status.details_size() == 1) {
-    detail.ParseFromString(rpc_status.details(0).value());
-  }
-  return detail;
-}
+using testing::DetailOf;
 
 class CheckoutTest : public ::testing::Test {
  protected:
   void SetUp() override { StartServer(); }
 
   void StartServer() {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
+    server::ServerOptions options = testing::ServedOptions();
     options.clock = &clock_;
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                       grpc::InsecureChannelCredentials());
-    checkout_ = v1::Checkout::NewStub(channel);
-    members_ = v1::Members::NewStub(channel);
-    program_ = v1::Program::NewStub(channel);
+    ASSERT_NO_FATAL_FAILURE(served_.Start(options));
   }
 
   void RestartServer() {
-    server_->Shutdown(absl::Seconds(5));
-    server_.reset();
+    served_.Stop();
     StartServer();
   }
 
@@ -74,7 +48,7 @@ class CheckoutTest : public ::testing::Test {
     request.set_request_id("enroll-" + id);
     request.mutable_profile()->set_member_id(id);
     v1::EnrollMemberResponse response;
-    grpc::Status status = members_->EnrollMember(&context, request, &response);
+    grpc::Status status = served_.members().EnrollMember(&context, request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -103,7 +77,7 @@ class CheckoutTest : public ::testing::Test {
                       CommitPurchaseResponse* response) {
     grpc::ClientContext context;
     SetDeadline(&context);
-    return checkout_->CommitPurchase(&context, request, response);
+    return served_.checkout().CommitPurchase(&context, request, response);
   }
 
   v1::Balance BalanceOf(const std::string& id) {
@@ -112,7 +86,7 @@ class CheckoutTest : public ::testing::Test {
     v1::GetBalanceRequest request;
     request.set_member_id(id);
     v1::GetBalanceResponse response;
-    EXPECT_TRUE(members_->GetBalance(&context, request, &response).ok());
+    EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
     return response.balance();
   }
 
@@ -123,22 +97,18 @@ class CheckoutTest : public ::testing::Test {
     request.set_member_id(id);
     request.set_page_size(1000);
     v1::ListEntriesResponse response;
-    EXPECT_TRUE(members_->ListEntries(&context, request, &response).ok());
+    EXPECT_TRUE(served_.members().ListEntries(&context, request, &response).ok());
     return response.entries_size();
   }
 
   void ExpectAuditClean() {
-    auto report = server_->ledger().Audit();
+    auto report = served_.server().ledger().Audit();
     ASSERT_TRUE(report.ok()) << report.status();
     EXPECT_TRUE(report->ok()) << report->problem;
   }
 
-  testing::TempDir dir_;
   ManualClock clock_{kNow};
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::unique_ptr<v1::Checkout::Stub> checkout_;
-  std::unique_ptr<v1::Members::Stub> members_;
-  std::unique_ptr<v1::Program::Stub> program_;
+  testing::ServedLedger served_;  // after the clock it uses
 };
 
 TEST_F(CheckoutTest, CommitEarnsWhatTheRulesSayWithTheExplanation) {
@@ -179,7 +149,7 @@ TEST_F(CheckoutTest, QuoteWritesNothingAndMatchesTheCommit) {
   v1::QuotePurchaseResponse quoted;
   grpc::ClientContext context;
   SetDeadline(&context);
-  ASSERT_TRUE(checkout_->QuotePurchase(&context, quote, &quoted).ok());
+  ASSERT_TRUE(served_.checkout().QuotePurchase(&context, quote, &quoted).ok());
   EXPECT_EQ(quoted.priced().points_earned(), 50);
   EXPECT_EQ(BalanceOf("ben").points_available(), 0);
   EXPECT_EQ(EntryCount("ben"), 1);
@@ -266,7 +236,7 @@ TEST_F(CheckoutTest, ARestartKeepsEveryBalance) {
   EXPECT_EQ(BalanceOf("gus").SerializeAsString(), gus.SerializeAsString());
   EXPECT_EQ(BalanceOf("hal").SerializeAsString(), hal.SerializeAsString());
   EXPECT_EQ(gus.points_available(), 123 - 61 + 9);
-  EXPECT_EQ(server_->ledger().Head().member_count(), 2);
+  EXPECT_EQ(served_.server().ledger().Head().member_count(), 2);
   ExpectAuditClean();
 }
 
@@ -312,7 +282,7 @@ TEST_F(CheckoutTest, BadInputGetsTheRightCodeReasonAndFieldAndWritesNothing) {
       {"unknown member", [](v1::Purchase* p) { p->set_member_id("nobody"); },
        grpc::StatusCode::NOT_FOUND, "UNKNOWN_MEMBER", "purchase.member_id"},
   };
-  const int64_t head = server_->ledger().Head().sequence();
+  const int64_t head = served_.server().ledger().Head().sequence();
   int index = 0;
   for (const BadCase& bad : cases) {
     CommitPurchaseRequest request = Sale(absl::StrCat("bad-", index++), "ida", 1000);
@@ -325,7 +295,7 @@ TEST_F(CheckoutTest, BadInputGetsTheRightCodeReasonAndFieldAndWritesNothing) {
         << bad.name << ": " << DetailOf(status).field();
     EXPECT_NE(status.error_message().find(bad.reason), std::string::npos);
   }
-  EXPECT_EQ(server_->ledger().Head().sequence(), head);
+  EXPECT_EQ(served_.server().ledger().Head().sequence(), head);
   EXPECT_EQ(BalanceOf("ida").points_available(), 0);
 }
 
@@ -356,7 +326,7 @@ TEST_F(CheckoutTest, SixtyFourConcurrentClientsLoseNoUpdate) {
     EXPECT_EQ(BalanceOf(absl::StrCat("m", m)).points_available(),
               7 * sales_per_member);
   }
-  EXPECT_EQ(server_->ledger().Head().sequence(),
+  EXPECT_EQ(served_.server().ledger().Head().sequence(),
             kMembers + kClients * kSalesPerClient);
   ExpectAuditClean();
 }
@@ -366,7 +336,7 @@ TEST_F(CheckoutTest, RpcsOfLaterWorkAnswerUnimplemented) {
   SetDeadline(&context);
   v1::SimulateRulesRequest request;
   v1::SimulateRulesResponse response;
-  EXPECT_EQ(program_->SimulateRules(&context, request, &response).error_code(),
+  EXPECT_EQ(served_.program().SimulateRules(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
 

@@ -15,16 +15,10 @@
 #include "engine/analytics/counters.h"
 #include "engine/ledger/keys.h"
 #include "engine/ledger/rocksdb_options.h"
-#include "engine/server/server.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/audit.grpc.pb.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/storage.pb.h"
 #include "rocksdb/db.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -33,15 +27,7 @@ const absl::Time kNow = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 // Bytes that are no protobuf message: a field tag whose varint never ends.
 constexpr char kGarbage[] = "\xff\xff\xff\xff";
 
-v1::ErrorDetail DetailOf(const grpc::Status& status) {
-  v1::RpcStatus rpc_status;
-  v1::ErrorDetail detail;
-  if (rpc_status.ParseFromString(status.error_details()) &&
-      rpc_status.details_size() == 1) {
-    detail.ParseFromString(rpc_status.details(0).value());
-  }
-  return detail;
-}
+using testing::DetailOf;
 
 class DamagedRecordsTest : public ::testing::Test {
  protected:
@@ -51,28 +37,18 @@ class DamagedRecordsTest : public ::testing::Test {
   }
 
   void Start() {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
+    server::ServerOptions options = testing::ServedOptions();
     options.clock = &clock_;
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                       grpc::InsecureChannelCredentials());
-    checkout_ = v1::Checkout::NewStub(channel);
-    members_ = v1::Members::NewStub(channel);
-    audit_ = v1::Audit::NewStub(channel);
+    ASSERT_NO_FATAL_FAILURE(served_.Start(options));
   }
 
   // Stops the server, lets `change` edit its RocksDB database, restarts it.
   void WithServerStopped(const std::function<void(rocksdb::DB&)>& change) {
-    server_.reset();
+    served_.Drop();
     rocksdb::DB* raw = nullptr;
     rocksdb::Options options = ledger::DatabaseOptions();
     options.create_if_missing = false;
-    rocksdb::Status status = rocksdb::DB::Open(options, dir_.Sub("data"), &raw);
+    rocksdb::Status status = rocksdb::DB::Open(options, served_.data_dir(), &raw);
     ASSERT_TRUE(status.ok()) << status.ToString();
     std::unique_ptr<rocksdb::DB> db(raw);
     change(*db);
@@ -102,7 +78,7 @@ class DamagedRecordsTest : public ::testing::Test {
     request.set_request_id("enroll-" + id);
     request.mutable_profile()->set_member_id(id);
     v1::EnrollMemberResponse response;
-    const grpc::Status status = members_->EnrollMember(&context, request, &response);
+    const grpc::Status status = served_.members().EnrollMember(&context, request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -125,7 +101,7 @@ class DamagedRecordsTest : public ::testing::Test {
     grpc::ClientContext context;
     SetDeadline(&context);
     v1::CommitPurchaseResponse response;
-    return checkout_->CommitPurchase(&context, request, &response);
+    return served_.checkout().CommitPurchase(&context, request, &response);
   }
 
   grpc::Status Refund(const std::string& request_id, const std::string& order_id) {
@@ -135,7 +111,7 @@ class DamagedRecordsTest : public ::testing::Test {
     request.set_request_id(request_id);
     request.set_order_id(order_id);
     v1::RefundPurchaseResponse response;
-    return checkout_->RefundPurchase(&context, request, &response);
+    return served_.checkout().RefundPurchase(&context, request, &response);
   }
 
   int64_t Points() {
@@ -144,7 +120,7 @@ class DamagedRecordsTest : public ::testing::Test {
     v1::GetBalanceRequest request;
     request.set_member_id("ann");
     v1::GetBalanceResponse response;
-    EXPECT_TRUE(members_->GetBalance(&context, request, &response).ok());
+    EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
     return response.balance().points_available();
   }
 
@@ -155,7 +131,7 @@ class DamagedRecordsTest : public ::testing::Test {
     SetDeadline(&context);
     v1::VerifyLedgerResponse verified;
     const grpc::Status status =
-        audit_->VerifyLedger(&context, v1::VerifyLedgerRequest(), &verified);
+        served_.audit().VerifyLedger(&context, v1::VerifyLedgerRequest(), &verified);
     EXPECT_TRUE(status.ok()) << status.error_message();
     EXPECT_TRUE(verified.ok()) << verified.problem();
     return verified.head_sequence();
@@ -167,12 +143,8 @@ class DamagedRecordsTest : public ::testing::Test {
     EXPECT_EQ(DetailOf(status).field(), field);
   }
 
-  testing::TempDir dir_;
   ManualClock clock_{kNow};
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::unique_ptr<v1::Checkout::Stub> checkout_;
-  std::unique_ptr<v1::Members::Stub> members_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
+  testing::ServedLedger served_;  // after the clock it uses
 };
 
 // A retry whose first answer cannot be read is not decided again: that
@@ -199,7 +171,7 @@ TEST_F(DamagedRecordsTest, AnEnrollmentRetryWhoseStoredAnswerIsUnreadableIsDataL
   request.set_request_id("enroll-ann");
   request.mutable_profile()->set_member_id("ann");
   v1::EnrollMemberResponse response;
-  ExpectDataLoss(members_->EnrollMember(&context, request, &response), "request_id");
+  ExpectDataLoss(served_.members().EnrollMember(&context, request, &response), "request_id");
   EXPECT_EQ(Head(), head);
 }
 

@@ -15,18 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
 #include "engine/base/limits.h"
-#include "engine/server/server.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/audit.grpc.pb.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
-#include "loyalty/v1/program.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -38,15 +31,7 @@ using google::protobuf::Message;
 constexpr const char* kServices[] = {"loyalty.v1.Checkout", "loyalty.v1.Members",
                                      "loyalty.v1.Program", "loyalty.v1.Audit"};
 
-v1::ErrorDetail DetailOf(const grpc::Status& status) {
-  v1::RpcStatus rpc_status;
-  v1::ErrorDetail detail;
-  if (rpc_status.ParseFromString(status.error_details()) &&
-      rpc_status.details_size() == 1) {
-    detail.ParseFromString(rpc_status.details(0).value());
-  }
-  return detail;
-}
+using testing::DetailOf;
 
 // One field a caller may fill: its path from the request's root, e.g.
 // "purchase.lines[0].sku", and how to reach it.
@@ -122,20 +107,12 @@ void Fill(Message* root, const FieldPath& field, size_t size, bool count) {
 class LimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
+    ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions()));
   }
 
   // Sends `bytes` as the request of `method` ("/loyalty.v1.Members/GetBalance").
   grpc::Status CallRaw(const std::string& method, const std::string& bytes) {
-    grpc::GenericStub stub(channel_);
+    grpc::GenericStub stub(served_.channel());
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     grpc::Slice slice(bytes);
@@ -147,9 +124,7 @@ class LimitsTest : public ::testing::Test {
     return done.get_future().get();
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
+  testing::ServedLedger served_;
 };
 
 // Each unary RPC's request, each field: at the limit the limit check lets
@@ -231,7 +206,7 @@ TEST(LimitsDocTest, ReadmeListsEveryLimit) {
 // The case: a 5,000-character member id used to make the refusal
 // itself fail (RESOURCE_EXHAUSTED: the message echoed the whole id).
 TEST_F(LimitsTest, HugeMemberIdGetsAShortInvalidArgument) {
-  auto members = v1::Members::NewStub(channel_);
+  auto members = v1::Members::NewStub(served_.channel());
   grpc::ClientContext context;
   v1::GetBalanceRequest request;
   request.set_member_id(std::string(5000, '7'));
@@ -245,7 +220,7 @@ TEST_F(LimitsTest, HugeMemberIdGetsAShortInvalidArgument) {
 
 // A refusal that quotes an id quotes its first 32 bytes.
 TEST_F(LimitsTest, RefusalsQuoteAShortPrefix) {
-  auto members = v1::Members::NewStub(channel_);
+  auto members = v1::Members::NewStub(served_.channel());
   grpc::ClientContext context;
   v1::GetBalanceRequest request;
   const std::string id = std::string(32, 'a') + std::string(32, 'b');

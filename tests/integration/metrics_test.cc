@@ -11,15 +11,8 @@
 #include "engine/base/time_util.h"
 #include "engine/evaluator/evaluator.h"
 #include "engine/evaluator/rule_file.h"
-#include "engine/server/server.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/audit.grpc.pb.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
-#include "loyalty/v1/program.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -67,20 +60,9 @@ class MetricsOverMonthsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
     options.rules = TierRules();
     options.clock = &clock_;
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    auto channel = grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->port()),
-        grpc::InsecureChannelCredentials());
-    audit_ = v1::Audit::NewStub(channel);
-    checkout_ = v1::Checkout::NewStub(channel);
-    members_ = v1::Members::NewStub(channel);
-    program_ = v1::Program::NewStub(channel);
+    ASSERT_NO_FATAL_FAILURE(served_.Start(options));
   }
 
   void Enroll(const std::string& id, const std::string& segment = "") {
@@ -90,7 +72,7 @@ class MetricsOverMonthsTest : public ::testing::Test {
     request.mutable_profile()->set_member_id(id);
     if (!segment.empty()) request.mutable_profile()->add_segments(segment);
     v1::EnrollMemberResponse response;
-    const grpc::Status status = members_->EnrollMember(&context, request, &response);
+    const grpc::Status status = served_.members().EnrollMember(&context, request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -102,7 +84,7 @@ class MetricsOverMonthsTest : public ::testing::Test {
     request.set_name(id);
     request.set_status(v1::PARTNER_STATUS_ACTIVE);
     v1::UpsertPartnerResponse response;
-    const grpc::Status status = program_->UpsertPartner(&context, request, &response);
+    const grpc::Status status = served_.program().UpsertPartner(&context, request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -124,7 +106,7 @@ class MetricsOverMonthsTest : public ::testing::Test {
     line->set_quantity(1);
     line->set_unit_price_minor(sale.price_minor);
     v1::CommitPurchaseResponse response;
-    const grpc::Status status = checkout_->CommitPurchase(&context, request, &response);
+    const grpc::Status status = served_.checkout().CommitPurchase(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.priced().tier();
   }
@@ -136,7 +118,7 @@ class MetricsOverMonthsTest : public ::testing::Test {
     request.set_member_id(member);
     request.set_order_id(absl::StrCat("sale-", sale));
     v1::RefundPurchaseResponse response;
-    const grpc::Status status = checkout_->RefundPurchase(&context, request, &response);
+    const grpc::Status status = served_.checkout().RefundPurchase(&context, request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -150,7 +132,7 @@ class MetricsOverMonthsTest : public ::testing::Test {
     *request.mutable_to_time() = ToTimestamp(to);
     request.set_grouping(grouping);
     v1::GetProgramMetricsResponse response;
-    const grpc::Status status = audit_->GetProgramMetrics(&context, request, &response);
+    const grpc::Status status = served_.audit().GetProgramMetrics(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     std::map<std::string, v1::MetricsRow> rows;
     for (const v1::MetricsRow& row : response.rows()) rows[row.group()] = row;
@@ -169,13 +151,8 @@ class MetricsOverMonthsTest : public ::testing::Test {
     }
   }
 
-  testing::TempDir dir_;
   ManualClock clock_{Day(7, 1)};
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
-  std::unique_ptr<v1::Checkout::Stub> checkout_;
-  std::unique_ptr<v1::Members::Stub> members_;
-  std::unique_ptr<v1::Program::Stub> program_;
+  testing::ServedLedger served_;  // after the clock it uses
   int sales_ = 0;
 };
 

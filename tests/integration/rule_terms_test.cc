@@ -6,15 +6,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "engine/server/server.h"
-#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "loyalty/v1/checkout.grpc.pb.h"
-#include "loyalty/v1/members.grpc.pb.h"
-#include "loyalty/v1/program.grpc.pb.h"
 #include "loyalty/v1/types.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 
 namespace loyalty {
 namespace {
@@ -28,15 +22,7 @@ std::string TermsRules(const std::string& currency, int point_value_minor) {
                       "earned_points_pay_same_order: false}\n");
 }
 
-v1::ErrorDetail DetailOf(const grpc::Status& status) {
-  v1::RpcStatus rpc_status;
-  v1::ErrorDetail detail;
-  if (rpc_status.ParseFromString(status.error_details()) &&
-      rpc_status.details_size() == 1) {
-    detail.ParseFromString(rpc_status.details(0).value());
-  }
-  return detail;
-}
+using testing::DetailOf;
 
 class RuleTermsTest : public ::testing::Test {
  protected:
@@ -46,22 +32,10 @@ class RuleTermsTest : public ::testing::Test {
   }
 
   void Start(const std::string& yaml) {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(yaml);
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    program_ = v1::Program::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions(yaml)));
   }
 
-  void Stop() {
-    server_->Shutdown(absl::Seconds(5));
-    server_.reset();
-  }
+  void Stop() { served_.Stop(); }
 
   void Enroll(const std::string& id) {
     grpc::ClientContext context;
@@ -69,9 +43,7 @@ class RuleTermsTest : public ::testing::Test {
     request.set_request_id("enroll-" + id);
     request.mutable_profile()->set_member_id(id);
     v1::EnrollMemberResponse response;
-    ASSERT_TRUE(v1::Members::NewStub(channel_)
-                    ->EnrollMember(&context, request, &response)
-                    .ok());
+    ASSERT_TRUE(served_.members().EnrollMember(&context, request, &response).ok());
   }
 
   void Sale() {
@@ -87,9 +59,7 @@ class RuleTermsTest : public ::testing::Test {
     line->set_quantity(1);
     line->set_unit_price_minor(2000);
     v1::CommitPurchaseResponse response;
-    ASSERT_TRUE(v1::Checkout::NewStub(channel_)
-                    ->CommitPurchase(&context, request, &response)
-                    .ok());
+    ASSERT_TRUE(served_.checkout().CommitPurchase(&context, request, &response).ok());
   }
 
   grpc::Status Validate(const std::string& yaml) {
@@ -98,7 +68,7 @@ class RuleTermsTest : public ::testing::Test {
     request.set_file_name("new.yaml");
     request.set_yaml(yaml);
     v1::ValidateRulesResponse response;
-    grpc::Status status = program_->ValidateRules(&context, request, &response);
+    grpc::Status status = served_.program().ValidateRules(&context, request, &response);
     if (status.ok()) {
       EXPECT_TRUE(response.problems().empty()) << response.problems(0);
     }
@@ -112,13 +82,13 @@ class RuleTermsTest : public ::testing::Test {
     request.set_file_name("new.yaml");
     request.set_yaml(yaml);
     v1::LoadRulesResponse response;
-    return program_->LoadRules(&context, request, &response);
+    return served_.program().LoadRules(&context, request, &response);
   }
 
   std::string ActiveVersion() {
     grpc::ClientContext context;
     v1::GetRulesResponse response;
-    EXPECT_TRUE(program_->GetRules(&context, {}, &response).ok());
+    EXPECT_TRUE(served_.program().GetRules(&context, {}, &response).ok());
     return response.active_version();
   }
 
@@ -130,10 +100,7 @@ class RuleTermsTest : public ::testing::Test {
     EXPECT_EQ(DetailOf(status).field(), field);
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Program::Stub> program_;
+  testing::ServedLedger served_;
 };
 
 TEST_F(RuleTermsTest, BeforeAnySaleTheTermsMayChange) {
@@ -171,14 +138,9 @@ TEST_F(RuleTermsTest, AfterASaleAnotherPointValueIsRefusedAtValidateAndLoad) {
 TEST_F(RuleTermsTest, AfterASaleAStartFileInAnotherCurrencyIsRefused) {
   Sale();
   Stop();
-  server::ServerOptions options;
-  options.data_dir = dir_.Sub("data");
-  options.listen_address = "127.0.0.1:0";
-  options.rules = testing::CompileRules(TermsRules("USD", 1));
-  auto started = server::LoyaltyServer::Start(options);
+  const absl::Status started = served_.TryStart(testing::ServedOptions(TermsRules("USD", 1)));
   ASSERT_FALSE(started.ok());
-  EXPECT_EQ(started.status().code(), absl::StatusCode::kFailedPrecondition)
-      << started.status();
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
   ASSERT_NO_FATAL_FAILURE(Start(TermsRules("EUR", 1)));
 }
 

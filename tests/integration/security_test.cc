@@ -17,8 +17,7 @@
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_rules.h"
+#include "tests/support/served_ledger.h"
 #include "tests/support/tls_files.h"
 
 namespace loyalty {
@@ -68,17 +67,12 @@ class SecurityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(tls_.Make()) << "the openssl command is needed";
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
+    server::ServerOptions options = testing::ServedOptions();
     options.tls = server::TlsFiles{tls_.Path("server.pem"), tls_.Path("server.key"),
                                    mutual_ ? tls_.Path("ca.pem") : ""};
     options.require_api_keys = true;
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    admin_key_ = server_->created_admin_key();
+    ASSERT_NO_FATAL_FAILURE(served_.Start(options));
+    admin_key_ = served_.server().created_admin_key();
     ASSERT_FALSE(admin_key_.empty());
     channel_ = Channel(/*with_client_cert=*/mutual_);
   }
@@ -90,8 +84,7 @@ class SecurityTest : public ::testing::Test {
       ssl.pem_private_key = tls_.Read("client.key");
       ssl.pem_cert_chain = tls_.Read("client.pem");
     }
-    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                               grpc::SslCredentials(ssl));
+    return grpc::CreateChannel(served_.address(), grpc::SslCredentials(ssl));
   }
 
   std::unique_ptr<grpc::ClientContext> Context(const std::string& key) {
@@ -132,9 +125,8 @@ class SecurityTest : public ::testing::Test {
   }
 
   bool mutual_ = false;
-  testing::TempDir dir_;
   testing::TlsFiles tls_;
-  std::unique_ptr<server::LoyaltyServer> server_;
+  testing::ServedLedger served_;  // TLS: no plain-text channel, Channel() makes one
   std::shared_ptr<grpc::Channel> channel_;
   std::string admin_key_;
   int keys_made_ = 0;

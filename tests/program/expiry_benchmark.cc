@@ -11,7 +11,6 @@
 // Prints figures; asserts nothing about time.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -27,23 +26,14 @@
 #include "engine/ledger/accounts.h"
 #include "engine/ledger/ledger.h"
 #include "engine/program/operations.h"
+#include "tests/support/benchmark.h"
 
 namespace loyalty {
 namespace {
 
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 
-// "VmRSS" or "VmHWM" of this process, in MiB.
-double MemoryMiB(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::strtod(line.c_str() + field.size() + 1, nullptr) / 1024.0;
-    }
-  }
-  return 0;
-}
+using testing::MemoryMiB;
 
 // Enrolls `members` members, each with a 100-point lot expiring at `expiry`.
 bool Enroll(ledger::Ledger& ledger, int64_t members, absl::Time expiry) {
@@ -108,11 +98,7 @@ int Run(int64_t members, const std::string& data_dir) {
     std::fprintf(stderr, "%s\n", std::string(ledger.status().message()).c_str());
     return 1;
   }
-  auto rule_set = evaluator::ParseRuleFile(
-      "bench.yaml",
-      "program:\n  id: bench\n  currency: EUR\n  point_value_minor: 1\n"
-      "earn:\n  points: 1\n  per_minor: 100\n  rounding: down\n"
-      "burn:\n  max_basket_share_percent: 50\n  earned_points_pay_same_order: false\n");
+  auto rule_set = evaluator::ParseRuleFile("bench.yaml", testing::kBenchmarkRulesYaml);
   if (!rule_set.ok()) return 1;
   rule_set->mutable_points()->set_lifetime_days(30);
   auto rules = evaluator::CompiledRules::Compile(*rule_set);
@@ -166,10 +152,7 @@ int Run(int64_t members, const std::string& data_dir) {
 }  // namespace loyalty
 
 int main(int argc, char** argv) {
-  const int64_t members = argc > 1 ? std::atoll(argv[1]) : 1000000;
-  const std::string dir =
-      argc > 2 ? argv[2]
-               : absl::StrCat(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp",
-                              "/loyalty-expiry-bench");
-  return loyalty::Run(members, dir);
+  const loyalty::testing::BenchmarkArgs args =
+      loyalty::testing::ParseBenchmarkArgs(argc, argv, "expiry");
+  return loyalty::Run(args.members, args.data_dir);
 }

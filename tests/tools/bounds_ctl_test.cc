@@ -8,11 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/server/server.h"
 #include "gtest/gtest.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
-#include "tests/tools/ctl_process.h"
+#include "tests/tools/ctl_fixture.h"
 
 namespace loyalty {
 namespace {
@@ -20,28 +18,7 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-class BoundsCtlTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-  }
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                 "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args);
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
-};
+class BoundsCtlTest : public testing::CtlTest {};
 
 // A 5,000-character id used to come back as RESOURCE_EXHAUSTED "metadata
 // size exceeds limit": the refusal echoed the whole id.

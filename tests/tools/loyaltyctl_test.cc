@@ -21,16 +21,14 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/server/server.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/audit.pb.h"
 #include "loyalty/v1/checkout.pb.h"
 #include "loyalty/v1/members.pb.h"
 #include "loyalty/v1/program.pb.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
 #include "tests/support/tls_files.h"
-#include "tests/tools/ctl_process.h"
+#include "tests/tools/ctl_fixture.h"
 
 namespace loyalty {
 namespace {
@@ -38,15 +36,7 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-// The value of a "key   value" line printed by loyaltyctl, or "" if absent.
-std::string Field(const std::string& out, const std::string& key) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::StartsWith(line, key + "  ")) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
-    }
-  }
-  return "";
-}
+using testing::Field;
 
 // `json` (what --json printed) as a message of type T.
 template <typename T>
@@ -80,32 +70,8 @@ const std::vector<std::string> kQuote = {
     "--line", "coffee:1:350", "--redeem", "21"};
 // clang-format on
 
-class LoyaltyctlTest : public ::testing::Test {
+class LoyaltyctlTest : public testing::CtlTest {
  protected:
-  void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-  }
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                 "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args);
-  }
-
-  // Runs a command that must succeed; returns what it printed.
-  std::string Ok(std::vector<std::string> args) {
-    const CtlResult result = Ctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << Printed(result);
-    return result.out;
-  }
-
   void EnrollAndBuy() {
     Ok(kEnroll);
     Ok(kCommit);
@@ -113,13 +79,10 @@ class LoyaltyctlTest : public ::testing::Test {
 
   // Exports the ledger in `format`; returns the file's path.
   std::string Export(const std::string& format) {
-    const std::string path = dir_.Sub("ledger." + format);
+    const std::string path = served_.dir().Sub("ledger." + format);
     Ok({"export", "--format", format, "--out", path});
     return path;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
 };
 
 TEST_F(LoyaltyctlTest, WalkThroughPrintsTheDocumentedFigures) {
@@ -234,8 +197,8 @@ TEST_F(LoyaltyctlTest, FailedCallsPrintTheReasonAndExitOne) {
   EXPECT_TRUE(absl::StrContains(reused.err, "REQUEST_ID_REUSED")) << reused.err;
 
   const CtlResult no_server =
-      testing::RunCtl(dir_.path(), {"--server", "127.0.0.1:1", "--timeout", "5",
-                                    "member", "balance", "ann"});
+      testing::RunCtl(served_.dir().path(), {"--server", "127.0.0.1:1", "--timeout",
+                                             "5", "member", "balance", "ann"});
   EXPECT_EQ(no_server.exit_code, 1) << Printed(no_server);
   EXPECT_TRUE(absl::StartsWith(no_server.err, "error: UNAVAILABLE: "))
       << no_server.err;
@@ -380,7 +343,7 @@ TEST_F(LoyaltyctlTest, RulesValidateAcceptsAGoodFileAndNamesBadLines) {
       << ok;
 
   // An unknown key on line 13, after the 12 lines of the test rules.
-  const std::string bad = dir_.Sub("typo.yaml");
+  const std::string bad = served_.dir().Sub("typo.yaml");
   WriteFile(bad, testing::RulesYaml() + "  colour: blue\n");
   CtlResult result = Ctl({"rules", "validate", bad});
   EXPECT_EQ(result.exit_code, 1) << Printed(result);
@@ -394,14 +357,14 @@ TEST_F(LoyaltyctlTest, RulesValidateAcceptsAGoodFileAndNamesBadLines) {
   ASSERT_EQ(response.problems_size(), 1) << result.out;
   EXPECT_TRUE(absl::StartsWith(response.problems(0), bad + ":13: "));
 
-  result = Ctl({"rules", "validate", dir_.Sub("missing.yaml")});
+  result = Ctl({"rules", "validate", served_.dir().Sub("missing.yaml")});
   EXPECT_EQ(result.exit_code, 1) << Printed(result);
   EXPECT_TRUE(absl::StartsWith(result.err, "error: NOT_FOUND: cannot read "))
       << result.err;
 }
 
 TEST_F(LoyaltyctlTest, RulesLoadShowsActiveThenScheduledAndDiffShowsTheRate) {
-  const std::string first = WriteRules(dir_, "one-per-euro.yaml", 100);
+  const std::string first = WriteRules(served_.dir(), "one-per-euro.yaml", 100);
   const std::string loaded =
       Ok({"rules", "load", first, "--request-id", "rules-1"});
   const std::string active = Field(loaded, "version");
@@ -419,7 +382,7 @@ TEST_F(LoyaltyctlTest, RulesLoadShowsActiveThenScheduledAndDiffShowsTheRate) {
   EXPECT_EQ(Lines(show).size(), 3u) << show;  // header, start rules, this
 
   // Two points per euro, from an hour from now.
-  const std::string second = WriteRules(dir_, "two-per-euro.yaml", 50);
+  const std::string second = WriteRules(served_.dir(), "two-per-euro.yaml", 50);
   const std::string in_an_hour =
       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() + absl::Hours(1),
                        absl::UTCTimeZone());
@@ -469,7 +432,7 @@ TEST_F(LoyaltyctlTest, RulesShowPrintsTheStartRulesInTextFormat) {
 }
 
 TEST_F(LoyaltyctlTest, RulesLoadOfABadFilePrintsItsProblemsAndStoresNothing) {
-  const std::string bad = dir_.Sub("bad.yaml");
+  const std::string bad = served_.dir().Sub("bad.yaml");
   WriteFile(bad, testing::RulesYaml() + "  colour: blue\nextra: 1\n");
   const CtlResult result =
       Ctl({"rules", "load", bad, "--request-id", "rules-bad"});
@@ -552,11 +515,11 @@ TEST_F(LoyaltyctlTest, MetricsShowThePurchasesAndFeedbackIsRecorded) {
 
 TEST_F(LoyaltyctlTest, BackupCreateThenRestoreAuditsOk) {
   EnrollAndBuy();
-  const std::string backup_dir = dir_.Sub("backup");
+  const std::string backup_dir = served_.dir().Sub("backup");
   const std::string created = Ok({"backup", "create", "--dir", backup_dir});
   EXPECT_FALSE(Field(created, "backup id").empty()) << created;
   const std::string restored = Ok({"backup", "restore", "--from", backup_dir,
-                                   "--data-dir", dir_.Sub("restored/data")});
+                                   "--data-dir", served_.dir().Sub("restored/data")});
   EXPECT_TRUE(absl::StrContains(restored, "OK: the restored ledger verifies"))
       << restored;
   EXPECT_EQ(Field(restored, "members checked"), "1") << restored;
@@ -696,35 +659,23 @@ TEST_F(LoyaltyctlTest, AdjustCreditsAndCorrectsWithAReason) {
 }
 
 // Over TLS, with API keys required, as loyaltyd runs by default.
-class LoyaltyctlSecurityTest : public ::testing::Test {
+class LoyaltyctlSecurityTest : public testing::CtlTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(tls_.Make()) << "the openssl command is needed";
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
+    server::ServerOptions options = testing::ServedOptions();
     options.tls =
         server::TlsFiles{tls_.Path("server.pem"), tls_.Path("server.key"),
                          mutual_ ? tls_.Path("ca.pem") : ""};
     options.require_api_keys = true;
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-    ASSERT_FALSE(server_->created_admin_key().empty());
-    admin_key_file_ = dir_.Sub("data/ADMIN_KEY");
+    ASSERT_NO_FATAL_FAILURE(served_.Start(options));
+    ASSERT_FALSE(served_.server().created_admin_key().empty());
+    admin_key_file_ = served_.dir().Sub("data/ADMIN_KEY");
     ASSERT_EQ(testing::ReadWholeFile(admin_key_file_),
-              server_->created_admin_key() + "\n");
+              served_.server().created_admin_key() + "\n");
   }
 
-  // Runs loyaltyctl against the server; add the key and TLS flags yourself.
-  CtlResult Ctl(std::vector<std::string> args,
-                const std::vector<std::string>& env = {}) {
-    args.insert(args.begin(),
-                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                 "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args, env);
-  }
+  // CtlTest::Ctl runs loyaltyctl at the server; add the key and TLS flags yourself.
 
   // As the admin, over TLS checked against the test CA.
   CtlResult Admin(std::vector<std::string> args) {
@@ -738,9 +689,7 @@ class LoyaltyctlSecurityTest : public ::testing::Test {
   }
 
   bool mutual_ = false;
-  testing::TempDir dir_;
   testing::TlsFiles tls_;
-  std::unique_ptr<server::LoyaltyServer> server_;
   std::string admin_key_file_;
 };
 
@@ -815,7 +764,7 @@ TEST_F(LoyaltyctlSecurityTest, KeysGiveRolesUntilRevoked) {
 
 TEST_F(LoyaltyctlSecurityTest, TheEnvironmentGivesTheKeyAndTheCa) {
   const CtlResult result =
-      Ctl({"key", "list"}, {"LOYALTY_API_KEY=" + server_->created_admin_key(),
+      Ctl({"key", "list"}, {"LOYALTY_API_KEY=" + served_.server().created_admin_key(),
                             "LOYALTY_TLS_CA=" + tls_.Path("ca.pem")});
   EXPECT_EQ(result.exit_code, 0) << Printed(result);
   EXPECT_TRUE(absl::StrContains(result.out, "first admin")) << result.out;
@@ -844,7 +793,7 @@ TEST_F(LoyaltyctlSecurityTest, PlainTextAndBadKeyFilesFail) {
   EXPECT_TRUE(absl::StartsWith(result.err, "error: UNAVAILABLE: "))
       << result.err;
 
-  result = Ctl({"key", "list", "--api-key-file", dir_.Sub("missing"),
+  result = Ctl({"key", "list", "--api-key-file", served_.dir().Sub("missing"),
                 "--tls-ca", tls_.Path("ca.pem")});
   EXPECT_EQ(result.exit_code, 1) << Printed(result);
   EXPECT_TRUE(absl::StartsWith(result.err,
@@ -852,7 +801,7 @@ TEST_F(LoyaltyctlSecurityTest, PlainTextAndBadKeyFilesFail) {
                                "--api-key-file"))
       << result.err;
 
-  const std::string spaced = dir_.Sub("spaced-key");
+  const std::string spaced = served_.dir().Sub("spaced-key");
   WriteFile(spaced, "lk_a b_c\n");
   result = Ctl({"key", "list", "--api-key-file", spaced, "--tls-ca",
                 tls_.Path("ca.pem")});

@@ -11,12 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "engine/server/server.h"
 #include "gtest/gtest.h"
 #include "loyalty/v1/audit.pb.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
-#include "tests/tools/ctl_process.h"
+#include "tests/tools/ctl_fixture.h"
 
 namespace loyalty {
 namespace {
@@ -24,49 +22,17 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-std::string ValueOf(const std::string& out, const std::string& key) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::StartsWith(line, key + "  ")) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
-    }
-  }
-  return "";
-}
+using testing::Field;
 
-class PartnerCtlTest : public ::testing::Test {
+class PartnerCtlTest : public testing::CtlTest {
  protected:
-  void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    // 1 point per 1.00 EUR, a point pays 1 cent, half a basket payable.
-    options.rules = testing::CompileRules(testing::RulesYaml());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-  }
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                               "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args);
-  }
-
-  std::string Ok(std::vector<std::string> args) {
-    const CtlResult result = Ctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << Printed(result);
-    return result.out;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
 };
 
 TEST_F(PartnerCtlTest, UpsertListSettleAndSuspend) {
   const std::string fuel = Ok({"partner", "upsert", "fuelco", "--name", "Fuel Co",
                                "--share-bp", "10000", "--request-id", "p-fuel"});
-  EXPECT_EQ(ValueOf(fuel, "status"), "active") << fuel;
-  EXPECT_EQ(ValueOf(fuel, "funded share"), "100.00%") << fuel;
+  EXPECT_EQ(Field(fuel, "status"), "active") << fuel;
+  EXPECT_EQ(Field(fuel, "funded share"), "100.00%") << fuel;
   Ok({"partner", "upsert", "grocer", "--request-id", "p-grocer"});
   const std::string list = Ok({"partner", "list"});
   EXPECT_TRUE(absl::StrContains(list, "fuelco")) << list;
@@ -112,11 +78,11 @@ TEST_F(PartnerCtlTest, UpsertListSettleAndSuspend) {
 
 TEST_F(PartnerCtlTest, EnrollWithAReferralCode) {
   const std::string ann = Ok({"member", "enroll", "--id", "ann", "--request-id", "e-ann"});
-  const std::string code = ValueOf(ann, "referral code");
+  const std::string code = Field(ann, "referral code");
   ASSERT_EQ(code.size(), 10u) << ann;
   const std::string bob = Ok({"member", "enroll", "--id", "bob", "--referral-code", code,
                               "--request-id", "e-bob"});
-  EXPECT_EQ(ValueOf(bob, "referred by"), "ann") << bob;
+  EXPECT_EQ(Field(bob, "referred by"), "ann") << bob;
   const CtlResult unknown = Ctl({"member", "enroll", "--id", "cat", "--referral-code",
                                  "ZZZZZZZZZZ", "--request-id", "e-cat"});
   EXPECT_EQ(unknown.exit_code, 1);

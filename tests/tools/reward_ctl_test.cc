@@ -10,11 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "engine/server/server.h"
 #include "gtest/gtest.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
-#include "tests/tools/ctl_process.h"
+#include "tests/tools/ctl_fixture.h"
 
 namespace loyalty {
 namespace {
@@ -22,14 +20,7 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-std::string ValueOf(const std::string& out, const std::string& key) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::StartsWith(line, key + "  ")) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(key.size())));
-    }
-  }
-  return "";
-}
+using testing::Field;
 
 // The test rules (1 point per 1.00 EUR) with a catalogue of two rewards.
 std::string RulesWithRewards() {
@@ -45,28 +36,10 @@ std::string RulesWithRewards() {
          "    valid: {from: 2025-01-01}\n";
 }
 
-class RewardCtlTest : public ::testing::Test {
+class RewardCtlTest : public testing::CtlTest {
  protected:
   void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(RulesWithRewards());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-  }
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                               "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args);
-  }
-
-  std::string Ok(std::vector<std::string> args) {
-    const CtlResult result = Ctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << Printed(result);
-    return result.out;
+    ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions(RulesWithRewards())));
   }
 
   // Ann with 21 available points (21.50 EUR paid).
@@ -76,9 +49,6 @@ class RewardCtlTest : public ::testing::Test {
         "coffee:2:350:drinks", "--line", "cake:1:1450:bakery", "--request-id",
         "sale-A-1"});
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
 };
 
 TEST_F(RewardCtlTest, ListShowsTheCatalogueOfTheActiveRules) {
@@ -103,11 +73,11 @@ TEST_F(RewardCtlTest, RedeemTakesTheRewardFirstAndTheMemberByFlag) {
   EnrollAnnWithPoints();
   const std::string mug =
       Ok({"reward", "redeem", "mug", "--member", "ann", "--request-id", "r-1"});
-  EXPECT_EQ(ValueOf(mug, "reward"), "mug") << mug;
-  EXPECT_EQ(ValueOf(mug, "member"), "ann") << mug;
-  EXPECT_EQ(ValueOf(mug, "points"), "5") << mug;
-  EXPECT_EQ(ValueOf(mug, "stock left"), "0") << mug;
-  EXPECT_EQ(ValueOf(mug, "points available"), "16") << mug;
+  EXPECT_EQ(Field(mug, "reward"), "mug") << mug;
+  EXPECT_EQ(Field(mug, "member"), "ann") << mug;
+  EXPECT_EQ(Field(mug, "points"), "5") << mug;
+  EXPECT_EQ(Field(mug, "stock left"), "0") << mug;
+  EXPECT_EQ(Field(mug, "points available"), "16") << mug;
 
   const CtlResult gone = Ctl({"reward", "redeem", "mug", "--member", "ann"});
   EXPECT_EQ(gone.exit_code, 1) << Printed(gone);

@@ -9,11 +9,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "engine/server/server.h"
 #include "gtest/gtest.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_rules.h"
-#include "tests/tools/ctl_process.h"
+#include "tests/tools/ctl_fixture.h"
 
 namespace loyalty {
 namespace {
@@ -21,33 +19,10 @@ namespace {
 using testing::CtlResult;
 using testing::Printed;
 
-class RulesCtlTest : public ::testing::Test {
+class RulesCtlTest : public testing::CtlTest {
  protected:
-  void SetUp() override {
-    server::ServerOptions options;
-    options.data_dir = dir_.Sub("data");
-    options.listen_address = "127.0.0.1:0";
-    options.rules = testing::CompileRules(testing::RulesYaml());
-    auto started = server::LoyaltyServer::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status();
-    server_ = *std::move(started);
-  }
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {"--server", absl::StrCat("127.0.0.1:", server_->port()),
-                 "--timeout", "30"});
-    return testing::RunCtl(dir_.path(), args);
-  }
-
-  std::string Ok(std::vector<std::string> args) {
-    const CtlResult result = Ctl(std::move(args));
-    EXPECT_EQ(result.exit_code, 0) << Printed(result);
-    return result.out;
-  }
-
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = dir_.Sub(name);
+    const std::string path = served_.dir().Sub(name);
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }
@@ -57,9 +32,6 @@ class RulesCtlTest : public ::testing::Test {
     Ok({"checkout", "commit", "--member", "ann", "--order", "A-1",
         "--line", "coffee:1:350", "--request-id", "sale-A-1"});
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<server::LoyaltyServer> server_;
 };
 
 TEST_F(RulesCtlTest, ValidateWorksWithoutAServerAndSaysItCheckedTheFileAlone) {
@@ -67,15 +39,14 @@ TEST_F(RulesCtlTest, ValidateWorksWithoutAServerAndSaysItCheckedTheFileAlone) {
   const std::string bad = Write(
       "bad.yaml", absl::StrReplaceAll(testing::RulesYaml(),
                                       {{"per_minor: 100", "per_minor: 1.00"}}));
-  server_->Shutdown(absl::Seconds(5));
-  server_.reset();
+  served_.Stop();
   for (const std::vector<std::string> extra :
        {std::vector<std::string>{"--server", "127.0.0.1:1", "--timeout", "5"},
         std::vector<std::string>{"--offline"}}) {
     std::vector<std::string> args = {"rules", "validate", good};
     args.insert(extra[0] == "--offline" ? args.end() : args.begin(),
                 extra.begin(), extra.end());
-    CtlResult result = testing::RunCtl(dir_.path(), args);
+    CtlResult result = testing::RunCtl(served_.dir().path(), args);
     EXPECT_EQ(result.exit_code, 0) << Printed(result);
     EXPECT_TRUE(absl::StartsWith(result.out, absl::StrCat("OK: ", good,
                                                           " is valid (version ")))
@@ -84,7 +55,7 @@ TEST_F(RulesCtlTest, ValidateWorksWithoutAServerAndSaysItCheckedTheFileAlone) {
         << result.out;
   }
   CtlResult result = testing::RunCtl(
-      dir_.path(), {"--server", "127.0.0.1:1", "rules", "validate", bad});
+      served_.dir().path(), {"--server", "127.0.0.1:1", "rules", "validate", bad});
   EXPECT_EQ(result.exit_code, 1) << Printed(result);
   EXPECT_TRUE(absl::StartsWith(result.out, bad + ":7: earn.per_minor: "))
       << result.out;
@@ -125,7 +96,7 @@ TEST_F(RulesCtlTest, DiffOfAFileShowsItsYamlLinesAgainstTheActiveVersion) {
   EXPECT_TRUE(absl::StrContains(diff.out, "\n+  per_minor: 50\n")) << diff.out;
   diff = Ctl({"rules", "diff", loaded});
   EXPECT_EQ(diff.exit_code, 0) << Printed(diff);
-  diff = Ctl({"rules", "diff", dir_.Sub("missing.yaml")});
+  diff = Ctl({"rules", "diff", served_.dir().Sub("missing.yaml")});
   EXPECT_EQ(diff.exit_code, 2) << Printed(diff);
 }
 
