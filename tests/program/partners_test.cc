@@ -240,9 +240,15 @@ TEST_F(PartnersTest, SettlementOfThreePartnersMatchesTheHandCalculation) {
   auto part = operations_->SettlePartners(later);
   ASSERT_TRUE(part.ok());
   for (const auto& party : part->parties()) {
-    if (party.partner_id() == "bank") EXPECT_EQ(party.claims_in_minor(), 100);
-    if (party.partner_id() == "grocer") EXPECT_EQ(party.claims_in_minor(), 0);
-    if (party.partner_id() == "fuel") EXPECT_EQ(party.claims_out_minor(), 50);
+    if (party.partner_id() == "bank") {
+      EXPECT_EQ(party.claims_in_minor(), 100);
+    }
+    if (party.partner_id() == "grocer") {
+      EXPECT_EQ(party.claims_in_minor(), 0);
+    }
+    if (party.partner_id() == "fuel") {
+      EXPECT_EQ(party.claims_out_minor(), 50);
+    }
   }
 }
 

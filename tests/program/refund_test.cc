@@ -246,7 +246,7 @@ namespace {
 // collection (found by the rule-file fuzzer); the reader refuses them before
 // yaml-cpp sees them, and still reads every ',' a rule file needs.
 TEST(RuleFileGuardTest, AStrayCommaIsRefusedNotParsed) {
-  for (const std::string yaml :
+  for (const std::string& yaml :
        {std::string(",\n"), std::string("# c\n,\n"), std::string("- a\n,\n"),
         std::string("&+,"), std::string("a: *b,\n"),
         testing::RulesYaml() + "  , # x\n"}) {

@@ -430,7 +430,9 @@ TEST_F(YearTest, TheRunStreamsOverManyMembersAndReportsProgress) {
   constexpr int kMembers = 2050;  // three pages: 1,000, 1,000 and 51
   for (int i = 0; i < kMembers; ++i) {
     Enroll(absl::StrCat("m", i));
-    if (i % 2 == 0) ASSERT_TRUE(Buy(1000, 0, absl::StrCat("m", i)).ok());
+    if (i % 2 == 0) {
+      ASSERT_TRUE(Buy(1000, 0, absl::StrCat("m", i)).ok());
+    }
   }
   clock_.Advance(31 * kDay);
   v1::RunExpiryResponse run = RunExpiry();

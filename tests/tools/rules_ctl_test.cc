@@ -40,7 +40,7 @@ TEST_F(RulesCtlTest, ValidateWorksWithoutAServerAndSaysItCheckedTheFileAlone) {
       "bad.yaml", absl::StrReplaceAll(testing::RulesYaml(),
                                       {{"per_minor: 100", "per_minor: 1.00"}}));
   served_.Stop();
-  for (const std::vector<std::string> extra :
+  for (const std::vector<std::string>& extra :
        {std::vector<std::string>{"--server", "127.0.0.1:1", "--timeout", "5"},
         std::vector<std::string>{"--offline"}}) {
     std::vector<std::string> args = {"rules", "validate", good};
