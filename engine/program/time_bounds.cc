@@ -40,7 +40,7 @@ absl::StatusOr<absl::Time> CallerTime(const google::protobuf::Timestamp* time,
         "TIME_TOO_OLD", field,
         absl::StrCat(Rfc3339(when), " is more than ",
                      absl::FormatDuration(bounds.max_backdate),
-                     " in the past; the back-dating horizon is loyaltyd --max_backdate"));
+                     " in the past; the back-dating horizon is loyaltyd --max-backdate"));
   }
   if (not_before.has_value() && when < *not_before) {
     return InvalidArgument(

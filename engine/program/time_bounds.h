@@ -4,7 +4,7 @@
 //   - not after the server's clock by more than `clock_skew` (a till's clock
 //     runs a little fast: TIME_IN_FUTURE beyond that),
 //   - not older than `max_backdate` (TIME_TOO_OLD: how far back a till may
-//     sync, loyaltyd --max_backdate, 30 days by default),
+//     sync, loyaltyd --max-backdate, 30 days by default),
 //   - for a purchase, not before the member's enrollment
 //     (TIME_BEFORE_ENROLLMENT).
 // Each refusal is INVALID_ARGUMENT naming the field. "Now" is always the

@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
       bounds.max_backdate > program::kMaxBackdateHorizon ||
       bounds.clock_skew < absl::ZeroDuration() || bounds.clock_skew > absl::Hours(1)) {
     return absl::InvalidArgumentError(
-        "--max_backdate must be 0 to 8784h (366 days), --max_clock_skew 0 to 1h");
+        "--max-backdate must be 0 to 8784h (366 days), --max-clock-skew 0 to 1h");
   }
   std::unique_ptr<LoyaltyServer> server(new LoyaltyServer());
   ledger::LedgerOptions ledger_options;
