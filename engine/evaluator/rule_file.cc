@@ -291,17 +291,19 @@ std::string RequiredNames() { return absl::StrJoin(kRequiredSections, ", "); }
 
 // Loads the one YAML document of the file, or says why it cannot.
 // The 1-based line of the first ',' that would start a YAML token outside
-// a flow collection ([...] or {...}): one that begins a word, or that ends
-// an anchor, alias or tag ("&a,"). yaml-cpp 0.7 (Debian bookworm) never
-// returns on some of these (found by the fuzzer), so the reader refuses
-// them all; in a rule file a ',' belongs inside [...] or {...}, or inside a
-// text ("a, b"), and is never needed there.
+// a flow collection ([...] or {...}): one that begins a word, that ends an
+// anchor, alias or tag ("&a,"), or that comes right after a quoted text
+// ("a",). yaml-cpp 0.7 (Debian bookworm) never returns on some of these, or
+// allocates until memory runs out (both found by the fuzzer), so the reader
+// refuses them all; in a rule file a ',' belongs inside [...] or {...}, or
+// inside a text ("a, b"), and is never needed there.
 std::optional<int> FindStrayComma(absl::string_view yaml_text) {
   int line = 1;
   int flow_depth = 0;
   char quote = 0;
   bool comment = false;
   size_t word_start = 0;  // index of the first character of the current word
+  size_t quote_end = 0;   // one past the closing quote of the last quoted text
   for (size_t i = 0; i < yaml_text.size(); ++i) {
     const char c = yaml_text[i];
     if (c == '\n') {
@@ -313,7 +315,10 @@ std::optional<int> FindStrayComma(absl::string_view yaml_text) {
     }
     if (comment) continue;
     if (quote != 0) {
-      if (c == quote) quote = 0;
+      if (c == quote) {
+        quote = 0;
+        quote_end = i + 1;
+      }
       continue;
     }
     if (c == ' ' || c == '\t' || c == '\r') {
@@ -328,7 +333,8 @@ std::optional<int> FindStrayComma(absl::string_view yaml_text) {
       --flow_depth;
     } else if (c == ',' && flow_depth == 0) {
       const char first = yaml_text[word_start];
-      if (word_start == i || first == '&' || first == '*' || first == '!') {
+      if (word_start == i || first == '&' || first == '*' || first == '!' ||
+          quote_end == i) {
         return line;
       }
     }

@@ -20,10 +20,12 @@
 namespace loyalty::evaluator {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 // A good file; the line numbers in the tests below refer to it.
 constexpr char kGood[] =
@@ -318,6 +320,22 @@ TEST(RuleFileTest, SyntaxErrorNamesTheLine) {
       ValidateRuleFile("shop.yaml", "program:\n\tid: shop\n"),
       ElementsAre("shop.yaml:2: YAML syntax: illegal map value (the line is "
                   "indented with a tab; YAML allows only spaces)"));
+}
+
+// yaml-cpp 0.7 allocates until memory runs out on a ',' right after a
+// quoted text at the start of a document (found by the fuzzer): the reader
+// refuses it with its line before yaml-cpp sees it.
+TEST(RuleFileTest, ACommaRightAfterAQuotedTextIsRefusedWithItsLine) {
+  const char* kRefused = "shop.yaml:2: YAML syntax: a ',' may not start a value";
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "# a comment\n\"minor units\", cents\n"),
+              ElementsAre(HasSubstr(kRefused)));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "# a comment\n'm',c\n"),
+              ElementsAre(HasSubstr(kRefused)));
+  // Inside a flow list, or inside the quotes, a comma is fine.
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", GoodWith("points: 1", "points: [\"a\", 1]")),
+              Not(Contains(HasSubstr("may not start a value"))));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", GoodWith("points: 1", "points: \"a, b\"")),
+              Not(Contains(HasSubstr("may not start a value"))));
 }
 
 TEST(RuleFileTest, WholeFileProblems) {
