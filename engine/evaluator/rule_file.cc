@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "engine/evaluator/rule_file_reader.h"
 #include "engine/evaluator/time_zone.h"
 #include "google/protobuf/descriptor.h"
+#include "yaml-cpp/eventhandler.h"
 #include "google/protobuf/message.h"
 
 namespace loyalty::evaluator {
@@ -289,38 +291,43 @@ std::optional<std::pair<int, int>> FindBadByte(absl::string_view text) {
 
 std::string RequiredNames() { return absl::StrJoin(kRequiredSections, ", "); }
 
-// Loads the one YAML document of the file, or says why it cannot.
 // The 1-based line of the first ',' that would start a YAML token outside
 // a flow collection ([...] or {...}): one that begins a word, that ends an
 // anchor, alias or tag ("&a,"), or that comes right after a quoted text
-// ("a",). yaml-cpp 0.7 (Debian bookworm) never returns on some of these, or
-// allocates until memory runs out (both found by the fuzzer), so the reader
-// refuses them all; in a rule file a ',' belongs inside [...] or {...}, or
-// inside a text ("a, b"), and is never needed there.
+// ("a", -- the text may span lines) or a closed collection ([a],). yaml-cpp
+// 0.7 (Debian bookworm) never returns on some of these, or allocates until
+// memory runs out (found by the fuzzer), so the reader refuses them all with
+// a clear message; in a rule file a ',' belongs inside [...] or {...}, or
+// inside a text ("a, b"), and is never needed there. CountDocuments below is
+// the guard for any shape this scan misses.
 std::optional<int> FindStrayComma(absl::string_view yaml_text) {
   int line = 1;
   int flow_depth = 0;
   char quote = 0;
   bool comment = false;
   size_t word_start = 0;  // index of the first character of the current word
-  size_t quote_end = 0;   // one past the closing quote of the last quoted text
+  size_t token_end = 0;   // one past the last quoted text or closed collection
   for (size_t i = 0; i < yaml_text.size(); ++i) {
     const char c = yaml_text[i];
     if (c == '\n') {
       ++line;
       comment = false;
-      quote = 0;  // the reader refuses multi-line quoted texts elsewhere anyway
       word_start = i + 1;
       continue;
     }
-    if (comment) continue;
     if (quote != 0) {
-      if (c == quote) {
+      const bool doubled = quote == '\'' && c == '\'' &&
+                           i + 1 < yaml_text.size() && yaml_text[i + 1] == '\'';
+      if (doubled || (quote == '"' && c == '\\')) {
+        ++i;  // '' inside '...', or an escape inside "...": the text goes on
+        if (i < yaml_text.size() && yaml_text[i] == '\n') ++line;
+      } else if (c == quote) {
         quote = 0;
-        quote_end = i + 1;
+        token_end = i + 1;
       }
       continue;
     }
+    if (comment) continue;
     if (c == ' ' || c == '\t' || c == '\r') {
       word_start = i + 1;
     } else if (c == '#' && word_start == i) {
@@ -329,12 +336,15 @@ std::optional<int> FindStrayComma(absl::string_view yaml_text) {
       quote = c;
     } else if (c == '[' || c == '{') {
       ++flow_depth;
+      word_start = i + 1;
     } else if ((c == ']' || c == '}') && flow_depth > 0) {
-      --flow_depth;
-    } else if (c == ',' && flow_depth == 0) {
+      if (--flow_depth == 0) token_end = i + 1;
+    } else if (c == ',' && flow_depth > 0) {
+      word_start = i + 1;
+    } else if (c == ',') {
       const char first = yaml_text[word_start];
       if (word_start == i || first == '&' || first == '*' || first == '!' ||
-          quote_end == i) {
+          token_end == i) {
         return line;
       }
     }
@@ -342,6 +352,51 @@ std::optional<int> FindStrayComma(absl::string_view yaml_text) {
   return std::nullopt;
 }
 
+// Counts the file's YAML documents, stopping at the second one, whose line
+// it returns. yaml-cpp's LoadAll loops without end when a token it cannot
+// place is left after a document (it starts an empty document there over
+// and over); reading at most two documents bounds the parser's work
+// whatever the text. Throws YAML::Exception on a syntax error.
+std::optional<int> FindSecondDocument(const std::string& yaml_text) {
+  // Keeps where the current document's first node starts.
+  class Counter : public YAML::EventHandler {
+   public:
+    void OnDocumentStart(const YAML::Mark&) override { seen_node_ = false; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+      Node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&,
+                         YAML::anchor_t, YAML::EmitterStyle::value) override {
+      Node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+      Node(mark);
+    }
+    void OnMapEnd() override {}
+    YAML::Mark start;
+
+   private:
+    void Node(const YAML::Mark& mark) {
+      if (!seen_node_) start = mark;
+      seen_node_ = true;
+    }
+    bool seen_node_ = false;
+  };
+  std::istringstream input(yaml_text);
+  YAML::Parser parser(input);
+  Counter counter;
+  if (!parser.HandleNextDocument(counter)) return std::nullopt;
+  if (!parser.HandleNextDocument(counter)) return std::nullopt;
+  return internal::LineOf(counter.start);
+}
+
+// Loads the one YAML document of the file, or says why it cannot.
 std::optional<YAML::Node> LoadDocument(FileReader& reader,
                                        absl::string_view yaml_text) {
   if (yaml_text.size() > kMaxRuleFileBytes) {
@@ -362,33 +417,36 @@ std::optional<YAML::Node> LoadDocument(FileReader& reader,
                           "[...] or {...}; put it inside them or in quotes");
     return std::nullopt;
   }
-  std::vector<YAML::Node> documents;
+  const std::string text(yaml_text);
+  std::optional<int> second_document;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(yaml_text));
+    second_document = FindSecondDocument(text);
+    if (!second_document) document = YAML::Load(text);
   } catch (const YAML::Exception& error) {
     const int line = internal::LineOf(error.mark);
     reader.Report(line, absl::StrCat("YAML syntax: ", error.msg,
                                      TabHint(yaml_text, line)));
     return std::nullopt;
   }
-  if (documents.size() > 1) {
-    reader.Report(internal::LineOf(documents[1].Mark()),
+  if (second_document) {
+    reader.Report(*second_document,
                   "a rule file holds one YAML document, but a second one "
                   "starts here (after '---')");
     return std::nullopt;
   }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (document.IsNull()) {
     reader.Report(1, absl::StrCat("the file is empty; expected the sections ",
                                   RequiredNames()));
     return std::nullopt;
   }
-  if (!documents[0].IsMap()) {
-    reader.Report(internal::LineOf(documents[0].Mark()),
+  if (!document.IsMap()) {
+    reader.Report(internal::LineOf(document.Mark()),
                   absl::StrCat("expected the sections ", RequiredNames(),
-                               ", got ", internal::Describe(documents[0])));
+                               ", got ", internal::Describe(document)));
     return std::nullopt;
   }
-  return documents[0];
+  return document;
 }
 
 // The top-level sections, each once.

@@ -1,7 +1,9 @@
 // Rule files: YAML -> RuleSet, and every problem reported as file:line.
 #include "engine/evaluator/rule_file.h"
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <ostream>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "engine/base/error.h"
@@ -336,6 +339,42 @@ TEST(RuleFileTest, ACommaRightAfterAQuotedTextIsRefusedWithItsLine) {
               Not(Contains(HasSubstr("may not start a value"))));
   EXPECT_THAT(ValidateRuleFile("shop.yaml", GoodWith("points: 1", "points: \"a, b\"")),
               Not(Contains(HasSubstr("may not start a value"))));
+}
+
+// The same runaway, reached through shapes a line-by-line scan missed: a
+// quoted text over several lines, a closed collection, an escaped quote.
+TEST(RuleFileTest, ACommaAfterAMultiLineTextOrAClosedListIsRefused) {
+  const char* kRefused = "YAML syntax: a ',' may not start a value";
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "'a\n# not a comment\nb', c\n"),
+              ElementsAre(HasSubstr(absl::StrCat("shop.yaml:3: ", kRefused))));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "[a], b\n"),
+              ElementsAre(HasSubstr(absl::StrCat("shop.yaml:1: ", kRefused))));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "{a: [1]}, b\n"),
+              ElementsAre(HasSubstr(kRefused)));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "'it''s', b\n"),
+              ElementsAre(HasSubstr(kRefused)));
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", "\"say \\\"hi\\\"\", b\n"),
+              ElementsAre(HasSubstr(kRefused)));
+  // A quote inside a word, or a comma inside a list, is ordinary text.
+  EXPECT_THAT(ValidateRuleFile("shop.yaml", GoodWith("points: 1",
+                                                     "points: [1, 'a, b']")),
+              Not(Contains(HasSubstr("may not start a value"))));
+}
+
+// Every input the fuzzers found gets an answer: the reader lists problems
+// for it and returns, however the file is shaped.
+TEST(RuleFileTest, EveryFileTheFuzzerFoundIsAnsweredWithProblems) {
+  const std::filesystem::path found =
+      std::filesystem::path(LOYALTY_SOURCE_DIR) / "tests/fuzz/found";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(found)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_THAT(ValidateRuleFile("found.yaml", text), Not(IsEmpty()))
+        << entry.path();
+    ++files;
+  }
+  EXPECT_GT(files, 0);
 }
 
 TEST(RuleFileTest, WholeFileProblems) {
