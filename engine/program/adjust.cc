@@ -11,6 +11,7 @@
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
+#include "engine/program/postings.h"
 #include "engine/program/reasons.h"
 #include "engine/program/submit.h"
 #include "engine/program/upkeep.h"
@@ -24,22 +25,11 @@ std::string CashbackGoodwill(absl::string_view currency) {
   return absl::StrCat("program/cashback/", currency, "/goodwill");
 }
 
-// Moves `amount` from `from` to `to` (reversed when negative).
-void Move(loyalty::v1::JournalEntry* entry, const std::string& from,
-          const std::string& to, absl::string_view asset, int64_t amount) {
-  if (amount == 0) return;
-  for (const auto& [account, sign] : {std::pair<std::string, int>{from, -1}, {to, 1}}) {
-    auto* posting = entry->add_postings();
-    posting->set_account(account);
-    posting->set_asset(std::string(asset));
-    posting->set_amount(sign * amount);
-  }
-}
-
-absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest& request,
-                                         const evaluator::CompiledRules& rules,
-                                         ledger::Transaction& transaction) {
-  const auto& rule_set = rules.rule_set();
+// The request's currency (the program's when unset), once the request is
+// checked: a known reason code, an amount, a short note, the program's
+// currency.
+absl::StatusOr<std::string> CheckAdjust(const loyalty::v1::AdjustBalanceRequest& request,
+                                        const loyalty::v1::RuleSet& rule_set) {
   RETURN_IF_ERROR(CheckReason(request.reason_code(), rule_set.adjustment_reasons(),
                               DefaultAdjustmentReasons(), "reason_code"));
   if (request.points() == 0 && request.cashback_minor() == 0) {
@@ -56,9 +46,15 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
                            absl::StrCat("the program pays cashback in ",
                                         rule_set.program().currency()));
   }
-  RETURN_IF_ERROR(ExistingMember(transaction, request.member_id(), "member_id").status());
-  // A correction must not take points that have expired already.
-  RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
+  return currency;
+}
+
+// The ADJUSTMENT entry. Goodwill points make a lot that lives as long as
+// earned ones; a correction takes lots by funder, so partner-funded points
+// go back to the partner that funded them (engine/program/partners.h).
+absl::StatusOr<loyalty::v1::JournalEntry> AdjustEntry(
+    const loyalty::v1::AdjustBalanceRequest& request, const std::string& currency,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ADJUSTMENT);
   entry.set_member_id(request.member_id());
@@ -72,12 +68,9 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
     Move(&entry, kPointsGoodwill, ledger::MemberPointsAvailable(request.member_id()),
          ledger::kPointsAsset, request.points());
     if (auto expiry = ExpiryFor(rules, transaction.now())) {
-      // Goodwill points live as long as earned ones.
       *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
     }
   } else if (request.points() < 0) {
-    // A correction takes lots by funder: partner-funded points go back to
-    // the partner that funded them (engine/program/partners.h).
     ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* current,
                      transaction.Member(request.member_id()));
     DebitLots(*current, -request.points(), 0,
@@ -90,6 +83,18 @@ absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest
   Move(&entry, CashbackGoodwill(currency),
        ledger::MemberCashback(request.member_id(), currency), currency,
        request.cashback_minor());
+  return entry;
+}
+
+absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest& request,
+                                         const evaluator::CompiledRules& rules,
+                                         ledger::Transaction& transaction) {
+  ASSIGN_OR_RETURN(const std::string currency, CheckAdjust(request, rules.rule_set()));
+  RETURN_IF_ERROR(ExistingMember(transaction, request.member_id(), "member_id").status());
+  // A correction must not take points that have expired already.
+  RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
+  ASSIGN_OR_RETURN(loyalty::v1::JournalEntry entry,
+                   AdjustEntry(request, currency, rules, transaction));
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(std::move(entry)));
   ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* after,
                    transaction.Member(request.member_id()));

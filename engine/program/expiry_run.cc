@@ -6,11 +6,14 @@
 // operation decides every member of it on the writer thread against the
 // member's latest record, so a run and the sales that go on meanwhile never
 // step on each other, and a member with nothing due any more is left alone.
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
@@ -34,21 +37,115 @@ void AddFigures(const loyalty::v1::RunExpiryResponse& part,
   total->set_tiers_lowered(total->tiers_lowered() + part.tiers_lowered());
 }
 
+// One member's upkeep in the figures of a run.
+loyalty::v1::RunExpiryResponse FiguresOf(const UpkeepFigures& done) {
+  loyalty::v1::RunExpiryResponse figures;
+  figures.set_members_changed(done.written ? 1 : 0);
+  figures.set_points_released(done.points_released);
+  figures.set_points_expired(done.points_expired);
+  figures.set_birthday_points(done.birthday_points);
+  figures.set_tiers_lowered(done.tier_lowered ? 1 : 0);
+  return figures;
+}
+
+// The id under which the run's chunks are written: the caller's request id
+// (or "expiry") and the time the run starts (read from `clock`). Every chunk's write is a new
+// request: the run is idempotent by nature (what was done is no longer
+// due), not by request id.
+absl::StatusOr<std::string> RunIdOf(const loyalty::v1::RunExpiryRequest& request,
+                                    Clock& clock) {
+  if (request.request_id().size() > kMaxRunIdBytes) {
+    return InvalidArgument("INVALID_REQUEST_ID", "request_id",
+                           absl::StrCat("at most ", kMaxRunIdBytes, " bytes"));
+  }
+  return absl::StrCat(request.request_id().empty() ? "expiry" : request.request_id(), "@",
+                      absl::FormatTime("%Y%m%dT%H%M%E6S", clock.Now(), absl::UTCTimeZone()));
+}
+
+// The members of one page with upkeep due, and how many the page held (0:
+// the scan is over).
+struct Page {
+  std::vector<std::string> due;
+  int64_t scanned = 0;
+};
+
+// Reads the page of members after `*after`, and moves `*after` past it.
+absl::StatusOr<Page> ReadPage(const ledger::Ledger& ledger, const RuleBook& book,
+                              Clock& clock, std::string* after) {
+  ASSIGN_OR_RETURN(std::vector<loyalty::v1::MemberRecord> members,
+                   ledger.ReadMembers(*after, kPageMembers));
+  Page page;
+  if (members.empty()) return page;
+  *after = members.back().profile().member_id();
+  const absl::Time now = clock.Now();
+  const std::shared_ptr<const evaluator::CompiledRules> rules = book.ActiveAt(now);
+  for (const loyalty::v1::MemberRecord& member : members) {
+    if (UpkeepDue(*rules, member, now)) page.due.push_back(member.profile().member_id());
+  }
+  page.scanned = static_cast<int64_t>(members.size());
+  return page;
+}
+
+// A chunk's decision, on the writer thread: the upkeep of each of
+// `members` against its latest record (nothing, for one with nothing due
+// any more). Returns a serialized RunExpiryResponse of its figures.
+absl::StatusOr<std::string> DecideChunk(const RuleBook& book,
+                                        const std::vector<std::string>& members,
+                                        ledger::Transaction& transaction) {
+  const evaluator::CompiledRules& active = *book.ActiveAt(transaction.now());
+  loyalty::v1::RunExpiryResponse figures;
+  for (const std::string& id : members) {
+    ASSIGN_OR_RETURN(UpkeepFigures done, RunUpkeep(active, transaction, id));
+    AddFigures(FiguresOf(done), &figures);
+  }
+  return figures.SerializeAsString();
+}
+
+// Hands `due` to the ledger in chunks (numbered on from `*chunk_number`)
+// and waits until every chunk is answered: their figures summed, or the
+// first failure.
+absl::StatusOr<loyalty::v1::RunExpiryResponse> UpkeepMembers(
+    ledger::Ledger* ledger, const RuleBook& book, const std::vector<std::string>& due,
+    const std::string& run_id, int64_t* chunk_number) {
+  const int chunks = static_cast<int>((due.size() + kChunkMembers - 1) / kChunkMembers);
+  absl::BlockingCounter finished(chunks);
+  absl::Mutex mu;
+  absl::Status failure;
+  loyalty::v1::RunExpiryResponse figures;
+  for (int c = 0; c < chunks; ++c) {
+    std::vector<std::string> members(
+        due.begin() + c * kChunkMembers,
+        due.begin() + std::min<size_t>(due.size(), (c + 1) * kChunkMembers));
+    const std::string request_id = absl::StrCat(run_id, "/", ++*chunk_number);
+    internal::SubmitToLedger<loyalty::v1::RunExpiryResponse>(
+        ledger, request_id, Sha256Pair("RunExpiry", request_id),
+        [&book, members = std::move(members)](ledger::Transaction& t) {
+          return DecideChunk(book, members, t);
+        },
+        [&](absl::StatusOr<loyalty::v1::RunExpiryResponse> answer) {
+          {
+            absl::MutexLock lock(&mu);
+            if (answer.ok()) {
+              AddFigures(*answer, &figures);
+            } else if (failure.ok()) {
+              failure = answer.status();
+            }
+          }
+          finished.DecrementCount();
+        });
+  }
+  finished.Wait();
+  RETURN_IF_ERROR(failure);
+  return figures;
+}
+
 }  // namespace
 
 absl::StatusOr<loyalty::v1::RunExpiryResponse> Operations::RunExpiry(
     const loyalty::v1::RunExpiryRequest& request,
     absl::FunctionRef<void(const loyalty::v1::RunExpiryResponse&)> progress,
     const std::atomic<bool>* stop) {
-  if (request.request_id().size() > kMaxRunIdBytes) {
-    return InvalidArgument("INVALID_REQUEST_ID", "request_id",
-                           absl::StrCat("at most ", kMaxRunIdBytes, " bytes"));
-  }
-  // Every chunk's write is a new request: the run is idempotent by nature
-  // (what was done is no longer due), not by request id.
-  const std::string run_id = absl::StrCat(
-      request.request_id().empty() ? "expiry" : request.request_id(), "@",
-      absl::FormatTime("%Y%m%dT%H%M%E6S", clock_->Now(), absl::UTCTimeZone()));
+  ASSIGN_OR_RETURN(const std::string run_id, RunIdOf(request, *clock_));
   loyalty::v1::RunExpiryResponse total;
   total.set_members_total(ledger_->Head().member_count());
   std::string after;
@@ -57,60 +154,12 @@ absl::StatusOr<loyalty::v1::RunExpiryResponse> Operations::RunExpiry(
     if (stop != nullptr && stop->load()) {
       return absl::CancelledError("the maintenance run was stopped");
     }
-    ASSIGN_OR_RETURN(std::vector<loyalty::v1::MemberRecord> page,
-                     ledger_->ReadMembers(after, kPageMembers));
-    if (page.empty()) break;
-    after = page.back().profile().member_id();
-    const absl::Time now = clock_->Now();
-    const std::shared_ptr<const evaluator::CompiledRules> rules = book_.ActiveAt(now);
-    std::vector<std::string> due;
-    for (const loyalty::v1::MemberRecord& member : page) {
-      if (UpkeepDue(*rules, member, now)) due.push_back(member.profile().member_id());
-    }
-    total.set_members_scanned(total.members_scanned() + static_cast<int64_t>(page.size()));
-    page.clear();
-
-    const int chunks = static_cast<int>((due.size() + kChunkMembers - 1) / kChunkMembers);
-    absl::BlockingCounter finished(chunks);
-    absl::Mutex mu;
-    absl::Status failure;
-    loyalty::v1::RunExpiryResponse page_figures;
-    for (int c = 0; c < chunks; ++c) {
-      std::vector<std::string> members(
-          due.begin() + c * kChunkMembers,
-          due.begin() + std::min<size_t>(due.size(), (c + 1) * kChunkMembers));
-      const std::string request_id = absl::StrCat(run_id, "/", ++chunk_number);
-      internal::SubmitToLedger<loyalty::v1::RunExpiryResponse>(
-          ledger_, request_id, Sha256Pair("RunExpiry", request_id),
-          [this, members = std::move(members)](
-              ledger::Transaction& t) -> absl::StatusOr<std::string> {
-            const evaluator::CompiledRules& active = *book_.ActiveAt(t.now());
-            loyalty::v1::RunExpiryResponse figures;
-            for (const std::string& id : members) {
-              ASSIGN_OR_RETURN(UpkeepFigures done, RunUpkeep(active, t, id));
-              figures.set_members_changed(figures.members_changed() + (done.written ? 1 : 0));
-              figures.set_points_released(figures.points_released() + done.points_released);
-              figures.set_points_expired(figures.points_expired() + done.points_expired);
-              figures.set_birthday_points(figures.birthday_points() + done.birthday_points);
-              figures.set_tiers_lowered(figures.tiers_lowered() + (done.tier_lowered ? 1 : 0));
-            }
-            return figures.SerializeAsString();
-          },
-          [&](absl::StatusOr<loyalty::v1::RunExpiryResponse> answer) {
-            {
-              absl::MutexLock lock(&mu);
-              if (answer.ok()) {
-                AddFigures(*answer, &page_figures);
-              } else if (failure.ok()) {
-                failure = answer.status();
-              }
-            }
-            finished.DecrementCount();
-          });
-    }
-    finished.Wait();
-    RETURN_IF_ERROR(failure);
-    AddFigures(page_figures, &total);
+    ASSIGN_OR_RETURN(Page page, ReadPage(*ledger_, book_, *clock_, &after));
+    if (page.scanned == 0) break;
+    total.set_members_scanned(total.members_scanned() + page.scanned);
+    ASSIGN_OR_RETURN(loyalty::v1::RunExpiryResponse figures,
+                     UpkeepMembers(ledger_, book_, page.due, run_id, &chunk_number));
+    AddFigures(figures, &total);
     progress(total);
   }
   total.set_done(true);

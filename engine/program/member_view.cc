@@ -26,9 +26,7 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
   state.member_id = profile.member_id();
   state.points_available = record.points_available();
   state.tier = record.tier();
-  for (const auto& wallet : record.cashback()) {
-    if (wallet.currency() == currency) state.cashback_minor = wallet.amount_minor();
-  }
+  state.cashback_minor = CashbackIn(record, currency);
   state.segments.assign(profile.segments().begin(), profile.segments().end());
   state.region = profile.region();
   if (profile.has_enroll_time()) state.enroll_time = FromTimestamp(profile.enroll_time());
@@ -46,15 +44,24 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
   return state;
 }
 
+int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
+                   absl::string_view currency) {
+  int64_t held = 0;
+  for (const auto& wallet : record.cashback()) {
+    if (wallet.currency() == currency) held = wallet.amount_minor();
+  }
+  return held;
+}
+
+absl::Status UnknownMember(absl::string_view member_id, absl::string_view field) {
+  return NotFound("UNKNOWN_MEMBER", field,
+                  absl::StrCat("no member with id ", Quoted(member_id)));
+}
+
 absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
     ledger::Transaction& transaction, absl::string_view member_id,
     absl::string_view field) {
-  auto member = transaction.Member(member_id);
-  if (member.status().code() == absl::StatusCode::kNotFound) {
-    return NotFound("UNKNOWN_MEMBER", field,
-                    absl::StrCat("no member with id ", Quoted(member_id)));
-  }
-  return member;
+  return KnownMember(transaction.Member(member_id), member_id, field);
 }
 
 }  // namespace loyalty::program

@@ -2,6 +2,9 @@
 #ifndef LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_
 #define LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_
 
+#include <cstdint>
+
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -22,8 +25,28 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
                                      absl::string_view currency,
                                      absl::Time when);
 
-// The member's record as `transaction` sees it; NOT_FOUND (UNKNOWN_MEMBER)
-// naming `field` when there is no such member.
+// The member's cashback wallet in `currency`; 0 when it has none.
+int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
+                   absl::string_view currency);
+
+// The one answer to a request that names a member who does not exist:
+// NOT_FOUND with reason UNKNOWN_MEMBER, naming the request's `field`.
+absl::Status UnknownMember(absl::string_view member_id, absl::string_view field);
+
+// `read`, a read of member `member_id` (from a Transaction or the Ledger),
+// with its NOT_FOUND turned into UnknownMember(member_id, field).
+template <typename Record>
+absl::StatusOr<Record> KnownMember(absl::StatusOr<Record> read,
+                                   absl::string_view member_id,
+                                   absl::string_view field) {
+  if (read.status().code() == absl::StatusCode::kNotFound) {
+    return UnknownMember(member_id, field);
+  }
+  return read;
+}
+
+// The member's record as `transaction` sees it; UnknownMember naming
+// `field` when there is no such member.
 absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
     ledger::Transaction& transaction, absl::string_view member_id,
     absl::string_view field);

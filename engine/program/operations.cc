@@ -3,30 +3,23 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "engine/analytics/counters.h"
 #include "engine/base/error.h"
 #include "engine/base/limits.h"
-#include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
-#include "engine/program/partners.h"
-#include "engine/program/purchase_entry.h"
 #include "engine/program/reasons.h"
 #include "engine/program/referral.h"
 #include "engine/program/refund.h"
 #include "engine/program/submit.h"
 #include "engine/program/tiers.h"
 #include "engine/program/upkeep.h"
-#include "engine/program/usage.h"
 
 namespace loyalty::program {
 namespace {
@@ -111,148 +104,6 @@ absl::StatusOr<std::string> DecideEnroll(
   return response.SerializeAsString();
 }
 
-std::string OrderKey(const loyalty::v1::Purchase& purchase) {
-  return program::OrderKey(purchase.partner_id(), purchase.order_id());
-}
-
-// When the sale happened: its purchase_time within `bounds`, not before the
-// member enrolled; now when unset.
-absl::StatusOr<absl::Time> PurchaseTimeOf(const loyalty::v1::Purchase& purchase,
-                                          const MemberRecord& member, absl::Time now,
-                                          const TimeBounds& bounds) {
-  std::optional<absl::Time> enrolled;
-  if (member.profile().has_enroll_time()) {
-    enrolled = FromTimestamp(member.profile().enroll_time());
-  }
-  return CallerTime(purchase.has_purchase_time() ? &purchase.purchase_time() : nullptr,
-                    "purchase.purchase_time", now, bounds, enrolled);
-}
-
-// The member as the evaluator prices a sale at `when`: with the tier held
-// then (tiers.h keeps the changes within the back-dating horizon).
-evaluator::MemberState MemberStateAt(const MemberRecord& member,
-                                     const evaluator::CompiledRules& rules,
-                                     absl::string_view currency, absl::Time when) {
-  evaluator::MemberState state = MemberStateOf(member, rules, currency, when);
-  state.tier = TierAt(member, when).value_or(member.tier());
-  return state;
-}
-
-absl::StatusOr<std::string> DecidePurchase(
-    const loyalty::v1::Purchase& purchase, const RuleBook& book,
-    const TimeBounds& bounds, ledger::Transaction& transaction) {
-  const std::shared_ptr<const evaluator::CompiledRules> now_rules =
-      book.ActiveAt(transaction.now());
-  const evaluator::CompiledRules& current = *now_rules;
-  auto member_or = transaction.Member(purchase.member_id());
-  if (member_or.status().code() == absl::StatusCode::kNotFound) {
-    return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
-                    absl::StrCat("no member with id ", Quoted(purchase.member_id())));
-  }
-  RETURN_IF_ERROR(member_or.status());
-  ASSIGN_OR_RETURN(const absl::Time purchase_time,
-                   PurchaseTimeOf(purchase, **member_or, transaction.now(), bounds));
-  // Releases, expiries and a tier review that are due come first: the sale
-  // burns only points that are available and unexpired now.
-  RETURN_IF_ERROR(RunUpkeep(current, transaction, purchase.member_id()).status());
-  ASSIGN_OR_RETURN(const MemberRecord* member, transaction.Member(purchase.member_id()));
-  // Priced by the version active at the sale's time, the tier held then.
-  const std::shared_ptr<const evaluator::CompiledRules> then_rules =
-      book.ActiveAt(purchase_time);
-  const evaluator::CompiledRules& rules = *then_rules;
-  ASSIGN_OR_RETURN(
-      loyalty::v1::PricedPurchase priced,
-      evaluator::PricePurchase(
-          rules, MemberStateAt(*member, rules, purchase.currency(), purchase_time),
-          ProgramStateOf(rules, purchase, transaction), purchase, purchase_time));
-  ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
-  if (committed.has_value()) {
-    loyalty::v1::OrderRecord earlier;
-    if (!earlier.ParseFromString(*committed)) {
-      return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
-                       "purchase.order_id",
-                       absl::StrCat("order '", purchase.order_id(),
-                                    "' was committed, but its record cannot be read"));
-    }
-    return MakeError(absl::StatusCode::kAlreadyExists,
-                     "ORDER_ALREADY_COMMITTED", "purchase.order_id",
-                     absl::StrCat("order ", Quoted(purchase.order_id()),
-                                  " was committed as transaction ",
-                                  earlier.sequence()));
-  }
-  const LotDates earned{ReleaseFor(rules, purchase_time), ExpiryFor(rules, purchase_time)};
-  loyalty::v1::JournalEntry entry =
-      PurchaseEntry(purchase, priced, purchase_time, earned);
-  // Coalition funding and referral rewards (partners.h, referral.h); after
-  // these calls `member` may dangle.
-  ASSIGN_OR_RETURN(PartnerFunding funding,
-                   FundingFor(purchase.partner_id(), transaction));
-  FundPurchasePoints(*member, funding, priced.redeemed_points(),
-                     priced.points_earned(), &entry);
-  entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
-  ASSIGN_OR_RETURN(ReferralOutcome referral,
-                   DecideReferral(*member, priced, purchase_time, rules, transaction));
-  if (referral.reward.has_value()) {
-    AddReferralPostings(*referral.reward, purchase.member_id(), priced.currency(), &entry);
-    *priced.mutable_referral_reward() = *referral.reward;
-  }
-  // Tier progress counts the sale; a threshold crossed raises the tier in
-  // this same entry (the sale itself was priced with the tier before it).
-  // Tier fields are not balances: they may change before the Append, and a
-  // refused Append drops the whole decision anyway.
-  // The ladder and window are today's; the period is the sale's, so a
-  // rolling window that has moved past it does not count it.
-  const std::string period = QualifyingPeriodAt(current, purchase_time);
-  if (!period.empty()) {
-    ASSIGN_OR_RETURN(MemberRecord * progress,
-                     transaction.MutableMember(purchase.member_id()));
-    const std::string tier_before = progress->tier();
-    AddQualifying(current, period, priced.total_due_minor(), priced.points_earned(), 1,
-                  transaction.now(), progress);
-    if (RaiseTier(current, transaction.now(), progress)) {
-      entry.set_tier_before(tier_before);
-      entry.set_tier_after(progress->tier());
-    }
-  }
-  // Only this entry's burn (the upkeep before it may have taken lots too).
-  const size_t consumed_before = transaction.consumed_lots().size();
-  ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(entry));
-  RETURN_IF_ERROR(RecordReferral(purchase.member_id(), referral, transaction));
-  loyalty::v1::OrderRecord order;
-  order.set_sequence(sequence);
-  order.set_point_value_minor(entry.point_value_minor());
-  order.set_settlement_partner_id(funding.partner_id);
-  *order.mutable_purchase() = purchase;
-  *order.mutable_priced() = priced;
-  for (size_t i = consumed_before; i < transaction.consumed_lots().size(); ++i) {
-    const ledger::ConsumedLot& lot = transaction.consumed_lots()[i];
-    loyalty::v1::PointLot* burned = order.add_burned_lots();
-    *burned->mutable_earn_time() = lot.earn_time;
-    if (lot.expire_time.seconds() != 0 || lot.expire_time.nanos() != 0) {
-      *burned->mutable_expire_time() = lot.expire_time;
-    }
-    burned->set_remaining(lot.amount);
-    burned->set_partner_id(lot.partner_id);
-  }
-  order.set_qualifying_period(period);
-  order.set_qualifying_spend_minor(priced.total_due_minor());
-  if (earned.release) order.set_points_pending(priced.points_earned());
-  transaction.PutAux(OrderKey(purchase), order.SerializeAsString());
-  ASSIGN_OR_RETURN(MemberRecord * after,
-                   transaction.MutableMember(purchase.member_id()));
-  after->set_purchase_count(after->purchase_count() + 1);
-  RecordUsage(priced, rules, purchase_time, after, transaction);
-  const std::vector<ledger::ConsumedLot> burned_now(
-      transaction.consumed_lots().begin() + consumed_before,
-      transaction.consumed_lots().end());
-  RETURN_IF_ERROR(analytics::CountPurchase(entry, burned_now, after, transaction));
-  loyalty::v1::CommitPurchaseResponse response;
-  response.set_transaction_id(absl::StrCat(sequence));
-  *response.mutable_priced() = std::move(priced);
-  *response.mutable_balance() = BalanceAt(current, *after, transaction.now());
-  return response.SerializeAsString();
-}
-
 absl::Status CheckFeedback(const loyalty::v1::Feedback& feedback) {
   int low = 0, high = 0;
   switch (feedback.survey()) {
@@ -285,12 +136,8 @@ absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback
                                 DefaultFeedbackReasons(), "feedback.reason_code"));
   }
   if (!feedback.member_id().empty()) {
-    auto member = transaction.Member(feedback.member_id());
-    if (member.status().code() == absl::StatusCode::kNotFound) {
-      return NotFound("UNKNOWN_MEMBER", "feedback.member_id",
-                      absl::StrCat("no member with id ", Quoted(feedback.member_id())));
-    }
-    RETURN_IF_ERROR(member.status());
+    RETURN_IF_ERROR(
+        ExistingMember(transaction, feedback.member_id(), "feedback.member_id").status());
   }
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_FEEDBACK);
@@ -344,21 +191,6 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                  [this, request, candidates = NewReferralCodes()](ledger::Transaction& t) {
                    return DecideEnroll(request, candidates, bounds_,
                                        *book_.ActiveAt(t.now()), t);
-                 },
-                 std::move(reply), deadline);
-}
-
-void Operations::CommitPurchase(
-    const loyalty::v1::CommitPurchaseRequest& request,
-    Reply<loyalty::v1::CommitPurchaseResponse> reply,
-    absl::Time deadline) {
-  // The rule set is read on the writer thread, at decision time, so that a
-  // purchase is priced by exactly one version: the one active at its
-  // purchase_time among those stored when it commits.
-  SubmitToLedger(ledger_, request.request_id(),
-                 Fingerprint("CommitPurchase", request),
-                 [this, purchase = request.purchase()](ledger::Transaction& t) {
-                   return DecidePurchase(purchase, book_, bounds_, t);
                  },
                  std::move(reply), deadline);
 }
@@ -504,40 +336,6 @@ absl::StatusOr<loyalty::v1::ListEntriesResponse> Operations::ListEntries(
     }
   }
   if (more) response.set_next_page_token(absl::StrCat(last));
-  return response;
-}
-
-absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
-    const loyalty::v1::QuotePurchaseRequest& request) const {
-  const loyalty::v1::Purchase& purchase = request.purchase();
-  if (purchase.member_id().empty()) {
-    return InvalidArgument("MISSING_FIELD", "purchase.member_id",
-                           "a member id is needed");
-  }
-  auto record_or = ledger_->GetMember(purchase.member_id());
-  if (record_or.status().code() == absl::StatusCode::kNotFound) {
-    return NotFound("UNKNOWN_MEMBER", "purchase.member_id",
-                    absl::StrCat("no member with id ", Quoted(purchase.member_id())));
-  }
-  ASSIGN_OR_RETURN(MemberRecord record, std::move(record_or));
-  const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(const absl::Time purchase_time,
-                   PurchaseTimeOf(purchase, record, now, bounds_));
-  // Priced as the commit would be: with the upkeep that is due done, by
-  // the version and the tier of the sale's time.
-  loyalty::v1::Balance balance = BalanceAt(*rules(), record, now);
-  const std::shared_ptr<const evaluator::CompiledRules> then = book_.ActiveAt(purchase_time);
-  ASSIGN_OR_RETURN(evaluator::ProgramState program, StoredProgramState(*then, *ledger_));
-  evaluator::MemberState member =
-      MemberStateOf(record, *then, purchase.currency(), purchase_time);
-  member.points_available = balance.points_available();
-  member.tier = TierAt(record, purchase_time).value_or(balance.tier());
-  ASSIGN_OR_RETURN(loyalty::v1::PricedPurchase priced,
-                   evaluator::PricePurchase(*then, member, program, purchase,
-                                            purchase_time));
-  loyalty::v1::QuotePurchaseResponse response;
-  *response.mutable_priced() = std::move(priced);
-  *response.mutable_balance() = std::move(balance);
   return response;
 }
 

@@ -1,7 +1,61 @@
 // The operations of the loyalty program: each joins the evaluator (pricing)
-// and the ledger (storage). Every write is one ledger operation, decided on
-// the ledger's writer thread against the member's latest state and written
-// as one durable WriteBatch; reads go straight to the ledger.
+// and the ledger (storage, engine/ledger/ledger.h). Every write is one
+// ledger operation, decided on the ledger's writer thread against the
+// member's latest state and written in one durable WriteBatch; reads go
+// straight to the ledger.
+//
+// A sale (CommitPurchase) through this layer:
+// - On the caller's thread (a gRPC handler), CommitPurchase only packs the
+//   operation: the purchase, the request's fingerprint (a digest without
+//   its request_id, submit.h) and the decision below; Ledger::Submit queues
+//   it and the call returns at once. Work that needs no ledger order stays
+//   here, off the writer (LoadRules compiles its file here; EnrollMember
+//   draws its referral codes here).
+// - On the writer thread, the decision (purchase.cc) runs in the ledger's
+//   order, against what the operations before it staged, in six steps:
+//   1. load and bring up to date: the member must exist (NOT_FOUND
+//      UNKNOWN_MEMBER naming purchase.member_id), purchase_time must be
+//      acceptable (time_bounds.h), and the upkeep that is due (releases,
+//      expiries, birthday gift, tier review) is appended first as its own
+//      UPKEEP entry (upkeep.h), so the sale burns only points that are
+//      available and unexpired now;
+//   2. price: evaluator::PricePurchase with the rule-set version active at
+//      purchase_time (rule_book.h), the tier the member held then and the
+//      program-wide usage as this batch leaves it (usage.h); an order that
+//      was committed before is refused (ALREADY_EXISTS);
+//   3. build the entry: the sale's postings (purchase_entry.h), its points
+//      funded by the partner (partners.h), the referral reward it earns
+//      (referral.h), and the tier progress it brings;
+//   4. append: the ledger checks the postings (INSUFFICIENT_POINTS when a
+//      balance would go below zero) and gives the entry its sequence;
+//   5. record, in the same operation: the order's record that refunds read
+//      (refund.h), the referral settled, the member's purchase count and
+//      campaign usage, the metrics counters (engine/analytics);
+//   6. answer: the serialized CommitPurchaseResponse (the pricing and the
+//      balance as of now), which the ledger keeps under the request_id.
+//   An error at any step drops everything the operation staged, the upkeep
+//   entry included: nothing of a refused sale is written. A business
+//   refusal (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS,
+//   FAILED_PRECONDITION, ...) is kept under the request_id, so a retry gets
+//   the same one; a fault (DATA_LOSS, ABORTED, UNAVAILABLE) is not kept, so
+//   a retry is decided afresh (ledger.h).
+// - Durable: the syncer writes the batch with sync=true. Reads see the sale
+//   (its entry, the member's new balance) only once its batch is written,
+//   that is once it is durable.
+// - On the ledger's completer thread, in order and only after the batch is
+//   durable, SubmitToLedger (submit.h) parses the kept response and calls
+//   the Reply. When the ledger refuses the operation (queue full, stopped)
+//   the Reply runs at once on the caller's thread with UNAVAILABLE. A failed
+//   write answers UNAVAILABLE to this operation and every later one and
+//   writes nothing more (ledger.h). A request still queued at its
+//   `deadline` is not decided: DEADLINE_EXCEEDED, not kept, so a retry is
+//   decided afresh.
+// Every other write takes the same path with its own decision: refunds
+// (refund.h), rewards (rewards.cc), adjustments (adjust.cc), the
+// maintenance run (expiry_run.cc, one operation per chunk of members),
+// partners, rule-set versions, API keys. Reads and quotes run on the
+// caller's thread, count the upkeep that is due as done (BalanceAt,
+// upkeep.h) and bind nothing.
 //
 // Thread-safe: one Operations serves every gRPC handler at once.
 #ifndef LOYALTY_ENGINE_PROGRAM_OPERATIONS_H_
@@ -27,8 +81,9 @@
 
 namespace loyalty::program {
 
-// Called once with the answer of a write, on the ledger's writer thread once
-// the write is durable. Must not block.
+// Called once with the answer of a write: on the ledger's completer thread
+// once the write is durable, or at once on the caller's thread when the
+// ledger refuses it (UNAVAILABLE). Must not block.
 template <typename Response>
 using Reply = absl::AnyInvocable<void(absl::StatusOr<Response>)>;
 
@@ -94,7 +149,8 @@ class Operations {
   // A purchase is priced at its purchase_time (time_bounds.h says which
   // times are accepted): by the rule-set version active then and the tier
   // the member held then; it counts toward the tier window of that time.
-  // Upkeep and the balance it answers with are as of now.
+  // Upkeep and the balance it answers with are as of now. (purchase.cc;
+  // the file comment follows one through.)
   void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
                       Reply<loyalty::v1::CommitPurchaseResponse> reply,
                       absl::Time deadline = absl::InfiniteFuture());

@@ -11,6 +11,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/operations.h"
+#include "engine/program/postings.h"
 #include "engine/program/submit.h"
 
 namespace loyalty::program {
@@ -20,12 +21,10 @@ using loyalty::v1::JournalEntry;
 using loyalty::v1::Partner;
 
 
+// A posting of points tagged with their funder.
 loyalty::v1::Posting* AddPoints(JournalEntry* entry, const std::string& account,
                                 int64_t amount, const std::string& funder) {
-  auto* posting = entry->add_postings();
-  posting->set_account(account);
-  posting->set_asset(std::string(ledger::kPointsAsset));
-  posting->set_amount(amount);
+  loyalty::v1::Posting* posting = Post(entry, account, ledger::kPointsAsset, amount);
   posting->set_lot_partner_id(funder);
   return posting;
 }

@@ -5,25 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
+#include "engine/program/postings.h"
 
 namespace loyalty::program {
-namespace {
-
-// Moves `amount` of `asset` from `from` to `to` (two postings), if non-zero.
-void Move(loyalty::v1::JournalEntry* entry, const std::string& from,
-          const std::string& to, absl::string_view asset, int64_t amount) {
-  if (amount == 0) return;
-  auto* debit = entry->add_postings();
-  debit->set_account(from);
-  debit->set_asset(std::string(asset));
-  debit->set_amount(-amount);
-  auto* credit = entry->add_postings();
-  credit->set_account(to);
-  credit->set_asset(std::string(asset));
-  credit->set_amount(amount);
-}
-
-}  // namespace
 
 loyalty::v1::JournalEntry PurchaseEntry(
     const loyalty::v1::Purchase& purchase,
@@ -51,13 +35,13 @@ loyalty::v1::JournalEntry PurchaseEntry(
   entry.set_description(absl::StrCat("purchase ", purchase.order_id(), ": ",
                                      priced.total_due_minor(), " ", currency,
                                      " minor paid"));
-  Move(&entry, ledger::MemberPointsAvailable(member),
-       std::string(ledger::kProgramPointsRedeemed), kPointsAsset,
+  Move(&entry, ledger::MemberPointsAvailable(member), ledger::kProgramPointsRedeemed,
+       kPointsAsset,
        priced.redeemed_points());
   Move(&entry, ledger::MemberCashback(member, currency),
        ledger::ProgramCashbackRedeemed(currency), currency,
        priced.cashback_used_minor());
-  Move(&entry, std::string(ledger::kProgramPointsIssued),
+  Move(&entry, ledger::kProgramPointsIssued,
        earned.release ? ledger::MemberPointsPending(member)
                       : ledger::MemberPointsAvailable(member),
        kPointsAsset, priced.points_earned());

@@ -13,7 +13,9 @@
 #include "engine/evaluator/compiled.h"
 #include "engine/evaluator/time_zone.h"
 #include "engine/ledger/accounts.h"
+#include "engine/program/member_view.h"
 #include "engine/program/partners.h"
+#include "engine/program/postings.h"
 
 namespace loyalty::program {
 namespace {
@@ -66,17 +68,6 @@ absl::StatusOr<std::string> LookUpReferrer(absl::string_view code,
   return *owner;
 }
 
-void PostMove(JournalEntry* entry, const std::string& from, const std::string& to,
-              absl::string_view asset, int64_t amount) {
-  if (amount == 0) return;
-  for (const auto& [account, sign] : {std::pair<const std::string&, int>{from, -1}, {to, 1}}) {
-    auto* posting = entry->add_postings();
-    posting->set_account(account);
-    posting->set_asset(std::string(asset));
-    posting->set_amount(sign * amount);
-  }
-}
-
 bool HasReward(const loyalty::v1::ReferralSettings& settings) {
   return settings.referrer_points() > 0 || settings.newcomer_points() > 0 ||
          settings.referrer_cashback_minor() > 0 || settings.newcomer_cashback_minor() > 0;
@@ -97,22 +88,9 @@ absl::Status TakeBack(const std::string& member, int64_t points, int64_t cashbac
   DebitLots(now, covered, order_sequence,
             [](const std::string& funder) { return ledger::PointsIssued(funder); },
             entry);
-  if (points > covered) {
-    auto* debit = entry->add_postings();
-    debit->set_account(ledger::MemberPointsAvailable(member));
-    debit->set_asset(std::string(ledger::kPointsAsset));
-    debit->set_amount(covered - points);
-    debit->set_allow_negative(true);
-    auto* credit = entry->add_postings();
-    credit->set_account(std::string(ledger::kProgramPointsIssued));
-    credit->set_asset(std::string(ledger::kPointsAsset));
-    credit->set_amount(points - covered);
-  }
-  int64_t wallet = 0;
-  for (const auto& held : now.cashback()) {
-    if (held.currency() == currency) wallet = held.amount_minor();
-  }
-  PostMove(entry, ledger::MemberCashback(member, currency),
+  if (points > covered) TakePointsBelowZero(entry, member, points - covered);
+  const int64_t wallet = CashbackIn(now, currency);
+  Move(entry, ledger::MemberCashback(member, currency),
            ledger::ProgramCashbackIssued(currency), currency,
            std::min(cashback, std::max<int64_t>(wallet, 0)));
   return absl::OkStatus();
@@ -196,16 +174,16 @@ absl::StatusOr<ReferralOutcome> DecideReferral(
 
 void AddReferralPostings(const ReferralReward& reward, const std::string& newcomer,
                          const std::string& currency, JournalEntry* entry) {
-  const std::string issued(ledger::kProgramPointsIssued);
-  const std::string points(ledger::kPointsAsset);
-  PostMove(entry, issued, ledger::MemberPointsAvailable(reward.referrer_id()), points,
+  const absl::string_view issued = ledger::kProgramPointsIssued;
+  const absl::string_view points = ledger::kPointsAsset;
+  Move(entry, issued, ledger::MemberPointsAvailable(reward.referrer_id()), points,
            reward.referrer_points());
-  PostMove(entry, issued, ledger::MemberPointsAvailable(newcomer), points,
+  Move(entry, issued, ledger::MemberPointsAvailable(newcomer), points,
            reward.newcomer_points());
-  PostMove(entry, ledger::ProgramCashbackIssued(currency),
+  Move(entry, ledger::ProgramCashbackIssued(currency),
            ledger::MemberCashback(reward.referrer_id(), currency), currency,
            reward.referrer_cashback_minor());
-  PostMove(entry, ledger::ProgramCashbackIssued(currency),
+  Move(entry, ledger::ProgramCashbackIssued(currency),
            ledger::MemberCashback(newcomer, currency), currency,
            reward.newcomer_cashback_minor());
 }

@@ -13,6 +13,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_view.h"
+#include "engine/program/postings.h"
 #include "engine/program/tiers.h"
 
 namespace loyalty::program {
@@ -103,12 +104,140 @@ Due DueAt(const evaluator::CompiledRules& rules, const MemberRecord& member,
   return due;
 }
 
+// A posting of points.
 void AddPosting(loyalty::v1::JournalEntry& entry, const std::string& account,
                 int64_t amount) {
-  loyalty::v1::Posting* posting = entry.add_postings();
-  posting->set_account(account);
-  posting->set_asset(std::string(ledger::kPointsAsset));
-  posting->set_amount(amount);
+  Post(&entry, account, ledger::kPointsAsset, amount);
+}
+
+// The release of the pending lots due: one debit of pending points, one
+// credit per lot keeping its sequence, dates and funder.
+void PostRelease(const MemberRecord& member, const Due& due, absl::Time now,
+                 loyalty::v1::JournalEntry& entry) {
+  const std::string& id = entry.member_id();
+  AddPosting(entry, ledger::MemberPointsPending(id), -due.points_released);
+  *entry.mutable_postings()->rbegin()->mutable_lot_release_time() = ToTimestamp(now);
+  int64_t available = member.points_available();
+  for (const PointLot* lot : due.released) {
+    AddPosting(entry, ledger::MemberPointsAvailable(id), lot->remaining());
+    loyalty::v1::Posting& credit = *entry.mutable_postings()->rbegin();
+    credit.set_from_lot_sequence(lot->sequence());
+    *credit.mutable_lot_earn_time() = lot->earn_time();
+    if (lot->has_expire_time()) *credit.mutable_lot_expire_time() = lot->expire_time();
+    credit.set_lot_partner_id(lot->partner_id());
+    // Partner-funded points that only fill a negative balance make no
+    // lot: the program funds them instead (engine/program/partners.h).
+    const int64_t filling = std::min(lot->remaining(), std::max<int64_t>(-available, 0));
+    available += lot->remaining();
+    if (filling > 0 && !lot->partner_id().empty()) {
+      AddPosting(entry, ledger::PointsIssued(lot->partner_id()), filling);
+      entry.mutable_postings()->rbegin()->set_lot_partner_id(lot->partner_id());
+      AddPosting(entry, std::string(ledger::kProgramPointsIssued), -filling);
+    }
+  }
+}
+
+// The expiry of the lots due, once released lots are counted: one debit per
+// funder of the expired lots, so that partner-funded lots stay matched by
+// their funding postings (engine/ledger/accounts.h).
+void PostExpiry(const MemberRecord& member, const Due& due, absl::Time now,
+                loyalty::v1::JournalEntry& entry) {
+  const std::string& id = entry.member_id();
+  std::map<std::string, int64_t> by_funder;
+  ForEachLotAfterRelease(member, due.released, [&](const PointLot& lot, int64_t amount) {
+    if (ExpiredBy(lot, now)) by_funder[lot.partner_id()] += amount;
+  });
+  for (const auto& [funder, points] : by_funder) {
+    if (points == 0) continue;
+    AddPosting(entry, ledger::MemberPointsAvailable(id), -points);
+    loyalty::v1::Posting& debit = *entry.mutable_postings()->rbegin();
+    *debit.mutable_lot_expire_time() = ToTimestamp(now);
+    debit.set_lot_partner_id(funder);
+    debit.set_by_lot_partner(true);
+    AddPosting(entry, std::string(ledger::kProgramPointsExpired), points);
+    entry.mutable_postings()->rbegin()->set_lot_partner_id(funder);
+  }
+}
+
+// The birthday gift, a lot that lives as long as earned points.
+void PostBirthday(const evaluator::CompiledRules& rules, const Due& due, absl::Time now,
+                  loyalty::v1::JournalEntry& entry) {
+  AddPosting(entry, std::string(ledger::kProgramPointsIssued), -due.birthday_points);
+  AddPosting(entry, ledger::MemberPointsAvailable(entry.member_id()), due.birthday_points);
+  if (auto expiry = ExpiryFor(rules, now)) {
+    *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
+  }
+}
+
+// What a tier review did, in the words of the entry's description.
+std::string SayReview(const evaluator::CompiledRules& rules, Review review,
+                      const MemberRecord& before, const MemberRecord& reviewed) {
+  switch (review) {
+    case Review::kKept: return absl::StrCat("tier ", reviewed.tier(), " kept");
+    case Review::kGraceStarted:
+      return absl::StrCat("tier ", reviewed.tier(), " kept in grace until ",
+                          absl::FormatTime("%Y-%m-%d", FromTimestamp(reviewed.tier_review_time()),
+                                           rules.time_zone()));
+    case Review::kLowered:
+      return absl::StrCat("tier lowered from ", before.tier(), " to ", reviewed.tier());
+    case Review::kNotDue: break;
+  }
+  return "";
+}
+
+// The UPKEEP entry of what is due, and the member's tier as the review
+// leaves it (a copy, so that the entry can name the new tier; the review
+// is kNotDue when none was due).
+struct UpkeepEntry {
+  loyalty::v1::JournalEntry entry;
+  MemberRecord reviewed;
+  Review review = Review::kNotDue;
+};
+
+UpkeepEntry BuildUpkeepEntry(const evaluator::CompiledRules& rules, const MemberRecord& member,
+                             const std::string& id, const Due& due, absl::Time now) {
+  UpkeepEntry upkeep;
+  loyalty::v1::JournalEntry& entry = upkeep.entry;
+  entry.set_kind(loyalty::v1::ENTRY_KIND_UPKEEP);
+  entry.set_member_id(id);
+  std::vector<std::string> said;
+  if (due.points_released > 0) {
+    PostRelease(member, due, now, entry);
+    said.push_back(absl::StrCat("released ", due.points_released, " points"));
+  }
+  if (due.points_expired > 0) {
+    PostExpiry(member, due, now, entry);
+    said.push_back(absl::StrCat("expired ", due.points_expired, " points"));
+  }
+  if (due.birthday_points > 0) {
+    PostBirthday(rules, due, now, entry);
+    said.push_back(absl::StrCat("birthday gift of ", due.birthday_points, " points"));
+  }
+  if (due.review) {
+    upkeep.reviewed = member;
+    upkeep.review = ReviewTier(rules, now, &upkeep.reviewed);
+    entry.set_tier_before(member.tier());
+    entry.set_tier_after(upkeep.reviewed.tier());
+    if (upkeep.review != Review::kNotDue) {
+      said.push_back(SayReview(rules, upkeep.review, member, upkeep.reviewed));
+    }
+  }
+  entry.set_description(absl::StrJoin(said, "; "));
+  return upkeep;
+}
+
+// After the entry is appended: the birthday year and the reviewed tier.
+void RecordUpkeep(const Due& due, const UpkeepEntry& upkeep, MemberRecord* member) {
+  if (due.birthday_year != 0) member->set_birthday_gift_year(due.birthday_year);
+  if (upkeep.review == Review::kNotDue) return;
+  const MemberRecord& reviewed = upkeep.reviewed;
+  member->set_tier(reviewed.tier());
+  member->set_tier_in_grace(reviewed.tier_in_grace());
+  if (reviewed.has_tier_review_time()) {
+    *member->mutable_tier_review_time() = reviewed.tier_review_time();
+  } else {
+    member->clear_tier_review_time();
+  }
 }
 
 }  // namespace
@@ -142,105 +271,18 @@ absl::StatusOr<UpkeepFigures> RunUpkeep(const evaluator::CompiledRules& rules,
   if (!due.any()) return figures;
 
   const std::string id(member_id);
-  loyalty::v1::JournalEntry entry;
-  entry.set_kind(loyalty::v1::ENTRY_KIND_UPKEEP);
-  entry.set_member_id(id);
-  std::vector<std::string> said;
-  if (due.points_released > 0) {
-    AddPosting(entry, ledger::MemberPointsPending(id), -due.points_released);
-    *entry.mutable_postings()->rbegin()->mutable_lot_release_time() = ToTimestamp(now);
-    int64_t available = member->points_available();
-    for (const PointLot* lot : due.released) {
-      AddPosting(entry, ledger::MemberPointsAvailable(id), lot->remaining());
-      loyalty::v1::Posting& credit = *entry.mutable_postings()->rbegin();
-      credit.set_from_lot_sequence(lot->sequence());
-      *credit.mutable_lot_earn_time() = lot->earn_time();
-      if (lot->has_expire_time()) *credit.mutable_lot_expire_time() = lot->expire_time();
-      credit.set_lot_partner_id(lot->partner_id());
-      // Partner-funded points that only fill a negative balance make no
-      // lot: the program funds them instead (engine/program/partners.h).
-      const int64_t filling = std::min(lot->remaining(), std::max<int64_t>(-available, 0));
-      available += lot->remaining();
-      if (filling > 0 && !lot->partner_id().empty()) {
-        AddPosting(entry, ledger::PointsIssued(lot->partner_id()), filling);
-        entry.mutable_postings()->rbegin()->set_lot_partner_id(lot->partner_id());
-        AddPosting(entry, std::string(ledger::kProgramPointsIssued), -filling);
-      }
-    }
-    said.push_back(absl::StrCat("released ", due.points_released, " points"));
-  }
-  if (due.points_expired > 0) {
-    // One debit per funder of the expired lots, so that partner-funded lots
-    // stay matched by their funding postings (engine/ledger/accounts.h).
-    std::map<std::string, int64_t> by_funder;
-    ForEachLotAfterRelease(*member, due.released, [&](const PointLot& lot, int64_t amount) {
-      if (ExpiredBy(lot, now)) by_funder[lot.partner_id()] += amount;
-    });
-    for (const auto& [funder, points] : by_funder) {
-      if (points == 0) continue;
-      AddPosting(entry, ledger::MemberPointsAvailable(id), -points);
-      loyalty::v1::Posting& debit = *entry.mutable_postings()->rbegin();
-      *debit.mutable_lot_expire_time() = ToTimestamp(now);
-      debit.set_lot_partner_id(funder);
-      debit.set_by_lot_partner(true);
-      AddPosting(entry, std::string(ledger::kProgramPointsExpired), points);
-      entry.mutable_postings()->rbegin()->set_lot_partner_id(funder);
-    }
-    said.push_back(absl::StrCat("expired ", due.points_expired, " points"));
-  }
-  if (due.birthday_points > 0) {
-    AddPosting(entry, std::string(ledger::kProgramPointsIssued), -due.birthday_points);
-    AddPosting(entry, ledger::MemberPointsAvailable(id), due.birthday_points);
-    if (auto expiry = ExpiryFor(rules, now)) {
-      *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
-    }
-    said.push_back(absl::StrCat("birthday gift of ", due.birthday_points, " points"));
-  }
-  // The review works on a copy so that the entry can name the new tier.
-  MemberRecord reviewed;
-  Review review = Review::kNotDue;
-  if (due.review) {
-    reviewed = *member;
-    review = ReviewTier(rules, now, &reviewed);
-    entry.set_tier_before(member->tier());
-    entry.set_tier_after(reviewed.tier());
-    switch (review) {
-      case Review::kKept: said.push_back(absl::StrCat("tier ", reviewed.tier(), " kept")); break;
-      case Review::kGraceStarted:
-        said.push_back(absl::StrCat("tier ", reviewed.tier(), " kept in grace until ",
-                                    absl::FormatTime("%Y-%m-%d", FromTimestamp(reviewed.tier_review_time()),
-                                                     rules.time_zone())));
-        break;
-      case Review::kLowered:
-        said.push_back(absl::StrCat("tier lowered from ", member->tier(), " to ", reviewed.tier()));
-        break;
-      case Review::kNotDue: break;
-    }
-  }
-  entry.set_description(absl::StrJoin(said, "; "));
-
+  const UpkeepEntry upkeep = BuildUpkeepEntry(rules, *member, id, due, now);
   const size_t consumed_before = transaction.consumed_lots().size();
-  RETURN_IF_ERROR(transaction.Append(entry).status());
+  RETURN_IF_ERROR(transaction.Append(upkeep.entry).status());
   ASSIGN_OR_RETURN(MemberRecord * after, transaction.MutableMember(id));
-  if (due.birthday_year != 0) after->set_birthday_gift_year(due.birthday_year);
-  if (review != Review::kNotDue) {
-    after->set_tier(reviewed.tier());
-    after->set_tier_in_grace(reviewed.tier_in_grace());
-    if (reviewed.has_tier_review_time()) {
-      *after->mutable_tier_review_time() = reviewed.tier_review_time();
-    } else {
-      after->clear_tier_review_time();
-    }
-  }
-  const std::vector<ledger::ConsumedLot> consumed(
-      transaction.consumed_lots().begin() + consumed_before,
-      transaction.consumed_lots().end());
-  analytics::CountPointMoves(entry, consumed, *after, transaction);
+  RecordUpkeep(due, upkeep, after);
+  analytics::CountPointMoves(upkeep.entry, ConsumedSince(transaction, consumed_before),
+                             *after, transaction);
 
   figures.points_released = due.points_released;
   figures.points_expired = due.points_expired;
   figures.birthday_points = due.birthday_points;
-  figures.tier_lowered = review == Review::kLowered;
+  figures.tier_lowered = upkeep.review == Review::kLowered;
   figures.written = true;
   return figures;
 }
