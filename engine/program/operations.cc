@@ -298,11 +298,11 @@ absl::StatusOr<loyalty::v1::GetMemberResponse> Operations::GetMember(
 
 absl::StatusOr<loyalty::v1::GetBalanceResponse> Operations::GetBalance(
     const loyalty::v1::GetBalanceRequest& request) const {
-  RETURN_IF_ERROR(CheckMemberId(request.member_id()));
-  ASSIGN_OR_RETURN(MemberRecord record, ledger_->GetMember(request.member_id()));
+  loyalty::v1::GetMemberRequest member_request;
+  member_request.set_member_id(request.member_id());
+  ASSIGN_OR_RETURN(loyalty::v1::GetMemberResponse member, GetMember(member_request));
   loyalty::v1::GetBalanceResponse response;
-  const absl::Time now = clock_->Now();
-  *response.mutable_balance() = BalanceAt(*book_.ActiveAt(now), record, now);
+  *response.mutable_balance() = std::move(*member.mutable_balance());
   return response;
 }
 

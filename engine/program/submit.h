@@ -30,8 +30,10 @@ std::string Fingerprint(absl::string_view method, Request request) {
   return Sha256Pair(method, bytes);
 }
 
-// Hands `decide` to the ledger and turns its outcome into a Response. An
-// operation still queued at `deadline` (the caller's) is not decided.
+// Hands `decide` to the ledger (it runs on the writer thread) and turns its
+// outcome into a Response for `reply`, which runs on the ledger's completer
+// thread once the write is durable (operations.h). An operation still
+// queued at `deadline` (the caller's) is not decided.
 template <typename Response>
 void SubmitToLedger(ledger::Ledger* ledger, std::string request_id,
                     std::string fingerprint, ledger::Decide decide,
