@@ -21,8 +21,9 @@
 //      available and unexpired now;
 //   2. price: evaluator::PricePurchase with the rule-set version active at
 //      purchase_time (rule_book.h), the tier the member held then and the
-//      program-wide usage as this batch leaves it (usage.h); an order that
-//      was committed before is refused (ALREADY_EXISTS);
+//      program-wide usage (budgets, promo codes) as the operations decided
+//      before it leave it (usage.h); an order that was committed before is
+//      refused (ALREADY_EXISTS);
 //   3. build the entry: the sale's postings (purchase_entry.h), its points
 //      funded by the partner (partners.h), the referral reward it earns
 //      (referral.h), and the tier progress it brings;
