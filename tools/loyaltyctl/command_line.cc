@@ -193,10 +193,11 @@ absl::Status CheckComplete(const Invocation& invocation) {
 }
 
 // A word CLI11 could not place: an unknown flag, verb or extra argument.
-std::string UnplacedWord(const std::string& word,
+// `before_verb`: the word came before the verb's name.
+std::string UnplacedWord(const std::string& word, bool before_verb,
                          const Invocation& invocation) {
   if (word.size() > 1 && word[0] == '-') {
-    if (invocation.command == nullptr) {
+    if (invocation.command == nullptr || before_verb) {
       return absl::StrCat("unknown flag '", word,
                           "' (a verb's flags go after the verb)");
     }
@@ -210,6 +211,16 @@ std::string UnplacedWord(const std::string& word,
     return absl::StrCat("unknown verb '", invocation.group, " ", word, "'");
   }
   return absl::StrCat("unexpected argument '", word, "'");
+}
+
+// Whether `word` comes before `group` on the command line (given reversed).
+bool ComesBefore(const std::vector<std::string>& reversed_args,
+                 const std::string& word, const std::string& group) {
+  const auto word_at =
+      std::find(reversed_args.rbegin(), reversed_args.rend(), word);
+  const auto group_at =
+      std::find(reversed_args.rbegin(), reversed_args.rend(), group);
+  return word_at < group_at;
 }
 
 // The flag named at the start of CLI11's ArgumentMismatch message
@@ -339,8 +350,9 @@ Invocation CommandLine::Parse(int argc, const char* const* argv) {
   Invocation invocation;
   invocation.command_line = this;
   invocation.global.server = EnvOr("LOYALTY_SERVER", kDefaultServer);
-  const ParseEnd end =
-      RunCli11(app_.get(), loyalty_cli::DashedArgsReversed(argc, argv));
+  const std::vector<std::string> reversed_args =
+      loyalty_cli::DashedArgsReversed(argc, argv);
+  const ParseEnd end = RunCli11(app_.get(), reversed_args);
   Collect(&invocation);
   ApplyEnvironment(&invocation.global);
   invocation.help = end.kind == Kind::kHelp;
@@ -353,8 +365,12 @@ Invocation CommandLine::Parse(int argc, const char* const* argv) {
   if (end.kind == Kind::kUnplaced) {
     const std::vector<std::string> unplaced = app_->remaining(true);
     invocation.error = absl::InvalidArgumentError(
-        unplaced.empty() ? end.message
-                         : UnplacedWord(unplaced.front(), invocation));
+        unplaced.empty()
+            ? end.message
+            : UnplacedWord(unplaced.front(),
+                           ComesBefore(reversed_args, unplaced.front(),
+                                       invocation.group),
+                           invocation));
   } else if (end.kind == Kind::kMismatch) {
     invocation.error =
         absl::InvalidArgumentError(Mismatch(end.message, invocation));
