@@ -88,7 +88,9 @@ class CommandLineTest : public ::testing::Test {
     while (pipe != nullptr && (read = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
       out.append(buffer, read);
     }
-    if (pipe != nullptr) EXPECT_EQ(pclose(pipe), 0) << out;
+    if (pipe != nullptr) {
+      EXPECT_EQ(pclose(pipe), 0) << out;
+    }
     return absl::StrSplit(out, '\n', absl::SkipEmpty());
   }
 

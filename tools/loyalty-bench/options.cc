@@ -28,15 +28,28 @@ constexpr char kFooter[] =
     "Exit status: 0 balances exact, 1 not (or calls did not drain), 2 usage "
     "or setup error.";
 
-// A number flag, read as a decimal number (1e5 is 100000) within
-// [min, max] and stored in `field`'s type.
+// A decimal number (1e5 is 100000) within [min, max].
+CLI::Validator NumberIn(double min, double max) {
+  return CLI::Validator(
+      [min, max](std::string& text) {
+        double value = 0;
+        if (absl::SimpleAtod(text, &value) && value >= min && value <= max) {
+          return std::string();
+        }
+        return absl::StrCat("'", text, "' is not a number in [", min, ", ",
+                            max, "]");
+      },
+      "", "NumberIn");
+}
+
+// A number flag, read by NumberIn and stored in `field`'s type.
 template <typename Number>
 void AddNumber(CLI::App* app, const std::string& name, Number* field,
                double min, double max, const std::string& help) {
   app->add_option_function<double>(
          name, [field](const double& value) { *field = static_cast<Number>(value); },
          help)
-      ->check(CLI::Range(min, max))
+      ->check(NumberIn(min, max))
       ->type_name("N");
 }
 
