@@ -55,11 +55,11 @@ void AddFlag(const FlagSpec& flag, CLI::App* app) {
   }
   // Every value is kept, in order; Parse refuses a second one where the
   // flag is not repeatable, with loyaltyctl's own message.
-  CLI::Option* option =
-      app->add_option(name, flag.help)
-          ->type_name(flag.value_name)
-          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  if (flag.required) option->required();
+  // Required flags are checked after the parse (CheckComplete): CLI11
+  // would refuse a missing one before an unknown one, which says more.
+  app->add_option(name, flag.help)
+      ->type_name(flag.value_name)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 // Copies the values CLI11 read for `flags` of `app` into `parsed`.
@@ -184,6 +184,10 @@ absl::Status CheckComplete(const Invocation& invocation) {
         "'", CommandName(*command), "' needs ", command->positional));
   }
   for (const FlagSpec& flag : command->flags) {
+    if (flag.required && !invocation.flags.Has(flag.name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag.name, " is required"));
+    }
     if (!flag.repeatable && invocation.flags.GetAll(flag.name).size() > 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", flag.name, " is given twice"));

@@ -5,9 +5,10 @@
 // program; CLI11's fallthrough accepts them before or after the verb.
 //
 // What CLI11 checks: known verbs and flags, a value for each flag that takes
-// one, none for a switch, required flags. What Parse checks after it: a flag
-// given twice, the global flags' values (--timeout's range, empty names),
-// credentials that go together, the positional arguments. --help and
+// one, none for a switch, no word too many. What Parse checks after it, in
+// loyaltyctl's order: the global flags' values (--timeout's range, empty
+// names), credentials that go together, the verb, its positional arguments,
+// required flags, a flag given twice. --help and
 // --version win over a half-typed command line. Every refusal is one short
 // line naming the flag, as loyaltyctl has always printed it.
 //
