@@ -253,14 +253,6 @@ void WaitForStopSignal(const sigset_t& signals) {
   std::fflush(stdout);
 }
 
-const loyalty::CommandLineSpec kCommandLine = {
-    "loyaltyd",
-    "loyaltyd serves the loyalty engine over gRPC.\n"
-    "Usage: loyaltyd [--data-dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
-    "  (--tls-cert-file F --tls-key-file F [--tls-client-ca-file F] | "
-    "--plaintext)\n  [--auth keys|none] [--log-level info] [--log-format plain]",
-    {"loyaltyd_main.cc"}};
-
 }  // namespace
 
 // Parse flags, check the data dir, open the ledger and serve, wait for a
@@ -269,7 +261,14 @@ int main(int argc, char** argv) {
   // The data dir holds personal data: whatever loyaltyd creates (the dir,
   // RocksDB's files, ADMIN_KEY, backups) is its owner's only.
   umask(loyalty::server::kPrivateUmask);
-  loyalty::ParseCommandLine(kCommandLine, argc, argv);
+  loyalty::ParseCommandLine(
+      {"loyaltyd",
+       "loyaltyd serves the loyalty engine over gRPC.\n"
+       "Usage: loyaltyd [--data-dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
+       "  (--tls-cert-file F --tls-key-file F [--tls-client-ca-file F] | "
+       "--plaintext)\n  [--auth keys|none] [--log-level info] [--log-format plain]",
+       {"loyaltyd_main.cc"}},
+      argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts
   auto options = OptionsFromFlags();
   if (!options.ok()) return RefuseToStart(options.status());
