@@ -231,6 +231,7 @@ bool ComesBefore(const std::vector<std::string>& reversed_args,
 // ("--points: 1 required N missing", "all was given a disallowed flag
 // override"): a flag without its value, or a switch given one.
 std::string Mismatch(const std::string& message,
+                     const std::vector<std::string>& reversed_args,
                      const Invocation& invocation) {
   std::string name = message.substr(0, message.find_first_of(": "));
   while (absl::StartsWith(name, "-")) name.erase(0, 1);
@@ -244,6 +245,12 @@ std::string Mismatch(const std::string& message,
   for (const FlagSpec* flag : candidates) {
     if (flag->name != name) continue;
     if (IsSwitch(*flag)) return absl::StrCat("--", name, " takes no value");
+    // "--api-key=" gives a value, an empty one.
+    const std::string empty_value = absl::StrCat("--", name, "=");
+    if (std::find(reversed_args.begin(), reversed_args.end(), empty_value) !=
+        reversed_args.end()) {
+      return absl::StrCat("--", name, " is empty");
+    }
     return absl::StrCat("--", name, " needs a value (", flag->value_name, ")");
   }
   return message;
@@ -377,7 +384,7 @@ Invocation CommandLine::Parse(int argc, const char* const* argv) {
                            invocation));
   } else if (end.kind == Kind::kMismatch) {
     invocation.error =
-        absl::InvalidArgumentError(Mismatch(end.message, invocation));
+        absl::InvalidArgumentError(Mismatch(end.message, reversed_args, invocation));
   } else if (end.kind == Kind::kOther) {
     invocation.error = absl::InvalidArgumentError(end.message);
   }
