@@ -148,6 +148,11 @@ TEST_F(CommandLineTest, CompletionCompletesAPrefixAndLeavesValuesToBash) {
   EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "rules", "load", "--activate-at", ""})
                   .empty());
   EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "--api-key-file", ""}).empty());
+  // A verb's argument: file names too; a flag there is still completed.
+  EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "verify", ""}).empty());
+  EXPECT_EQ(Complete(script, kFunction, {"loyaltyctl", "verify", "--allow"}),
+            std::vector<std::string>{"--allow-empty"});
+  EXPECT_TRUE(Offers(Complete(script, kFunction, {"loyaltyctl", "member", ""}), "history"));
 }
 
 TEST_F(CommandLineTest, LoyaltyctlHelpAndVersionOnEveryVerb) {

@@ -64,8 +64,15 @@ std::vector<std::string> VerbWords(const CLI::App& app) {
   return words;
 }
 
-// The case branch of one node: the words offered there, and the flags after
-// which bash completes a value (file names) instead.
+bool TakesArguments(const CLI::App& app) {
+  return !app.get_options([](const CLI::Option* option) {
+                return !option->nonpositional();
+              }).empty();
+}
+
+// The case branch of one node: the words offered there, the flags after
+// which bash completes a value (file names) instead, and whether a word
+// that is not a flag is an argument (file names too).
 std::string CaseBranch(const Node& node) {
   std::vector<std::string> words = VerbWords(*node.app);
   for (std::string& flag : FlagWords(*node.app, /*with_value=*/false)) {
@@ -75,7 +82,7 @@ std::string CaseBranch(const Node& node) {
       "    \"", node.path, "\")\n      words=\"", absl::StrJoin(words, " "),
       "\"\n      values=\"",
       absl::StrJoin(FlagWords(*node.app, /*with_value=*/true), " "),
-      "\" ;;\n");
+      "\"\n      arguments=", TakesArguments(*node.app) ? "1" : "", " ;;\n");
 }
 
 }  // namespace
@@ -96,7 +103,7 @@ std::string BashCompletion(const CLI::App& app, const std::string& program) {
       verb_paths.empty() ? "--completion bash" : "completion bash", ")\n",
       function, "() {\n",
       "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-      "  local path=\"\" word words values i\n"
+      "  local path=\"\" word words values arguments i\n"
       "  # The verbs typed so far; flags and their values are skipped.\n"
       "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
       "    word=${COMP_WORDS[i]}\n"
@@ -115,6 +122,8 @@ std::string BashCompletion(const CLI::App& app, const std::string& program) {
       "  esac\n"
       "  # After a flag that takes a value: bash's default (file names).\n"
       "  case \" $values \" in *\" $prev \"*) return 0 ;; esac\n"
+      "  # A verb's argument (ID, FILE): bash's default too, unless a flag.\n"
+      "  [[ -n $arguments && $cur != -* ]] && return 0\n"
       "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
       "}\n"
       "complete -o default -F ",

@@ -6,7 +6,9 @@
 // What it completes: after the program's name (and any verbs typed), the
 // next verb or a flag of the verbs typed so far (with the flags of their
 // parents when CLI11 lets those through, as loyaltyctl's global flags);
-// after a flag that takes a value, file names (bash's default).
+// after a flag that takes a value, or where a verb takes an argument (ID,
+// FILE) and the word typed does not start with '-', file names (bash's
+// default).
 #ifndef LOYALTY_TOOLS_CLI_BASH_COMPLETION_H_
 #define LOYALTY_TOOLS_CLI_BASH_COMPLETION_H_
 
