@@ -256,6 +256,25 @@ std::string Mismatch(const std::string& message,
   return message;
 }
 
+// loyaltyctl's one-line refusal for a parse CLI11 ended with an error;
+// `unplaced` are the words it could not place.
+absl::Status Refusal(const ParseEnd& end,
+                     const std::vector<std::string>& unplaced,
+                     const std::vector<std::string>& reversed_args,
+                     const Invocation& invocation) {
+  if (end.kind == ParseEnd::Kind::kUnplaced && !unplaced.empty()) {
+    const bool before_verb =
+        ComesBefore(reversed_args, unplaced.front(), invocation.group);
+    return absl::InvalidArgumentError(
+        UnplacedWord(unplaced.front(), before_verb, invocation));
+  }
+  if (end.kind == ParseEnd::Kind::kMismatch) {
+    return absl::InvalidArgumentError(
+        Mismatch(end.message, reversed_args, invocation));
+  }
+  return absl::InvalidArgumentError(end.message);
+}
+
 }  // namespace
 
 bool ParsedFlags::Has(const std::string& name) const {
@@ -373,20 +392,9 @@ Invocation CommandLine::Parse(int argc, const char* const* argv) {
     invocation.error = absl::OkStatus();
     return invocation;
   }
-  if (end.kind == Kind::kUnplaced) {
-    const std::vector<std::string> unplaced = app_->remaining(true);
-    invocation.error = absl::InvalidArgumentError(
-        unplaced.empty()
-            ? end.message
-            : UnplacedWord(unplaced.front(),
-                           ComesBefore(reversed_args, unplaced.front(),
-                                       invocation.group),
-                           invocation));
-  } else if (end.kind == Kind::kMismatch) {
-    invocation.error =
-        absl::InvalidArgumentError(Mismatch(end.message, reversed_args, invocation));
-  } else if (end.kind == Kind::kOther) {
-    invocation.error = absl::InvalidArgumentError(end.message);
+  if (end.kind != Kind::kDone) {
+    invocation.error = Refusal(end, app_->remaining(true), reversed_args,
+                               invocation);
   }
   if (invocation.error.ok()) invocation.error = CheckComplete(invocation);
   return invocation;
