@@ -8,7 +8,9 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -141,8 +143,120 @@ sigset_t StopSignals() {
   return signals;
 }
 
+// Prints why loyaltyd does not start; returns its exit status, 2.
+int RefuseToStart(const absl::Status& why) {
+  std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
+               std::string(why.message()).c_str());
+  return 2;
+}
+
+// A failed ledger write cannot be served past: log it and stop as SIGTERM
+// would, exiting 1.
+void StopOnFatal(const absl::Status& cause) {
+  logger->Log(loyalty::LogLevel::kError, "ledger_fatal", {{"error", cause.message()}});
+  std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
+               std::string(cause.message()).c_str());
+  fatal_error = true;
+  kill(getpid(), SIGTERM);
+}
+
+// Step 1: the server's options from the flags (the logger, the rule file,
+// addresses, bounds, transport and auth), or why they are wrong.
+absl::StatusOr<loyalty::server::ServerOptions> OptionsFromFlags() {
+  auto chosen = LoggerFromFlags();
+  if (!chosen.ok()) return chosen.status();
+  logger = *chosen;
+  auto rules = loyalty::server::LoadRuleFile(absl::GetFlag(FLAGS_rules));
+  if (!rules.ok()) return rules.status();
+  loyalty::server::ServerOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.rules = *std::move(rules);
+  options.time_bounds.max_backdate = absl::GetFlag(FLAGS_max_backdate);
+  options.time_bounds.clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
+  if (absl::Status flags = ApplySecurityFlags(&options); !flags.ok()) return flags;
+  options.logger = logger;
+  options.on_fatal = StopOnFatal;
+  return options;
+}
+
+// Step 2: the data directory is private to loyaltyd's user (created, or
+// tightened with a note on stdout), or why it cannot be used.
+absl::Status CheckDataDir(const std::string& data_dir) {
+  auto prepared = loyalty::server::PrepareDataDir(data_dir);
+  if (!prepared.ok()) return prepared.status();
+  if (!prepared->empty()) std::printf("loyaltyd: %s\n", prepared->c_str());
+  return absl::OkStatus();
+}
+
+// After step 3 (the ledger open and gRPC serving): where, which rules, how
+// many members, on stdout and in the log.
+void AnnounceStart(loyalty::server::LoyaltyServer& server,
+                   const loyalty::server::ServerOptions& options) {
+  const auto& rule_set = options.rules->rule_set();
+  const auto active = server.operations().rules();
+  std::printf(
+      "loyaltyd listening on %s (port %d); rules '%s' version %s active; "
+      "%lld members; data in %s\n",
+      options.listen_address.c_str(), server.port(),
+      active->rule_set().program().program_id().c_str(),
+      active->version().c_str(),
+      static_cast<long long>(server.ledger().Head().member_count()),
+      options.data_dir.c_str());
+  logger->Log(loyalty::LogLevel::kInfo, "server_started",
+              {{"version", loyalty::BuildVersion()}, {"listen", options.listen_address},
+               {"port", server.port()}, {"rules_version", active->version()},
+               {"members", server.ledger().Head().member_count()}});
+  if (active->version() != rule_set.version()) {
+    std::printf(
+        "loyaltyd: %s (version %s) is stored already; version %s, loaded "
+        "later, stays active (see loyaltyctl rules show)\n",
+        rule_set.source_name().c_str(), rule_set.version().c_str(),
+        active->version().c_str());
+  }
+  std::fflush(stdout);
+}
+
+// The maintenance run every --upkeep-every, on a thread of its own, until
+// Stop (no thread when the interval is 0).
+class UpkeepSchedule {
+ public:
+  UpkeepSchedule(loyalty::program::Operations* operations, absl::Duration every) {
+    if (every > absl::ZeroDuration()) {
+      thread_ = std::thread(ScheduleUpkeep, operations, every, &stop_, &stopping_);
+    }
+  }
+  UpkeepSchedule(const UpkeepSchedule&) = delete;
+  UpkeepSchedule& operator=(const UpkeepSchedule&) = delete;
+  ~UpkeepSchedule() { Stop(); }
+
+  // A run in progress ends at its next page; then the thread is joined.
+  void Stop() {
+    stopping_ = true;
+    if (!stop_.HasBeenNotified()) stop_.Notify();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  absl::Notification stop_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// Step 4: waits for SIGINT or SIGTERM and says which came.
+void WaitForStopSignal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  const char* name = received == SIGINT ? "SIGINT" : "SIGTERM";
+  std::printf("loyaltyd: %s received, finishing calls in flight\n", name);
+  logger->Log(loyalty::LogLevel::kInfo, "server_stopping", {{"signal", name}});
+  std::fflush(stdout);
+}
+
 }  // namespace
 
+// Parse flags, check the data dir, open the ledger and serve, wait for a
+// stop signal, stop.
 int main(int argc, char** argv) {
   // The data dir holds personal data: whatever loyaltyd creates (the dir,
   // RocksDB's files, ADMIN_KEY, backups) is its owner's only.
@@ -156,94 +270,19 @@ int main(int argc, char** argv) {
        {"loyaltyd_main.cc"}},
       argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts
-  if (auto chosen = LoggerFromFlags(); chosen.ok()) {
-    logger = *chosen;
-  } else {
-    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
-                 std::string(chosen.status().message()).c_str());
-    return 2;
+  auto options = OptionsFromFlags();
+  if (!options.ok()) return RefuseToStart(options.status());
+  if (absl::Status dir = CheckDataDir(options->data_dir); !dir.ok()) {
+    return RefuseToStart(dir);
   }
-
-  auto rules = loyalty::server::LoadRuleFile(absl::GetFlag(FLAGS_rules));
-  if (!rules.ok()) {
-    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
-                 std::string(rules.status().message()).c_str());
-    return 2;
-  }
-  loyalty::server::ServerOptions options;
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
-  options.listen_address = absl::GetFlag(FLAGS_listen);
-  options.rules = *rules;
-  options.time_bounds.max_backdate = absl::GetFlag(FLAGS_max_backdate);
-  options.time_bounds.clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
-  if (absl::Status flags = ApplySecurityFlags(&options); !flags.ok()) {
-    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
-                 std::string(flags.message()).c_str());
-    return 2;
-  }
-  options.logger = logger;
-  auto prepared = loyalty::server::PrepareDataDir(options.data_dir);
-  if (!prepared.ok()) {
-    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
-                 std::string(prepared.status().message()).c_str());
-    return 2;
-  }
-  if (!prepared->empty()) std::printf("loyaltyd: %s\n", prepared->c_str());
-  options.on_fatal = [](const absl::Status& cause) {
-    logger->Log(loyalty::LogLevel::kError, "ledger_fatal", {{"error", cause.message()}});
-    std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
-                 std::string(cause.message()).c_str());
-    fatal_error = true;
-    kill(getpid(), SIGTERM);
-  };
-  auto server = loyalty::server::LoyaltyServer::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "loyaltyd: refusing to start: %s\n",
-                 std::string(server.status().message()).c_str());
-    return 2;
-  }
-  const auto& rule_set = (*rules)->rule_set();
-  const auto active = (*server)->operations().rules();
-  std::printf(
-      "loyaltyd listening on %s (port %d); rules '%s' version %s active; "
-      "%lld members; data in %s\n",
-      options.listen_address.c_str(), (*server)->port(),
-      active->rule_set().program().program_id().c_str(),
-      active->version().c_str(),
-      static_cast<long long>((*server)->ledger().Head().member_count()),
-      options.data_dir.c_str());
-  logger->Log(loyalty::LogLevel::kInfo, "server_started",
-              {{"version", loyalty::BuildVersion()}, {"listen", options.listen_address},
-               {"port", (*server)->port()}, {"rules_version", active->version()},
-               {"members", (*server)->ledger().Head().member_count()}});
-  if (active->version() != rule_set.version()) {
-    std::printf(
-        "loyaltyd: %s (version %s) is stored already; version %s, loaded "
-        "later, stays active (see loyaltyctl rules show)\n",
-        rule_set.source_name().c_str(), rule_set.version().c_str(),
-        active->version().c_str());
-  }
-  std::fflush(stdout);
-
-  absl::Notification stop_upkeep;
-  std::atomic<bool> stopping{false};
-  std::thread upkeep;
-  const absl::Duration every = absl::GetFlag(FLAGS_upkeep_every);
-  if (every > absl::ZeroDuration()) {
-    upkeep = std::thread(ScheduleUpkeep, &(*server)->operations(), every,
-                         &stop_upkeep, &stopping);
-  }
-
-  int received = 0;
-  sigwait(&signals, &received);
-  std::printf("loyaltyd: %s received, finishing calls in flight\n",
-              received == SIGINT ? "SIGINT" : "SIGTERM");
-  logger->Log(loyalty::LogLevel::kInfo, "server_stopping",
-              {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
-  std::fflush(stdout);
-  stopping = true;
-  stop_upkeep.Notify();
-  if (upkeep.joinable()) upkeep.join();
+  // Step 3: opens the ledger in the data dir, then serves gRPC.
+  auto server = loyalty::server::LoyaltyServer::Start(*options);
+  if (!server.ok()) return RefuseToStart(server.status());
+  AnnounceStart(**server, *options);
+  UpkeepSchedule upkeep(&(*server)->operations(), absl::GetFlag(FLAGS_upkeep_every));
+  WaitForStopSignal(signals);
+  // Step 5: no new maintenance page, then the calls in flight finish.
+  upkeep.Stop();
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_timeout));
   std::printf("loyaltyd: stopped\n");
   logger->Log(loyalty::LogLevel::kInfo, "server_stopped", {});

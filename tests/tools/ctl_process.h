@@ -1,5 +1,5 @@
-// Runs the real loyaltyctl binary (LOYALTYCTL_PATH) as a child process and
-// captures its exit status, stdout and stderr. The child's environment is
+// Runs the real loyaltyctl binary (LOYALTYCTL_PATH), or another program, as
+// a child process and captures its exit status, stdout and stderr. The child's environment is
 // the test's own without any LOYALTY_* variable, plus what the test adds,
 // so that a developer's shell settings cannot change the outcome.
 #ifndef LOYALTY_TESTS_TOOLS_CTL_PROCESS_H_
@@ -55,11 +55,12 @@ inline std::vector<char*> PointersTo(std::vector<std::string>& strings) {
   return pointers;
 }
 
-// Runs `loyaltyctl args...`; stdout and stderr go to files in `scratch_dir`
+// Runs `program args...`; stdout and stderr go to files in `scratch_dir`
 // (files, not pipes: nothing can fill up and block the child).
-inline CtlResult RunCtl(const std::string& scratch_dir,
-                        const std::vector<std::string>& args,
-                        const std::vector<std::string>& extra_env = {}) {
+inline CtlResult RunProgram(const std::string& program,
+                            const std::string& scratch_dir,
+                            const std::vector<std::string>& args,
+                            const std::vector<std::string>& extra_env = {}) {
   static std::atomic<int> runs{0};
   const std::string base = absl::StrCat(scratch_dir, "/ctl-", ++runs);
   const std::string out_path = base + ".out";
@@ -71,12 +72,12 @@ inline CtlResult RunCtl(const std::string& scratch_dir,
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv = {LOYALTYCTL_PATH};
+  std::vector<std::string> argv = {program};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> env = ChildEnvironment(extra_env);
   pid_t pid = 0;
   const int spawned =
-      posix_spawn(&pid, LOYALTYCTL_PATH, &actions, nullptr,
+      posix_spawn(&pid, program.c_str(), &actions, nullptr,
                   PointersTo(argv).data(), PointersTo(env).data());
   posix_spawn_file_actions_destroy(&actions);
   CtlResult result;
@@ -91,6 +92,13 @@ inline CtlResult RunCtl(const std::string& scratch_dir,
   result.out = ReadWholeFile(out_path);
   result.err = ReadWholeFile(err_path);
   return result;
+}
+
+// Runs `loyaltyctl args...` (LOYALTYCTL_PATH), as RunProgram.
+inline CtlResult RunCtl(const std::string& scratch_dir,
+                        const std::vector<std::string>& args,
+                        const std::vector<std::string>& extra_env = {}) {
+  return RunProgram(LOYALTYCTL_PATH, scratch_dir, args, extra_env);
 }
 
 // For failure messages: everything the child printed.

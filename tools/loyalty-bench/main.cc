@@ -15,7 +15,6 @@
 
 #include "absl/time/clock.h"
 #include "balance_book.h"
-#include "engine/base/version.h"
 #include "connection.h"
 #include "driver.h"
 #include "enroller.h"
@@ -105,22 +104,12 @@ int Run(const BenchOptions& options) {
 }  // namespace loyalty_bench
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--version") {
-      std::printf("loyalty-bench %s\n", loyalty::BuildVersion());
-      return 0;
-    }
+  const loyalty_bench::CommandLine command_line =
+      loyalty_bench::ParseCommandLine(argc, argv);
+  if (!command_line.run) {
+    std::fputs(command_line.out.c_str(), stdout);
+    std::fputs(command_line.err.c_str(), stderr);
+    return command_line.exit_code;
   }
-  auto options = loyalty_bench::ParseOptions(argc, argv);
-  if (!options.ok()) {
-    if (options.status().message() == "help") {
-      std::fputs(loyalty_bench::Usage().c_str(), stdout);
-      return 0;
-    }
-    std::fprintf(stderr, "loyalty-bench: %s\n%s",
-                 std::string(options.status().message()).c_str(),
-                 loyalty_bench::Usage().c_str());
-    return 2;
-  }
-  return loyalty_bench::Run(*options);
+  return loyalty_bench::Run(command_line.options);
 }

@@ -1,14 +1,15 @@
 #include "options.h"
 
-#include <algorithm>
-#include <functional>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bash_completion.h"
+#include "engine/base/version.h"
+#include "flag_spelling.h"
 
 namespace loyalty_bench {
 namespace {
@@ -16,107 +17,136 @@ namespace {
 constexpr const char* kKindNames[kKindCount] = {"commit", "quote", "balance",
                                                 "health"};
 
-// One flag: how to read its value into the options. A switch (no value)
-// has `takes_value` false and gets an empty text.
-struct FlagSpec {
-  const char* name;
-  const char* help;
-  bool takes_value;
-  std::function<bool(const std::string&, BenchOptions*)> set;
-};
+constexpr char kAbout[] =
+    "loyalty-bench drives loyaltyd with a mix of checkout calls and reports\n"
+    "throughput and latency per call kind, then checks that the balances of\n"
+    "a sample of members equal what the commits it received add up to.";
 
+constexpr char kFooter[] =
+    "Flags take dashes; underscores (--max_in_flight) work too.\n"
+    "Bash completion of the flags: source <(loyalty-bench --completion bash)\n"
+    "Exit status: 0 balances exact, 1 not (or calls did not drain), 2 usage "
+    "or setup error.";
+
+// A decimal number (1e5 is 100000) within [min, max].
+CLI::Validator NumberIn(double min, double max) {
+  return CLI::Validator(
+      [min, max](std::string& text) {
+        double value = 0;
+        if (absl::SimpleAtod(text, &value) && value >= min && value <= max) {
+          return std::string();
+        }
+        return absl::StrCat("'", text, "' is not a number in [", min, ", ",
+                            max, "]");
+      },
+      "", "NumberIn");
+}
+
+// A number flag, read by NumberIn and stored in `field`'s type.
 template <typename Number>
-std::function<bool(const std::string&, BenchOptions*)> NumberFlag(
-    Number BenchOptions::*field, double min, double max) {
-  return [field, min, max](const std::string& text, BenchOptions* options) {
-    double value = 0;
-    if (!absl::SimpleAtod(text, &value) || value < min || value > max) {
-      return false;
-    }
-    options->*field = static_cast<Number>(value);
-    return true;
-  };
+void AddNumber(CLI::App* app, const std::string& name, Number* field,
+               double min, double max, const std::string& help) {
+  app->add_option_function<double>(
+         name, [field](const double& value) { *field = static_cast<Number>(value); },
+         help)
+      ->check(NumberIn(min, max))
+      ->type_name("N");
 }
 
-std::function<bool(const std::string&, BenchOptions*)> TextFlag(
-    std::string BenchOptions::*field) {
-  return [field](const std::string& text, BenchOptions* options) {
-    options->*field = text;
-    return !text.empty();
-  };
+const CLI::Validator& NonEmpty() {
+  static const auto* const validator = new CLI::Validator(
+      [](std::string& text) {
+        return text.empty() ? std::string("is empty") : std::string();
+      },
+      "", "NonEmpty");
+  return *validator;
 }
 
-std::function<bool(const std::string&, BenchOptions*)> Switch(
-    bool BenchOptions::*field, bool value) {
-  return [field, value](const std::string&, BenchOptions* options) {
-    options->*field = value;
-    return true;
-  };
+void AddText(CLI::App* app, const std::string& name, std::string* field,
+             const std::string& value_name, const std::string& help) {
+  app->add_option(name, *field, help)->check(NonEmpty())->type_name(value_name);
 }
 
-const std::vector<FlagSpec>& Flags() {
-  using O = BenchOptions;
-  static const auto* flags = new std::vector<FlagSpec>{
-      {"server", "HOST:PORT of loyaltyd (127.0.0.1:50051)", true,
-       TextFlag(&O::server)},
-      {"metadata", "NAME=VALUE sent with every call; repeatable", true,
-       [](const std::string& text, O* options) {
-         const size_t eq = text.find('=');
-         if (eq == 0 || eq == std::string::npos) return false;
-         options->metadata.emplace_back(text.substr(0, eq), text.substr(eq + 1));
-         return true;
-       }},
-      {"channels", "HTTP/2 connections to spread calls over (4)", true,
-       NumberFlag(&O::channels, 1, 64)},
-      {"concurrency", "closed loop: concurrent callers (64)", true,
-       NumberFlag(&O::concurrency, 1, 100000)},
-      {"rate", "open loop: calls started per second; 0 = closed loop (0)",
-       true, NumberFlag(&O::rate, 0, 1e7)},
-      {"max-in-flight", "open loop: calls beyond this are skipped (8192)",
-       true, NumberFlag(&O::max_in_flight, 1, 1e6)},
-      {"mix", "weights: commit=70,quote=20,balance=10 or health=100", true,
-       [](const std::string& text, O* options) {
-         auto mix = ParseMix(text);
-         if (mix.ok()) options->mix = *mix;
-         return mix.ok();
-       }},
-      {"members", "members to use, enrolled first (10000)", true,
-       NumberFlag(&O::members, 1, 1e8)},
-      {"zipf", "popularity exponent S; 0 = uniform (0)", true,
-       NumberFlag(&O::zipf, 0, 10)},
-      {"redeem-percent", "share of commits that burn points (20)", true,
-       NumberFlag(&O::redeem_percent, 0, 100)},
-      {"warmup", "seconds of load before measuring (5)", true,
-       NumberFlag(&O::warmup_seconds, 0, 3600)},
-      {"duration", "seconds measured (20)", true,
-       NumberFlag(&O::duration_seconds, 0.1, 86400)},
-      {"deadline", "deadline of every call, seconds (5)", true,
-       NumberFlag(&O::deadline_seconds, 0.001, 600)},
-      {"enroll-concurrency", "calls in flight while enrolling (64)", true,
-       NumberFlag(&O::enroll_concurrency, 1, 10000)},
-      {"member-prefix", "member ids are PREFIX-N (bench)", true,
-       TextFlag(&O::member_prefix)},
-      {"verify-sample", "members whose balance is checked after (1000)", true,
-       NumberFlag(&O::verify_sample, 0, 1e7)},
-      {"json", "write the results as JSON to FILE", true,
-       TextFlag(&O::json_path)},
-      {"enroll-only", "enroll the members, report, and exit", false,
-       Switch(&O::enroll_only, true)},
-      {"no-enroll", "skip enrollment (the members exist already)", false,
-       Switch(&O::enroll, false)},
-      {"no-progress", "no live progress line", false,
-       Switch(&O::progress, false)},
-  };
-  return *flags;
+// "x-api-key=secret", one per --metadata.
+void AddMetadata(CLI::App* app, BenchOptions* options) {
+  app->add_option_function<std::vector<std::string>>(
+         "--metadata",
+         [options](const std::vector<std::string>& texts) {
+           for (const std::string& text : texts) {
+             const size_t eq = text.find('=');
+             if (eq == 0 || eq == std::string::npos) {
+               throw CLI::ValidationError(
+                   "--metadata", "'" + text + "' is not NAME=VALUE");
+             }
+             options->metadata.emplace_back(text.substr(0, eq),
+                                            text.substr(eq + 1));
+           }
+         },
+         "NAME=VALUE sent with every call; repeatable")
+      ->type_name("NAME=VALUE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
-const FlagSpec* FindFlag(const std::string& name) {
-  for (const FlagSpec& flag : Flags()) {
-    if (name == flag.name) return &flag;
-  }
-  return nullptr;
+void AddMix(CLI::App* app, BenchOptions* options) {
+  app->add_option_function<std::string>(
+         "--mix",
+         [options](const std::string& text) {
+           auto mix = ParseMix(text);
+           if (!mix.ok()) {
+             throw CLI::ValidationError(std::string(mix.status().message()));
+           }
+           options->mix = *mix;
+         },
+         "weights: commit=70,quote=20,balance=10 or health=100")
+      ->type_name("KIND=W,...");
 }
 
+// The load: where, how many callers, which calls.
+void AddLoadFlags(CLI::App* app, BenchOptions* o) {
+  AddText(app, "--server", &o->server, "HOST:PORT",
+          "HOST:PORT of loyaltyd (127.0.0.1:50051)");
+  AddMetadata(app, o);
+  AddNumber(app, "--channels", &o->channels, 1, 64,
+            "HTTP/2 connections to spread calls over (4)");
+  AddNumber(app, "--concurrency", &o->concurrency, 1, 100000,
+            "closed loop: concurrent callers (64)");
+  AddNumber(app, "--rate", &o->rate, 0, 1e7,
+            "open loop: calls started per second; 0 = closed loop (0)");
+  AddNumber(app, "--max-in-flight", &o->max_in_flight, 1, 1e6,
+            "open loop: calls beyond this are skipped (8192)");
+  AddMix(app, o);
+  AddNumber(app, "--members", &o->members, 1, 1e8,
+            "members to use, enrolled first (10000)");
+  AddNumber(app, "--zipf", &o->zipf, 0, 10,
+            "popularity exponent S; 0 = uniform (0)");
+  AddNumber(app, "--redeem-percent", &o->redeem_percent, 0, 100,
+            "share of commits that burn points (20)");
+}
+
+// The run's phases and what it reports.
+void AddRunFlags(CLI::App* app, BenchOptions* o) {
+  AddNumber(app, "--warmup", &o->warmup_seconds, 0, 3600,
+            "seconds of load before measuring (5)");
+  AddNumber(app, "--duration", &o->duration_seconds, 0.1, 86400,
+            "seconds measured (20)");
+  AddNumber(app, "--deadline", &o->deadline_seconds, 0.001, 600,
+            "deadline of every call, seconds (5)");
+  AddNumber(app, "--enroll-concurrency", &o->enroll_concurrency, 1, 10000,
+            "calls in flight while enrolling (64)");
+  AddText(app, "--member-prefix", &o->member_prefix, "PREFIX",
+          "member ids are PREFIX-N (bench)");
+  AddNumber(app, "--verify-sample", &o->verify_sample, 0, 1e7,
+            "members whose balance is checked after (1000)");
+  AddText(app, "--json", &o->json_path, "FILE",
+          "write the results as JSON to FILE");
+  app->add_flag("--enroll-only", o->enroll_only,
+                "enroll the members, report, and exit");
+  app->add_flag_callback("--no-enroll", [o] { o->enroll = false; },
+                         "skip enrollment (the members exist already)");
+  app->add_flag_callback("--no-progress", [o] { o->progress = false; },
+                         "no live progress line");
+}
 }  // namespace
 
 const char* KindName(Kind kind) { return kKindNames[static_cast<int>(kind)]; }
@@ -157,57 +187,40 @@ absl::StatusOr<Mix> ParseMix(const std::string& text) {
   return mix;
 }
 
-absl::StatusOr<BenchOptions> ParseOptions(int argc, char** argv) {
-  BenchOptions options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return absl::CancelledError("help");
-    if (arg.rfind("--", 0) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected '", arg, "'"));
-    }
-    std::string name = arg.substr(2);
-    std::string value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    // Documented with dashes; underscores (loyaltyd's abseil spelling) too.
-    std::replace(name.begin(), name.end(), '_', '-');
-    const FlagSpec* flag = FindFlag(name);
-    if (flag == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-    }
-    if (flag->takes_value && !has_value) {
-      if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
-      }
-      value = argv[++i];
-    }
-    if (!flag->set(value, &options)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--", name, ": bad value '", value, "' (", flag->help, ")"));
-    }
+CommandLine ParseCommandLine(int argc, const char* const* argv) {
+  CommandLine result;
+  CLI::App app(kAbout, "loyalty-bench");
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.set_version_flag(
+      "--version", absl::StrCat("loyalty-bench ", loyalty::BuildVersion()),
+      "print the version of this build and exit");
+  app.footer(kFooter);
+  AddLoadFlags(&app, &result.options);
+  AddRunFlags(&app, &result.options);
+  std::string completion;
+  app.add_option("--completion", completion,
+                 "print the completion script of SHELL (bash) and exit")
+      ->check(CLI::IsMember({"bash"}))
+      ->type_name("SHELL");
+  try {
+    std::vector<std::string> args = loyalty_cli::DashedArgsReversed(argc, argv);
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    result.out = app.help();
+    return result;
+  } catch (const CLI::CallForVersion& version) {
+    result.out = absl::StrCat(version.what(), "\n");
+    return result;
+  } catch (const CLI::ParseError& error) {
+    result.err = absl::StrCat("loyalty-bench: ", error.what(), "\n", app.help());
+    result.exit_code = 2;
+    return result;
   }
-  return options;
-}
-
-std::string Usage() {
-  std::string text =
-      "loyalty-bench drives loyaltyd with a mix of checkout calls and reports\n"
-      "throughput and latency per call kind, then checks that the balances of\n"
-      "a sample of members equal what the commits it received add up to.\n\n"
-      "Usage: loyalty-bench [flags]\n";
-  for (const FlagSpec& flag : Flags()) {
-    const std::string name =
-        absl::StrCat(flag.name, flag.takes_value ? " V" : "");
-    absl::StrAppend(&text, absl::StrFormat("  --%-22s %s\n", name, flag.help));
+  if (!completion.empty()) {
+    result.out = loyalty_cli::BashCompletion(app, "loyalty-bench");
+    return result;
   }
-  absl::StrAppend(&text, absl::StrFormat("  --%-22s %s\n", "version",
-                                         "print the version of this build and exit"),
-                  "Flags take dashes; underscores (--max_in_flight) work too.\n");
-  return text;
+  result.run = true;
+  return result;
 }
-
 }  // namespace loyalty_bench

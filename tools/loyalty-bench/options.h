@@ -1,6 +1,7 @@
-// Command line of loyalty-bench: every knob of one run, parsed into an
-// option struct. A flag is "--name VALUE" or "--name=VALUE"; a switch is
-// "--name".
+// Command line of loyalty-bench: every knob of one run, read with CLI11
+// (Debian's libcli11-dev) into an option struct. A flag is "--name VALUE" or
+// "--name=VALUE"; a switch is "--name". Flags are spelled with dashes;
+// underscores (--max_in_flight) are read as dashes (tools/cli).
 #ifndef LOYALTY_TOOLS_LOYALTY_BENCH_OPTIONS_H_
 #define LOYALTY_TOOLS_LOYALTY_BENCH_OPTIONS_H_
 
@@ -54,14 +55,22 @@ struct BenchOptions {
   bool progress = true;         // live line on stderr when it is a terminal
 };
 
-// Parses argv. INVALID_ARGUMENT names the flag that is wrong; a status with
-// the message "help" means --help was given (print Usage()).
-absl::StatusOr<BenchOptions> ParseOptions(int argc, char** argv);
+// What the command line asked for: a run with `options`, or only text to
+// print (--help, --version, --completion bash on stdout; a refused command
+// line on stderr) and the exit status.
+struct CommandLine {
+  bool run = false;          // true: run with `options`
+  BenchOptions options;
+  std::string out;           // printed on stdout when not running
+  std::string err;           // printed on stderr when not running
+  int exit_code = 0;         // 0 after help/version/completion, 2 refused
+};
+
+// Reads argv. A refusal is one short line naming the flag, then the usage.
+CommandLine ParseCommandLine(int argc, const char* const* argv);
 
 // Parses "commit=70,quote=20,balance=10".
 absl::StatusOr<Mix> ParseMix(const std::string& text);
-
-std::string Usage();
 
 }  // namespace loyalty_bench
 

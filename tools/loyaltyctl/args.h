@@ -1,5 +1,7 @@
-// Command-line parsing for loyaltyctl: a table of verbs, each with its flags,
-// and one parser that accepts global flags before or after the verb.
+// The command line of loyaltyctl as data: a table of verbs, each with its
+// flags (CommandSpec), and what a parsed command line asked for
+// (Invocation). command_line.h reads argv against the table with CLI11;
+// the help texts below are written from the same table.
 //
 // Grammar: loyaltyctl [global flags] GROUP VERB [flags] [ARG]
 // A command of one word ("export", "verify") has a group and no verb.
@@ -63,6 +65,7 @@ class ParsedFlags {
 };
 
 struct Invocation;
+class CommandLine;
 
 // One verb: "member get", "checkout commit", ..., or a command of one word
 // ("export"), whose verb is empty; such a group holds no other verb.
@@ -95,11 +98,18 @@ struct Invocation {
   ParsedFlags flags;
   std::string positional;                // the first positional argument
   std::vector<std::string> positionals;  // all of them, in order
+  // The parser that read it (for `completion bash`); outlives the verb's run.
+  const CommandLine* command_line = nullptr;
 };
 
-// Parses argv against `commands` (which must outlive the result).
-Invocation ParseCommandLine(int argc, const char* const* argv,
-                            const std::vector<CommandSpec>& commands);
+// The flags every verb accepts (--server, --json, ..., --help, --version).
+const std::vector<FlagSpec>& GlobalFlags();
+
+// "member get", or "export" for a command of one word.
+std::string CommandName(const CommandSpec& command);
+
+// How many words `command.positional` names ("V1 V2" is two).
+size_t PositionalCount(const CommandSpec& command);
 
 // Help texts: the verb list, one group's verbs, one verb's flags.
 std::string TopUsage(const std::vector<CommandSpec>& commands);

@@ -34,6 +34,8 @@ std::vector<CommandSpec> RewardCommands();
 std::vector<CommandSpec> PartnerCommands();
 // key create | list | revoke (loyalty.v1.Program API keys, admin only).
 std::vector<CommandSpec> KeyCommands();
+// completion bash: the bash completion script of every verb and flag.
+std::vector<CommandSpec> CompletionCommands();
 
 }  // namespace loyaltyctl
 

@@ -1,4 +1,4 @@
-// loyaltyctl: the command-line client of loyaltyd. See TopUsage() in args.cc
+// loyaltyctl: the command-line client of loyaltyd. See TopUsage() in usage.cc
 // for the verbs, or run `loyaltyctl --help`.
 #include <iostream>
 #include <utility>
@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "client.h"
+#include "command_line.h"
 #include "commands.h"
 #include "engine/base/version.h"
 #include "output.h"
@@ -20,13 +21,14 @@ int main(int argc, char** argv) {
         &loyaltyctl::PartnerCommands,
         &loyaltyctl::MetricsCommands,
         &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
-        &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands}) {
+        &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands,
+        &loyaltyctl::CompletionCommands}) {
     for (loyaltyctl::CommandSpec& command : (*group)()) {
       commands.push_back(std::move(command));
     }
   }
-  loyaltyctl::Invocation invocation =
-      loyaltyctl::ParseCommandLine(argc, argv, commands);
+  loyaltyctl::CommandLine command_line(commands);
+  loyaltyctl::Invocation invocation = command_line.Parse(argc, argv);
   if (invocation.version) {
     std::cout << "loyaltyctl " << loyalty::BuildVersion() << "\n";
     return 0;

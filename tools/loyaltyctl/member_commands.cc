@@ -248,103 +248,114 @@ constexpr char kAdjustDetails[] =
     "edited. Needs the marketing or admin role. A negative amount may not\n"
     "take the balance below zero.\n";
 
+FlagSpec RequestIdFlag() {
+  return {"request-id", "R",
+          "Idempotency key: the same id with the same payload returns the "
+          "first answer. Default: 16 random hex characters, printed so you "
+          "can retry.",
+          "--request-id enroll-0042-a"};
+}
+
+CommandSpec EnrollCommand() {
+  return {"member",
+          "enroll",
+          "",
+          "",
+          "Enroll a member (idempotent by --request-id).",
+          {{"id", "ID",
+            "Member id: letters, digits, '-', '_', '.', at most 64 "
+            "characters. Omit to let the server assign one.",
+            "--id card-0042"},
+           {"name", "NAME", "Display name.", "--name \"Ann Lee\""},
+           {"email", "E", "E-mail address.", "--email ann@example.com"},
+           {"phone", "P", "Phone number.", "--phone +33612345678"},
+           {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
+            "--birth-date 1990-04-17"},
+           {"region", "R", "Region the member belongs to.", "--region north"},
+           {"segment", "S", "Marketing segment; repeat for several.",
+            "--segment student --segment b2b", false, true},
+           {"referral-code", "CODE",
+            "The referral code of the member who brought this one (shown by "
+            "'member get'); both are rewarded at the first qualifying "
+            "purchase.",
+            "--referral-code K7M2QX9PRA"},
+           {"enroll-time", "RFC3339",
+            "When the member enrolled, for a till that enrolled offline and "
+            "syncs later (within loyaltyd's --max_backdate). Default: now.",
+            "--enroll-time 2024-05-01T10:25:00Z"},
+           RequestIdFlag()},
+          "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
+          "--segment student",
+          RunEnroll};
+}
+
+CommandSpec GetCommand() {
+  return {"member", "get", "ID", kIdHelp,
+          "Show a member's profile and balance.", {},
+          "loyaltyctl member get card-0042", RunGet};
+}
+
+CommandSpec BalanceCommand() {
+  return {"member", "balance", "ID", kIdHelp,
+          "Show a member's points, cashback and tier.", {},
+          "loyaltyctl member balance card-0042", RunBalance};
+}
+
+CommandSpec HistoryCommand() {
+  return {"member",
+          "history",
+          "ID",
+          kIdHelp,
+          "List a member's journal entries, oldest first.",
+          {{"page-size", "N", "Entries per page, 1..1000 (server default 50).",
+            "--page-size 100"},
+           {"page-token", "T",
+            "Start at this page (the token a previous page printed).",
+            "--page-token c2VxPTUx"},
+           {"all", "", "Follow next_page_token and print every entry.",
+            "--all"}},
+          "loyaltyctl member history card-0042 --all",
+          RunHistory};
+}
+
+CommandSpec AdjustCommand() {
+  return {"member",
+          "adjust",
+          "ID",
+          kIdHelp,
+          "Credit or correct a member's points and cashback, with a reason.",
+          {{"points", "N",
+            "Points to add; negative to take back (a correction). 0 with "
+            "--cashback for cashback only.",
+            "--points 250", true},
+           {"cashback", "MINOR",
+            "Cashback to add in minor units (cents); negative to take back. "
+            "Default: 0.",
+            "--cashback 500"},
+           {"currency", "CUR",
+            "ISO 4217 code of --cashback. Default: the program currency.",
+            "--currency EUR"},
+           {"reason", "CODE",
+            "Reason code, UPPER_SNAKE, from the rule set's adjustment_reasons "
+            "(default list: LATE_DELIVERY, RUDE_SERVICE, WRONG_PRICE, "
+            "DAMAGED_GOODS, MISSING_POINTS, GOODWILL, CORRECTION).",
+            "--reason LATE_DELIVERY", true},
+           {"note", "TEXT",
+            "Free text kept with the entry, at most 500 bytes.",
+            "--note \"parcel 3 days late, ticket 8812\""},
+           RequestIdFlag()},
+          "loyaltyctl member adjust card-0042 --points 250 --reason "
+          "LATE_DELIVERY --note \"ticket 8812\" --request-id adjust-8812",
+          RunAdjust,
+          false,
+          kAdjustDetails};
+}
+
 }  // namespace
 
 std::vector<CommandSpec> MemberCommands() {
-  const FlagSpec request_id = {
-      "request-id", "R",
-      "Idempotency key: the same id with the same payload returns the first "
-      "answer. Default: 16 random hex characters, printed so you can retry.",
-      "--request-id enroll-0042-a"};
-  return {
-      {"member",
-       "enroll",
-       "",
-       "",
-       "Enroll a member (idempotent by --request-id).",
-       {{"id", "ID",
-         "Member id: letters, digits, '-', '_', '.', at most 64 characters. "
-         "Omit to let the server assign one.",
-         "--id card-0042"},
-        {"name", "NAME", "Display name.", "--name \"Ann Lee\""},
-        {"email", "E", "E-mail address.", "--email ann@example.com"},
-        {"phone", "P", "Phone number.", "--phone +33612345678"},
-        {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
-         "--birth-date 1990-04-17"},
-        {"region", "R", "Region the member belongs to.", "--region north"},
-        {"segment", "S", "Marketing segment; repeat for several.",
-         "--segment student --segment b2b", false, true},
-        {"referral-code", "CODE",
-         "The referral code of the member who brought this one (shown by "
-         "'member get'); both are rewarded at the first qualifying purchase.",
-         "--referral-code K7M2QX9PRA"},
-        {"enroll-time", "RFC3339",
-         "When the member enrolled, for a till that enrolled offline and syncs "
-         "later (within loyaltyd's --max_backdate). Default: now.",
-         "--enroll-time 2024-05-01T10:25:00Z"},
-        request_id},
-       "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
-       "--segment student",
-       RunEnroll},
-      {"member",
-       "get",
-       "ID",
-       kIdHelp,
-       "Show a member's profile and balance.",
-       {},
-       "loyaltyctl member get card-0042",
-       RunGet},
-      {"member",
-       "balance",
-       "ID",
-       kIdHelp,
-       "Show a member's points, cashback and tier.",
-       {},
-       "loyaltyctl member balance card-0042",
-       RunBalance},
-      {"member",
-       "history",
-       "ID",
-       kIdHelp,
-       "List a member's journal entries, oldest first.",
-       {{"page-size", "N", "Entries per page, 1..1000 (server default 50).",
-         "--page-size 100"},
-        {"page-token", "T",
-         "Start at this page (the token a previous page printed).",
-         "--page-token c2VxPTUx"},
-        {"all", "", "Follow next_page_token and print every entry.", "--all"}},
-       "loyaltyctl member history card-0042 --all",
-       RunHistory},
-      {"member",
-       "adjust",
-       "ID",
-       kIdHelp,
-       "Credit or correct a member's points and cashback, with a reason.",
-       {{"points", "N",
-         "Points to add; negative to take back (a correction). 0 with "
-         "--cashback for cashback only.",
-         "--points 250", true},
-        {"cashback", "MINOR",
-         "Cashback to add in minor units (cents); negative to take back. "
-         "Default: 0.",
-         "--cashback 500"},
-        {"currency", "CUR",
-         "ISO 4217 code of --cashback. Default: the program currency.",
-         "--currency EUR"},
-        {"reason", "CODE",
-         "Reason code, UPPER_SNAKE, from the rule set's adjustment_reasons "
-         "(default list: LATE_DELIVERY, RUDE_SERVICE, WRONG_PRICE, "
-         "DAMAGED_GOODS, MISSING_POINTS, GOODWILL, CORRECTION).",
-         "--reason LATE_DELIVERY", true},
-        {"note", "TEXT", "Free text kept with the entry, at most 500 bytes.",
-         "--note \"parcel 3 days late, ticket 8812\""},
-        request_id},
-       "loyaltyctl member adjust card-0042 --points 250 --reason "
-       "LATE_DELIVERY --note \"ticket 8812\" --request-id adjust-8812",
-       RunAdjust,
-       false,
-       kAdjustDetails},
-  };
+  return {EnrollCommand(), GetCommand(), BalanceCommand(), HistoryCommand(),
+          AdjustCommand()};
 }
 
 }  // namespace loyaltyctl

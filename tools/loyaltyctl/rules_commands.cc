@@ -498,70 +498,81 @@ constexpr char kDiffDetails[] =
     "Exit status, as diff(1): 0 the same, 1 they differ, 2 trouble (an\n"
     "unknown version, a failed call, bad usage).\n";
 
+CommandSpec ValidateCommand() {
+  return {"rules",
+          "validate",
+          "FILE",
+          "A rule file (YAML); rules/README.md explains the format. Problems "
+          "name it as given here.",
+          "Check a rule file (here, then on the server if one answers) "
+          "without storing it; exit 1 if it has problems.",
+          {{"offline", "",
+            "Check the file here only; do not ask the server (whose ledger "
+            "decides whether the currency and point value may change).",
+            "--offline"}},
+          "loyaltyctl rules validate rules/examples/coffee-chain.yaml",
+          RunValidate,
+          false,
+          kValidateDetails};
+}
+
+CommandSpec LoadCommand() {
+  return {"rules",
+          "load",
+          "FILE",
+          "A rule file (YAML); rules/README.md explains the format.",
+          "Store a rule file as a new version, active now or from "
+          "--activate-at.",
+          {{"activate-at", "RFC3339",
+            "When the version starts pricing purchases. Default: as soon as "
+            "it is stored (a time in the past means the same).",
+            "--activate-at 2026-06-01T00:00:00Z"},
+           {"request-id", "R",
+            "Idempotency key: a retry with the same id and file returns the "
+            "first answer. Default: 16 random hex characters, printed so you "
+            "can retry.",
+            "--request-id rules-2026-06"}},
+          "loyaltyctl rules load rules/default.yaml --activate-at "
+          "2026-06-01T00:00:00Z --request-id rules-2026-06",
+          RunLoad,
+          false,
+          kLoadDetails};
+}
+
+CommandSpec ShowCommand() {
+  return {"rules",
+          "show",
+          "VERSION",
+          "A version from the list, or 'active'. Without it, the list of "
+          "stored versions: ACTIVE, scheduled or past.",
+          "List the rule-set versions, or print one (its file as loaded).",
+          {},
+          "loyaltyctl rules show active",
+          RunShow,
+          true};
+}
+
+CommandSpec DiffCommand() {
+  return {"rules",
+          "diff",
+          "FILE|V1 V2",
+          "A rule file, compared with the active version; or two versions "
+          "from 'loyaltyctl rules show', either of them 'active'.",
+          "Show what a rule file changes against the active version, or what "
+          "changed from version V1 to V2, line by line.",
+          {{"context", "LINES",
+            "Unchanged lines shown around each change. Default: 3.",
+            "--context 5"}},
+          "loyaltyctl rules diff rules/default.yaml",
+          RunDiff,
+          true,
+          kDiffDetails};
+}
+
 }  // namespace
 
 std::vector<CommandSpec> RulesCommands() {
-  return {
-      {"rules",
-       "validate",
-       "FILE",
-       "A rule file (YAML); rules/README.md explains the format. Problems "
-       "name it as given here.",
-       "Check a rule file (here, then on the server if one answers) without "
-       "storing it; exit 1 if it has problems.",
-       {{"offline", "",
-         "Check the file here only; do not ask the server (whose ledger "
-         "decides whether the currency and point value may change).",
-         "--offline"}},
-       "loyaltyctl rules validate rules/examples/coffee-chain.yaml",
-       RunValidate,
-       false,
-       kValidateDetails},
-      {"rules",
-       "load",
-       "FILE",
-       "A rule file (YAML); rules/README.md explains the format.",
-       "Store a rule file as a new version, active now or from "
-       "--activate-at.",
-       {{"activate-at", "RFC3339",
-         "When the version starts pricing purchases. Default: as soon as it "
-         "is stored (a time in the past means the same).",
-         "--activate-at 2026-06-01T00:00:00Z"},
-        {"request-id", "R",
-         "Idempotency key: a retry with the same id and file returns the "
-         "first answer. Default: 16 random hex characters, printed so you "
-         "can retry.",
-         "--request-id rules-2026-06"}},
-       "loyaltyctl rules load rules/default.yaml --activate-at "
-       "2026-06-01T00:00:00Z --request-id rules-2026-06",
-       RunLoad,
-       false,
-       kLoadDetails},
-      {"rules",
-       "show",
-       "VERSION",
-       "A version from the list, or 'active'. Without it, the list of "
-       "stored versions: ACTIVE, scheduled or past.",
-       "List the rule-set versions, or print one (its file as loaded).",
-       {},
-       "loyaltyctl rules show active",
-       RunShow,
-       true},
-      {"rules",
-       "diff",
-       "FILE|V1 V2",
-       "A rule file, compared with the active version; or two versions "
-       "from 'loyaltyctl rules show', either of them 'active'.",
-       "Show what a rule file changes against the active version, or what "
-       "changed from version V1 to V2, line by line.",
-       {{"context", "LINES",
-         "Unchanged lines shown around each change. Default: 3.",
-         "--context 5"}},
-       "loyaltyctl rules diff rules/default.yaml",
-       RunDiff,
-       true,
-       kDiffDetails},
-  };
+  return {ValidateCommand(), LoadCommand(), ShowCommand(), DiffCommand()};
 }
 
 }  // namespace loyaltyctl

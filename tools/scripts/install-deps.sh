@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librocksdb-dev libabsl-dev libyaml-cpp-dev libssl-dev
+  librocksdb-dev libabsl-dev libyaml-cpp-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev openssl
 )
 
