@@ -360,11 +360,39 @@ void Transaction::PutAux(absl::string_view key, std::string value) {
   aux_[key] = std::move(value);
 }
 
+// First-touch prior states: an entry has a handful of postings, so the
+// lists stay short and a linear search is the cheapest lookup.
+struct Transaction::AppendUndo {
+  // Each member the Append changed, with its record from before; nullopt
+  // for a member the Append itself staged (dropped again on a rollback).
+  std::vector<std::pair<std::string, std::optional<MemberRecord>>> members;
+  // Each program account the Append changed, with its staged delta from
+  // before; nullopt when there was none.
+  std::vector<std::pair<AccountAsset, std::optional<int64_t>>> program_deltas;
+
+  bool Touched(absl::string_view member_id) const {
+    return std::any_of(members.begin(), members.end(),
+                       [&](const auto& member) { return member.first == member_id; });
+  }
+  bool Touched(const AccountAsset& key) const {
+    return std::any_of(program_deltas.begin(), program_deltas.end(),
+                       [&](const auto& delta) { return delta.first == key; });
+  }
+};
+
 absl::Status Transaction::ApplyPosting(const Posting& posting,
                                        const JournalEntry& entry,
-                                       std::vector<ConsumedLot>* consumed) {
+                                       std::vector<ConsumedLot>* consumed,
+                                       AppendUndo* undo) {
   if (auto target = ParseMemberAccount(posting.account())) {
-    ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(target->member_id));
+    const std::string& id = target->member_id;
+    const bool first_touch = !undo->Touched(id);
+    const bool staged_before = members_.contains(id);
+    ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(id));
+    if (first_touch) {
+      undo->members.emplace_back(
+          id, staged_before ? std::optional<MemberRecord>(*record) : std::nullopt);
+    }
     RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry, consumed));
     record->set_last_sequence(entry.sequence());
     return absl::OkStatus();
@@ -377,12 +405,37 @@ absl::Status Transaction::ApplyPosting(const Posting& posting,
   auto it = batch_->program_balances->find(key);
   const int64_t current =
       it == batch_->program_balances->end() ? 0 : it->second;
-  auto staged = CheckedAdd(program_deltas_[key], posting.amount());
+  auto delta = program_deltas_.find(key);
+  if (!undo->Touched(key)) {
+    undo->program_deltas.emplace_back(
+        key, delta == program_deltas_.end() ? std::nullopt
+                                            : std::optional<int64_t>(delta->second));
+  }
+  const int64_t delta_before = delta == program_deltas_.end() ? 0 : delta->second;
+  auto staged = CheckedAdd(delta_before, posting.amount());
   if (!staged || !CheckedAdd(current, *staged)) {
     return Overflow(posting.account());
   }
   program_deltas_[key] = *staged;
   return absl::OkStatus();
+}
+
+void Transaction::RollBack(AppendUndo& undo) {
+  for (auto& [id, before] : undo.members) {
+    auto it = members_.find(id);
+    if (before.has_value()) {
+      it->second = *std::move(before);  // in place: handles stay valid
+    } else {
+      members_.erase(it);
+    }
+  }
+  for (auto& [key, before] : undo.program_deltas) {
+    if (before.has_value()) {
+      program_deltas_[key] = *before;
+    } else {
+      program_deltas_.erase(key);
+    }
+  }
 }
 
 absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
@@ -394,15 +447,13 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   if (!entry.has_effective_time()) {
     *entry.mutable_effective_time() = entry.record_time();
   }
-  // Apply on copies so that a refused posting leaves the staging untouched.
-  auto members_before = members_;
-  auto deltas_before = program_deltas_;
+  // A refused posting puts back what the postings before it changed.
+  AppendUndo undo;
   std::vector<ConsumedLot> consumed;
   for (const Posting& posting : entry.postings()) {
-    absl::Status status = ApplyPosting(posting, entry, &consumed);
+    absl::Status status = ApplyPosting(posting, entry, &consumed, &undo);
     if (!status.ok()) {
-      members_ = std::move(members_before);
-      program_deltas_ = std::move(deltas_before);
+      RollBack(undo);
       return status;
     }
   }
