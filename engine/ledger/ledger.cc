@@ -457,21 +457,7 @@ void Ledger::SyncLoop() {
         queued.swap(queue_);
       }
       if (failed_) {
-        const absl::Status unavailable = MakeError(
-            absl::StatusCode::kUnavailable, "LEDGER_WRITE_FAILED", "",
-            absl::StrCat("not recorded: ",
-                         cause.ok() ? "an earlier write could not be made durable"
-                                    : cause.message()));
-        for (Outcome& outcome : answers.outcomes) {
-          outcome = Outcome{unavailable, "", false};
-        }
-        Answers refused;
-        for (auto& [operation, done] : queued) {
-          refused.dones.push_back(std::move(done));
-          refused.outcomes.push_back(Outcome{unavailable, "", false});
-        }
-        Answer(std::move(answers));
-        if (!refused.dones.empty()) Answer(std::move(refused));
+        AnswerUnavailable(std::move(answers), std::move(queued), cause);
       } else {
         published_head_ = staged->state.head;
         Answer(std::move(answers));
@@ -482,6 +468,26 @@ void Ledger::SyncLoop() {
   }
   absl::MutexLock lock(&mu_);
   syncer_done_ = true;
+}
+
+void Ledger::AnswerUnavailable(Answers answers,
+                               std::deque<std::pair<Operation, Done>> queued,
+                               const absl::Status& cause) {
+  const absl::Status unavailable = MakeError(
+      absl::StatusCode::kUnavailable, "LEDGER_WRITE_FAILED", "",
+      absl::StrCat("not recorded: ",
+                   cause.ok() ? "an earlier write could not be made durable"
+                              : cause.message()));
+  for (Outcome& outcome : answers.outcomes) {
+    outcome = Outcome{unavailable, "", false};
+  }
+  Answers refused;
+  for (auto& [operation, done] : queued) {
+    refused.dones.push_back(std::move(done));
+    refused.outcomes.push_back(Outcome{unavailable, "", false});
+  }
+  Answer(std::move(answers));
+  if (!refused.dones.empty()) Answer(std::move(refused));
 }
 
 void Ledger::Answer(Answers answers) {

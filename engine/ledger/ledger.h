@@ -267,6 +267,13 @@ class Ledger {
   void Prune(uint64_t written_batches);
   void MakeRoomInCache();
   void Answer(Answers answers) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Syncer, once a write has failed: the batch's operations and the queued
+  // ones (taken from queue_) all get UNAVAILABLE, naming `cause` when this
+  // batch's write is the one that failed (OK: an earlier one did).
+  void AnswerUnavailable(Answers answers,
+                         std::deque<std::pair<Operation, Done>> queued,
+                         const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LedgerOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
