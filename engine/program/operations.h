@@ -27,7 +27,7 @@
 
 namespace loyalty::program {
 
-// Called once with the answer of a write, on the ledger's writer thread once
+// Called once with a write's answer, on the ledger's completer thread once
 // the write is durable. Must not block.
 template <typename Response>
 using Reply = absl::AnyInvocable<void(absl::StatusOr<Response>)>;
