@@ -183,8 +183,7 @@ absl::StatusOr<std::string> DecidePurchase(
   const LotDates earned{ReleaseFor(rules, purchase_time), ExpiryFor(rules, purchase_time)};
   loyalty::v1::JournalEntry entry =
       PurchaseEntry(purchase, priced, purchase_time, earned);
-  // Coalition funding and referral rewards (partners.h, referral.h); after
-  // these calls `member` may dangle.
+  // Coalition funding and referral rewards (partners.h, referral.h).
   ASSIGN_OR_RETURN(PartnerFunding funding,
                    FundingFor(purchase.partner_id(), transaction));
   FundPurchasePoints(*member, funding, priced.redeemed_points(),
