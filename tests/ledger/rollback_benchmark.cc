@@ -13,10 +13,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
@@ -24,6 +24,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/ledger/ledger.h"
+#include "tests/support/ledger_decisions.h"
 #include "tests/support/temp_dir.h"
 
 namespace loyalty {
@@ -32,19 +33,6 @@ namespace {
 constexpr int kChunkMembers = 64;
 constexpr int kRounds = 20;
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
-
-ledger::Outcome Run(ledger::Ledger& ledger, const std::string& request_id,
-                    ledger::Decide decide) {
-  absl::Notification finished;
-  ledger::Outcome result;
-  ledger.Submit(ledger::Operation{request_id, request_id, std::move(decide)},
-                [&](ledger::Outcome outcome) {
-                  result = std::move(outcome);
-                  finished.Notify();
-                });
-  finished.WaitForNotification();
-  return result;
-}
 
 v1::Posting* AddPosting(v1::JournalEntry& entry, const std::string& account,
                         int64_t amount) {
@@ -91,23 +79,23 @@ v1::JournalEntry Burn(const std::string& id, int64_t points) {
 absl::StatusOr<absl::Duration> DecideChunk(ledger::Ledger& ledger, int round) {
   absl::Duration appends;
   absl::Status failure;
+  auto decide = [&](ledger::Transaction& t) -> absl::StatusOr<std::string> {
+    for (int i = 0; i < kChunkMembers; ++i) {
+      RETURN_IF_ERROR(t.Member(MemberId(i)).status());
+    }
+    const absl::Time begin = absl::Now();
+    for (int i = 0; i < kChunkMembers; ++i) {
+      if (t.Append(Burn(MemberId(i), int64_t{1} << 40)).ok()) {
+        failure = absl::InternalError("an oversized burn was kept");
+      }
+      RETURN_IF_ERROR(t.Append(Burn(MemberId(i), 1)).status());
+    }
+    appends = absl::Now() - begin;
+    // Not kept: the next round decides the same chunk again.
+    return absl::AbortedError("benchmark round");
+  };
   ledger::Outcome outcome =
-      Run(ledger, absl::StrCat("chunk-", round),
-          [&](ledger::Transaction& t) -> absl::StatusOr<std::string> {
-            for (int i = 0; i < kChunkMembers; ++i) {
-              RETURN_IF_ERROR(t.Member(MemberId(i)).status());
-            }
-            const absl::Time begin = absl::Now();
-            for (int i = 0; i < kChunkMembers; ++i) {
-              if (t.Append(Burn(MemberId(i), int64_t{1} << 40)).ok()) {
-                failure = absl::InternalError("an oversized burn was kept");
-              }
-              RETURN_IF_ERROR(t.Append(Burn(MemberId(i), 1)).status());
-            }
-            appends = absl::Now() - begin;
-            // Not kept: the next round decides the same chunk again.
-            return absl::AbortedError("benchmark round");
-          });
+      testing::RunAndWait(ledger, absl::StrCat("chunk-", round), std::move(decide));
   RETURN_IF_ERROR(failure);
   if (outcome.status.code() != absl::StatusCode::kAborted) return outcome.status;
   return appends;
@@ -125,8 +113,8 @@ int RunBenchmark(int lots, const std::string& data_dir) {
   }
   ledger::Ledger& ledger = **opened;
   for (int i = 0; i < kChunkMembers; ++i) {
-    ledger::Outcome enrolled =
-        Run(ledger, absl::StrCat("enroll-", i), EnrollWithLots(MemberId(i), lots));
+    ledger::Outcome enrolled = testing::RunAndWait(ledger, absl::StrCat("enroll-", i),
+                                                   EnrollWithLots(MemberId(i), lots));
     if (!enrolled.status.ok()) {
       std::fprintf(stderr, "%s\n", enrolled.status.ToString().c_str());
       return 1;

@@ -5,15 +5,16 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/ledger/accounts.h"
 #include "engine/ledger/ledger.h"
 #include "gtest/gtest.h"
+#include "tests/support/ledger_decisions.h"
 #include "tests/support/temp_dir.h"
 
 namespace loyalty::ledger {
@@ -56,15 +57,7 @@ class TransactionTest : public ::testing::Test {
   }
 
   Outcome Run(const std::string& request_id, Decide decide) {
-    absl::Notification finished;
-    Outcome result;
-    ledger_->Submit(Operation{request_id, request_id, std::move(decide)},
-                    [&](Outcome outcome) {
-                      result = std::move(outcome);
-                      finished.Notify();
-                    });
-    finished.WaitForNotification();
-    return result;
+    return testing::RunAndWait(*ledger_, request_id, std::move(decide));
   }
 
   // Enrolls every id in one operation, each with `points` available points.
@@ -87,10 +80,10 @@ class TransactionTest : public ::testing::Test {
     ASSERT_TRUE(outcome.status.ok()) << outcome.status;
   }
 
-  void ExpectAuditClean() {
-    auto report = ledger_->Audit();
-    ASSERT_TRUE(report.ok()) << report.status();
-    EXPECT_TRUE(report->ok()) << report->problem;
+  // The audit's first problem; "" for a clean ledger.
+  std::string AuditProblem() {
+    absl::StatusOr<AuditReport> report = ledger_->Audit();
+    return report.ok() ? report->problem : report.status().ToString();
   }
 
   testing::TempDir dir_;
@@ -146,7 +139,7 @@ TEST_F(TransactionTest, HandlesStayValidWhileManyMoreMembersAreStaged) {
   EXPECT_EQ(first->purchase_count(), 7);
   EXPECT_EQ(ledger_->GetMember("other-0")->points_available(), 25);
   EXPECT_EQ(ledger_->GetMember("other-1")->points_available(), 20);
-  ExpectAuditClean();
+  EXPECT_EQ(AuditProblem(), "");
 }
 
 // What a decision observes of its staged state after two refused Appends.
@@ -236,7 +229,7 @@ TEST_F(TransactionTest, RefusedAppendRestoresOnlyWhatItTouched) {
   const AccountAsset redeemed{std::string(kProgramPointsRedeemed), kPoints};
   EXPECT_EQ((*balances)[issued], -410);
   EXPECT_EQ((*balances)[redeemed], 20);
-  ExpectAuditClean();
+  EXPECT_EQ(AuditProblem(), "");
 }
 
 }  // namespace
