@@ -74,22 +74,20 @@ bool Parse(const rocksdb::Iterator& it, Message* message) {
                                  static_cast<int>(it.value().size()));
 }
 
-}  // namespace
+// Funding sums by partner (see AddFunding).
+using Funding = std::map<std::string, int64_t>;
 
-absl::StatusOr<AuditReport> Ledger::Audit() const {
-  AuditReport report;
-  rocksdb::ReadOptions read = VerifiedReadOptions();
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  read.snapshot = snapshot.snapshot();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
-  JournalChecker journal;
-  std::map<std::string, int64_t> funding;  // by partner; see AddFunding
+// Replays every entry into `journal`, which checks sequences, the hash chain
+// and the postings; adds partner funding to `funding`. The first problem,
+// or "".
+std::string ReplayJournal(rocksdb::Iterator& it, JournalChecker& journal,
+                          Funding& funding) {
   std::string problem;
-  for (it->Seek(keys::kEntryPrefix);
-       problem.empty() && it->Valid() && it->key().starts_with(keys::kEntryPrefix);
-       it->Next()) {
+  for (it.Seek(keys::kEntryPrefix);
+       problem.empty() && it.Valid() && it.key().starts_with(keys::kEntryPrefix);
+       it.Next()) {
     loyalty::v1::JournalEntry entry;
-    if (!Parse(*it, &entry)) {
+    if (!Parse(it, &entry)) {
       problem = absl::StrCat("entry after sequence ", journal.entries_checked(),
                              " does not parse");
     } else if (journal.entries_checked() == 0 && entry.sequence() != 1) {
@@ -100,50 +98,94 @@ absl::StatusOr<AuditReport> Ledger::Audit() const {
       AddFunding(entry, &funding);
     }
   }
-  report.entries_checked = journal.entries_checked();
-  for (it->Seek(keys::kMemberPrefix);
-       problem.empty() && it->Valid() && it->key().starts_with(keys::kMemberPrefix);
-       it->Next()) {
+  return problem;
+}
+
+// Checks every stored member record against the replayed journal (see
+// CheckMember), counting them in `members_checked`, and adds the points in
+// partner-funded lots to `funding`. The first problem, or "".
+std::string CheckMembers(rocksdb::Iterator& it, const JournalChecker& journal,
+                         Funding& funding, int64_t& members_checked) {
+  std::string problem;
+  for (it.Seek(keys::kMemberPrefix);
+       problem.empty() && it.Valid() && it.key().starts_with(keys::kMemberPrefix);
+       it.Next()) {
     MemberRecord record;
-    problem = Parse(*it, &record) ? CheckMember(record, journal)
-                                  : "a member record does not parse";
+    problem = Parse(it, &record) ? CheckMember(record, journal)
+                                 : "a member record does not parse";
     for (const auto* lots : {&record.lots(), &record.pending_lots()}) {
       for (const auto& lot : *lots) {
         if (!lot.partner_id().empty()) funding[lot.partner_id()] += lot.remaining();
       }
     }
-    ++report.members_checked;
+    ++members_checked;
   }
+  return problem;
+}
+
+// Every partner's funding postings and the points in its lots cancel out.
+std::string CheckFunding(const Funding& funding) {
   for (const auto& [partner, sum] : funding) {
-    if (!problem.empty()) break;
     if (sum != 0) {
-      problem = absl::StrCat("points funded by partner ", partner,
-                             ": lots and funding postings differ by ", sum);
+      return absl::StrCat("points funded by partner ", partner,
+                          ": lots and funding postings differ by ", sum);
     }
   }
-  for (it->Seek(keys::kAccountPrefix);
-       problem.empty() && it->Valid() && it->key().starts_with(keys::kAccountPrefix);
-       it->Next()) {
+  return "";
+}
+
+// Every stored program or partner balance equals the replayed one.
+std::string CheckProgramAccounts(rocksdb::Iterator& it,
+                                 const JournalChecker& journal) {
+  for (it.Seek(keys::kAccountPrefix);
+       it.Valid() && it.key().starts_with(keys::kAccountPrefix); it.Next()) {
     loyalty::v1::AccountBalance stored;
-    if (!Parse(*it, &stored) ||
+    if (!Parse(it, &stored) ||
         stored.amount() != journal.Balance(stored.account(), stored.asset())) {
-      problem = absl::StrCat("account ", stored.account(), " (", stored.asset(),
-                             ") differs from the journal");
+      return absl::StrCat("account ", stored.account(), " (", stored.asset(),
+                          ") differs from the journal");
     }
   }
-  // Every account with a replayed balance must be stored somewhere.
+  return "";
+}
+
+// Every account with a replayed balance is stored somewhere (a member
+// record or a program account).
+std::string CheckBalancesStored(rocksdb::DB& db, const rocksdb::ReadOptions& read,
+                                const JournalChecker& journal) {
   for (const auto& [key, amount] : journal.balances()) {
-    if (!problem.empty()) break;
     if (amount == 0) continue;
     auto member = ParseMemberAccount(key.first);
     std::string value;
-    if (!db_->Get(read, member ? keys::Member(member->member_id)
-                               : keys::Account(key.first, key.second),
-                  &value).ok()) {
-      problem = absl::StrCat("account ", key.first,
-                             " has postings but no stored balance");
+    if (!db.Get(read, member ? keys::Member(member->member_id)
+                             : keys::Account(key.first, key.second),
+                &value).ok()) {
+      return absl::StrCat("account ", key.first,
+                          " has postings but no stored balance");
     }
   }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<AuditReport> Ledger::Audit() const {
+  AuditReport report;
+  rocksdb::ReadOptions read = VerifiedReadOptions();
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  read.snapshot = snapshot.snapshot();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  JournalChecker journal;
+  Funding funding;
+  // Each step runs only while no problem is found; the first one is told.
+  std::string problem = ReplayJournal(*it, journal, funding);
+  report.entries_checked = journal.entries_checked();
+  if (problem.empty()) {
+    problem = CheckMembers(*it, journal, funding, report.members_checked);
+  }
+  if (problem.empty()) problem = CheckFunding(funding);
+  if (problem.empty()) problem = CheckProgramAccounts(*it, journal);
+  if (problem.empty()) problem = CheckBalancesStored(*db_, read, journal);
   if (!it->status().ok()) return absl::UnavailableError(it->status().ToString());
   report.problem = problem;
   return report;

@@ -46,7 +46,22 @@ bool IsBusinessOutcome(absl::StatusCode code) {
   }
 }
 
-Outcome Replay(const IdempotencyRecord& record) {
+Outcome Refused(absl::Status status) {
+  Outcome outcome;
+  outcome.status = std::move(status);
+  return outcome;
+}
+
+// The first outcome of a request seen before, when `operation` is the same
+// request; REQUEST_ID_REUSED otherwise.
+Outcome ReplayOrReject(const IdempotencyRecord& record,
+                       const Operation& operation) {
+  if (record.fingerprint() != operation.fingerprint) {
+    return Refused(MakeError(
+        absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
+        absl::StrCat("request id ", Quoted(operation.request_id),
+                     " was used before for a different request")));
+  }
   Outcome outcome;
   outcome.replayed = true;
   if (record.status_code() != 0) {
@@ -300,66 +315,58 @@ void Ledger::WriterLoop() {
 }
 
 Outcome Ledger::Process(Operation& operation, BatchState* batch) {
-  Outcome outcome;
   if (operation.request_id.empty() ||
       operation.request_id.size() > kMaxRequestIdBytes) {
-    outcome.status = InvalidArgument("INVALID_REQUEST_ID", "request_id",
-                                     absl::StrCat("give 1 to ", kMaxRequestIdBytes, " bytes"));
-    return outcome;
+    return Refused(InvalidArgument(
+        "INVALID_REQUEST_ID", "request_id",
+        absl::StrCat("give 1 to ", kMaxRequestIdBytes, " bytes")));
   }
-  const IdempotencyRecord* seen = nullptr;
-  if (auto it = batch->requests.find(operation.request_id);
-      it != batch->requests.end()) {
-    seen = &it->second;
-  }
-  for (auto it = unwritten_.rbegin(); seen == nullptr && it != unwritten_.rend();
-       ++it) {
-    const auto& requests = (*it)->state.requests;
-    if (auto found = requests.find(operation.request_id);
-        found != requests.end()) {
-      seen = &found->second;
-    }
-  }
-  IdempotencyRecord stored;
-  if (seen == nullptr) {
-    std::string value;
-    rocksdb::Status read = db_->Get(VerifiedReadOptions(),
-                                    keys::Request(operation.request_id), &value);
-    if (!read.ok() && !read.IsNotFound()) {
-      outcome.status = FromRocks(read, "read the request record");
-      return outcome;
-    }
-    if (read.ok()) {
-      // An answer that cannot be read was still given once: deciding the
-      // request again could record it twice or answer it differently.
-      if (!stored.ParseFromString(value)) {
-        outcome.status = MakeError(
-            absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE", "request_id",
-            absl::StrCat("the answer kept for request id '", operation.request_id,
-                         "' cannot be read; the request is not decided again "
-                         "(check the ledger: loyaltyctl verify)"));
-        return outcome;
-      }
-      seen = &stored;
-    }
-  }
-  if (seen != nullptr) {
-    if (seen->fingerprint() == operation.fingerprint) return Replay(*seen);
-    outcome.status = MakeError(
-        absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
-        absl::StrCat("request id ", Quoted(operation.request_id),
-                     " was used before for a different request"));
-    return outcome;
-  }
+  absl::StatusOr<std::optional<IdempotencyRecord>> seen =
+      FindRequest(operation.request_id, *batch);
+  if (!seen.ok()) return Refused(seen.status());
+  if (seen->has_value()) return ReplayOrReject(**seen, operation);
   if (absl::Now() > operation.deadline) {
-    outcome.status = absl::DeadlineExceededError(
+    return Refused(absl::DeadlineExceededError(
         "the call's deadline passed before the ledger reached it; nothing was "
-        "written, retry with the same request id");
-    return outcome;
+        "written, retry with the same request id"));
   }
+  return DecideAndKeep(operation, batch);
+}
+
+absl::StatusOr<std::optional<IdempotencyRecord>> Ledger::FindRequest(
+    const std::string& request_id, const BatchState& batch) {
+  if (auto it = batch.requests.find(request_id); it != batch.requests.end()) {
+    return it->second;
+  }
+  for (auto it = unwritten_.rbegin(); it != unwritten_.rend(); ++it) {
+    const auto& requests = (*it)->state.requests;
+    if (auto found = requests.find(request_id); found != requests.end()) {
+      return found->second;
+    }
+  }
+  std::string value;
+  rocksdb::Status read =
+      db_->Get(VerifiedReadOptions(), keys::Request(request_id), &value);
+  if (read.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(read, "read the request record"));
+  // An answer that cannot be read was still given once: deciding the
+  // request again could record it twice or answer it differently.
+  IdempotencyRecord stored;
+  if (!stored.ParseFromString(value)) {
+    return MakeError(
+        absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE", "request_id",
+        absl::StrCat("the answer kept for request id '", request_id,
+                     "' cannot be read; the request is not decided again "
+                     "(check the ledger: loyaltyctl verify)"));
+  }
+  return stored;
+}
+
+Outcome Ledger::DecideAndKeep(Operation& operation, BatchState* batch) {
   Transaction transaction(batch, options_.clock->Now(), operation.request_id);
   absl::StatusOr<std::string> decided = operation.decide(transaction);
   if (decided.ok() && !transaction.refusal().ok()) decided = transaction.refusal();
+  Outcome outcome;
   IdempotencyRecord record;
   record.set_fingerprint(operation.fingerprint);
   if (decided.ok()) {
@@ -373,8 +380,7 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
     record.set_field(ErrorField(decided.status()));
     outcome.status = decided.status();
   } else {
-    outcome.status = decided.status();  // a fault, not an answer: not kept
-    return outcome;
+    return Refused(decided.status());  // a fault, not an answer: not kept
   }
   batch->write_batch->Put(keys::Request(operation.request_id),
                           record.SerializeAsString());
@@ -451,21 +457,7 @@ void Ledger::SyncLoop() {
         queued.swap(queue_);
       }
       if (failed_) {
-        const absl::Status unavailable = MakeError(
-            absl::StatusCode::kUnavailable, "LEDGER_WRITE_FAILED", "",
-            absl::StrCat("not recorded: ",
-                         cause.ok() ? "an earlier write could not be made durable"
-                                    : cause.message()));
-        for (Outcome& outcome : answers.outcomes) {
-          outcome = Outcome{unavailable, "", false};
-        }
-        Answers refused;
-        for (auto& [operation, done] : queued) {
-          refused.dones.push_back(std::move(done));
-          refused.outcomes.push_back(Outcome{unavailable, "", false});
-        }
-        Answer(std::move(answers));
-        if (!refused.dones.empty()) Answer(std::move(refused));
+        AnswerUnavailable(std::move(answers), std::move(queued), cause);
       } else {
         published_head_ = staged->state.head;
         Answer(std::move(answers));
@@ -476,6 +468,26 @@ void Ledger::SyncLoop() {
   }
   absl::MutexLock lock(&mu_);
   syncer_done_ = true;
+}
+
+void Ledger::AnswerUnavailable(Answers answers,
+                               std::deque<std::pair<Operation, Done>> queued,
+                               const absl::Status& cause) {
+  const absl::Status unavailable = MakeError(
+      absl::StatusCode::kUnavailable, "LEDGER_WRITE_FAILED", "",
+      absl::StrCat("not recorded: ",
+                   cause.ok() ? "an earlier write could not be made durable"
+                              : cause.message()));
+  for (Outcome& outcome : answers.outcomes) {
+    outcome = Outcome{unavailable, "", false};
+  }
+  Answers refused;
+  for (auto& [operation, done] : queued) {
+    refused.dones.push_back(std::move(done));
+    refused.outcomes.push_back(Outcome{unavailable, "", false});
+  }
+  Answer(std::move(answers));
+  if (!refused.dones.empty()) Answer(std::move(refused));
 }
 
 void Ledger::Answer(Answers answers) {

@@ -248,7 +248,17 @@ class Ledger {
   std::shared_ptr<StagedBatch> NewBatch(EarlierState* earlier);
   void SyncLoop();
   void CompletionLoop();
+  // Writer: one operation of the batch, in steps: check its request id,
+  // answer it again if it was seen (FindRequest), else decide it and keep
+  // the outcome under its request id (DecideAndKeep).
   Outcome Process(Operation& operation, BatchState* batch);
+  // Writer: the outcome kept under `request_id` by this batch, a batch not
+  // yet written or RocksDB; nullopt for a new request.
+  absl::StatusOr<std::optional<loyalty::v1::IdempotencyRecord>> FindRequest(
+      const std::string& request_id, const BatchState& batch);
+  // Writer: runs the decision; stages its changes when it succeeds, and
+  // keeps a success or a business refusal (not a fault) with the batch.
+  Outcome DecideAndKeep(Operation& operation, BatchState* batch);
   // Writer: puts the batch's member records, program balances, counters and
   // chain head into its WriteBatch.
   void Seal(StagedBatch& batch);
@@ -257,6 +267,13 @@ class Ledger {
   void Prune(uint64_t written_batches);
   void MakeRoomInCache();
   void Answer(Answers answers) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Syncer, once a write has failed: the batch's operations and the queued
+  // ones (taken from queue_) all get UNAVAILABLE, naming `cause` when this
+  // batch's write is the one that failed (OK: an earlier one did).
+  void AnswerUnavailable(Answers answers,
+                         std::deque<std::pair<Operation, Done>> queued,
+                         const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const LedgerOptions options_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -136,76 +136,98 @@ absl::Status AddCashback(MemberRecord* record, absl::string_view currency,
   return absl::OkStatus();
 }
 
+// Applies a posting to the member's pending points: a credit makes a lot,
+// a debit (a release) takes from the lots due by its time.
+absl::Status ApplyToPending(MemberRecord* record, const Posting& posting,
+                            const JournalEntry& entry) {
+  const int64_t amount = posting.amount();
+  auto sum = CheckedAdd(record->points_pending(), amount);
+  if (!sum) return Overflow(posting.account());
+  if (*sum < 0) {
+    return FailedPrecondition("INSUFFICIENT_POINTS", posting.account(),
+                              "pending points would go negative");
+  }
+  record->set_points_pending(*sum);
+  if (amount > 0) {
+    InsertLot(*record->mutable_pending_lots(), LotOf(posting, entry, amount),
+              ReleasedLater);
+    return absl::OkStatus();
+  }
+  // A release names the time: only lots due by then are taken (and only the
+  // named funder's, for a debit planned by funder).
+  const LotFilter filter{
+      posting.has_lot_release_time() ? &posting.lot_release_time() : nullptr,
+      &PointLot::release_time, &PointLot::has_release_time,
+      posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
+  if (TakeFromLots(*record->mutable_pending_lots(), -amount,
+                   posting.from_lot_sequence(), filter, nullptr) != 0) {
+    return absl::InternalError(absl::StrCat(
+        posting.account(), ": fewer pending points are due than released"));
+  }
+  return absl::OkStatus();
+}
+
+// Takes a debit of available points, which held `before`, from the lots.
+// Lots hold what is above zero; a clawback below zero empties them. An
+// expiry names the time: only lots expired by then are taken. A debit that
+// names its funder (by_lot_partner) takes only that funder's lots: the
+// decision planned it with PlanBurn.
+absl::Status DebitAvailableLots(MemberRecord* record, const Posting& posting,
+                                int64_t before, std::vector<ConsumedLot>* consumed) {
+  const LotFilter filter{
+      posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
+      &PointLot::expire_time, &PointLot::has_expire_time,
+      posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
+  const int64_t from_lots =
+      std::min(-posting.amount(), std::max<int64_t>(before, 0));
+  if (TakeFromLots(*record->mutable_lots(), from_lots, posting.from_lot_sequence(),
+                   filter, consumed) != 0) {
+    return absl::InternalError(absl::StrCat(
+        posting.account(), ": fewer points in lots (expired by the time, or "
+                           "funded by '", posting.lot_partner_id(),
+        "') than taken"));
+  }
+  return absl::OkStatus();
+}
+
+// Applies a posting to the member's available points: a debit takes from
+// the lots, a credit makes a lot of what lifts the balance above zero.
+absl::Status ApplyToAvailable(MemberRecord* record, const Posting& posting,
+                              const JournalEntry& entry,
+                              std::vector<ConsumedLot>* consumed) {
+  const int64_t amount = posting.amount();
+  auto sum = CheckedAdd(record->points_available(), amount);
+  if (!sum) return Overflow(posting.account());
+  // A credit may leave a negative balance (it pays part of the debt).
+  if (*sum < 0 && amount < 0 && !posting.allow_negative()) {
+    return FailedPrecondition(
+        "INSUFFICIENT_POINTS", posting.account(),
+        absl::StrCat(-amount, " points requested but ", record->points_available(),
+                     " available"));
+  }
+  const int64_t before = record->points_available();
+  record->set_points_available(*sum);
+  if (amount < 0) return DebitAvailableLots(record, posting, before, consumed);
+  if (*sum > 0) {
+    // Points that fill a negative balance first make no lot.
+    InsertLot(*record->mutable_lots(), LotOf(posting, entry, std::min(amount, *sum)),
+              EarnedLater);
+  }
+  return absl::OkStatus();
+}
+
 // Applies one posting to a member's record.
 absl::Status ApplyToMember(MemberRecord* record, const MemberAccount& target,
                            const Posting& posting, const JournalEntry& entry,
                            std::vector<ConsumedLot>* consumed) {
-  const int64_t amount = posting.amount();
   switch (target.kind) {
     case MemberAccount::Kind::kCashback:
-      return AddCashback(record, target.currency, amount, posting.account());
-    case MemberAccount::Kind::kPointsPending: {
-      auto sum = CheckedAdd(record->points_pending(), amount);
-      if (!sum) return Overflow(posting.account());
-      if (*sum < 0) {
-        return FailedPrecondition("INSUFFICIENT_POINTS", posting.account(),
-                                  "pending points would go negative");
-      }
-      record->set_points_pending(*sum);
-      if (amount > 0) {
-        InsertLot(*record->mutable_pending_lots(), LotOf(posting, entry, amount),
-                  ReleasedLater);
-        return absl::OkStatus();
-      }
-      // A release names the time: only lots due by then are taken (and
-      // only the named funder's, for a debit planned by funder).
-      const LotFilter filter{
-          posting.has_lot_release_time() ? &posting.lot_release_time() : nullptr,
-          &PointLot::release_time, &PointLot::has_release_time,
-          posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
-      if (TakeFromLots(*record->mutable_pending_lots(), -amount,
-                       posting.from_lot_sequence(), filter, nullptr) != 0) {
-        return absl::InternalError(absl::StrCat(
-            posting.account(), ": fewer pending points are due than released"));
-      }
-      return absl::OkStatus();
-    }
-    case MemberAccount::Kind::kPointsAvailable: {
-      auto sum = CheckedAdd(record->points_available(), amount);
-      if (!sum) return Overflow(posting.account());
-      // A credit may leave a negative balance (it pays part of the debt).
-      if (*sum < 0 && amount < 0 && !posting.allow_negative()) {
-        return FailedPrecondition(
-            "INSUFFICIENT_POINTS", posting.account(),
-            absl::StrCat(-amount, " points requested but ",
-                         record->points_available(), " available"));
-      }
-      const int64_t before = record->points_available();
-      record->set_points_available(*sum);
-      if (amount < 0) {
-        // Lots hold what is above zero; a clawback below zero empties them.
-        // An expiry names the time: only lots expired by then are taken.
-        // A debit that names its funder (by_lot_partner) takes only that
-        // funder's lots: the decision planned it with PlanBurn.
-        const LotFilter filter{
-            posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
-            &PointLot::expire_time, &PointLot::has_expire_time,
-            posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
-        const int64_t from_lots = std::min(-amount, std::max<int64_t>(before, 0));
-        if (TakeFromLots(*record->mutable_lots(), from_lots,
-                         posting.from_lot_sequence(), filter, consumed) != 0) {
-          return absl::InternalError(absl::StrCat(
-              posting.account(), ": fewer points in lots (expired by the time, or "
-                                 "funded by '", posting.lot_partner_id(),
-              "') than taken"));
-        }
-      } else if (*sum > 0) {
-        // Points that fill a negative balance first make no lot.
-        InsertLot(*record->mutable_lots(),
-                  LotOf(posting, entry, std::min(amount, *sum)), EarnedLater);
-      }
-      return absl::OkStatus();
-    }
+      return AddCashback(record, target.currency, posting.amount(),
+                         posting.account());
+    case MemberAccount::Kind::kPointsPending:
+      return ApplyToPending(record, posting, entry);
+    case MemberAccount::Kind::kPointsAvailable:
+      return ApplyToAvailable(record, posting, entry, consumed);
   }
   return absl::InternalError("unknown member account kind");
 }
@@ -360,11 +382,39 @@ void Transaction::PutAux(absl::string_view key, std::string value) {
   aux_[key] = std::move(value);
 }
 
+// First-touch prior states: an entry has a handful of postings, so the
+// lists stay short and a linear search is the cheapest lookup.
+struct Transaction::AppendUndo {
+  // Each member the Append changed, with its record from before; nullopt
+  // for a member the Append itself staged (dropped again on a rollback).
+  std::vector<std::pair<std::string, std::optional<MemberRecord>>> members;
+  // Each program account the Append changed, with its staged delta from
+  // before; nullopt when there was none.
+  std::vector<std::pair<AccountAsset, std::optional<int64_t>>> program_deltas;
+
+  bool Touched(absl::string_view member_id) const {
+    return std::any_of(members.begin(), members.end(),
+                       [&](const auto& member) { return member.first == member_id; });
+  }
+  bool Touched(const AccountAsset& key) const {
+    return std::any_of(program_deltas.begin(), program_deltas.end(),
+                       [&](const auto& delta) { return delta.first == key; });
+  }
+};
+
 absl::Status Transaction::ApplyPosting(const Posting& posting,
                                        const JournalEntry& entry,
-                                       std::vector<ConsumedLot>* consumed) {
+                                       std::vector<ConsumedLot>* consumed,
+                                       AppendUndo* undo) {
   if (auto target = ParseMemberAccount(posting.account())) {
-    ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(target->member_id));
+    const std::string& id = target->member_id;
+    const bool first_touch = !undo->Touched(id);
+    const bool staged_before = members_.contains(id);
+    ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(id));
+    if (first_touch) {
+      undo->members.emplace_back(
+          id, staged_before ? std::optional<MemberRecord>(*record) : std::nullopt);
+    }
     RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry, consumed));
     record->set_last_sequence(entry.sequence());
     return absl::OkStatus();
@@ -377,12 +427,37 @@ absl::Status Transaction::ApplyPosting(const Posting& posting,
   auto it = batch_->program_balances->find(key);
   const int64_t current =
       it == batch_->program_balances->end() ? 0 : it->second;
-  auto staged = CheckedAdd(program_deltas_[key], posting.amount());
+  auto delta = program_deltas_.find(key);
+  if (!undo->Touched(key)) {
+    undo->program_deltas.emplace_back(
+        key, delta == program_deltas_.end() ? std::nullopt
+                                            : std::optional<int64_t>(delta->second));
+  }
+  const int64_t delta_before = delta == program_deltas_.end() ? 0 : delta->second;
+  auto staged = CheckedAdd(delta_before, posting.amount());
   if (!staged || !CheckedAdd(current, *staged)) {
     return Overflow(posting.account());
   }
   program_deltas_[key] = *staged;
   return absl::OkStatus();
+}
+
+void Transaction::RollBack(AppendUndo& undo) {
+  for (auto& [id, before] : undo.members) {
+    auto it = members_.find(id);
+    if (before.has_value()) {
+      it->second = *std::move(before);  // in place: handles stay valid
+    } else {
+      members_.erase(it);
+    }
+  }
+  for (auto& [key, before] : undo.program_deltas) {
+    if (before.has_value()) {
+      program_deltas_[key] = *before;
+    } else {
+      program_deltas_.erase(key);
+    }
+  }
 }
 
 absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
@@ -394,15 +469,13 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   if (!entry.has_effective_time()) {
     *entry.mutable_effective_time() = entry.record_time();
   }
-  // Apply on copies so that a refused posting leaves the staging untouched.
-  auto members_before = members_;
-  auto deltas_before = program_deltas_;
+  // A refused posting puts back what the postings before it changed.
+  AppendUndo undo;
   std::vector<ConsumedLot> consumed;
   for (const Posting& posting : entry.postings()) {
-    absl::Status status = ApplyPosting(posting, entry, &consumed);
+    absl::Status status = ApplyPosting(posting, entry, &consumed, &undo);
     if (!status.ok()) {
-      members_ = std::move(members_before);
-      program_deltas_ = std::move(deltas_before);
+      RollBack(undo);
       return status;
     }
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -110,11 +111,14 @@ class Transaction {
   bool points_or_money_moved() const;
 
   // The member's record as this operation sees it; NOT_FOUND (UNKNOWN_MEMBER)
-  // when there is none. The pointer stays valid until the next call.
+  // when there is none. The pointer stays valid, and keeps showing the
+  // member's staged record, for the whole decision (until CommitTo): staging
+  // more members does not move it, and a refused Append restores the record
+  // in place.
   absl::StatusOr<const loyalty::v1::MemberRecord*> Member(
       absl::string_view member_id);
-  // The same record for changes other than balances (profile, counters).
-  // Balances change only through Append.
+  // The same record for changes other than balances (profile, counters),
+  // valid as long. Balances change only through Append.
   absl::StatusOr<loyalty::v1::MemberRecord*> MutableMember(
       absl::string_view member_id);
   // Adds a new member; ALREADY_EXISTS (MEMBER_EXISTS) when the id is taken.
@@ -128,7 +132,8 @@ class Transaction {
   // them to member and program balances (points credited to a member become a
   // lot; points debited are taken from the oldest lots first), and fills
   // sequence, request_id, record_time and the hash chain. Returns the
-  // sequence.
+  // sequence. A refused Append changes nothing: it puts back what it had
+  // changed (costing the members and accounts it touched, not all staged).
   // FAILED_PRECONDITION (INSUFFICIENT_POINTS / INSUFFICIENT_CASHBACK) when a
   // member account would go negative, INVALID_ARGUMENT (AMOUNT_OVERFLOW) when
   // a balance would overflow, INTERNAL when the postings do not balance.
@@ -168,14 +173,20 @@ class Transaction {
       absl::string_view member_id);
   // Value `index` of counter `key` in the ledger and this batch so far.
   int64_t StoredCounter(absl::string_view key, int index) const;
+  // What one Append changed, as it was before the Append first touched it.
+  struct AppendUndo;
   absl::Status ApplyPosting(const loyalty::v1::Posting& posting,
                             const loyalty::v1::JournalEntry& entry,
-                            std::vector<ConsumedLot>* consumed);
+                            std::vector<ConsumedLot>* consumed, AppendUndo* undo);
+  // Puts back what a refused Append changed.
+  void RollBack(AppendUndo& undo);
 
   BatchState* batch_;
   absl::Time now_;
   std::string request_id_;  // stamped on every entry the operation appends
-  absl::flat_hash_map<std::string, loyalty::v1::MemberRecord> members_;
+  // Node-based: a record keeps its address while more members are staged,
+  // so the pointers Member and MutableMember give stay valid.
+  absl::node_hash_map<std::string, loyalty::v1::MemberRecord> members_;
   absl::flat_hash_map<std::string, std::string> aux_;
   std::map<AccountAsset, int64_t> program_deltas_;
   std::vector<loyalty::v1::JournalEntry> entries_;

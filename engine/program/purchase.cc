@@ -127,8 +127,7 @@ absl::Status BuildEntry(const Purchase& purchase, const MemberRecord& member,
   const loyalty::v1::PricedPurchase& priced = sale->priced;
   sale->earned = {ReleaseFor(rules, sale->time), ExpiryFor(rules, sale->time)};
   sale->entry = PurchaseEntry(purchase, priced, sale->time, sale->earned);
-  // Coalition funding and referral rewards (partners.h, referral.h); after
-  // these calls `member` may dangle.
+  // Coalition funding and referral rewards (partners.h, referral.h).
   ASSIGN_OR_RETURN(sale->funding, FundingFor(purchase.partner_id(), transaction));
   FundPurchasePoints(member, sale->funding, priced.redeemed_points(),
                      priced.points_earned(), &sale->entry);

@@ -1,6 +1,6 @@
 // The gRPC adapters: each handler checks the caller (auth.h), hands the
 // request to program::Operations and finishes the call when the answer is
-// ready. Handlers never block: writes finish from the ledger's writer thread
+// ready. Handlers never block: writes finish on the ledger's completer thread
 // once durable. Each handler first checks the request against the limits of
 // engine/base/limits.h.
 //

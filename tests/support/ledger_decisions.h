@@ -3,8 +3,10 @@
 #define LOYALTY_TESTS_SUPPORT_LEDGER_DECISIONS_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "engine/ledger/ledger.h"
 
 namespace loyalty::testing {
@@ -22,6 +24,21 @@ inline ledger::Decide EnrollDecision(const std::string& id) {
     if (!sequence.ok()) return sequence.status();
     return absl::StrCat(*sequence);
   };
+}
+
+// Submits `decide` under `request_id` (also its fingerprint) and waits for
+// the outcome.
+inline ledger::Outcome RunAndWait(ledger::Ledger& ledger, const std::string& request_id,
+                                  ledger::Decide decide) {
+  absl::Notification finished;
+  ledger::Outcome result;
+  ledger.Submit(ledger::Operation{request_id, request_id, std::move(decide)},
+                [&](ledger::Outcome outcome) {
+                  result = std::move(outcome);
+                  finished.Notify();
+                });
+  finished.WaitForNotification();
+  return result;
 }
 
 }  // namespace loyalty::testing
