@@ -24,8 +24,7 @@ absl::StatusOr<std::string> MigrateMembers(const std::vector<std::string>& ids,
                                            ledger::Transaction& t) {
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* member, t.Member(id));
-    const auto activity = member->activity();  // copied: Member() may move
-    for (const loyalty::v1::MonthActivity& month : activity) {
+    for (const loyalty::v1::MonthActivity& month : member->activity()) {
       const std::string key = MemberMonthKey(month.month(), id);
       loyalty::v1::MemberMonth record;
       ASSIGN_OR_RETURN(std::optional<std::string> stored, t.GetAux(key));
