@@ -59,7 +59,9 @@ struct ServerOptions {
 };
 
 class AuditService;
+class CallPath;
 class ProgramService;
+class RpcHandlers;
 
 class LoyaltyServer {
  public:
@@ -87,6 +89,8 @@ class LoyaltyServer {
   LoyaltyServer() = default;
 
   absl::Status LoadKeys(const ServerOptions& options);
+  // The call path, its handlers and the gRPC services onto it.
+  void MakeServices(const ServerOptions& options);
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
@@ -96,6 +100,10 @@ class LoyaltyServer {
   KeyRing keys_;
   std::unique_ptr<Authorizer> authorizer_;
   std::string created_admin_key_;
+  // Every call's work and its one path (call_path.h); the services below are
+  // the gRPC door onto them. Destroyed after the server (declared before).
+  std::unique_ptr<RpcHandlers> handlers_;
+  std::unique_ptr<CallPath> path_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
   std::unique_ptr<ProgramService> program_;
