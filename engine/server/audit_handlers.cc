@@ -49,8 +49,11 @@ void RpcHandlers::Run(const v1::GetProgramMetricsRequest& request, const Admissi
     reply(range);
     return;
   }
-  reply(analytics::ComputeMetrics(*ledger_, operations_->rules()->rule_set(), request,
-                                  clock_->Now()));
+  // Reads every month's counters of the period: on a reader thread.
+  readers_->Read<v1::GetProgramMetricsResponse>(std::move(reply), [this, &request] {
+    return analytics::ComputeMetrics(*ledger_, operations_->rules()->rule_set(), request,
+                                     clock_->Now());
+  });
 }
 
 void RpcHandlers::Run(const v1::SettlePartnersRequest& request, const Admission& call,

@@ -15,14 +15,18 @@ namespace {
 
 using loyalty::v1::ExportLedgerResponse;
 
-// Streams pages of entries from one snapshot until the reader is done.
+// Streams pages of entries from one snapshot until the reader is done. Each
+// page is read on a reader thread (reader_pool.h), under the export's slot,
+// one page at a time: the next is read once the last one is written.
 class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Ends early with UNAVAILABLE once `stopping` is set.
   ExportReactor(std::unique_ptr<ledger::EntryReader> reader, CallLog log,
-                const std::atomic<bool>* stopping)
-      : reader_(std::move(reader)), log_(std::move(log)), stopping_(stopping) {
-    WriteNextPage();
+                const std::atomic<bool>* stopping, ReaderPool* readers,
+                ReaderPool::Slot slot)
+      : reader_(std::move(reader)), log_(std::move(log)), stopping_(stopping),
+        readers_(readers), slot_(std::move(slot)) {
+    ReadNextPage();
   }
 
   void OnWriteDone(bool ok) override {
@@ -30,12 +34,19 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
-    WriteNextPage();
+    ReadNextPage();
   }
 
+  // Returns the slot, as the reactor goes.
   void OnDone() override { delete this; }
 
  private:
+  void ReadNextPage() {
+    readers_->Post(slot_, [this] { WriteNextPage(); });
+  }
+
+  // On a reader thread. Ends with StartWrite or Finish, after which `this`
+  // is not touched (gRPC may run OnWriteDone or OnDone at once).
   void WriteNextPage() {
     if (stopping_->load()) {
       Finish(ToGrpcStatus(MakeError(
@@ -71,6 +82,8 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   std::unique_ptr<ledger::EntryReader> reader_;
   const CallLog log_;
   const std::atomic<bool>* const stopping_;
+  ReaderPool* const readers_;
+  const ReaderPool::Slot slot_;
   grpc::ByteBuffer bytes_;  // the page being written
   bool wrote_a_page_ = false;
 };
@@ -111,8 +124,13 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportLedger(
                   {"to_time", request->has_to_time() ? FormatUtc(*filter.to_time) : ""},
                   {"partner_id", filter.partner_id},
                   {"one_member", filter.member_id.empty() ? 0 : 1}});
+  absl::StatusOr<ReaderPool::Slot> slot = readers_->Take();
+  if (!slot.ok()) {
+    call.log.Failure(slot.status());
+    return new FailedExport(slot.status());
+  }
   return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), std::move(call.log),
-                           &stopping_);
+                           &stopping_, readers_, *std::move(slot));
 }
 
 }  // namespace loyalty::server

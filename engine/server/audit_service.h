@@ -1,5 +1,6 @@
 // The Audit service: a thin door onto the call path (services.h), plus the
-// snapshot export, a stream answered by a reactor of its own. Verification,
+// snapshot export, a stream answered by a reactor of its own whose pages are
+// read on the reader pool (reader_pool.h). Verification,
 // settlement and backups run one at a time on a background thread
 // (handlers.h), so that no gRPC callback thread waits on a ledger scan.
 #ifndef LOYALTY_ENGINE_SERVER_AUDIT_SERVICE_H_
@@ -10,6 +11,7 @@
 #include "engine/ledger/ledger.h"
 #include "engine/server/call_path.h"
 #include "engine/server/grpc_door.h"
+#include "engine/server/reader_pool.h"
 #include "loyalty/v1/audit.grpc.pb.h"
 
 namespace loyalty::server {
@@ -25,8 +27,9 @@ using AuditBase = v1::Audit::WithRawCallbackMethod_ExportLedger<
 
 class AuditService final : public AuditBase {
  public:
-  AuditService(const CallPath* path, ledger::Ledger* ledger)
-      : path_(path), ledger_(ledger) {}
+  // Export pages are read on `readers`.
+  AuditService(const CallPath* path, ledger::Ledger* ledger, ReaderPool* readers)
+      : path_(path), ledger_(ledger), readers_(readers) {}
 
   // For a stop of the server: exports in progress end at their next page
   // with UNAVAILABLE (export again later). A verification or a backup
@@ -60,6 +63,7 @@ class AuditService final : public AuditBase {
  private:
   const CallPath* const path_;
   ledger::Ledger* const ledger_;
+  ReaderPool* const readers_;
   std::atomic<bool> stopping_{false};
 };
 

@@ -63,8 +63,10 @@ void CallLog::Failure(const absl::Status& status) const {
           {{"code", code}, {"reason", ErrorReason(status)}, {"error", status.message()}});
     return;
   }
-  const LogLevel level =
-      ErrorReason(status) == "LEDGER_BUSY" ? LogLevel::kWarn : LogLevel::kDebug;
+  const std::string reason = ErrorReason(status);
+  const LogLevel level = reason == "LEDGER_BUSY" || reason == "READERS_BUSY"
+                             ? LogLevel::kWarn
+                             : LogLevel::kDebug;
   Event(level, "call_refused",
         {{"code", code}, {"reason", ErrorReason(status)}, {"field", ErrorField(status)}});
 }

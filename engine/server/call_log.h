@@ -7,7 +7,8 @@
 // Levels: info for what changes how the program runs (rule loads, API keys,
 // backups, maintenance runs); error for the server's own trouble (INTERNAL,
 // DATA_LOSS, UNKNOWN, and UNAVAILABLE from the ledger); warn for a ledger
-// too busy to take a write; debug for every other refusal.
+// too busy to take a write or readers too busy to take a long read; debug
+// for every other refusal.
 #ifndef LOYALTY_ENGINE_SERVER_CALL_LOG_H_
 #define LOYALTY_ENGINE_SERVER_CALL_LOG_H_
 

@@ -40,9 +40,13 @@ void RpcHandlers::Run(const v1::GetBalanceRequest& request, const Admission&,
   reply(operations_->GetBalance(request));
 }
 
+// A page of history may read far back on disk: on a reader thread.
 void RpcHandlers::Run(const v1::ListEntriesRequest& request, const Admission& call,
                       ReplyTo<v1::ListEntriesRequest> reply) {
-  reply(operations_->ListEntries(request, call.partner_id));
+  readers_->Read<v1::ListEntriesResponse>(
+      std::move(reply), [this, &request, partner = call.partner_id] {
+        return operations_->ListEntries(request, partner);
+      });
 }
 
 }  // namespace loyalty::server

@@ -2,9 +2,11 @@
 // Run overload per request type, called by the call path (call_path.h) once
 // the call is admitted (caller checked, request bounded, partner scope
 // resolved). Each Run answers `reply` exactly once, on any thread: at once
-// for a read, from the ledger's completer once a write is durable (the
-// caller's deadline goes with every write), or from a background thread for
-// a long task. `request` stays valid until `reply` is called.
+// for a point read, from a reader thread for a history page or the metrics
+// (reader_pool.h), from the ledger's completer once a write is durable (the
+// caller's deadline goes with every write), or from the background thread
+// for a verification, settlement or backup. `request` stays valid until
+// `reply` is called.
 //
 // Thread-safe: one RpcHandlers serves every call at once.
 #ifndef LOYALTY_ENGINE_SERVER_HANDLERS_H_
@@ -16,6 +18,7 @@
 #include "engine/server/admission.h"
 #include "engine/server/auth.h"
 #include "engine/server/background_task.h"
+#include "engine/server/reader_pool.h"
 #include "engine/server/rpc_table.h"
 
 namespace loyalty::server {
@@ -25,10 +28,12 @@ using ReplyTo = program::Reply<ResponseOf<Request>>;
 
 class RpcHandlers {
  public:
-  // Nothing is owned; everything must outlive this object.
+  // Nothing is owned; everything must outlive this object. Histories and
+  // metrics are read on `readers`.
   RpcHandlers(program::Operations* operations, ledger::Ledger* ledger,
-              KeyRing* keys, Clock* clock)
-      : operations_(operations), ledger_(ledger), keys_(keys), clock_(clock) {}
+              KeyRing* keys, Clock* clock, ReaderPool* readers)
+      : operations_(operations), ledger_(ledger), keys_(keys), clock_(clock),
+        readers_(readers) {}
   RpcHandlers(const RpcHandlers&) = delete;
   RpcHandlers& operator=(const RpcHandlers&) = delete;
 
@@ -88,6 +93,7 @@ class RpcHandlers {
   ledger::Ledger* const ledger_;
   KeyRing* const keys_;
   Clock* const clock_;
+  ReaderPool* const readers_;
   BackgroundTask audit_task_;
 };
 

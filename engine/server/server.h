@@ -18,6 +18,7 @@
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "engine/server/calls_in_flight.h"
+#include "engine/server/reader_pool.h"
 #include "grpcpp/server.h"
 
 namespace loyalty::server {
@@ -56,6 +57,9 @@ struct ServerOptions {
   // (engine/program/time_bounds.h); max_backdate at most
   // program::kMaxBackdateHorizon.
   program::TimeBounds time_bounds;
+  // The threads that read history pages, export pages and metrics, and how
+  // many such reads may run or wait at once (reader_pool.h).
+  ReaderPoolOptions readers;
 };
 
 class AuditService;
@@ -104,6 +108,9 @@ class LoyaltyServer {
   // the gRPC door onto them. Destroyed after the server (declared before).
   std::unique_ptr<RpcHandlers> handlers_;
   std::unique_ptr<CallPath> path_;
+  // Threads for long reads; stopped (its queue run) after the services,
+  // before the handlers its tasks use.
+  std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
   std::unique_ptr<ProgramService> program_;

@@ -23,7 +23,7 @@ class CallPathTest : public testing::ProgramFixture {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenProgram(testing::CompileRules(testing::RulesYaml())));
     handlers_ = std::make_unique<server::RpcHandlers>(operations_.get(), ledger_.get(),
-                                                      &keys_, &clock_);
+                                                      &keys_, &clock_, &readers_);
     path_ = std::make_unique<server::CallPath>(&authorizer_, &Logger::Discard(),
                                                handlers_.get());
   }
@@ -103,6 +103,7 @@ class CallPathTest : public testing::ProgramFixture {
 
   server::KeyRing keys_;
   server::Authorizer authorizer_{&keys_, /*require_keys=*/false};
+  server::ReaderPool readers_{server::ReaderPoolOptions{}};
   std::unique_ptr<server::RpcHandlers> handlers_;
   std::unique_ptr<server::CallPath> path_;
 };
