@@ -5,8 +5,9 @@
 // "Limits") shows the same table; tests/integration/limits_test.cc checks that
 // every field of every request in proto/loyalty/v1 has an entry.
 //
-// CheckRequestLimits runs at the top of every gRPC handler, before anything
-// reads the request, so that no later check, log line or error message ever
+// CheckRequestLimits runs on the path of every call (engine/server/
+// call_path.h), right after the caller check, before anything reads the
+// request, so that no later check, log line or error message ever
 // handles an unbounded value.
 #ifndef LOYALTY_ENGINE_BASE_LIMITS_H_
 #define LOYALTY_ENGINE_BASE_LIMITS_H_

@@ -120,13 +120,14 @@ absl::Status CheckReason(absl::string_view code,
 }
 
 void Operations::AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
-                               Reply<loyalty::v1::AdjustBalanceResponse> reply) {
+                               Reply<loyalty::v1::AdjustBalanceResponse> reply,
+                               absl::Time deadline) {
   internal::SubmitToLedger(
       ledger_, request.request_id(), internal::Fingerprint("AdjustBalance", request),
       [this, request](ledger::Transaction& t) {
         return DecideAdjust(request, *book_.ActiveAt(t.now()), t);
       },
-      std::move(reply));
+      std::move(reply), deadline);
 }
 
 }  // namespace loyalty::program

@@ -209,13 +209,13 @@ void Operations::RefundPurchase(
 
 void Operations::RecordFeedback(
     const loyalty::v1::RecordFeedbackRequest& request,
-    Reply<loyalty::v1::RecordFeedbackResponse> reply) {
+    Reply<loyalty::v1::RecordFeedbackResponse> reply, absl::Time deadline) {
   SubmitToLedger(ledger_, request.request_id(),
                  Fingerprint("RecordFeedback", request),
                  [this, feedback = request.feedback()](ledger::Transaction& t) {
                    return DecideFeedback(feedback, *book_.ActiveAt(t.now()), t);
                  },
-                 std::move(reply));
+                 std::move(reply), deadline);
 }
 
 namespace {
@@ -227,7 +227,7 @@ void Operations::CreateApiKeyRecord(
     const std::string& request_id,
     const loyalty::v1::CreateApiKeyRequest& request,
     loyalty::v1::ApiKeyRecord record,
-    Reply<loyalty::v1::ApiKeyRecord> reply) {
+    Reply<loyalty::v1::ApiKeyRecord> reply, absl::Time deadline) {
   SubmitToLedger(
       ledger_, request_id, Fingerprint("CreateApiKey", request),
       [record = std::move(record)](
@@ -242,12 +242,12 @@ void Operations::CreateApiKeyRecord(
         t.PutAux(key, record.SerializeAsString());
         return record.SerializeAsString();
       },
-      std::move(reply));
+      std::move(reply), deadline);
 }
 
 void Operations::RevokeApiKeyRecord(
     const loyalty::v1::RevokeApiKeyRequest& request,
-    Reply<loyalty::v1::ApiKeyRecord> reply) {
+    Reply<loyalty::v1::ApiKeyRecord> reply, absl::Time deadline) {
   SubmitToLedger(
       ledger_, request.request_id(), Fingerprint("RevokeApiKey", request),
       [key_id = request.key_id()](
@@ -268,7 +268,7 @@ void Operations::RevokeApiKeyRecord(
         t.PutAux(kApiKeyPrefix + key_id, record.SerializeAsString());
         return record.SerializeAsString();
       },
-      std::move(reply));
+      std::move(reply), deadline);
 }
 
 absl::StatusOr<std::vector<loyalty::v1::ApiKeyRecord>>

@@ -137,13 +137,14 @@ class Operations {
   // FAILED_PRECONDITION (see CheckMoneyTerms) unless no entry has moved
   // points or money yet. A refused file changes nothing.
   void LoadRules(const loyalty::v1::LoadRulesRequest& request,
-                 Reply<loyalty::v1::LoadRulesResponse> reply);
+                 Reply<loyalty::v1::LoadRulesResponse> reply,
+                 absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<loyalty::v1::GetRulesResponse> GetRules(
       const loyalty::v1::GetRulesRequest& request) const;
 
   // Writes, idempotent by request_id. A `deadline` (the caller's) that
   // passes while the write waits for the ledger leaves it undecided, with
-  // DEADLINE_EXCEEDED (ledger.h).
+  // DEADLINE_EXCEEDED (ledger.h); every write takes one, LoadRules too.
   void EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                     Reply<loyalty::v1::EnrollMemberResponse> reply,
                     absl::Time deadline = absl::InfiniteFuture());
@@ -161,7 +162,8 @@ class Operations {
                       absl::Time deadline = absl::InfiniteFuture());
   // A goodwill credit or a correction with a reason code (adjust.cc).
   void AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
-                     Reply<loyalty::v1::AdjustBalanceResponse> reply);
+                     Reply<loyalty::v1::AdjustBalanceResponse> reply,
+                     absl::Time deadline = absl::InfiniteFuture());
   // Buys a catalogue reward with available points (rewards.cc).
   void RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
                     Reply<loyalty::v1::RedeemRewardResponse> reply,
@@ -179,14 +181,20 @@ class Operations {
   // A survey answer (NPS 0-10, CSAT 1-5, CES 1-7): an entry without
   // postings, counted in the metrics in the same write.
   void RecordFeedback(const loyalty::v1::RecordFeedbackRequest& request,
-                      Reply<loyalty::v1::RecordFeedbackResponse> reply);
+                      Reply<loyalty::v1::RecordFeedbackResponse> reply,
+                      absl::Time deadline = absl::InfiniteFuture());
 
   // Coalition partners (partners.cc) and their settlement (settlement.h).
+  // With `partner_id` set, a read is narrowed to that partner: the list to
+  // its record, the settlement to its row and the claims it is a party to.
   void UpsertPartner(const loyalty::v1::UpsertPartnerRequest& request,
-                     Reply<loyalty::v1::UpsertPartnerResponse> reply);
-  absl::StatusOr<loyalty::v1::ListPartnersResponse> ListPartners() const;
+                     Reply<loyalty::v1::UpsertPartnerResponse> reply,
+                     absl::Time deadline = absl::InfiniteFuture());
+  absl::StatusOr<loyalty::v1::ListPartnersResponse> ListPartners(
+      absl::string_view partner_id = "") const;
   absl::StatusOr<loyalty::v1::SettlePartnersResponse> SettlePartners(
-      const loyalty::v1::SettlePartnersRequest& request) const;
+      const loyalty::v1::SettlePartnersRequest& request,
+      absl::string_view partner_id = "") const;
 
   // API key records (the server decides who may do what; the program only
   // stores them, idempotently, with the other writes). CreateApiKeyRecord
@@ -194,9 +202,11 @@ class Operations {
   void CreateApiKeyRecord(const std::string& request_id,
                           const loyalty::v1::CreateApiKeyRequest& request,
                           loyalty::v1::ApiKeyRecord record,
-                          Reply<loyalty::v1::ApiKeyRecord> reply);
+                          Reply<loyalty::v1::ApiKeyRecord> reply,
+                          absl::Time deadline = absl::InfiniteFuture());
   void RevokeApiKeyRecord(const loyalty::v1::RevokeApiKeyRequest& request,
-                          Reply<loyalty::v1::ApiKeyRecord> reply);
+                          Reply<loyalty::v1::ApiKeyRecord> reply,
+                          absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<std::vector<loyalty::v1::ApiKeyRecord>> ApiKeyRecords() const;
 
   // Reads.

@@ -157,22 +157,27 @@ absl::StatusOr<std::string> DecideUpsertPartner(
 }
 
 void Operations::UpsertPartner(const loyalty::v1::UpsertPartnerRequest& request,
-                               Reply<loyalty::v1::UpsertPartnerResponse> reply) {
+                               Reply<loyalty::v1::UpsertPartnerResponse> reply,
+                               absl::Time deadline) {
   internal::SubmitToLedger(ledger_, request.request_id(),
                            internal::Fingerprint("UpsertPartner", request),
                            [request](ledger::Transaction& t) {
                              return DecideUpsertPartner(request, t);
                            },
-                           std::move(reply));
+                           std::move(reply), deadline);
 }
 
-absl::StatusOr<loyalty::v1::ListPartnersResponse> Operations::ListPartners() const {
+absl::StatusOr<loyalty::v1::ListPartnersResponse> Operations::ListPartners(
+    absl::string_view partner_id) const {
   ASSIGN_OR_RETURN(auto stored, ledger_->ReadAux(kPartnerKeyPrefix));
   loyalty::v1::ListPartnersResponse response;
   for (const auto& [key, value] : stored) {
-    if (!response.add_partners()->ParseFromString(value)) {
+    loyalty::v1::Partner partner;
+    if (!partner.ParseFromString(value)) {
       return absl::DataLossError(absl::StrCat("record ", key, " does not parse"));
     }
+    if (!partner_id.empty() && partner.partner_id() != partner_id) continue;
+    *response.add_partners() = std::move(partner);
   }
   return response;
 }

@@ -117,7 +117,8 @@ absl::Status Operations::DecideTerms(const MoneyTerms& loaded,
 }
 
 void Operations::LoadRules(const loyalty::v1::LoadRulesRequest& request,
-                           Reply<loyalty::v1::LoadRulesResponse> reply) {
+                           Reply<loyalty::v1::LoadRulesResponse> reply,
+                           absl::Time deadline) {
   // Read and compiled here, on the caller's thread, not on the writer's.
   absl::StatusOr<CompiledVersion> compiled =
       CompileVersion(FileName(request.file_name()), request.yaml());
@@ -162,7 +163,7 @@ void Operations::LoadRules(const loyalty::v1::LoadRulesRequest& request,
   };
   ledger_->Submit(ledger::Operation{request.request_id(),
                                     internal::Fingerprint("LoadRules", request),
-                                    std::move(decide)},
+                                    std::move(decide), deadline},
                   std::move(done));
 }
 

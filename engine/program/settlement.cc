@@ -1,5 +1,6 @@
 #include "engine/program/settlement.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,6 +78,25 @@ struct Tally {
   }
 };
 
+// One partner's view of a settlement: its own row and the claims it is a
+// party to.
+void NarrowToPartner(absl::string_view partner_id,
+                     loyalty::v1::SettlePartnersResponse* settled) {
+  auto* parties = settled->mutable_parties();
+  parties->erase(std::remove_if(parties->begin(), parties->end(),
+                                [&](const loyalty::v1::PartnerSettlement& party) {
+                                  return party.partner_id() != partner_id;
+                                }),
+                 parties->end());
+  auto* claims = settled->mutable_claims();
+  claims->erase(std::remove_if(claims->begin(), claims->end(),
+                               [&](const loyalty::v1::PartnerClaim& claim) {
+                                 return claim.from_partner_id() != partner_id &&
+                                        claim.to_partner_id() != partner_id;
+                               }),
+                claims->end());
+}
+
 }  // namespace
 
 absl::StatusOr<loyalty::v1::SettlePartnersResponse> SettleFromJournal(
@@ -125,13 +145,17 @@ absl::StatusOr<loyalty::v1::SettlePartnersResponse> SettleFromJournal(
 }
 
 absl::StatusOr<loyalty::v1::SettlePartnersResponse> Operations::SettlePartners(
-    const loyalty::v1::SettlePartnersRequest& request) const {
+    const loyalty::v1::SettlePartnersRequest& request,
+    absl::string_view partner_id) const {
   ASSIGN_OR_RETURN(loyalty::v1::ListPartnersResponse partners, ListPartners());
-  return SettleFromJournal(
-      *ledger_, request,
-      std::vector<loyalty::v1::Partner>(partners.partners().begin(),
-                                        partners.partners().end()),
-      rules()->rule_set());
+  ASSIGN_OR_RETURN(
+      loyalty::v1::SettlePartnersResponse settled,
+      SettleFromJournal(*ledger_, request,
+                        std::vector<loyalty::v1::Partner>(partners.partners().begin(),
+                                                          partners.partners().end()),
+                        rules()->rule_set()));
+  if (!partner_id.empty()) NarrowToPartner(partner_id, &settled);
+  return settled;
 }
 
 }  // namespace loyalty::program

@@ -1,6 +1,7 @@
-// Who may call what. Every handler starts with Authorizer::Check (gRPC 1.51
-// interceptors cannot reject a call, and AuthMetadataProcessor crashes on
-// insecure credentials, so the check is one shared helper instead).
+// Who may call what. Every call passes Authorizer::Check on the one path of
+// call_path.h (gRPC 1.51 interceptors cannot reject a call, and
+// AuthMetadataProcessor crashes on insecure credentials, so the check is one
+// shared step instead, which the coming doors use too).
 //
 // Callers send an API key in the `x-api-key` metadata: "lk_{key_id}_{secret}".
 // The server keeps only the SHA-256 of each secret. A key has a role and may
@@ -10,10 +11,12 @@
 //   auditor     Audit reads (export, verify, metrics, settlement)
 //   admin       everything, API keys and backups included
 // A partner-bound key acts only for its partner: it can price, commit and
-// read only that partner's purchases.
+// read only that partner's purchases (how each RPC meets such a key:
+// PartnerScope in rpc_table.h).
 #ifndef LOYALTY_ENGINE_SERVER_AUTH_H_
 #define LOYALTY_ENGINE_SERVER_AUTH_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +24,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "grpcpp/server_context.h"
 #include "loyalty/v1/program.pb.h"
 #include "loyalty/v1/storage.pb.h"
 
@@ -80,9 +82,10 @@ class Authorizer {
   Authorizer(const KeyRing* keys, bool require_keys)
       : keys_(keys), require_keys_(require_keys) {}
 
-  // The caller of `context`, if it may call `rpc`: UNAUTHENTICATED without a
-  // valid key, PERMISSION_DENIED when its role may not.
-  absl::StatusOr<Caller> Check(const grpc::CallbackServerContext& context,
+  // The caller presenting `api_key` (nullopt: the call sent none), if it may
+  // call `rpc`: UNAUTHENTICATED without a valid key, PERMISSION_DENIED when
+  // its role may not.
+  absl::StatusOr<Caller> Check(const std::optional<std::string>& api_key,
                                Rpc rpc) const;
 
  private:

@@ -31,11 +31,9 @@ bool IsServerError(const absl::Status& status) {
 
 }  // namespace
 
-std::string ClaimedKeyId(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto found = metadata.find(kApiKeyHeader);
-  if (found == metadata.end()) return "";
-  const absl::string_view key(found->second.data(), found->second.size());
+std::string ClaimedKeyId(const std::optional<std::string>& api_key) {
+  if (!api_key.has_value()) return "";
+  const absl::string_view key(*api_key);
   std::vector<absl::string_view> parts = absl::StrSplit(key, absl::MaxSplits('_', 2));
   if (parts.size() != 3 || parts[0] != "lk" || parts[1].empty() ||
       parts[1].size() > kMaxKeyIdBytes) {
@@ -65,8 +63,10 @@ void CallLog::Failure(const absl::Status& status) const {
           {{"code", code}, {"reason", ErrorReason(status)}, {"error", status.message()}});
     return;
   }
-  const LogLevel level =
-      ErrorReason(status) == "LEDGER_BUSY" ? LogLevel::kWarn : LogLevel::kDebug;
+  const std::string reason = ErrorReason(status);
+  const LogLevel level = reason == "LEDGER_BUSY" || reason == "READERS_BUSY"
+                             ? LogLevel::kWarn
+                             : LogLevel::kDebug;
   Event(level, "call_refused",
         {{"code", code}, {"reason", ErrorReason(status)}, {"field", ErrorField(status)}});
 }

@@ -7,11 +7,13 @@
 // Levels: info for what changes how the program runs (rule loads, API keys,
 // backups, maintenance runs); error for the server's own trouble (INTERNAL,
 // DATA_LOSS, UNKNOWN, and UNAVAILABLE from the ledger); warn for a ledger
-// too busy to take a write; debug for every other refusal.
+// too busy to take a write or readers too busy to take a long read; debug
+// for every other refusal.
 #ifndef LOYALTY_ENGINE_SERVER_CALL_LOG_H_
 #define LOYALTY_ENGINE_SERVER_CALL_LOG_H_
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -24,10 +26,10 @@
 
 namespace loyalty::server {
 
-// The key id a call claims in x-api-key ("lk_{key_id}_{secret}"), for the
-// lines of a call refused before its key was accepted; "" when there is
-// none. Never any part of the secret.
-std::string ClaimedKeyId(const grpc::CallbackServerContext& context);
+// The key id a call claims in its API key ("lk_{key_id}_{secret}", sent in
+// x-api-key), for the lines of a call refused before its key was accepted;
+// "" when there is none. Never any part of the secret.
+std::string ClaimedKeyId(const std::optional<std::string>& api_key);
 
 // The request's request_id, or "" for a request without one (the reads).
 template <typename Request, typename = void>
@@ -51,12 +53,11 @@ class CallLog {
       : logger_(logger != nullptr ? logger : &Logger::Discard()), rpc_(rpc), key_id_(std::move(key_id)),
         request_id_(std::move(request_id)) {}
   // The log of a call that `caller` makes (or claims to, when refused).
-  template <typename Request>
   static CallLog Of(const Logger* logger, Rpc rpc,
-                    const grpc::CallbackServerContext& context,
-                    const absl::StatusOr<Caller>& caller, const Request& request) {
-    return CallLog(logger, rpc, caller.ok() ? caller->key_id : ClaimedKeyId(context),
-                   RequestIdOf(request));
+                    const std::optional<std::string>& api_key,
+                    const absl::StatusOr<Caller>& caller, std::string request_id) {
+    return CallLog(logger, rpc, caller.ok() ? caller->key_id : ClaimedKeyId(api_key),
+                   std::move(request_id));
   }
 
   // One line: event, rpc, request_id, key_id, then `fields`.

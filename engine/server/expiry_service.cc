@@ -7,7 +7,6 @@
 
 #include "engine/base/error.h"
 #include "engine/server/call_log.h"
-#include "engine/base/limits.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
 
@@ -23,7 +22,7 @@ absl::Status Stopping() {
                    "it again once the server is back");
 }
 
-class RunExpiryReactor final : public grpc::ServerWriteReactor<RunExpiryResponse> {
+class RunExpiryReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // A call refused before the run starts.
   static RunExpiryReactor* Refused(const absl::Status& status) {
@@ -73,10 +72,14 @@ class RunExpiryReactor final : public grpc::ServerWriteReactor<RunExpiryResponse
       absl::MutexLock lock(&mu_);
       if (writing_ || finished_) return;
       if (waiting_ && !broken_) {
-        sending_ = *std::move(waiting_);
+        const absl::Status written = SerializeMessage(*waiting_, &sending_);
         waiting_.reset();
-        writing_ = true;
-        write = true;
+        if (written.ok()) {
+          writing_ = true;
+          write = true;
+        } else {
+          broken_ = true;  // the run goes on; its end reports the status
+        }
       } else if (ended_) {
         finished_ = true;
         finish = ToGrpcStatus(status_);
@@ -93,7 +96,7 @@ class RunExpiryReactor final : public grpc::ServerWriteReactor<RunExpiryResponse
   std::optional<RunExpiryResponse> waiting_ ABSL_GUARDED_BY(mu_);
   // Written under mu_ only while no write is in flight (writing_ false); read
   // by gRPC, without the lock, during the write.
-  RunExpiryResponse sending_;
+  grpc::ByteBuffer sending_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
@@ -113,24 +116,17 @@ ProgramService::~ProgramService() {
   if (run.joinable()) run.join();
 }
 
-grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
-    grpc::CallbackServerContext* context,
-    const loyalty::v1::RunExpiryRequest* request) {
-  absl::StatusOr<Caller> caller =
-      services_.authorizer->Check(*context, Rpc::kRunExpiry);
-  CallLog log = CallLog::Of(services_.logger, Rpc::kRunExpiry, *context, caller, *request);
-  if (!caller.ok()) {
-    log.Failure(caller.status());
-    return RunExpiryReactor::Refused(caller.status());
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::RunExpiry(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
+  const absl::StatusOr<v1::RunExpiryRequest> request =
+      ParseMessage<v1::RunExpiryRequest>(*bytes);
+  Admission call = path_->Admit(OriginOf(*context), request);
+  if (call.refusal.ok() && stopping_) call.refusal = Stopping();
+  if (!call.refusal.ok()) {
+    call.log.Failure(call.refusal);
+    return RunExpiryReactor::Refused(call.refusal);
   }
-  if (absl::Status limits = CheckRequestLimits(*request); !limits.ok()) {
-    log.Failure(limits);
-    return RunExpiryReactor::Refused(limits);
-  }
-  if (stopping_) {
-    log.Failure(Stopping());
-    return RunExpiryReactor::Refused(Stopping());
-  }
+  CallLog log = std::move(call.log);
   absl::MutexLock lock(&mu_);
   if (running_) {
     const absl::Status busy = FailedPrecondition(
@@ -144,7 +140,7 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
   run_thread_ = std::thread([this, reactor, request = *request, log = std::move(log)] {
     const absl::Time start = absl::Now();
     log.RunStarted();
-    absl::StatusOr<RunExpiryResponse> result = services_.operations->RunExpiry(
+    absl::StatusOr<RunExpiryResponse> result = operations_->RunExpiry(
         request,
         [reactor, &log](const RunExpiryResponse& figures) {
           log.RunPage(figures);

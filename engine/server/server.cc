@@ -17,6 +17,8 @@
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
+#include "engine/server/call_path.h"
+#include "engine/server/handlers.h"
 #include "engine/server/services.h"
 #include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -125,6 +127,17 @@ absl::Status LoyaltyServer::LoadKeys(const ServerOptions& options) {
   return absl::OkStatus();
 }
 
+void LoyaltyServer::MakeServices(const ServerOptions& options) {
+  readers_ = std::make_unique<ReaderPool>(options.readers);
+  handlers_ = std::make_unique<RpcHandlers>(operations_.get(), ledger_.get(), &keys_,
+                                            options.clock, readers_.get());
+  path_ = std::make_unique<CallPath>(authorizer_.get(), options.logger, handlers_.get());
+  checkout_ = std::make_unique<CheckoutService>(path_.get());
+  members_ = std::make_unique<MembersService>(path_.get());
+  program_ = std::make_unique<ProgramService>(path_.get(), operations_.get());
+  audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(), readers_.get());
+}
+
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
     ServerOptions options) {
   if (options.rules == nullptr) {
@@ -151,13 +164,7 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   server->authorizer_ =
       std::make_unique<Authorizer>(&server->keys_, options.require_api_keys);
   RETURN_IF_ERROR(server->LoadKeys(options));
-  const ServiceContext services{server->operations_.get(), server->authorizer_.get(),
-                                &server->keys_, options.logger};
-  server->checkout_ = std::make_unique<CheckoutService>(services);
-  server->members_ = std::make_unique<MembersService>(services);
-  server->program_ = std::make_unique<ProgramService>(services);
-  server->audit_ = std::make_unique<AuditService>(server->ledger_.get(),
-                                                  services, options.clock);
+  server->MakeServices(options);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -18,6 +18,7 @@
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "engine/server/calls_in_flight.h"
+#include "engine/server/reader_pool.h"
 #include "grpcpp/server.h"
 
 namespace loyalty::server {
@@ -56,10 +57,15 @@ struct ServerOptions {
   // (engine/program/time_bounds.h); max_backdate at most
   // program::kMaxBackdateHorizon.
   program::TimeBounds time_bounds;
+  // The threads that read history pages, export pages and metrics, and how
+  // many such reads may run or wait at once (reader_pool.h).
+  ReaderPoolOptions readers;
 };
 
 class AuditService;
+class CallPath;
 class ProgramService;
+class RpcHandlers;
 
 class LoyaltyServer {
  public:
@@ -87,6 +93,8 @@ class LoyaltyServer {
   LoyaltyServer() = default;
 
   absl::Status LoadKeys(const ServerOptions& options);
+  // The call path, its handlers and the gRPC services onto it.
+  void MakeServices(const ServerOptions& options);
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
@@ -96,6 +104,13 @@ class LoyaltyServer {
   KeyRing keys_;
   std::unique_ptr<Authorizer> authorizer_;
   std::string created_admin_key_;
+  // Every call's work and its one path (call_path.h); the services below are
+  // the gRPC door onto them. Destroyed after the server (declared before).
+  std::unique_ptr<RpcHandlers> handlers_;
+  std::unique_ptr<CallPath> path_;
+  // Threads for long reads; stopped (its queue run) after the services,
+  // before the handlers its tasks use.
+  std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
   std::unique_ptr<ProgramService> program_;

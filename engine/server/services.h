@@ -1,99 +1,117 @@
-// The gRPC adapters: each handler checks the caller (auth.h), hands the
-// request to program::Operations and finishes the call when the answer is
-// ready. Handlers never block: writes finish on the ledger's completer thread
-// once durable. Each handler first checks the request against the limits of
-// engine/base/limits.h.
-//
-// A request that is not valid protobuf never reaches these handlers: in
-// gRPC 1.51 the callback API's CallbackUnaryHandler::RunHandler
-// (grpcpp/impl/codegen/server_callback_handlers.h) finishes the call with
-// UNIMPLEMENTED and an empty message when SerializationTraits::Deserialize
-// fails, and neither an interceptor nor a message allocator can change that
-// status. The one supported way to answer INVALID_ARGUMENT instead is to
-// register every method as a raw callback method (WithRawCallbackMethod_*),
-// parse and serialize each message by hand and keep a reactor per call;
-// that is a rewrite of every handler, not done (issue 12).
+// The gRPC services: thin doors onto the one call path (call_path.h). Every
+// method is registered raw, so a request that is not valid protobuf gets
+// INVALID_ARGUMENT (grpc_door.h); every unary method is one ServeUnary call,
+// and the two streams (ExportLedger, RunExpiry) are admitted by the same
+// path, then answered by reactors of their own. Handlers never block:
+// writes finish from the ledger's completer once durable.
 #ifndef LOYALTY_ENGINE_SERVER_SERVICES_H_
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 
 #include <atomic>
-#include <memory>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/base/log.h"
 #include "engine/program/operations.h"
-#include "engine/server/auth.h"
+#include "engine/server/call_path.h"
+#include "engine/server/grpc_door.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
 
 namespace loyalty::server {
 
-// What every service needs: the operations, the caller check and the log.
-struct ServiceContext {
-  program::Operations* operations;
-  const Authorizer* authorizer;
-  KeyRing* keys;
-  const Logger* logger = &Logger::Discard();  // not owned; what it gets: call_log.h
-};
+using CheckoutBase = v1::Checkout::WithRawCallbackMethod_QuotePurchase<
+    v1::Checkout::WithRawCallbackMethod_CommitPurchase<
+        v1::Checkout::WithRawCallbackMethod_RefundPurchase<
+            v1::Checkout::WithRawCallbackMethod_RedeemReward<v1::Checkout::Service>>>>;
 
-class CheckoutService final : public loyalty::v1::Checkout::CallbackService {
+class CheckoutService final : public CheckoutBase {
  public:
-  explicit CheckoutService(ServiceContext services) : services_(services) {}
+  explicit CheckoutService(const CallPath* path) : path_(path) {}
 
-  grpc::ServerUnaryReactor* QuotePurchase(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::QuotePurchaseRequest* request,
-      loyalty::v1::QuotePurchaseResponse* response) override;
-  grpc::ServerUnaryReactor* CommitPurchase(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::CommitPurchaseRequest* request,
-      loyalty::v1::CommitPurchaseResponse* response) override;
-  grpc::ServerUnaryReactor* RefundPurchase(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::RefundPurchaseRequest* request,
-      loyalty::v1::RefundPurchaseResponse* response) override;
-  grpc::ServerUnaryReactor* RedeemReward(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::RedeemRewardRequest* request,
-      loyalty::v1::RedeemRewardResponse* response) override;
+  grpc::ServerUnaryReactor* QuotePurchase(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::QuotePurchaseRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* CommitPurchase(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::CommitPurchaseRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* RefundPurchase(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::RefundPurchaseRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* RedeemReward(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::RedeemRewardRequest>(*path_, context, request, response);
+  }
 
  private:
-  ServiceContext services_;
+  const CallPath* const path_;
 };
 
-class MembersService final : public loyalty::v1::Members::CallbackService {
- public:
-  explicit MembersService(ServiceContext services) : services_(services) {}
+using MembersBase = v1::Members::WithRawCallbackMethod_EnrollMember<
+    v1::Members::WithRawCallbackMethod_GetMember<
+        v1::Members::WithRawCallbackMethod_GetBalance<
+            v1::Members::WithRawCallbackMethod_ListEntries<v1::Members::Service>>>>;
 
-  grpc::ServerUnaryReactor* EnrollMember(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::EnrollMemberRequest* request,
-      loyalty::v1::EnrollMemberResponse* response) override;
-  grpc::ServerUnaryReactor* GetMember(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::GetMemberRequest* request,
-      loyalty::v1::GetMemberResponse* response) override;
-  grpc::ServerUnaryReactor* GetBalance(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::GetBalanceRequest* request,
-      loyalty::v1::GetBalanceResponse* response) override;
-  grpc::ServerUnaryReactor* ListEntries(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::ListEntriesRequest* request,
-      loyalty::v1::ListEntriesResponse* response) override;
+class MembersService final : public MembersBase {
+ public:
+  explicit MembersService(const CallPath* path) : path_(path) {}
+
+  grpc::ServerUnaryReactor* EnrollMember(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::EnrollMemberRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::GetMemberRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* GetBalance(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::GetBalanceRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* ListEntries(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::ListEntriesRequest>(*path_, context, request, response);
+  }
 
  private:
-  ServiceContext services_;
+  const CallPath* const path_;
 };
+
+// SimulateRules is declared and not served yet: its typed default answers
+// UNIMPLEMENTED.
+using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
+    v1::Program::WithRawCallbackMethod_LoadRules<
+    v1::Program::WithRawCallbackMethod_GetRules<
+    v1::Program::WithCallbackMethod_SimulateRules<
+    v1::Program::WithRawCallbackMethod_UpsertPartner<
+    v1::Program::WithRawCallbackMethod_ListPartners<
+    v1::Program::WithRawCallbackMethod_AdjustBalance<
+    v1::Program::WithRawCallbackMethod_RecordFeedback<
+    v1::Program::WithRawCallbackMethod_RunExpiry<
+    v1::Program::WithRawCallbackMethod_CreateApiKey<
+    v1::Program::WithRawCallbackMethod_ListApiKeys<
+    v1::Program::WithRawCallbackMethod_RevokeApiKey<
+        v1::Program::Service>>>>>>>>>>>>;
 
 // Program: what marketing staff and administrators call. Serves rule-set
 // versions, adjustments, feedback, partners, API keys and the maintenance
 // run.
-class ProgramService final : public loyalty::v1::Program::CallbackService {
+class ProgramService final : public ProgramBase {
  public:
-  explicit ProgramService(ServiceContext services) : services_(services) {}
+  ProgramService(const CallPath* path, program::Operations* operations)
+      : path_(path), operations_(operations) {}
   // Stops a maintenance run in progress and waits for it.
   ~ProgramService() override;
 
@@ -105,61 +123,68 @@ class ProgramService final : public loyalty::v1::Program::CallbackService {
   // One maintenance run at a time, on a thread of its own
   // (expiry_service.cc); a second call while one runs is refused with
   // FAILED_PRECONDITION (EXPIRY_RUNNING).
-  grpc::ServerWriteReactor<loyalty::v1::RunExpiryResponse>* RunExpiry(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::RunExpiryRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* RunExpiry(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
-  grpc::ServerUnaryReactor* AdjustBalance(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::AdjustBalanceRequest* request,
-      loyalty::v1::AdjustBalanceResponse* response) override;
-  grpc::ServerUnaryReactor* RecordFeedback(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::RecordFeedbackRequest* request,
-      loyalty::v1::RecordFeedbackResponse* response) override;
-  grpc::ServerUnaryReactor* ValidateRules(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::ValidateRulesRequest* request,
-      loyalty::v1::ValidateRulesResponse* response) override;
-  grpc::ServerUnaryReactor* LoadRules(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::LoadRulesRequest* request,
-      loyalty::v1::LoadRulesResponse* response) override;
-  grpc::ServerUnaryReactor* GetRules(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::GetRulesRequest* request,
-      loyalty::v1::GetRulesResponse* response) override;
-  grpc::ServerUnaryReactor* CreateApiKey(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::CreateApiKeyRequest* request,
-      loyalty::v1::CreateApiKeyResponse* response) override;
-  grpc::ServerUnaryReactor* ListApiKeys(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::ListApiKeysRequest* request,
-      loyalty::v1::ListApiKeysResponse* response) override;
-  grpc::ServerUnaryReactor* RevokeApiKey(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::RevokeApiKeyRequest* request,
-      loyalty::v1::RevokeApiKeyResponse* response) override;
-  grpc::ServerUnaryReactor* UpsertPartner(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::UpsertPartnerRequest* request,
-      loyalty::v1::UpsertPartnerResponse* response) override;
-  grpc::ServerUnaryReactor* ListPartners(
-      grpc::CallbackServerContext* context,
-      const loyalty::v1::ListPartnersRequest* request,
-      loyalty::v1::ListPartnersResponse* response) override;
+  grpc::ServerUnaryReactor* ValidateRules(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::ValidateRulesRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* LoadRules(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::LoadRulesRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* GetRules(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::GetRulesRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* UpsertPartner(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::UpsertPartnerRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* ListPartners(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::ListPartnersRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* AdjustBalance(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::AdjustBalanceRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* RecordFeedback(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::RecordFeedbackRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::CreateApiKeyRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::ListApiKeysRequest>(*path_, context, request, response);
+  }
+  grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::RevokeApiKeyRequest>(*path_, context, request, response);
+  }
 
  private:
-  ServiceContext services_;
+  const CallPath* const path_;
+  program::Operations* const operations_;
   std::atomic<bool> stopping_{false};
   absl::Mutex mu_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   std::thread run_thread_ ABSL_GUARDED_BY(mu_);
 };
-
-// The API key as clients see it (never the secret's hash).
-loyalty::v1::ApiKey ApiKeyOf(const loyalty::v1::ApiKeyRecord& record);
 
 }  // namespace loyalty::server
 

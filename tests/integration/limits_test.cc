@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
@@ -240,6 +241,39 @@ TEST(QuotedTest, CutsAtACharacterBoundaryAndHidesControlCharacters) {
   EXPECT_EQ(Quoted(std::string(31, 'x') + "\xC3\xA9zz"),
             "'" + std::string(31, 'x') + "\u2026'");
   EXPECT_EQ(Quoted(std::string(32, 'x')), "'" + std::string(32, 'x') + "'");
+}
+
+// Bytes that are not a valid request, to every RPC served (unary or stream):
+// INVALID_ARGUMENT with reason MALFORMED_REQUEST and the request's type in
+// the message (gRPC's typed handlers would answer UNIMPLEMENTED).
+TEST_F(LimitsTest, BytesThatAreNotARequestAreRefusedNamingTheRequest) {
+  // A length that runs past the end; a tag of field number 0; a varint that
+  // never ends.
+  const std::string malformed[] = {std::string("\x0a\x05" "ab", 4), std::string("\x00\x01", 2),
+                                   std::string(11, '\xff')};
+  int checked = 0;
+  for (const char* name : kServices) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    ASSERT_NE(service, nullptr) << name;
+    for (int m = 0; m < service->method_count(); ++m) {
+      const auto* method = service->method(m);
+      if (method->name() == "SimulateRules") continue;  // not served yet
+      const std::string rpc = absl::StrCat("/", service->full_name(), "/", method->name());
+      for (const std::string& bytes : malformed) {
+        SCOPED_TRACE(absl::StrCat(rpc, " ", absl::CEscape(bytes)));
+        const grpc::Status refused = CallRaw(rpc, bytes);
+        EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+            << refused.error_message();
+        EXPECT_EQ(DetailOf(refused).reason(), "MALFORMED_REQUEST");
+        EXPECT_TRUE(absl::StrContains(refused.error_message(),
+                                      method->input_type()->full_name()))
+            << refused.error_message();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 3 * 24);
 }
 
 }  // namespace

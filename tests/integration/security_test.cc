@@ -1,5 +1,6 @@
-// Security over a real TLS connection: every role against every RPC, partner
-// scoping, missing and revoked keys, and mutual TLS.
+// Security over a real TLS connection: every role against every RPC, the
+// partner scope of every RPC, missing and revoked keys, and mutual TLS.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <memory>
@@ -7,9 +8,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "engine/server/auth.h"
 #include "engine/server/server.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/text_format.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
@@ -25,38 +30,52 @@ namespace {
 
 using server::Rpc;
 
+// How an RPC meets a key bound to a partner (engine/server/rpc_table.h):
+// kNone, the role decides alone; kActsFor, the request's `field` must name
+// the key's partner; kNarrows, the answer shows only the key's partner (and
+// a partner the request's `field`, if any, names must be the key's).
+enum class Scope { kNone, kActsFor, kNarrows };
+
 struct Method {
   Rpc rpc;
   const char* path;
+  Scope scope;
+  const char* field = "";    // the request field that names a partner
+  const char* request = "";  // kNarrows: a request it answers (text format)
 };
 
-// Every RPC of the contract, by its full gRPC path.
+// Every RPC of the contract, by its full gRPC path, with its partner scope.
 const Method kMethods[] = {
-    {Rpc::kQuotePurchase, "/loyalty.v1.Checkout/QuotePurchase"},
-    {Rpc::kCommitPurchase, "/loyalty.v1.Checkout/CommitPurchase"},
-    {Rpc::kRefundPurchase, "/loyalty.v1.Checkout/RefundPurchase"},
-    {Rpc::kRedeemReward, "/loyalty.v1.Checkout/RedeemReward"},
-    {Rpc::kEnrollMember, "/loyalty.v1.Members/EnrollMember"},
-    {Rpc::kGetMember, "/loyalty.v1.Members/GetMember"},
-    {Rpc::kGetBalance, "/loyalty.v1.Members/GetBalance"},
-    {Rpc::kListEntries, "/loyalty.v1.Members/ListEntries"},
-    {Rpc::kValidateRules, "/loyalty.v1.Program/ValidateRules"},
-    {Rpc::kLoadRules, "/loyalty.v1.Program/LoadRules"},
-    {Rpc::kGetRules, "/loyalty.v1.Program/GetRules"},
-    {Rpc::kSimulateRules, "/loyalty.v1.Program/SimulateRules"},
-    {Rpc::kUpsertPartner, "/loyalty.v1.Program/UpsertPartner"},
-    {Rpc::kAdjustBalance, "/loyalty.v1.Program/AdjustBalance"},
-    {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback"},
-    {Rpc::kRunExpiry, "/loyalty.v1.Program/RunExpiry"},
-    {Rpc::kCreateApiKey, "/loyalty.v1.Program/CreateApiKey"},
-    {Rpc::kListApiKeys, "/loyalty.v1.Program/ListApiKeys"},
-    {Rpc::kRevokeApiKey, "/loyalty.v1.Program/RevokeApiKey"},
-    {Rpc::kExportLedger, "/loyalty.v1.Audit/ExportLedger"},
-    {Rpc::kVerifyLedger, "/loyalty.v1.Audit/VerifyLedger"},
-    {Rpc::kGetProgramMetrics, "/loyalty.v1.Audit/GetProgramMetrics"},
-    {Rpc::kSettlePartners, "/loyalty.v1.Audit/SettlePartners"},
-    {Rpc::kCreateBackup, "/loyalty.v1.Audit/CreateBackup"},
-    {Rpc::kListPartners, "/loyalty.v1.Program/ListPartners"},
+    {Rpc::kQuotePurchase, "/loyalty.v1.Checkout/QuotePurchase", Scope::kActsFor,
+     "purchase.partner_id"},
+    {Rpc::kCommitPurchase, "/loyalty.v1.Checkout/CommitPurchase", Scope::kActsFor,
+     "purchase.partner_id"},
+    {Rpc::kRefundPurchase, "/loyalty.v1.Checkout/RefundPurchase", Scope::kActsFor,
+     "partner_id"},
+    {Rpc::kRedeemReward, "/loyalty.v1.Checkout/RedeemReward", Scope::kNone},
+    {Rpc::kEnrollMember, "/loyalty.v1.Members/EnrollMember", Scope::kNone},
+    {Rpc::kGetMember, "/loyalty.v1.Members/GetMember", Scope::kNone},
+    {Rpc::kGetBalance, "/loyalty.v1.Members/GetBalance", Scope::kNone},
+    {Rpc::kListEntries, "/loyalty.v1.Members/ListEntries", Scope::kNarrows, "",
+     "member_id: 'kim'"},
+    {Rpc::kValidateRules, "/loyalty.v1.Program/ValidateRules", Scope::kNone},
+    {Rpc::kLoadRules, "/loyalty.v1.Program/LoadRules", Scope::kNone},
+    {Rpc::kGetRules, "/loyalty.v1.Program/GetRules", Scope::kNone},
+    {Rpc::kSimulateRules, "/loyalty.v1.Program/SimulateRules", Scope::kNone},
+    {Rpc::kUpsertPartner, "/loyalty.v1.Program/UpsertPartner", Scope::kActsFor,
+     "partner_id"},
+    {Rpc::kAdjustBalance, "/loyalty.v1.Program/AdjustBalance", Scope::kNone},
+    {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback", Scope::kNone},
+    {Rpc::kRunExpiry, "/loyalty.v1.Program/RunExpiry", Scope::kNone},
+    {Rpc::kCreateApiKey, "/loyalty.v1.Program/CreateApiKey", Scope::kNone},
+    {Rpc::kListApiKeys, "/loyalty.v1.Program/ListApiKeys", Scope::kNone},
+    {Rpc::kRevokeApiKey, "/loyalty.v1.Program/RevokeApiKey", Scope::kNone},
+    {Rpc::kExportLedger, "/loyalty.v1.Audit/ExportLedger", Scope::kNarrows, "partner_id"},
+    {Rpc::kVerifyLedger, "/loyalty.v1.Audit/VerifyLedger", Scope::kNone},
+    {Rpc::kGetProgramMetrics, "/loyalty.v1.Audit/GetProgramMetrics", Scope::kNone},
+    {Rpc::kSettlePartners, "/loyalty.v1.Audit/SettlePartners", Scope::kNarrows},
+    {Rpc::kCreateBackup, "/loyalty.v1.Audit/CreateBackup", Scope::kNone},
+    {Rpc::kListPartners, "/loyalty.v1.Program/ListPartners", Scope::kNarrows},
 };
 
 // RPCs whose work has not landed: the generated base class answers
@@ -109,19 +128,82 @@ class SecurityTest : public ::testing::Test {
   // Calls `path` with an empty request; the status code says whether the
   // caller got past the door (anything but UNAUTHENTICATED/PERMISSION_DENIED).
   grpc::StatusCode Call(const std::string& path, const std::string& key) {
+    // An empty message: every field at its default.
+    return CallBytes(path, key, "").status.error_code();
+  }
+
+  struct Answer {
+    grpc::Status status;
+    std::string bytes;  // the (first) response message
+  };
+  // Calls `path` with `bytes` as its request. A stream's one message is
+  // read as a unary answer (the answers here fit in one).
+  Answer CallBytes(const std::string& path, const std::string& key,
+                   const std::string& bytes) {
     grpc::GenericStub stub(channel_);
     auto context = Context(key);
-    grpc::Slice empty("");  // an empty message: every field at its default
-    grpc::ByteBuffer request(&empty, 1), response;
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1), response;
     absl::Notification done;
-    grpc::Status result;
+    Answer answer;
     stub.UnaryCall(context.get(), path, grpc::StubOptions(), &request, &response,
                    [&](grpc::Status status) {
-                     result = status;
+                     answer.status = status;
                      done.Notify();
                    });
     done.WaitForNotification();
-    return result.error_code();
+    std::vector<grpc::Slice> slices;
+    if (answer.status.ok() && response.Dump(&slices).ok()) {
+      for (const grpc::Slice& part : slices) {
+        answer.bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+      }
+    }
+    return answer;
+  }
+
+  // Partners fuelco and grocer, each funding all its points; member kim
+  // with a sale at each, and a sale at grocer paid with points fuelco funded
+  // (a claim between them).
+  void MakeCoalition() {
+    auto program = v1::Program::NewStub(channel_);
+    for (const char* partner : {"fuelco", "grocer"}) {
+      v1::UpsertPartnerRequest upsert;
+      upsert.set_request_id(absl::StrCat("partner-", partner));
+      upsert.set_partner_id(partner);
+      upsert.set_name(partner);
+      upsert.set_funded_share_bp(10000);
+      v1::UpsertPartnerResponse upserted;
+      grpc::Status status = program->UpsertPartner(Context(admin_key_).get(), upsert, &upserted);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+    auto members = v1::Members::NewStub(channel_);
+    v1::EnrollMemberRequest enroll;
+    enroll.set_request_id("enroll-kim");
+    enroll.mutable_profile()->set_member_id("kim");
+    v1::EnrollMemberResponse enrolled;
+    ASSERT_TRUE(members->EnrollMember(Context(admin_key_).get(), enroll, &enrolled).ok());
+    ASSERT_NO_FATAL_FAILURE(Sale("f1", "fuelco", 0));
+    ASSERT_NO_FATAL_FAILURE(Sale("g1", "grocer", 0));
+    ASSERT_NO_FATAL_FAILURE(Sale("g2", "grocer", 20));  // fuelco's lot is the oldest
+  }
+
+  void Sale(const std::string& id, const std::string& partner, int64_t redeem_points) {
+    v1::CommitPurchaseRequest request;
+    request.set_request_id(id);
+    auto* purchase = request.mutable_purchase();
+    purchase->set_member_id("kim");
+    purchase->set_order_id(id);
+    purchase->set_partner_id(partner);
+    purchase->set_currency("EUR");
+    purchase->set_redeem_points(redeem_points);
+    auto* line = purchase->add_lines();
+    line->set_sku("goods");
+    line->set_quantity(1);
+    line->set_unit_price_minor(5000);
+    v1::CommitPurchaseResponse response;
+    grpc::Status status = v1::Checkout::NewStub(channel_)->CommitPurchase(
+        Context(admin_key_).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   bool mutual_ = false;
@@ -240,6 +322,121 @@ TEST_F(SecurityTest, APartnerKeyCannotTouchAnotherPartnersPurchase) {
   ASSERT_TRUE(members->ListEntries(Context(fuel).get(), list, &seen).ok());
   ASSERT_EQ(seen.entries_size(), 1);
   EXPECT_EQ(seen.entries(0).order_id(), "f1");
+}
+
+// The method of a full gRPC path ("/loyalty.v1.Audit/ExportLedger").
+const google::protobuf::MethodDescriptor* MethodOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      path.substr(1, slash - 1));
+  return service == nullptr ? nullptr : service->FindMethodByName(path.substr(slash + 1));
+}
+
+// A request of `type` from `text` (text format), with the string field at
+// the dotted path `field` (when not empty) set to `partner`.
+std::string RequestBytes(const google::protobuf::Descriptor* type, const std::string& text,
+                         const std::string& field, const std::string& partner) {
+  std::unique_ptr<google::protobuf::Message> request(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, request.get())) << text;
+  if (!field.empty()) {
+    google::protobuf::Message* holder = request.get();
+    const std::vector<std::string> steps = absl::StrSplit(field, '.');
+    for (size_t i = 0; i + 1 < steps.size(); ++i) {
+      holder = holder->GetReflection()->MutableMessage(
+          holder, holder->GetDescriptor()->FindFieldByName(steps[i]));
+    }
+    const auto* last = holder->GetDescriptor()->FindFieldByName(steps.back());
+    EXPECT_NE(last, nullptr) << field;
+    if (last != nullptr) holder->GetReflection()->SetString(holder, last, partner);
+  }
+  return request->SerializeAsString();
+}
+
+// The partners an answer shows, one group per message that names any: its
+// partner_id, or a claim's from_partner_id and to_partner_id.
+void PartnersShown(const google::protobuf::Message& message,
+                   std::vector<std::vector<std::string>>* shown) {
+  using google::protobuf::FieldDescriptor;
+  const auto* reflection = message.GetReflection();
+  std::vector<std::string> group;
+  for (const char* name : {"partner_id", "from_partner_id", "to_partner_id"}) {
+    const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(name);
+    if (field != nullptr && !field->is_repeated() &&
+        field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      group.push_back(reflection->GetString(message, field));
+    }
+  }
+  if (!group.empty()) shown->push_back(group);
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (!field->is_repeated()) {
+      PartnersShown(reflection->GetMessage(message, field), shown);
+      continue;
+    }
+    for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+      PartnersShown(reflection->GetRepeatedMessage(message, field, i), shown);
+    }
+  }
+}
+
+bool Names(const std::vector<std::string>& group, const std::string& partner) {
+  return std::find(group.begin(), group.end(), partner) != group.end();
+}
+
+// Every RPC of the table, the same way, with an admin key bound to fuelco
+// (its role may call everything, so only the partner scope can refuse).
+TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
+  ASSERT_NO_FATAL_FAILURE(MakeCoalition());
+  const std::string fuel = CreateKey(v1::ROLE_ADMIN, "fuelco");
+  int narrowed = 0;
+  for (const Method& method : kMethods) {
+    if (kNotServedYet.count(method.rpc)) continue;
+    SCOPED_TRACE(method.path);
+    const google::protobuf::MethodDescriptor* rpc = MethodOf(method.path);
+    ASSERT_NE(rpc, nullptr);
+    const std::string field = method.field;
+    if (!field.empty()) {
+      // Another partner named: refused, naming the field; its own: let in.
+      const Answer other =
+          CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, "grocer"));
+      EXPECT_EQ(other.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+      EXPECT_EQ(testing::DetailOf(other.status).reason(), "PARTNER_SCOPE");
+      EXPECT_EQ(testing::DetailOf(other.status).field(), field);
+      const Answer own =
+          CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, "fuelco"));
+      EXPECT_NE(own.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << own.status.error_message();
+    }
+    const std::string request = RequestBytes(rpc->input_type(), method.request, "", "");
+    if (method.scope == Scope::kNone) {
+      const Answer answer = CallBytes(method.path, fuel, request);
+      EXPECT_NE(answer.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << answer.status.error_message();
+      EXPECT_NE(answer.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    }
+    if (method.scope != Scope::kNarrows) continue;
+    // What each key is shown: the bound key only fuelco's part, the
+    // unbound key more than that.
+    std::map<std::string, std::vector<std::vector<std::string>>> shown;
+    for (const std::string& key : {fuel, admin_key_}) {
+      const Answer answer = CallBytes(method.path, key, request);
+      ASSERT_TRUE(answer.status.ok()) << answer.status.error_message();
+      std::unique_ptr<google::protobuf::Message> response(
+          google::protobuf::MessageFactory::generated_factory()
+              ->GetPrototype(rpc->output_type())->New());
+      ASSERT_TRUE(response->ParseFromString(answer.bytes));
+      PartnersShown(*response, &shown[key]);
+    }
+    EXPECT_FALSE(shown[fuel].empty());
+    for (const auto& group : shown[fuel]) EXPECT_TRUE(Names(group, "fuelco"));
+    EXPECT_TRUE(std::any_of(shown[admin_key_].begin(), shown[admin_key_].end(),
+                            [](const auto& group) { return !Names(group, "fuelco"); }));
+    ++narrowed;
+  }
+  EXPECT_EQ(narrowed, 4);
 }
 
 class MutualTlsTest : public SecurityTest {

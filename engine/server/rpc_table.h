@@ -1,0 +1,178 @@
+// The table of RPCs the one call path (call_path.h) serves: for each request
+// type, its Rpc (the role table of auth.cc is keyed by it), its response and
+// how it meets a partner-bound API key. One row per RPC, whichever door the
+// request comes through; tests/integration/security_test.cc checks every row
+// over TLS, role by RPC and partner scope by RPC.
+#ifndef LOYALTY_ENGINE_SERVER_RPC_TABLE_H_
+#define LOYALTY_ENGINE_SERVER_RPC_TABLE_H_
+
+#include "absl/strings/string_view.h"
+#include "engine/server/auth.h"
+#include "loyalty/v1/audit.pb.h"
+#include "loyalty/v1/checkout.pb.h"
+#include "loyalty/v1/members.pb.h"
+#include "loyalty/v1/program.pb.h"
+
+namespace loyalty::server {
+
+// How an RPC meets a key bound to a partner (auth.h). The path resolves it
+// once per call into the partner the call is confined to
+// (Admission::partner_id), which the handler passes down to the program or
+// the ledger: nothing filters an answer after the fact.
+enum class PartnerScope {
+  // The call touches no one partner's data: the key's role decides alone.
+  kNone,
+  // The request names the partner it acts for (a sale, a refund, a
+  // partner's terms): a bound key must name its own partner, else
+  // PERMISSION_DENIED with reason PARTNER_SCOPE and that field.
+  kActsFor,
+  // A read narrowed to the key's partner: a bound key sees only its
+  // partner's entries or rows. A partner the request names as a filter must
+  // be the key's own (PARTNER_SCOPE, as above); with an unbound key it
+  // narrows the read to that partner.
+  kNarrows,
+};
+
+// The partner a request names, and the field that names it; empty for a
+// request that names none.
+struct NamedPartner {
+  absl::string_view partner_id;
+  absl::string_view field;
+};
+
+// One row: the response type, the Rpc and the partner scope. A row whose
+// request names a partner defines Named(request) too.
+template <typename ResponseType, Rpc kRpcOfRow,
+          PartnerScope kScopeOfRow = PartnerScope::kNone>
+struct RpcRow {
+  using Response = ResponseType;
+  static constexpr Rpc kRpc = kRpcOfRow;
+  static constexpr PartnerScope kScope = kScopeOfRow;
+  template <typename Request>
+  static NamedPartner Named(const Request&) {
+    return {};
+  }
+};
+
+// RpcOf<Request>: the row of the RPC that takes `Request`.
+template <typename Request>
+struct RpcOf;
+
+template <typename Request>
+using ResponseOf = typename RpcOf<Request>::Response;
+
+// Checkout.
+template <>
+struct RpcOf<loyalty::v1::QuotePurchaseRequest>
+    : RpcRow<loyalty::v1::QuotePurchaseResponse, Rpc::kQuotePurchase,
+             PartnerScope::kActsFor> {
+  static NamedPartner Named(const loyalty::v1::QuotePurchaseRequest& request) {
+    return {request.purchase().partner_id(), "purchase.partner_id"};
+  }
+};
+template <>
+struct RpcOf<loyalty::v1::CommitPurchaseRequest>
+    : RpcRow<loyalty::v1::CommitPurchaseResponse, Rpc::kCommitPurchase,
+             PartnerScope::kActsFor> {
+  static NamedPartner Named(const loyalty::v1::CommitPurchaseRequest& request) {
+    return {request.purchase().partner_id(), "purchase.partner_id"};
+  }
+};
+// A bound key refunds only its partner's orders.
+template <>
+struct RpcOf<loyalty::v1::RefundPurchaseRequest>
+    : RpcRow<loyalty::v1::RefundPurchaseResponse, Rpc::kRefundPurchase,
+             PartnerScope::kActsFor> {
+  static NamedPartner Named(const loyalty::v1::RefundPurchaseRequest& request) {
+    return {request.partner_id(), "partner_id"};
+  }
+};
+template <>
+struct RpcOf<loyalty::v1::RedeemRewardRequest>
+    : RpcRow<loyalty::v1::RedeemRewardResponse, Rpc::kRedeemReward> {};
+
+// Members. A bound key reads only its partner's purchases in a history.
+template <>
+struct RpcOf<loyalty::v1::EnrollMemberRequest>
+    : RpcRow<loyalty::v1::EnrollMemberResponse, Rpc::kEnrollMember> {};
+template <>
+struct RpcOf<loyalty::v1::GetMemberRequest>
+    : RpcRow<loyalty::v1::GetMemberResponse, Rpc::kGetMember> {};
+template <>
+struct RpcOf<loyalty::v1::GetBalanceRequest>
+    : RpcRow<loyalty::v1::GetBalanceResponse, Rpc::kGetBalance> {};
+template <>
+struct RpcOf<loyalty::v1::ListEntriesRequest>
+    : RpcRow<loyalty::v1::ListEntriesResponse, Rpc::kListEntries,
+             PartnerScope::kNarrows> {};
+
+// Program. A bound key changes and lists only its own partner.
+template <>
+struct RpcOf<loyalty::v1::ValidateRulesRequest>
+    : RpcRow<loyalty::v1::ValidateRulesResponse, Rpc::kValidateRules> {};
+template <>
+struct RpcOf<loyalty::v1::LoadRulesRequest>
+    : RpcRow<loyalty::v1::LoadRulesResponse, Rpc::kLoadRules> {};
+template <>
+struct RpcOf<loyalty::v1::GetRulesRequest>
+    : RpcRow<loyalty::v1::GetRulesResponse, Rpc::kGetRules> {};
+template <>
+struct RpcOf<loyalty::v1::UpsertPartnerRequest>
+    : RpcRow<loyalty::v1::UpsertPartnerResponse, Rpc::kUpsertPartner,
+             PartnerScope::kActsFor> {
+  static NamedPartner Named(const loyalty::v1::UpsertPartnerRequest& request) {
+    return {request.partner_id(), "partner_id"};
+  }
+};
+template <>
+struct RpcOf<loyalty::v1::ListPartnersRequest>
+    : RpcRow<loyalty::v1::ListPartnersResponse, Rpc::kListPartners,
+             PartnerScope::kNarrows> {};
+template <>
+struct RpcOf<loyalty::v1::AdjustBalanceRequest>
+    : RpcRow<loyalty::v1::AdjustBalanceResponse, Rpc::kAdjustBalance> {};
+template <>
+struct RpcOf<loyalty::v1::RecordFeedbackRequest>
+    : RpcRow<loyalty::v1::RecordFeedbackResponse, Rpc::kRecordFeedback> {};
+// A stream (expiry_service.cc): admitted by the path, answered by its reactor.
+template <>
+struct RpcOf<loyalty::v1::RunExpiryRequest>
+    : RpcRow<loyalty::v1::RunExpiryResponse, Rpc::kRunExpiry> {};
+template <>
+struct RpcOf<loyalty::v1::CreateApiKeyRequest>
+    : RpcRow<loyalty::v1::CreateApiKeyResponse, Rpc::kCreateApiKey> {};
+template <>
+struct RpcOf<loyalty::v1::ListApiKeysRequest>
+    : RpcRow<loyalty::v1::ListApiKeysResponse, Rpc::kListApiKeys> {};
+template <>
+struct RpcOf<loyalty::v1::RevokeApiKeyRequest>
+    : RpcRow<loyalty::v1::RevokeApiKeyResponse, Rpc::kRevokeApiKey> {};
+
+// Audit. A bound key exports and settles only its own partner's part.
+// ExportLedger is a stream (audit_service.cc): admitted by the path,
+// answered by its reactor.
+template <>
+struct RpcOf<loyalty::v1::ExportLedgerRequest>
+    : RpcRow<loyalty::v1::ExportLedgerResponse, Rpc::kExportLedger,
+             PartnerScope::kNarrows> {
+  static NamedPartner Named(const loyalty::v1::ExportLedgerRequest& request) {
+    return {request.partner_id(), "partner_id"};
+  }
+};
+template <>
+struct RpcOf<loyalty::v1::VerifyLedgerRequest>
+    : RpcRow<loyalty::v1::VerifyLedgerResponse, Rpc::kVerifyLedger> {};
+template <>
+struct RpcOf<loyalty::v1::GetProgramMetricsRequest>
+    : RpcRow<loyalty::v1::GetProgramMetricsResponse, Rpc::kGetProgramMetrics> {};
+template <>
+struct RpcOf<loyalty::v1::SettlePartnersRequest>
+    : RpcRow<loyalty::v1::SettlePartnersResponse, Rpc::kSettlePartners,
+             PartnerScope::kNarrows> {};
+template <>
+struct RpcOf<loyalty::v1::CreateBackupRequest>
+    : RpcRow<loyalty::v1::CreateBackupResponse, Rpc::kCreateBackup> {};
+
+}  // namespace loyalty::server
+
+#endif  // LOYALTY_ENGINE_SERVER_RPC_TABLE_H_
