@@ -133,14 +133,25 @@ struct RpcOf<loyalty::v1::AdjustBalanceRequest>
     : RpcRow<loyalty::v1::AdjustBalanceResponse, Rpc::kAdjustBalance> {};
 template <>
 struct RpcOf<loyalty::v1::RecordFeedbackRequest>
-    : RpcRow<loyalty::v1::RecordFeedbackResponse, Rpc::kRecordFeedback> {};
+    : RpcRow<loyalty::v1::RecordFeedbackResponse, Rpc::kRecordFeedback,
+             PartnerScope::kActsFor> {
+  static NamedPartner Named(const loyalty::v1::RecordFeedbackRequest& request) {
+    return {request.feedback().partner_id(), "feedback.partner_id"};
+  }
+};
 // A stream (expiry_service.cc): admitted by the path, answered by its reactor.
 template <>
 struct RpcOf<loyalty::v1::RunExpiryRequest>
     : RpcRow<loyalty::v1::RunExpiryResponse, Rpc::kRunExpiry> {};
+// A bound key creates only keys bound to its own partner: never a wider one.
 template <>
 struct RpcOf<loyalty::v1::CreateApiKeyRequest>
-    : RpcRow<loyalty::v1::CreateApiKeyResponse, Rpc::kCreateApiKey> {};
+    : RpcRow<loyalty::v1::CreateApiKeyResponse, Rpc::kCreateApiKey,
+             PartnerScope::kActsFor> {
+  static NamedPartner Named(const loyalty::v1::CreateApiKeyRequest& request) {
+    return {request.partner_id(), "partner_id"};
+  }
+};
 template <>
 struct RpcOf<loyalty::v1::ListApiKeysRequest>
     : RpcRow<loyalty::v1::ListApiKeysResponse, Rpc::kListApiKeys> {};

@@ -65,9 +65,11 @@ const Method kMethods[] = {
     {Rpc::kUpsertPartner, "/loyalty.v1.Program/UpsertPartner", Scope::kActsFor,
      "partner_id"},
     {Rpc::kAdjustBalance, "/loyalty.v1.Program/AdjustBalance", Scope::kNone},
-    {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback", Scope::kNone},
+    {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback", Scope::kActsFor,
+     "feedback.partner_id"},
     {Rpc::kRunExpiry, "/loyalty.v1.Program/RunExpiry", Scope::kNone},
-    {Rpc::kCreateApiKey, "/loyalty.v1.Program/CreateApiKey", Scope::kNone},
+    {Rpc::kCreateApiKey, "/loyalty.v1.Program/CreateApiKey", Scope::kActsFor,
+     "partner_id"},
     {Rpc::kListApiKeys, "/loyalty.v1.Program/ListApiKeys", Scope::kNone},
     {Rpc::kRevokeApiKey, "/loyalty.v1.Program/RevokeApiKey", Scope::kNone},
     {Rpc::kExportLedger, "/loyalty.v1.Audit/ExportLedger", Scope::kNarrows, "partner_id"},
@@ -405,6 +407,13 @@ TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
       EXPECT_EQ(other.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
       EXPECT_EQ(testing::DetailOf(other.status).reason(), "PARTNER_SCOPE");
       EXPECT_EQ(testing::DetailOf(other.status).field(), field);
+      // Acting for no partner is not a way around it: the call would act
+      // for the program (a sale without a partner, a key bound to no one).
+      if (method.scope == Scope::kActsFor) {
+        const Answer none =
+            CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, ""));
+        EXPECT_EQ(none.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+      }
       const Answer own =
           CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, "fuelco"));
       EXPECT_NE(own.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
