@@ -6,6 +6,7 @@
 #include "engine/base/error.h"
 #include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/thread_name.h"
 #include "engine/ledger/keys.h"
 #include "engine/ledger/rocksdb_options.h"
 
@@ -68,9 +69,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(options)));
   RETURN_IF_ERROR(ledger->Load());
   Ledger* raw = ledger.get();
-  ledger->completer_ = std::thread([raw] { raw->CompletionLoop(); });
-  ledger->syncer_ = std::thread([raw] { raw->SyncLoop(); });
-  ledger->writer_ = std::thread([raw] { raw->WriterLoop(); });
+  ledger->completer_ = StartNamedThread("ledger-complete", [raw] { raw->CompletionLoop(); });
+  ledger->syncer_ = StartNamedThread("ledger-sync", [raw] { raw->SyncLoop(); });
+  ledger->writer_ = StartNamedThread("ledger-writer", [raw] { raw->WriterLoop(); });
   return ledger;
 }
 

@@ -7,6 +7,7 @@
 #include "engine/analytics/metrics.h"
 #include "engine/base/error.h"
 #include "engine/base/limits.h"
+#include "engine/base/thread_name.h"
 #include "engine/base/time_util.h"
 #include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
@@ -142,7 +143,7 @@ void AuditService::RunInBackground(grpc::ServerUnaryReactor* reactor,
   }
   busy_ = true;
   if (worker_.joinable()) worker_.join();  // finished: busy_ was false
-  worker_ = std::thread([this, reactor, log, work = std::move(work)] {
+  worker_ = StartNamedThread("audit-worker", [this, reactor, log, work = std::move(work)] {
     const absl::Status status = work();
     {
       absl::MutexLock done(&mu_);

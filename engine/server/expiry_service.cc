@@ -8,6 +8,7 @@
 #include "engine/base/error.h"
 #include "engine/server/call_log.h"
 #include "engine/base/limits.h"
+#include "engine/base/thread_name.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
 
@@ -141,7 +142,7 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
   if (run_thread_.joinable()) run_thread_.join();  // the last run is over
   running_ = true;
   auto* reactor = new RunExpiryReactor();
-  run_thread_ = std::thread([this, reactor, request = *request, log = std::move(log)] {
+  run_thread_ = StartNamedThread("maintenance-run", [this, reactor, request = *request, log = std::move(log)] {
     const absl::Time start = absl::Now();
     log.RunStarted();
     absl::StatusOr<RunExpiryResponse> result = services_.operations->RunExpiry(

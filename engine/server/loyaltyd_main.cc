@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "engine/base/command_line.h"
 #include "engine/base/log.h"
+#include "engine/base/thread_name.h"
 #include "engine/base/version.h"
 #include "engine/server/call_log.h"
 #include "engine/server/data_dir.h"
@@ -230,7 +231,7 @@ int main(int argc, char** argv) {
   std::thread upkeep;
   const absl::Duration every = absl::GetFlag(FLAGS_upkeep_every);
   if (every > absl::ZeroDuration()) {
-    upkeep = std::thread(ScheduleUpkeep, &(*server)->operations(), every,
+    upkeep = StartNamedThread("upkeep-timer", ScheduleUpkeep, &(*server)->operations(), every,
                          &stop_upkeep, &stopping);
   }
 

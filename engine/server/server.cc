@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/analytics/activity.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/thread_name.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
@@ -197,7 +198,7 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   audit_->Stop();
   const absl::Time until = absl::Now() + deadline;
   absl::Notification stopped;
-  std::thread stopper([this, until, &stopped] {
+  std::thread stopper = StartNamedThread("server-stop", [this, until, &stopped] {
     server_->Shutdown(absl::ToChronoTime(until));
     stopped.Notify();
   });
