@@ -39,11 +39,10 @@ std::string Sha256Pair(absl::string_view a, absl::string_view b) {
                   "EVP_DigestUpdate");
   std::string digest(kSha256Bytes, '\0');
   unsigned int length = 0;
-  CheckDigestCall(
-      EVP_DigestFinal_ex(context.get(),
-                         reinterpret_cast<unsigned char*>(digest.data()),
-                         &length),
-      "EVP_DigestFinal_ex");
+  CheckDigestCall(EVP_DigestFinal_ex(
+                      context.get(),
+                      reinterpret_cast<unsigned char*>(digest.data()), &length),
+                  "EVP_DigestFinal_ex");
   CheckDigestCall(length == kSha256Bytes, "EVP_DigestFinal_ex (length)");
   return digest;
 }

@@ -1,19 +1,18 @@
-// Threads the engine starts, each with a name that `top -H`, perf, gdb and
-// /proc/<pid>/task/*/comm show ("ledger-writer", "audit-worker", ...).
+// Names for the threads the engine starts ("ledger-writer", "audit-worker",
+// ...), so that `top -H`, perf, gdb and /proc/<pid>/task/*/comm show them.
+// Name a thread on the line after it starts:
 //
-//   writer_ = StartNamedThread("ledger-writer", [this] { WriterLoop(); });
+//   writer_ = std::thread([this] { WriterLoop(); });
+//   NameThread(writer_, "ledger-writer");
 //
-// The thread names itself before it runs its function, so the name is in place for
-// everything the thread does. Linux keeps at most 15 bytes of a name; a
-// longer one is cut to 15 (and names are written to fit). Thread-safe.
+// Linux keeps at most 15 bytes of a name; a longer one is cut to 15 (names
+// are written to fit). Naming is a diagnostic aid: a failure (the thread has
+// already ended) is ignored. Thread-safe.
 #ifndef LOYALTY_ENGINE_BASE_THREAD_NAME_H_
 #define LOYALTY_ENGINE_BASE_THREAD_NAME_H_
 
-#include <functional>
 #include <string>
 #include <thread>
-#include <type_traits>
-#include <utility>
 
 #include "absl/strings/string_view.h"
 
@@ -22,27 +21,12 @@ namespace loyalty {
 // The most bytes of a thread name the kernel keeps.
 inline constexpr size_t kMaxThreadNameBytes = 15;
 
-// Names the calling thread (cut to kMaxThreadNameBytes). Naming is a
-// diagnostic aid: a failure is ignored.
-void NameThisThread(absl::string_view name);
+// Names `thread` (which must be joinable), cut to kMaxThreadNameBytes.
+void NameThread(std::thread& thread, absl::string_view name);
 
-// The calling thread's name, as the kernel holds it.
-std::string ThisThreadName();
-
-// A std::thread that names itself `name`, then runs `function(args...)`;
-// `function` and `args` are copied or moved into the thread, as std::thread
-// does.
-template <typename Function, typename... Args>
-std::thread StartNamedThread(absl::string_view name, Function&& function,
-                             Args&&... args) {
-  return std::thread(
-      [name = std::string(name)](std::decay_t<Function> body,
-                                 std::decay_t<Args>... arguments) {
-        NameThisThread(name);
-        std::invoke(std::move(body), std::move(arguments)...);
-      },
-      std::forward<Function>(function), std::forward<Args>(args)...);
-}
+// The name the kernel holds for `thread` (which must be joinable); empty if
+// it cannot be read.
+std::string ThreadName(std::thread& thread);
 
 }  // namespace loyalty
 

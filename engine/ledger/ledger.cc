@@ -69,9 +69,12 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(options)));
   RETURN_IF_ERROR(ledger->Load());
   Ledger* raw = ledger.get();
-  ledger->completer_ = StartNamedThread("ledger-complete", [raw] { raw->CompletionLoop(); });
-  ledger->syncer_ = StartNamedThread("ledger-sync", [raw] { raw->SyncLoop(); });
-  ledger->writer_ = StartNamedThread("ledger-writer", [raw] { raw->WriterLoop(); });
+  ledger->completer_ = std::thread([raw] { raw->CompletionLoop(); });
+  NameThread(ledger->completer_, "ledger-complete");
+  ledger->syncer_ = std::thread([raw] { raw->SyncLoop(); });
+  NameThread(ledger->syncer_, "ledger-sync");
+  ledger->writer_ = std::thread([raw] { raw->WriterLoop(); });
+  NameThread(ledger->writer_, "ledger-writer");
   return ledger;
 }
 

@@ -143,7 +143,7 @@ void AuditService::RunInBackground(grpc::ServerUnaryReactor* reactor,
   }
   busy_ = true;
   if (worker_.joinable()) worker_.join();  // finished: busy_ was false
-  worker_ = StartNamedThread("audit-worker", [this, reactor, log, work = std::move(work)] {
+  worker_ = std::thread([this, reactor, log, work = std::move(work)] {
     const absl::Status status = work();
     {
       absl::MutexLock done(&mu_);
@@ -151,6 +151,7 @@ void AuditService::RunInBackground(grpc::ServerUnaryReactor* reactor,
     }
     FinishLogged(reactor, log, status);
   });
+  NameThread(worker_, "audit-worker");
 }
 
 grpc::ServerWriteReactor<ExportLedgerResponse>* AuditService::ExportLedger(

@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "engine/base/error.h"
-#include "engine/server/call_log.h"
 #include "engine/base/limits.h"
 #include "engine/base/thread_name.h"
+#include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
 
@@ -142,7 +142,7 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
   if (run_thread_.joinable()) run_thread_.join();  // the last run is over
   running_ = true;
   auto* reactor = new RunExpiryReactor();
-  run_thread_ = StartNamedThread("maintenance-run", [this, reactor, request = *request, log = std::move(log)] {
+  run_thread_ = std::thread([this, reactor, request = *request, log = std::move(log)] {
     const absl::Time start = absl::Now();
     log.RunStarted();
     absl::StatusOr<RunExpiryResponse> result = services_.operations->RunExpiry(
@@ -158,6 +158,7 @@ grpc::ServerWriteReactor<RunExpiryResponse>* ProgramService::RunExpiry(
     absl::MutexLock done(&mu_);
     running_ = false;
   });
+  NameThread(run_thread_, "maintenance-run");
   return reactor;
 }
 

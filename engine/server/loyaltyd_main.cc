@@ -231,8 +231,9 @@ int main(int argc, char** argv) {
   std::thread upkeep;
   const absl::Duration every = absl::GetFlag(FLAGS_upkeep_every);
   if (every > absl::ZeroDuration()) {
-    upkeep = StartNamedThread("upkeep-timer", ScheduleUpkeep, &(*server)->operations(), every,
+    upkeep = std::thread(ScheduleUpkeep, &(*server)->operations(), every,
                          &stop_upkeep, &stopping);
+    loyalty::NameThread(upkeep, "upkeep-schedule");
   }
 
   int received = 0;

@@ -198,10 +198,11 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   audit_->Stop();
   const absl::Time until = absl::Now() + deadline;
   absl::Notification stopped;
-  std::thread stopper = StartNamedThread("server-stop", [this, until, &stopped] {
+  std::thread stopper([this, until, &stopped] {
     server_->Shutdown(absl::ToChronoTime(until));
     stopped.Notify();
   });
+  NameThread(stopper, "server-stop");
   CloseConnectionsWhenQuiet(stopped);
   stopper.join();
   server_->Wait();
