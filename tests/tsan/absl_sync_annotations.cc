@@ -45,7 +45,8 @@ namespace {
 // namespace ("debian3" on bookworm): `rest` is what follows it; a const
 // member's name starts _ZNK.
 void* Real(const char* rest, bool is_const) {
-  const std::string space = LOYALTY_STRINGIFY(ABSL_OPTION_INLINE_NAMESPACE_NAME);
+  const std::string space =
+      LOYALTY_STRINGIFY(ABSL_OPTION_INLINE_NAMESPACE_NAME);
   const std::string name = std::string(is_const ? "_ZNK4absl" : "_ZN4absl") +
                            std::to_string(space.size()) + space + rest;
   void* function = dlsym(RTLD_NEXT, name.c_str());
