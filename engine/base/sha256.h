@@ -15,7 +15,7 @@ std::string Sha256(absl::string_view data);
 // The 32-byte digest of `a` followed by `b`, without copying them together.
 std::string Sha256Pair(absl::string_view a, absl::string_view b);
 
-// Lower-case hex of any bytes.
+// Lower-case hex of any bytes (absl::BytesToHexString).
 std::string HexEncode(absl::string_view bytes);
 
 }  // namespace loyalty

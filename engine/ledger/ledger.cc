@@ -6,6 +6,7 @@
 #include "engine/base/error.h"
 #include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/thread_name.h"
 #include "engine/ledger/keys.h"
 #include "engine/ledger/rocksdb_options.h"
 
@@ -84,8 +85,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   RETURN_IF_ERROR(ledger->Load());
   Ledger* raw = ledger.get();
   ledger->completer_ = std::thread([raw] { raw->CompletionLoop(); });
+  NameThread(ledger->completer_, "ledger-complete");
   ledger->syncer_ = std::thread([raw] { raw->SyncLoop(); });
+  NameThread(ledger->syncer_, "ledger-sync");
   ledger->writer_ = std::thread([raw] { raw->WriterLoop(); });
+  NameThread(ledger->writer_, "ledger-writer");
   return ledger;
 }
 

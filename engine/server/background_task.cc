@@ -1,6 +1,7 @@
 #include "engine/server/background_task.h"
 
 #include "engine/base/error.h"
+#include "engine/base/thread_name.h"
 
 namespace loyalty::server {
 
@@ -31,6 +32,7 @@ absl::Status BackgroundTask::Start(
     }
     answer();
   });
+  NameThread(worker_, "audit-worker");
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/base/error.h"
+#include "engine/base/thread_name.h"
 #include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/services.h"
@@ -153,6 +154,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::RunExpiry(
     absl::MutexLock done(&mu_);
     running_ = false;
   });
+  NameThread(run_thread_, "maintenance-run");
   return reactor;
 }
 

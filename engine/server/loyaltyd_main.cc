@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "engine/base/command_line.h"
 #include "engine/base/log.h"
+#include "engine/base/thread_name.h"
 #include "engine/base/version.h"
 #include "engine/server/call_log.h"
 #include "engine/server/data_dir.h"
@@ -224,6 +225,7 @@ class UpkeepSchedule {
   UpkeepSchedule(loyalty::program::Operations* operations, absl::Duration every) {
     if (every > absl::ZeroDuration()) {
       thread_ = std::thread(ScheduleUpkeep, operations, every, &stop_, &stopping_);
+      loyalty::NameThread(thread_, "upkeep-schedule");
     }
   }
   UpkeepSchedule(const UpkeepSchedule&) = delete;

@@ -1,12 +1,11 @@
 #include "engine/server/reader_pool.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
+#include "engine/base/thread_name.h"
 
 namespace loyalty::server {
 
@@ -17,7 +16,10 @@ ReaderPool::Slot::~Slot() {
 ReaderPool::ReaderPool(ReaderPoolOptions options)
     : free_slots_(std::clamp(options.slots, 1, 4096)) {
   const int threads = std::clamp(options.threads, 1, 64);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this, i] { Work(i); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { Work(); });
+    NameThread(threads_.back(), absl::StrCat("reader-", i));
+  }
 }
 
 ReaderPool::~ReaderPool() {
@@ -49,9 +51,7 @@ void ReaderPool::Post(const Slot&, absl::AnyInvocable<void()> task) {
   queue_.push_back(std::move(task));
 }
 
-void ReaderPool::Work(int index) {
-  // Named for ps, top and debuggers (at most 15 characters).
-  pthread_setname_np(pthread_self(), absl::StrCat("reader-", index).c_str());
+void ReaderPool::Work() {
   while (true) {
     absl::AnyInvocable<void()> task;
     {

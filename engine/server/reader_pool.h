@@ -82,7 +82,7 @@ class ReaderPool {
   }
 
  private:
-  void Work(int index);
+  void Work();
   void Return();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return stopping_ || !queue_.empty();

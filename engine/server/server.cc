@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/analytics/activity.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/thread_name.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
@@ -208,6 +209,7 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
     server_->Shutdown(absl::ToChronoTime(until));
     stopped.Notify();
   });
+  NameThread(stopper, "server-stop");
   CloseConnectionsWhenQuiet(stopped);
   stopper.join();
   server_->Wait();

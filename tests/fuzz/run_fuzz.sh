@@ -8,7 +8,9 @@
 # LOYALTY_FUZZ_SEED picks the random seed (default 1, so a CI run repeats).
 #   tests/fuzz/run_fuzz.sh [seconds]
 # The whole project (evaluator and its dependencies) is instrumented with
-# ASan+UBSan in build/fuzz; the fuzzer itself adds -fsanitize=fuzzer.
+# ASan+UBSan in build/fuzz; the fuzzer itself adds -fsanitize=fuzzer. The
+# same build compiles loyalty_server and loyalty-bench under clang's
+# -Werror=thread-safety.
 set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -35,7 +37,12 @@ CC=clang-14 CXX=clang++-14 cmake -S "$wrapper" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
   >/dev/null
-cmake --build "$build" -j2 --target rule_file_fuzz handlers_fuzz
+# loyalty_server and loyalty-bench are built too (not fuzzed): this is the
+# clang build of the test command, and with clang every ABSL_GUARDED_BY is
+# checked (-Werror=thread-safety, CMakeLists.txt), so every library and tool
+# that holds one is compiled here at least once.
+cmake --build "$build" -j2 --target rule_file_fuzz handlers_fuzz \
+  loyalty_server loyalty-bench
 
 # Seeds: each rule file as a whole-file input (mode byte 0), and each
 # condition line as a condition input (mode byte 1).

@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libyaml-cpp-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev openssl
+  clang-14 libclang-rt-14-dev clang-format-14
 )
 
 missing=()
