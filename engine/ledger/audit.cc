@@ -83,8 +83,8 @@ using Funding = std::map<std::string, int64_t>;
 std::string ReplayJournal(rocksdb::Iterator& it, JournalChecker& journal,
                           Funding& funding) {
   std::string problem;
-  for (it.Seek(keys::kEntryPrefix);
-       problem.empty() && it.Valid() && it.key().starts_with(keys::kEntryPrefix);
+  for (it.Seek(keys::kEntryPrefix); problem.empty() && it.Valid() &&
+                                    it.key().starts_with(keys::kEntryPrefix);
        it.Next()) {
     loyalty::v1::JournalEntry entry;
     if (!Parse(it, &entry)) {
@@ -107,8 +107,8 @@ std::string ReplayJournal(rocksdb::Iterator& it, JournalChecker& journal,
 std::string CheckMembers(rocksdb::Iterator& it, const JournalChecker& journal,
                          Funding& funding, int64_t& members_checked) {
   std::string problem;
-  for (it.Seek(keys::kMemberPrefix);
-       problem.empty() && it.Valid() && it.key().starts_with(keys::kMemberPrefix);
+  for (it.Seek(keys::kMemberPrefix); problem.empty() && it.Valid() &&
+                                     it.key().starts_with(keys::kMemberPrefix);
        it.Next()) {
     MemberRecord record;
     problem = Parse(it, &record) ? CheckMember(record, journal)
@@ -151,15 +151,18 @@ std::string CheckProgramAccounts(rocksdb::Iterator& it,
 
 // Every account with a replayed balance is stored somewhere (a member
 // record or a program account).
-std::string CheckBalancesStored(rocksdb::DB& db, const rocksdb::ReadOptions& read,
+std::string CheckBalancesStored(rocksdb::DB& db,
+                                const rocksdb::ReadOptions& read,
                                 const JournalChecker& journal) {
   for (const auto& [key, amount] : journal.balances()) {
     if (amount == 0) continue;
     auto member = ParseMemberAccount(key.first);
     std::string value;
-    if (!db.Get(read, member ? keys::Member(member->member_id)
-                             : keys::Account(key.first, key.second),
-                &value).ok()) {
+    if (!db.Get(read,
+                member ? keys::Member(member->member_id)
+                       : keys::Account(key.first, key.second),
+                &value)
+             .ok()) {
       return absl::StrCat("account ", key.first,
                           " has postings but no stored balance");
     }

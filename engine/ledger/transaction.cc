@@ -173,19 +173,21 @@ absl::Status ApplyToPending(MemberRecord* record, const Posting& posting,
 // names its funder (by_lot_partner) takes only that funder's lots: the
 // decision planned it with PlanBurn.
 absl::Status DebitAvailableLots(MemberRecord* record, const Posting& posting,
-                                int64_t before, std::vector<ConsumedLot>* consumed) {
+                                int64_t before,
+                                std::vector<ConsumedLot>* consumed) {
   const LotFilter filter{
       posting.has_lot_expire_time() ? &posting.lot_expire_time() : nullptr,
       &PointLot::expire_time, &PointLot::has_expire_time,
       posting.by_lot_partner() ? &posting.lot_partner_id() : nullptr};
   const int64_t from_lots =
       std::min(-posting.amount(), std::max<int64_t>(before, 0));
-  if (TakeFromLots(*record->mutable_lots(), from_lots, posting.from_lot_sequence(),
-                   filter, consumed) != 0) {
-    return absl::InternalError(absl::StrCat(
-        posting.account(), ": fewer points in lots (expired by the time, or "
-                           "funded by '", posting.lot_partner_id(),
-        "') than taken"));
+  if (TakeFromLots(*record->mutable_lots(), from_lots,
+                   posting.from_lot_sequence(), filter, consumed) != 0) {
+    return absl::InternalError(
+        absl::StrCat(posting.account(),
+                     ": fewer points in lots (expired by the time, or "
+                     "funded by '",
+                     posting.lot_partner_id(), "') than taken"));
   }
   return absl::OkStatus();
 }
@@ -202,16 +204,16 @@ absl::Status ApplyToAvailable(MemberRecord* record, const Posting& posting,
   if (*sum < 0 && amount < 0 && !posting.allow_negative()) {
     return FailedPrecondition(
         "INSUFFICIENT_POINTS", posting.account(),
-        absl::StrCat(-amount, " points requested but ", record->points_available(),
-                     " available"));
+        absl::StrCat(-amount, " points requested but ",
+                     record->points_available(), " available"));
   }
   const int64_t before = record->points_available();
   record->set_points_available(*sum);
   if (amount < 0) return DebitAvailableLots(record, posting, before, consumed);
   if (*sum > 0) {
     // Points that fill a negative balance first make no lot.
-    InsertLot(*record->mutable_lots(), LotOf(posting, entry, std::min(amount, *sum)),
-              EarnedLater);
+    InsertLot(*record->mutable_lots(),
+              LotOf(posting, entry, std::min(amount, *sum)), EarnedLater);
   }
   return absl::OkStatus();
 }
@@ -393,8 +395,9 @@ struct Transaction::AppendUndo {
   std::vector<std::pair<AccountAsset, std::optional<int64_t>>> program_deltas;
 
   bool Touched(absl::string_view member_id) const {
-    return std::any_of(members.begin(), members.end(),
-                       [&](const auto& member) { return member.first == member_id; });
+    return std::any_of(members.begin(), members.end(), [&](const auto& member) {
+      return member.first == member_id;
+    });
   }
   bool Touched(const AccountAsset& key) const {
     return std::any_of(program_deltas.begin(), program_deltas.end(),
@@ -412,8 +415,9 @@ absl::Status Transaction::ApplyPosting(const Posting& posting,
     const bool staged_before = members_.contains(id);
     ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(id));
     if (first_touch) {
-      undo->members.emplace_back(
-          id, staged_before ? std::optional<MemberRecord>(*record) : std::nullopt);
+      undo->members.emplace_back(id, staged_before
+                                         ? std::optional<MemberRecord>(*record)
+                                         : std::nullopt);
     }
     RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry, consumed));
     record->set_last_sequence(entry.sequence());
@@ -430,10 +434,12 @@ absl::Status Transaction::ApplyPosting(const Posting& posting,
   auto delta = program_deltas_.find(key);
   if (!undo->Touched(key)) {
     undo->program_deltas.emplace_back(
-        key, delta == program_deltas_.end() ? std::nullopt
-                                            : std::optional<int64_t>(delta->second));
+        key, delta == program_deltas_.end()
+                 ? std::nullopt
+                 : std::optional<int64_t>(delta->second));
   }
-  const int64_t delta_before = delta == program_deltas_.end() ? 0 : delta->second;
+  const int64_t delta_before =
+      delta == program_deltas_.end() ? 0 : delta->second;
   auto staged = CheckedAdd(delta_before, posting.amount());
   if (!staged || !CheckedAdd(current, *staged)) {
     return Overflow(posting.account());

@@ -177,7 +177,8 @@ class Transaction {
   struct AppendUndo;
   absl::Status ApplyPosting(const loyalty::v1::Posting& posting,
                             const loyalty::v1::JournalEntry& entry,
-                            std::vector<ConsumedLot>* consumed, AppendUndo* undo);
+                            std::vector<ConsumedLot>* consumed,
+                            AppendUndo* undo);
   // Puts back what a refused Append changed.
   void RollBack(AppendUndo& undo);
 

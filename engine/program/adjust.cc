@@ -28,8 +28,9 @@ std::string CashbackGoodwill(absl::string_view currency) {
 // The request's currency (the program's when unset), once the request is
 // checked: a known reason code, an amount, a short note, the program's
 // currency.
-absl::StatusOr<std::string> CheckAdjust(const loyalty::v1::AdjustBalanceRequest& request,
-                                        const loyalty::v1::RuleSet& rule_set) {
+absl::StatusOr<std::string> CheckAdjust(
+    const loyalty::v1::AdjustBalanceRequest& request,
+    const loyalty::v1::RuleSet& rule_set) {
   RETURN_IF_ERROR(CheckReason(request.reason_code(), rule_set.adjustment_reasons(),
                               DefaultAdjustmentReasons(), "reason_code"));
   if (request.points() == 0 && request.cashback_minor() == 0) {
@@ -53,8 +54,9 @@ absl::StatusOr<std::string> CheckAdjust(const loyalty::v1::AdjustBalanceRequest&
 // earned ones; a correction takes lots by funder, so partner-funded points
 // go back to the partner that funded them (engine/program/partners.h).
 absl::StatusOr<loyalty::v1::JournalEntry> AdjustEntry(
-    const loyalty::v1::AdjustBalanceRequest& request, const std::string& currency,
-    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
+    const loyalty::v1::AdjustBalanceRequest& request,
+    const std::string& currency, const evaluator::CompiledRules& rules,
+    ledger::Transaction& transaction) {
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ADJUSTMENT);
   entry.set_member_id(request.member_id());
@@ -86,11 +88,13 @@ absl::StatusOr<loyalty::v1::JournalEntry> AdjustEntry(
   return entry;
 }
 
-absl::StatusOr<std::string> DecideAdjust(const loyalty::v1::AdjustBalanceRequest& request,
-                                         const evaluator::CompiledRules& rules,
-                                         ledger::Transaction& transaction) {
-  ASSIGN_OR_RETURN(const std::string currency, CheckAdjust(request, rules.rule_set()));
-  RETURN_IF_ERROR(ExistingMember(transaction, request.member_id(), "member_id").status());
+absl::StatusOr<std::string> DecideAdjust(
+    const loyalty::v1::AdjustBalanceRequest& request,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
+  ASSIGN_OR_RETURN(const std::string currency,
+                   CheckAdjust(request, rules.rule_set()));
+  RETURN_IF_ERROR(
+      ExistingMember(transaction, request.member_id(), "member_id").status());
   // A correction must not take points that have expired already.
   RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
   ASSIGN_OR_RETURN(loyalty::v1::JournalEntry entry,
@@ -123,7 +127,8 @@ void Operations::AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
                                Reply<loyalty::v1::AdjustBalanceResponse> reply,
                                absl::Time deadline) {
   internal::SubmitToLedger(
-      ledger_, request.request_id(), internal::Fingerprint("AdjustBalance", request),
+      ledger_, request.request_id(),
+      internal::Fingerprint("AdjustBalance", request),
       [this, request](ledger::Transaction& t) {
         return DecideAdjust(request, *book_.ActiveAt(t.now()), t);
       },

@@ -49,17 +49,18 @@ loyalty::v1::RunExpiryResponse FiguresOf(const UpkeepFigures& done) {
 }
 
 // The id under which the run's chunks are written: the caller's request id
-// (or "expiry") and the time the run starts (read from `clock`). Every chunk's write is a new
-// request: the run is idempotent by nature (what was done is no longer
-// due), not by request id.
-absl::StatusOr<std::string> RunIdOf(const loyalty::v1::RunExpiryRequest& request,
-                                    Clock& clock) {
+// (or "expiry") and the time the run starts (read from `clock`). Every chunk's
+// write is a new request: the run is idempotent by nature (what was done is no
+// longer due), not by request id.
+absl::StatusOr<std::string> RunIdOf(
+    const loyalty::v1::RunExpiryRequest& request, Clock& clock) {
   if (request.request_id().size() > kMaxRunIdBytes) {
     return InvalidArgument("INVALID_REQUEST_ID", "request_id",
                            absl::StrCat("at most ", kMaxRunIdBytes, " bytes"));
   }
-  return absl::StrCat(request.request_id().empty() ? "expiry" : request.request_id(), "@",
-                      absl::FormatTime("%Y%m%dT%H%M%E6S", clock.Now(), absl::UTCTimeZone()));
+  return absl::StrCat(
+      request.request_id().empty() ? "expiry" : request.request_id(), "@",
+      absl::FormatTime("%Y%m%dT%H%M%E6S", clock.Now(), absl::UTCTimeZone()));
 }
 
 // The members of one page with upkeep due, and how many the page held (0:
@@ -70,17 +71,20 @@ struct Page {
 };
 
 // Reads the page of members after `*after`, and moves `*after` past it.
-absl::StatusOr<Page> ReadPage(const ledger::Ledger& ledger, const RuleBook& book,
-                              Clock& clock, std::string* after) {
+absl::StatusOr<Page> ReadPage(const ledger::Ledger& ledger,
+                              const RuleBook& book, Clock& clock,
+                              std::string* after) {
   ASSIGN_OR_RETURN(std::vector<loyalty::v1::MemberRecord> members,
                    ledger.ReadMembers(*after, kPageMembers));
   Page page;
   if (members.empty()) return page;
   *after = members.back().profile().member_id();
   const absl::Time now = clock.Now();
-  const std::shared_ptr<const evaluator::CompiledRules> rules = book.ActiveAt(now);
+  const std::shared_ptr<const evaluator::CompiledRules> rules =
+      book.ActiveAt(now);
   for (const loyalty::v1::MemberRecord& member : members) {
-    if (UpkeepDue(*rules, member, now)) page.due.push_back(member.profile().member_id());
+    if (UpkeepDue(*rules, member, now))
+      page.due.push_back(member.profile().member_id());
   }
   page.scanned = static_cast<int64_t>(members.size());
   return page;
@@ -105,9 +109,11 @@ absl::StatusOr<std::string> DecideChunk(const RuleBook& book,
 // and waits until every chunk is answered: their figures summed, or the
 // first failure.
 absl::StatusOr<loyalty::v1::RunExpiryResponse> UpkeepMembers(
-    ledger::Ledger* ledger, const RuleBook& book, const std::vector<std::string>& due,
-    const std::string& run_id, int64_t* chunk_number) {
-  const int chunks = static_cast<int>((due.size() + kChunkMembers - 1) / kChunkMembers);
+    ledger::Ledger* ledger, const RuleBook& book,
+    const std::vector<std::string>& due, const std::string& run_id,
+    int64_t* chunk_number) {
+  const int chunks =
+      static_cast<int>((due.size() + kChunkMembers - 1) / kChunkMembers);
   absl::BlockingCounter finished(chunks);
   absl::Mutex mu;
   absl::Status failure;
@@ -157,8 +163,9 @@ absl::StatusOr<loyalty::v1::RunExpiryResponse> Operations::RunExpiry(
     ASSIGN_OR_RETURN(Page page, ReadPage(*ledger_, book_, *clock_, &after));
     if (page.scanned == 0) break;
     total.set_members_scanned(total.members_scanned() + page.scanned);
-    ASSIGN_OR_RETURN(loyalty::v1::RunExpiryResponse figures,
-                     UpkeepMembers(ledger_, book_, page.due, run_id, &chunk_number));
+    ASSIGN_OR_RETURN(
+        loyalty::v1::RunExpiryResponse figures,
+        UpkeepMembers(ledger_, book_, page.due, run_id, &chunk_number));
     AddFigures(figures, &total);
     progress(total);
   }

@@ -53,7 +53,8 @@ int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
   return held;
 }
 
-absl::Status UnknownMember(absl::string_view member_id, absl::string_view field) {
+absl::Status UnknownMember(absl::string_view member_id,
+                           absl::string_view field) {
   return NotFound("UNKNOWN_MEMBER", field,
                   absl::StrCat("no member with id ", Quoted(member_id)));
 }

@@ -31,7 +31,8 @@ int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
 
 // The one answer to a request that names a member who does not exist:
 // NOT_FOUND with reason UNKNOWN_MEMBER, naming the request's `field`.
-absl::Status UnknownMember(absl::string_view member_id, absl::string_view field);
+absl::Status UnknownMember(absl::string_view member_id,
+                           absl::string_view field);
 
 // `read`, a read of member `member_id` (from a Transaction or the Ledger),
 // with its NOT_FOUND turned into UnknownMember(member_id, field).

@@ -137,7 +137,8 @@ absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback
   }
   if (!feedback.member_id().empty()) {
     RETURN_IF_ERROR(
-        ExistingMember(transaction, feedback.member_id(), "feedback.member_id").status());
+        ExistingMember(transaction, feedback.member_id(), "feedback.member_id")
+            .status());
   }
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_FEEDBACK);
@@ -210,12 +211,12 @@ void Operations::RefundPurchase(
 void Operations::RecordFeedback(
     const loyalty::v1::RecordFeedbackRequest& request,
     Reply<loyalty::v1::RecordFeedbackResponse> reply, absl::Time deadline) {
-  SubmitToLedger(ledger_, request.request_id(),
-                 Fingerprint("RecordFeedback", request),
-                 [this, feedback = request.feedback()](ledger::Transaction& t) {
-                   return DecideFeedback(feedback, *book_.ActiveAt(t.now()), t);
-                 },
-                 std::move(reply), deadline);
+  SubmitToLedger(
+      ledger_, request.request_id(), Fingerprint("RecordFeedback", request),
+      [this, feedback = request.feedback()](ledger::Transaction& t) {
+        return DecideFeedback(feedback, *book_.ActiveAt(t.now()), t);
+      },
+      std::move(reply), deadline);
 }
 
 namespace {
@@ -226,8 +227,8 @@ constexpr char kApiKeyPrefix[] = "apikey/";
 void Operations::CreateApiKeyRecord(
     const std::string& request_id,
     const loyalty::v1::CreateApiKeyRequest& request,
-    loyalty::v1::ApiKeyRecord record,
-    Reply<loyalty::v1::ApiKeyRecord> reply, absl::Time deadline) {
+    loyalty::v1::ApiKeyRecord record, Reply<loyalty::v1::ApiKeyRecord> reply,
+    absl::Time deadline) {
   SubmitToLedger(
       ledger_, request_id, Fingerprint("CreateApiKey", request),
       [record = std::move(record)](
@@ -300,7 +301,8 @@ absl::StatusOr<loyalty::v1::GetBalanceResponse> Operations::GetBalance(
     const loyalty::v1::GetBalanceRequest& request) const {
   loyalty::v1::GetMemberRequest member_request;
   member_request.set_member_id(request.member_id());
-  ASSIGN_OR_RETURN(loyalty::v1::GetMemberResponse member, GetMember(member_request));
+  ASSIGN_OR_RETURN(loyalty::v1::GetMemberResponse member,
+                   GetMember(member_request));
   loyalty::v1::GetBalanceResponse response;
   *response.mutable_balance() = std::move(*member.mutable_balance());
   return response;

@@ -20,11 +20,11 @@ namespace {
 using loyalty::v1::JournalEntry;
 using loyalty::v1::Partner;
 
-
 // A posting of points tagged with their funder.
 loyalty::v1::Posting* AddPoints(JournalEntry* entry, const std::string& account,
                                 int64_t amount, const std::string& funder) {
-  loyalty::v1::Posting* posting = Post(entry, account, ledger::kPointsAsset, amount);
+  loyalty::v1::Posting* posting =
+      Post(entry, account, ledger::kPointsAsset, amount);
   posting->set_lot_partner_id(funder);
   return posting;
 }
@@ -159,12 +159,13 @@ absl::StatusOr<std::string> DecideUpsertPartner(
 void Operations::UpsertPartner(const loyalty::v1::UpsertPartnerRequest& request,
                                Reply<loyalty::v1::UpsertPartnerResponse> reply,
                                absl::Time deadline) {
-  internal::SubmitToLedger(ledger_, request.request_id(),
-                           internal::Fingerprint("UpsertPartner", request),
-                           [request](ledger::Transaction& t) {
-                             return DecideUpsertPartner(request, t);
-                           },
-                           std::move(reply), deadline);
+  internal::SubmitToLedger(
+      ledger_, request.request_id(),
+      internal::Fingerprint("UpsertPartner", request),
+      [request](ledger::Transaction& t) {
+        return DecideUpsertPartner(request, t);
+      },
+      std::move(reply), deadline);
 }
 
 absl::StatusOr<loyalty::v1::ListPartnersResponse> Operations::ListPartners(

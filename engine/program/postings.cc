@@ -23,7 +23,8 @@ void Move(loyalty::v1::JournalEntry* entry, absl::string_view from,
 
 void TakePointsBelowZero(loyalty::v1::JournalEntry* entry,
                          const std::string& member, int64_t points) {
-  Post(entry, ledger::MemberPointsAvailable(member), ledger::kPointsAsset, -points)
+  Post(entry, ledger::MemberPointsAvailable(member), ledger::kPointsAsset,
+       -points)
       ->set_allow_negative(true);
   Post(entry, ledger::kProgramPointsIssued, ledger::kPointsAsset, points);
 }

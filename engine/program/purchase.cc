@@ -37,21 +37,24 @@ std::string OrderKey(const Purchase& purchase) {
 // When the sale happened: its purchase_time within `bounds`, not before the
 // member enrolled; now when unset.
 absl::StatusOr<absl::Time> PurchaseTimeOf(const Purchase& purchase,
-                                          const MemberRecord& member, absl::Time now,
+                                          const MemberRecord& member,
+                                          absl::Time now,
                                           const TimeBounds& bounds) {
   std::optional<absl::Time> enrolled;
   if (member.profile().has_enroll_time()) {
     enrolled = FromTimestamp(member.profile().enroll_time());
   }
-  return CallerTime(purchase.has_purchase_time() ? &purchase.purchase_time() : nullptr,
-                    "purchase.purchase_time", now, bounds, enrolled);
+  return CallerTime(
+      purchase.has_purchase_time() ? &purchase.purchase_time() : nullptr,
+      "purchase.purchase_time", now, bounds, enrolled);
 }
 
 // The member as the evaluator prices a sale at `when`: with the tier held
 // then (tiers.h keeps the changes within the back-dating horizon).
 evaluator::MemberState MemberStateAt(const MemberRecord& member,
                                      const evaluator::CompiledRules& rules,
-                                     absl::string_view currency, absl::Time when) {
+                                     absl::string_view currency,
+                                     absl::Time when) {
   evaluator::MemberState state = MemberStateOf(member, rules, currency, when);
   state.tier = TierAt(member, when).value_or(member.tier());
   return state;
@@ -72,48 +75,54 @@ struct Sale {
 // time be acceptable; then releases, expiries and a tier review that are
 // due are written first, so the sale burns only points that are available
 // and unexpired now. Returns the sale's time.
-absl::StatusOr<absl::Time> BringUpToDate(const Purchase& purchase,
-                                         const evaluator::CompiledRules& current,
-                                         const TimeBounds& bounds,
-                                         ledger::Transaction& transaction) {
-  ASSIGN_OR_RETURN(const MemberRecord* member,
-                   ExistingMember(transaction, purchase.member_id(), "purchase.member_id"));
-  ASSIGN_OR_RETURN(const absl::Time purchase_time,
-                   PurchaseTimeOf(purchase, *member, transaction.now(), bounds));
-  RETURN_IF_ERROR(RunUpkeep(current, transaction, purchase.member_id()).status());
+absl::StatusOr<absl::Time> BringUpToDate(
+    const Purchase& purchase, const evaluator::CompiledRules& current,
+    const TimeBounds& bounds, ledger::Transaction& transaction) {
+  ASSIGN_OR_RETURN(
+      const MemberRecord* member,
+      ExistingMember(transaction, purchase.member_id(), "purchase.member_id"));
+  ASSIGN_OR_RETURN(
+      const absl::Time purchase_time,
+      PurchaseTimeOf(purchase, *member, transaction.now(), bounds));
+  RETURN_IF_ERROR(
+      RunUpkeep(current, transaction, purchase.member_id()).status());
   return purchase_time;
 }
 
 // ALREADY_EXISTS (ORDER_ALREADY_COMMITTED) when the order was committed
 // before, under any request id.
-absl::Status CheckOrderIsNew(const Purchase& purchase, ledger::Transaction& transaction) {
+absl::Status CheckOrderIsNew(const Purchase& purchase,
+                             ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(auto committed, transaction.GetAux(OrderKey(purchase)));
   if (!committed.has_value()) return absl::OkStatus();
   loyalty::v1::OrderRecord earlier;
   if (!earlier.ParseFromString(*committed)) {
-    return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
-                     "purchase.order_id",
-                     absl::StrCat("order '", purchase.order_id(),
-                                  "' was committed, but its record cannot be read"));
+    return MakeError(
+        absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
+        "purchase.order_id",
+        absl::StrCat("order '", purchase.order_id(),
+                     "' was committed, but its record cannot be read"));
   }
-  return MakeError(absl::StatusCode::kAlreadyExists, "ORDER_ALREADY_COMMITTED",
-                   "purchase.order_id",
-                   absl::StrCat("order ", Quoted(purchase.order_id()),
-                                " was committed as transaction ", earlier.sequence()));
+  return MakeError(
+      absl::StatusCode::kAlreadyExists, "ORDER_ALREADY_COMMITTED",
+      "purchase.order_id",
+      absl::StrCat("order ", Quoted(purchase.order_id()),
+                   " was committed as transaction ", earlier.sequence()));
 }
 
 // Step 2, price: by `rules`, the version active at the sale's time, with
 // the tier the member held then; a new order only.
-absl::StatusOr<loyalty::v1::PricedPurchase> Price(const Purchase& purchase,
-                                                  const MemberRecord& member,
-                                                  const evaluator::CompiledRules& rules,
-                                                  absl::Time purchase_time,
-                                                  ledger::Transaction& transaction) {
+absl::StatusOr<loyalty::v1::PricedPurchase> Price(
+    const Purchase& purchase, const MemberRecord& member,
+    const evaluator::CompiledRules& rules, absl::Time purchase_time,
+    ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(
       loyalty::v1::PricedPurchase priced,
       evaluator::PricePurchase(
-          rules, MemberStateAt(member, rules, purchase.currency(), purchase_time),
-          ProgramStateOf(rules, purchase, transaction), purchase, purchase_time));
+          rules,
+          MemberStateAt(member, rules, purchase.currency(), purchase_time),
+          ProgramStateOf(rules, purchase, transaction), purchase,
+          purchase_time));
   RETURN_IF_ERROR(CheckOrderIsNew(purchase, transaction));
   return priced;
 }
@@ -128,15 +137,17 @@ absl::Status BuildEntry(const Purchase& purchase, const MemberRecord& member,
   sale->earned = {ReleaseFor(rules, sale->time), ExpiryFor(rules, sale->time)};
   sale->entry = PurchaseEntry(purchase, priced, sale->time, sale->earned);
   // Coalition funding and referral rewards (partners.h, referral.h).
-  ASSIGN_OR_RETURN(sale->funding, FundingFor(purchase.partner_id(), transaction));
+  ASSIGN_OR_RETURN(sale->funding,
+                   FundingFor(purchase.partner_id(), transaction));
   FundPurchasePoints(member, sale->funding, priced.redeemed_points(),
                      priced.points_earned(), &sale->entry);
-  sale->entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
-  ASSIGN_OR_RETURN(sale->referral,
-                   DecideReferral(member, priced, sale->time, rules, transaction));
+  sale->entry.set_point_value_minor(
+      rules.rule_set().program().point_value_minor());
+  ASSIGN_OR_RETURN(sale->referral, DecideReferral(member, priced, sale->time,
+                                                  rules, transaction));
   if (sale->referral.reward.has_value()) {
-    AddReferralPostings(*sale->referral.reward, purchase.member_id(), priced.currency(),
-                        &sale->entry);
+    AddReferralPostings(*sale->referral.reward, purchase.member_id(),
+                        priced.currency(), &sale->entry);
     *sale->priced.mutable_referral_reward() = *sale->referral.reward;
   }
   return absl::OkStatus();
@@ -153,7 +164,8 @@ absl::Status CountTierProgress(const evaluator::CompiledRules& current,
                                ledger::Transaction& transaction, Sale* sale) {
   sale->period = QualifyingPeriodAt(current, sale->time);
   if (sale->period.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(MemberRecord * progress, transaction.MutableMember(member_id));
+  ASSIGN_OR_RETURN(MemberRecord * progress,
+                   transaction.MutableMember(member_id));
   const std::string tier_before = progress->tier();
   AddQualifying(current, sale->period, sale->priced.total_due_minor(),
                 sale->priced.points_earned(), 1, transaction.now(), progress);
@@ -166,9 +178,9 @@ absl::Status CountTierProgress(const evaluator::CompiledRules& current,
 
 // The order's record, kept for refunds (refund.h): what was bought and
 // priced, and the lots its burn took.
-loyalty::v1::OrderRecord OrderRecordOf(const Purchase& purchase, const Sale& sale,
-                                       int64_t sequence,
-                                       const std::vector<ledger::ConsumedLot>& burned) {
+loyalty::v1::OrderRecord OrderRecordOf(
+    const Purchase& purchase, const Sale& sale, int64_t sequence,
+    const std::vector<ledger::ConsumedLot>& burned) {
   loyalty::v1::OrderRecord order;
   order.set_sequence(sequence);
   order.set_point_value_minor(sale.entry.point_value_minor());
@@ -186,29 +198,35 @@ loyalty::v1::OrderRecord OrderRecordOf(const Purchase& purchase, const Sale& sal
   }
   order.set_qualifying_period(sale.period);
   order.set_qualifying_spend_minor(sale.priced.total_due_minor());
-  if (sale.earned.release) order.set_points_pending(sale.priced.points_earned());
+  if (sale.earned.release)
+    order.set_points_pending(sale.priced.points_earned());
   return order;
 }
 
 // Step 5, record, beside the appended entry and in the same write: the
 // referral settled, the order's record, the member's purchase count and
 // campaign usage, and the metrics counters. Returns the member as it ends.
-absl::StatusOr<MemberRecord*> RecordSale(const Purchase& purchase,
-                                         const evaluator::CompiledRules& rules,
-                                         const Sale& sale, int64_t sequence,
-                                         const std::vector<ledger::ConsumedLot>& burned,
-                                         ledger::Transaction& transaction) {
-  RETURN_IF_ERROR(RecordReferral(purchase.member_id(), sale.referral, transaction));
-  transaction.PutAux(OrderKey(purchase),
-                     OrderRecordOf(purchase, sale, sequence, burned).SerializeAsString());
-  ASSIGN_OR_RETURN(MemberRecord * after, transaction.MutableMember(purchase.member_id()));
+absl::StatusOr<MemberRecord*> RecordSale(
+    const Purchase& purchase, const evaluator::CompiledRules& rules,
+    const Sale& sale, int64_t sequence,
+    const std::vector<ledger::ConsumedLot>& burned,
+    ledger::Transaction& transaction) {
+  RETURN_IF_ERROR(
+      RecordReferral(purchase.member_id(), sale.referral, transaction));
+  transaction.PutAux(
+      OrderKey(purchase),
+      OrderRecordOf(purchase, sale, sequence, burned).SerializeAsString());
+  ASSIGN_OR_RETURN(MemberRecord * after,
+                   transaction.MutableMember(purchase.member_id()));
   after->set_purchase_count(after->purchase_count() + 1);
   RecordUsage(sale.priced, rules, sale.time, after, transaction);
-  RETURN_IF_ERROR(analytics::CountPurchase(sale.entry, burned, after, transaction));
+  RETURN_IF_ERROR(
+      analytics::CountPurchase(sale.entry, burned, after, transaction));
   return after;
 }
 
-absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase, const RuleBook& book,
+absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
+                                           const RuleBook& book,
                                            const TimeBounds& bounds,
                                            ledger::Transaction& transaction) {
   // Upkeep, tiers and the balance answered are as of now ...
@@ -216,22 +234,27 @@ absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase, const RuleB
       book.ActiveAt(transaction.now());
   const evaluator::CompiledRules& current = *now_rules;
   Sale sale;
-  ASSIGN_OR_RETURN(sale.time, BringUpToDate(purchase, current, bounds, transaction));
-  ASSIGN_OR_RETURN(const MemberRecord* member, transaction.Member(purchase.member_id()));
+  ASSIGN_OR_RETURN(sale.time,
+                   BringUpToDate(purchase, current, bounds, transaction));
+  ASSIGN_OR_RETURN(const MemberRecord* member,
+                   transaction.Member(purchase.member_id()));
   // ... the price is the version's active at the sale's time.
   const std::shared_ptr<const evaluator::CompiledRules> then_rules =
       book.ActiveAt(sale.time);
   const evaluator::CompiledRules& rules = *then_rules;
-  ASSIGN_OR_RETURN(sale.priced, Price(purchase, *member, rules, sale.time, transaction));
+  ASSIGN_OR_RETURN(sale.priced,
+                   Price(purchase, *member, rules, sale.time, transaction));
   RETURN_IF_ERROR(BuildEntry(purchase, *member, rules, transaction, &sale));
-  RETURN_IF_ERROR(CountTierProgress(current, purchase.member_id(), transaction, &sale));
+  RETURN_IF_ERROR(
+      CountTierProgress(current, purchase.member_id(), transaction, &sale));
   // Step 4, append. Only this entry's burn counts as the sale's (the upkeep
   // before it may have taken lots too).
   const size_t consumed_before = transaction.consumed_lots().size();
   ASSIGN_OR_RETURN(const int64_t sequence, transaction.Append(sale.entry));
-  ASSIGN_OR_RETURN(MemberRecord * after,
-                   RecordSale(purchase, rules, sale, sequence,
-                              ConsumedSince(transaction, consumed_before), transaction));
+  ASSIGN_OR_RETURN(
+      MemberRecord * after,
+      RecordSale(purchase, rules, sale, sequence,
+                 ConsumedSince(transaction, consumed_before), transaction));
   // Step 6, answer (sent once the write is durable).
   loyalty::v1::CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
@@ -244,17 +267,17 @@ absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase, const RuleB
 
 void Operations::CommitPurchase(
     const loyalty::v1::CommitPurchaseRequest& request,
-    Reply<loyalty::v1::CommitPurchaseResponse> reply,
-    absl::Time deadline) {
+    Reply<loyalty::v1::CommitPurchaseResponse> reply, absl::Time deadline) {
   // The rule set is read on the writer thread, at decision time, so that a
   // purchase is priced by exactly one version: the one active at its
   // purchase_time among those stored when it commits.
-  internal::SubmitToLedger(ledger_, request.request_id(),
-                           internal::Fingerprint("CommitPurchase", request),
-                           [this, purchase = request.purchase()](ledger::Transaction& t) {
-                             return DecidePurchase(purchase, book_, bounds_, t);
-                           },
-                           std::move(reply), deadline);
+  internal::SubmitToLedger(
+      ledger_, request.request_id(),
+      internal::Fingerprint("CommitPurchase", request),
+      [this, purchase = request.purchase()](ledger::Transaction& t) {
+        return DecidePurchase(purchase, book_, bounds_, t);
+      },
+      std::move(reply), deadline);
 }
 
 absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
@@ -273,8 +296,10 @@ absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
   // Priced as the commit would be: with the upkeep that is due done, by
   // the version and the tier of the sale's time.
   loyalty::v1::Balance balance = BalanceAt(*rules(), record, now);
-  const std::shared_ptr<const evaluator::CompiledRules> then = book_.ActiveAt(purchase_time);
-  ASSIGN_OR_RETURN(evaluator::ProgramState program, StoredProgramState(*then, *ledger_));
+  const std::shared_ptr<const evaluator::CompiledRules> then =
+      book_.ActiveAt(purchase_time);
+  ASSIGN_OR_RETURN(evaluator::ProgramState program,
+                   StoredProgramState(*then, *ledger_));
   evaluator::MemberState member =
       MemberStateOf(record, *then, purchase.currency(), purchase_time);
   member.points_available = balance.points_available();

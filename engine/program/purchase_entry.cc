@@ -35,9 +35,8 @@ loyalty::v1::JournalEntry PurchaseEntry(
   entry.set_description(absl::StrCat("purchase ", purchase.order_id(), ": ",
                                      priced.total_due_minor(), " ", currency,
                                      " minor paid"));
-  Move(&entry, ledger::MemberPointsAvailable(member), ledger::kProgramPointsRedeemed,
-       kPointsAsset,
-       priced.redeemed_points());
+  Move(&entry, ledger::MemberPointsAvailable(member),
+       ledger::kProgramPointsRedeemed, kPointsAsset, priced.redeemed_points());
   Move(&entry, ledger::MemberCashback(member, currency),
        ledger::ProgramCashbackRedeemed(currency), currency,
        priced.cashback_used_minor());

@@ -91,8 +91,8 @@ absl::Status TakeBack(const std::string& member, int64_t points, int64_t cashbac
   if (points > covered) TakePointsBelowZero(entry, member, points - covered);
   const int64_t wallet = CashbackIn(now, currency);
   Move(entry, ledger::MemberCashback(member, currency),
-           ledger::ProgramCashbackIssued(currency), currency,
-           std::min(cashback, std::max<int64_t>(wallet, 0)));
+       ledger::ProgramCashbackIssued(currency), currency,
+       std::min(cashback, std::max<int64_t>(wallet, 0)));
   return absl::OkStatus();
 }
 
@@ -176,16 +176,16 @@ void AddReferralPostings(const ReferralReward& reward, const std::string& newcom
                          const std::string& currency, JournalEntry* entry) {
   const absl::string_view issued = ledger::kProgramPointsIssued;
   const absl::string_view points = ledger::kPointsAsset;
-  Move(entry, issued, ledger::MemberPointsAvailable(reward.referrer_id()), points,
-           reward.referrer_points());
+  Move(entry, issued, ledger::MemberPointsAvailable(reward.referrer_id()),
+       points, reward.referrer_points());
   Move(entry, issued, ledger::MemberPointsAvailable(newcomer), points,
-           reward.newcomer_points());
+       reward.newcomer_points());
   Move(entry, ledger::ProgramCashbackIssued(currency),
-           ledger::MemberCashback(reward.referrer_id(), currency), currency,
-           reward.referrer_cashback_minor());
+       ledger::MemberCashback(reward.referrer_id(), currency), currency,
+       reward.referrer_cashback_minor());
   Move(entry, ledger::ProgramCashbackIssued(currency),
-           ledger::MemberCashback(newcomer, currency), currency,
-           reward.newcomer_cashback_minor());
+       ledger::MemberCashback(newcomer, currency), currency,
+       reward.newcomer_cashback_minor());
 }
 
 absl::Status RecordReferral(const std::string& newcomer, const ReferralOutcome& outcome,

@@ -108,11 +108,12 @@ void ReturnPoints(const OrderRecord& order, int64_t returned_before, int64_t amo
     amount -= filling;
     if (take == filling) continue;
     // Back from the partner the order burned at, into a lot of its funder.
-    Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()), ledger::kPointsAsset,
-         filling - take)
+    Post(entry, ledger::PointsRedeemed(order.settlement_partner_id()),
+         ledger::kPointsAsset, filling - take)
         ->set_lot_partner_id(lot.partner_id());
-    loyalty::v1::Posting* credit = Post(entry, ledger::MemberPointsAvailable(member),
-                                        ledger::kPointsAsset, take - filling);
+    loyalty::v1::Posting* credit =
+        Post(entry, ledger::MemberPointsAvailable(member), ledger::kPointsAsset,
+             take - filling);
     credit->set_lot_partner_id(lot.partner_id());
     *credit->mutable_lot_earn_time() = lot.earn_time();
     if (lot.has_expire_time()) *credit->mutable_lot_expire_time() = lot.expire_time();
@@ -149,8 +150,9 @@ void ReversePoints(const loyalty::v1::MemberRecord& preview,
   if (policy == loyalty::v1::CLAWBACK_POLICY_CASHBACK && point_value > 0) {
     const int64_t paid = std::min(short_points, wallet / point_value);
     if (paid > 0) {
-      Move(entry, ledger::MemberCashback(member, currency), ledger::ProgramCashbackIssued(currency),
-           currency, paid * point_value);
+      Move(entry, ledger::MemberCashback(member, currency),
+           ledger::ProgramCashbackIssued(currency), currency,
+           paid * point_value);
       moved->set_cashback_taken_for_points_minor(paid * point_value);
       short_points -= paid;
     }
@@ -162,9 +164,9 @@ void ReversePoints(const loyalty::v1::MemberRecord& preview,
 
 // The record of the order a refund names, under `key`; the order must be
 // the member's when the request names one.
-absl::StatusOr<OrderRecord> LoadOrder(const loyalty::v1::RefundPurchaseRequest& request,
-                                      const std::string& key,
-                                      ledger::Transaction& transaction) {
+absl::StatusOr<OrderRecord> LoadOrder(
+    const loyalty::v1::RefundPurchaseRequest& request, const std::string& key,
+    ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(auto stored, transaction.GetAux(key));
   if (!stored.has_value()) {
     return NotFound("UNKNOWN_ORDER", "order_id",
@@ -178,7 +180,8 @@ absl::StatusOr<OrderRecord> LoadOrder(const loyalty::v1::RefundPurchaseRequest& 
                      absl::StrCat("the record of order '", request.order_id(),
                                   "' cannot be read; nothing was refunded"));
   }
-  if (!request.member_id().empty() && request.member_id() != order.purchase().member_id()) {
+  if (!request.member_id().empty() &&
+      request.member_id() != order.purchase().member_id()) {
     return InvalidArgument("ORDER_MEMBER_MISMATCH", "member_id",
                            "the order belongs to another member");
   }
@@ -198,8 +201,8 @@ struct RefundShares {
 
 // The shares of a refund of the lines `request` asks for, which it marks
 // refunded in `order`.
-absl::StatusOr<RefundShares> SharesOf(const loyalty::v1::RefundPurchaseRequest& request,
-                                      OrderRecord* order) {
+absl::StatusOr<RefundShares> SharesOf(
+    const loyalty::v1::RefundPurchaseRequest& request, OrderRecord* order) {
   RefundShares shares;
   shares.before = Targets(*order, order->refunded().subtotal_minor());
   ASSIGN_OR_RETURN(shares.refunded_subtotal, RefundLines(request, order));
@@ -218,7 +221,8 @@ absl::StatusOr<RefundShares> SharesOf(const loyalty::v1::RefundPurchaseRequest& 
 }
 
 // The refund entry of `order`, without postings.
-JournalEntry RefundEntry(const OrderRecord& order, const evaluator::CompiledRules& rules) {
+JournalEntry RefundEntry(const OrderRecord& order,
+                         const evaluator::CompiledRules& rules) {
   JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_REFUND);
   entry.set_member_id(order.purchase().member_id());
@@ -233,8 +237,9 @@ JournalEntry RefundEntry(const OrderRecord& order, const evaluator::CompiledRule
 // cashback) and takes back the cashback it earned, as far as the wallet
 // (plus what this refund gives back) holds: cashback is money and never
 // goes negative. `record`: the member before this entry.
-void PostReturns(const OrderRecord& order, const loyalty::v1::MemberRecord& record,
-                 RefundShares* shares, JournalEntry* entry) {
+void PostReturns(const OrderRecord& order,
+                 const loyalty::v1::MemberRecord& record, RefundShares* shares,
+                 JournalEntry* entry) {
   const std::string& member = order.purchase().member_id();
   const std::string& currency = order.priced().currency();
   RefundAmounts& moved = shares->moved;
@@ -260,9 +265,10 @@ void PostReturns(const OrderRecord& order, const loyalty::v1::MemberRecord& reco
 // Takes back the points the refunded part earned (ReversePoints), planned
 // on the member as the entry so far leaves it. `record`: the member before
 // this entry.
-absl::Status ClawBackPoints(const OrderRecord& order, const loyalty::v1::MemberRecord& record,
-                            const evaluator::CompiledRules& rules, RefundAmounts* moved,
-                            JournalEntry* entry) {
+absl::Status ClawBackPoints(const OrderRecord& order,
+                            const loyalty::v1::MemberRecord& record,
+                            const evaluator::CompiledRules& rules,
+                            RefundAmounts* moved, JournalEntry* entry) {
   int64_t pending_of_order = 0;
   for (const auto& lot : record.pending_lots()) {
     if (lot.sequence() == order.sequence()) pending_of_order += lot.remaining();
@@ -272,12 +278,13 @@ absl::Status ClawBackPoints(const OrderRecord& order, const loyalty::v1::MemberR
       CashbackIn(record, currency) + moved->cashback_returned_minor();
   ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord preview,
                    ledger::ApplyMemberPostings(record, *entry));
-  ReversePoints(preview, order.sequence(), moved->points_reversed(), pending_of_order,
+  ReversePoints(preview, order.sequence(), moved->points_reversed(),
+                pending_of_order,
                 record.points_available() + moved->points_returned(),
                 wallet_after_return - moved->cashback_reversed_minor(),
                 rules.rule_set().program().point_value_minor(),
-                rules.rule_set().refund().clawback(), order.purchase().member_id(),
-                currency, entry, moved);
+                rules.rule_set().refund().clawback(),
+                order.purchase().member_id(), currency, entry, moved);
   return absl::OkStatus();
 }
 
@@ -290,19 +297,21 @@ void DescribeRefund(const OrderRecord& order, const RefundAmounts& moved,
   summary->set_subtotal_minor(-moved.subtotal_minor());
   summary->set_total_due_minor(-moved.money_minor());
   summary->set_tier(order.priced().tier());
-  entry->set_description(absl::StrCat("refund of order ", order.purchase().order_id(),
-                                      ": ", moved.money_minor(), " ", currency,
-                                      " minor back"));
+  entry->set_description(
+      absl::StrCat("refund of order ", order.purchase().order_id(), ": ",
+                   moved.money_minor(), " ", currency, " minor back"));
   entry->set_point_value_minor(order.point_value_minor());
 }
 
 // Campaign budget and cap usage come back in the refunded share.
 void GiveBackUsage(const OrderRecord& order, const RefundShares& shares,
-                   loyalty::v1::MemberRecord* member, ledger::Transaction& transaction) {
+                   loyalty::v1::MemberRecord* member,
+                   ledger::Transaction& transaction) {
   const int64_t subtotal = order.priced().subtotal_minor();
   for (const auto& usage : order.priced().usage()) {
-    const int64_t back = Share(usage.amount(), shares.refunded_subtotal, subtotal) -
-                         Share(usage.amount(), shares.before.subtotal_minor(), subtotal);
+    const int64_t back =
+        Share(usage.amount(), shares.refunded_subtotal, subtotal) -
+        Share(usage.amount(), shares.before.subtotal_minor(), subtotal);
     for (const std::string& key : usage.member_usage_keys()) {
       auto it = member->mutable_rule_usage()->find(key);
       if (it != member->mutable_rule_usage()->end()) {
@@ -327,10 +336,12 @@ absl::StatusOr<loyalty::v1::MemberRecord*> RecordRefund(
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * member,
                    transaction.MutableMember(order->purchase().member_id()));
   GiveBackUsage(*order, shares, member, transaction);
-  const bool all_refunded_now =
-      std::equal(order->refunded_quantity().begin(), order->refunded_quantity().end(),
-                 order->purchase().lines().begin(), order->purchase().lines().end(),
-                 [](int64_t refunded, const auto& line) { return refunded == line.quantity(); });
+  const bool all_refunded_now = std::equal(
+      order->refunded_quantity().begin(), order->refunded_quantity().end(),
+      order->purchase().lines().begin(), order->purchase().lines().end(),
+      [](int64_t refunded, const auto& line) {
+        return refunded == line.quantity();
+      });
   AddQualifying(rules, order->qualifying_period(), -shares.moved.money_minor(),
                 -shares.moved.points_reversed(), all_refunded_now ? -1 : 0,
                 transaction.now(), member);
@@ -356,19 +367,21 @@ absl::StatusOr<std::string> DecideRefund(
   // the order's points are now.
   const std::string& member = order.purchase().member_id();
   RETURN_IF_ERROR(RunUpkeep(rules, transaction, member).status());
-  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record, transaction.Member(member));
+  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record,
+                   transaction.Member(member));
   JournalEntry entry = RefundEntry(order, rules);
   PostReturns(order, *record, &shares, &entry);
   RETURN_IF_ERROR(ClawBackPoints(order, *record, rules, &shares.moved, &entry));
   DescribeRefund(order, shares.moved, &entry);
   ASSIGN_OR_RETURN(const bool referral_reversed,
                    ReverseReferral(&order, shares.after.money_minor(),
-                                   shares.refunded_subtotal >= order.priced().subtotal_minor(),
+                                   shares.refunded_subtotal >=
+                                       order.priced().subtotal_minor(),
                                    transaction, &entry));
   ASSIGN_OR_RETURN(const int64_t sequence, transaction.Append(entry));
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after,
-                   RecordRefund(key, shares, referral_reversed, rules, entry, transaction,
-                                &order));
+                   RecordRefund(key, shares, referral_reversed, rules, entry,
+                                transaction, &order));
   loyalty::v1::RefundPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_refunded() = shares.moved;

@@ -31,9 +31,9 @@ struct Asked {
 };
 
 // The reward `request` names: in the catalogue, valid now and in stock.
-absl::StatusOr<Asked> FindReward(const loyalty::v1::RedeemRewardRequest& request,
-                                 const evaluator::CompiledRules& rules,
-                                 ledger::Transaction& transaction) {
+absl::StatusOr<Asked> FindReward(
+    const loyalty::v1::RedeemRewardRequest& request,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
   if (request.member_id().empty()) {
     return InvalidArgument("MISSING_FIELD", "member_id", "a member id is needed");
   }
@@ -51,15 +51,17 @@ absl::StatusOr<Asked> FindReward(const loyalty::v1::RedeemRewardRequest& request
   }
   const loyalty::v1::Reward& reward = *asked.reward;
   if (!evaluator::ValidAt(rules, reward.validity(), transaction.now())) {
-    return FailedPrecondition("REWARD_NOT_VALID_NOW", "reward_id",
-                              absl::StrCat("reward '", reward.id(),
-                                           "' cannot be redeemed at this time"));
+    return FailedPrecondition(
+        "REWARD_NOT_VALID_NOW", "reward_id",
+        absl::StrCat("reward '", reward.id(),
+                     "' cannot be redeemed at this time"));
   }
   asked.given = transaction.Counter(StockKey(reward.id()), 0);
   if (reward.has_stock() && asked.given >= reward.stock()) {
-    return FailedPrecondition("REWARD_OUT_OF_STOCK", "reward_id",
-                              absl::StrCat("all ", reward.stock(), " pieces of '",
-                                           reward.id(), "' are taken"));
+    return FailedPrecondition(
+        "REWARD_OUT_OF_STOCK", "reward_id",
+        absl::StrCat("all ", reward.stock(), " pieces of '", reward.id(),
+                     "' are taken"));
   }
   return asked;
 }
@@ -77,10 +79,14 @@ loyalty::v1::JournalEntry RewardEntry(const loyalty::v1::Reward& reward,
   entry.set_member_id(member_id);
   entry.set_reward_id(reward.id());
   entry.set_rules_version(rules.version());
-  entry.set_description(absl::StrCat("reward ", reward.id(), ": ", reward.description()));
-  DebitLots(member, reward.points(), 0,
-            [](const std::string&) { return std::string(ledger::kProgramPointsRedeemed); },
-            &entry);
+  entry.set_description(
+      absl::StrCat("reward ", reward.id(), ": ", reward.description()));
+  DebitLots(
+      member, reward.points(), 0,
+      [](const std::string&) {
+        return std::string(ledger::kProgramPointsRedeemed);
+      },
+      &entry);
   entry.set_point_value_minor(rules.rule_set().program().point_value_minor());
   return entry;
 }
@@ -94,38 +100,41 @@ absl::StatusOr<int64_t> AppendRedemption(const loyalty::v1::JournalEntry& entry,
   if (ErrorReason(sequence.status()) == "INSUFFICIENT_POINTS") {
     ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record,
                      transaction.Member(entry.member_id()));
-    return FailedPrecondition("INSUFFICIENT_POINTS", "reward_id",
-                              absl::StrCat("'", reward.id(), "' costs ", reward.points(),
-                                           " points; ", record->points_available(),
-                                           " are available"));
+    return FailedPrecondition(
+        "INSUFFICIENT_POINTS", "reward_id",
+        absl::StrCat("'", reward.id(), "' costs ", reward.points(), " points; ",
+                     record->points_available(), " are available"));
   }
   return sequence;
 }
 
-absl::StatusOr<std::string> DecideRedeem(const loyalty::v1::RedeemRewardRequest& request,
-                                         const evaluator::CompiledRules& rules,
-                                         ledger::Transaction& transaction) {
+absl::StatusOr<std::string> DecideRedeem(
+    const loyalty::v1::RedeemRewardRequest& request,
+    const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(const Asked asked, FindReward(request, rules, transaction));
   const loyalty::v1::Reward& reward = *asked.reward;
-  RETURN_IF_ERROR(ExistingMember(transaction, request.member_id(), "member_id").status());
+  RETURN_IF_ERROR(
+      ExistingMember(transaction, request.member_id(), "member_id").status());
   RETURN_IF_ERROR(RunUpkeep(rules, transaction, request.member_id()).status());
   ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* current,
                    transaction.Member(request.member_id()));
   const loyalty::v1::JournalEntry entry =
       RewardEntry(reward, rules, request.member_id(), *current);
   const size_t consumed_before = transaction.consumed_lots().size();
-  ASSIGN_OR_RETURN(const int64_t sequence, AppendRedemption(entry, reward, transaction));
+  ASSIGN_OR_RETURN(const int64_t sequence,
+                   AppendRedemption(entry, reward, transaction));
   transaction.AddCounter(StockKey(reward.id()), 0, 1);
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after,
                    transaction.MutableMember(request.member_id()));
   after->set_rewards_redeemed(after->rewards_redeemed() + 1);
-  analytics::CountPointMoves(entry, ConsumedSince(transaction, consumed_before), *after,
-                             transaction);
+  analytics::CountPointMoves(entry, ConsumedSince(transaction, consumed_before),
+                             *after, transaction);
   loyalty::v1::RedeemRewardResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   response.set_points(reward.points());
   *response.mutable_balance() = BalanceAt(rules, *after, transaction.now());
-  response.set_stock_left(reward.has_stock() ? reward.stock() - asked.given - 1 : -1);
+  response.set_stock_left(reward.has_stock() ? reward.stock() - asked.given - 1
+                                             : -1);
   return response.SerializeAsString();
 }
 

@@ -83,11 +83,12 @@ struct Tally {
 void NarrowToPartner(absl::string_view partner_id,
                      loyalty::v1::SettlePartnersResponse* settled) {
   auto* parties = settled->mutable_parties();
-  parties->erase(std::remove_if(parties->begin(), parties->end(),
-                                [&](const loyalty::v1::PartnerSettlement& party) {
-                                  return party.partner_id() != partner_id;
-                                }),
-                 parties->end());
+  parties->erase(
+      std::remove_if(parties->begin(), parties->end(),
+                     [&](const loyalty::v1::PartnerSettlement& party) {
+                       return party.partner_id() != partner_id;
+                     }),
+      parties->end());
   auto* claims = settled->mutable_claims();
   claims->erase(std::remove_if(claims->begin(), claims->end(),
                                [&](const loyalty::v1::PartnerClaim& claim) {
@@ -148,12 +149,12 @@ absl::StatusOr<loyalty::v1::SettlePartnersResponse> Operations::SettlePartners(
     const loyalty::v1::SettlePartnersRequest& request,
     absl::string_view partner_id) const {
   ASSIGN_OR_RETURN(loyalty::v1::ListPartnersResponse partners, ListPartners());
-  ASSIGN_OR_RETURN(
-      loyalty::v1::SettlePartnersResponse settled,
-      SettleFromJournal(*ledger_, request,
-                        std::vector<loyalty::v1::Partner>(partners.partners().begin(),
-                                                          partners.partners().end()),
-                        rules()->rule_set()));
+  ASSIGN_OR_RETURN(loyalty::v1::SettlePartnersResponse settled,
+                   SettleFromJournal(*ledger_, request,
+                                     std::vector<loyalty::v1::Partner>(
+                                         partners.partners().begin(),
+                                         partners.partners().end()),
+                                     rules()->rule_set()));
   if (!partner_id.empty()) NarrowToPartner(partner_id, &settled);
   return settled;
 }

@@ -116,18 +116,21 @@ void PostRelease(const MemberRecord& member, const Due& due, absl::Time now,
                  loyalty::v1::JournalEntry& entry) {
   const std::string& id = entry.member_id();
   AddPosting(entry, ledger::MemberPointsPending(id), -due.points_released);
-  *entry.mutable_postings()->rbegin()->mutable_lot_release_time() = ToTimestamp(now);
+  *entry.mutable_postings()->rbegin()->mutable_lot_release_time() =
+      ToTimestamp(now);
   int64_t available = member.points_available();
   for (const PointLot* lot : due.released) {
     AddPosting(entry, ledger::MemberPointsAvailable(id), lot->remaining());
     loyalty::v1::Posting& credit = *entry.mutable_postings()->rbegin();
     credit.set_from_lot_sequence(lot->sequence());
     *credit.mutable_lot_earn_time() = lot->earn_time();
-    if (lot->has_expire_time()) *credit.mutable_lot_expire_time() = lot->expire_time();
+    if (lot->has_expire_time())
+      *credit.mutable_lot_expire_time() = lot->expire_time();
     credit.set_lot_partner_id(lot->partner_id());
     // Partner-funded points that only fill a negative balance make no
     // lot: the program funds them instead (engine/program/partners.h).
-    const int64_t filling = std::min(lot->remaining(), std::max<int64_t>(-available, 0));
+    const int64_t filling =
+        std::min(lot->remaining(), std::max<int64_t>(-available, 0));
     available += lot->remaining();
     if (filling > 0 && !lot->partner_id().empty()) {
       AddPosting(entry, ledger::PointsIssued(lot->partner_id()), filling);
@@ -144,9 +147,11 @@ void PostExpiry(const MemberRecord& member, const Due& due, absl::Time now,
                 loyalty::v1::JournalEntry& entry) {
   const std::string& id = entry.member_id();
   std::map<std::string, int64_t> by_funder;
-  ForEachLotAfterRelease(member, due.released, [&](const PointLot& lot, int64_t amount) {
-    if (ExpiredBy(lot, now)) by_funder[lot.partner_id()] += amount;
-  });
+  ForEachLotAfterRelease(member, due.released,
+                         [&](const PointLot& lot, int64_t amount) {
+                           if (ExpiredBy(lot, now))
+                             by_funder[lot.partner_id()] += amount;
+                         });
   for (const auto& [funder, points] : by_funder) {
     if (points == 0) continue;
     AddPosting(entry, ledger::MemberPointsAvailable(id), -points);
@@ -160,27 +165,36 @@ void PostExpiry(const MemberRecord& member, const Due& due, absl::Time now,
 }
 
 // The birthday gift, a lot that lives as long as earned points.
-void PostBirthday(const evaluator::CompiledRules& rules, const Due& due, absl::Time now,
-                  loyalty::v1::JournalEntry& entry) {
-  AddPosting(entry, std::string(ledger::kProgramPointsIssued), -due.birthday_points);
-  AddPosting(entry, ledger::MemberPointsAvailable(entry.member_id()), due.birthday_points);
+void PostBirthday(const evaluator::CompiledRules& rules, const Due& due,
+                  absl::Time now, loyalty::v1::JournalEntry& entry) {
+  AddPosting(entry, std::string(ledger::kProgramPointsIssued),
+             -due.birthday_points);
+  AddPosting(entry, ledger::MemberPointsAvailable(entry.member_id()),
+             due.birthday_points);
   if (auto expiry = ExpiryFor(rules, now)) {
-    *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() = ToTimestamp(*expiry);
+    *entry.mutable_postings()->rbegin()->mutable_lot_expire_time() =
+        ToTimestamp(*expiry);
   }
 }
 
 // What a tier review did, in the words of the entry's description.
 std::string SayReview(const evaluator::CompiledRules& rules, Review review,
-                      const MemberRecord& before, const MemberRecord& reviewed) {
+                      const MemberRecord& before,
+                      const MemberRecord& reviewed) {
   switch (review) {
-    case Review::kKept: return absl::StrCat("tier ", reviewed.tier(), " kept");
+    case Review::kKept:
+      return absl::StrCat("tier ", reviewed.tier(), " kept");
     case Review::kGraceStarted:
-      return absl::StrCat("tier ", reviewed.tier(), " kept in grace until ",
-                          absl::FormatTime("%Y-%m-%d", FromTimestamp(reviewed.tier_review_time()),
-                                           rules.time_zone()));
+      return absl::StrCat(
+          "tier ", reviewed.tier(), " kept in grace until ",
+          absl::FormatTime("%Y-%m-%d",
+                           FromTimestamp(reviewed.tier_review_time()),
+                           rules.time_zone()));
     case Review::kLowered:
-      return absl::StrCat("tier lowered from ", before.tier(), " to ", reviewed.tier());
-    case Review::kNotDue: break;
+      return absl::StrCat("tier lowered from ", before.tier(), " to ",
+                          reviewed.tier());
+    case Review::kNotDue:
+      break;
   }
   return "";
 }
@@ -194,8 +208,9 @@ struct UpkeepEntry {
   Review review = Review::kNotDue;
 };
 
-UpkeepEntry BuildUpkeepEntry(const evaluator::CompiledRules& rules, const MemberRecord& member,
-                             const std::string& id, const Due& due, absl::Time now) {
+UpkeepEntry BuildUpkeepEntry(const evaluator::CompiledRules& rules,
+                             const MemberRecord& member, const std::string& id,
+                             const Due& due, absl::Time now) {
   UpkeepEntry upkeep;
   loyalty::v1::JournalEntry& entry = upkeep.entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_UPKEEP);
@@ -211,7 +226,8 @@ UpkeepEntry BuildUpkeepEntry(const evaluator::CompiledRules& rules, const Member
   }
   if (due.birthday_points > 0) {
     PostBirthday(rules, due, now, entry);
-    said.push_back(absl::StrCat("birthday gift of ", due.birthday_points, " points"));
+    said.push_back(
+        absl::StrCat("birthday gift of ", due.birthday_points, " points"));
   }
   if (due.review) {
     upkeep.reviewed = member;
@@ -227,7 +243,8 @@ UpkeepEntry BuildUpkeepEntry(const evaluator::CompiledRules& rules, const Member
 }
 
 // After the entry is appended: the birthday year and the reviewed tier.
-void RecordUpkeep(const Due& due, const UpkeepEntry& upkeep, MemberRecord* member) {
+void RecordUpkeep(const Due& due, const UpkeepEntry& upkeep,
+                  MemberRecord* member) {
   if (due.birthday_year != 0) member->set_birthday_gift_year(due.birthday_year);
   if (upkeep.review == Review::kNotDue) return;
   const MemberRecord& reviewed = upkeep.reviewed;
@@ -276,7 +293,8 @@ absl::StatusOr<UpkeepFigures> RunUpkeep(const evaluator::CompiledRules& rules,
   RETURN_IF_ERROR(transaction.Append(upkeep.entry).status());
   ASSIGN_OR_RETURN(MemberRecord * after, transaction.MutableMember(id));
   RecordUpkeep(due, upkeep, after);
-  analytics::CountPointMoves(upkeep.entry, ConsumedSince(transaction, consumed_before),
+  analytics::CountPointMoves(upkeep.entry,
+                             ConsumedSince(transaction, consumed_before),
                              *after, transaction);
 
   figures.points_released = due.points_released;

@@ -24,8 +24,11 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   ExportReactor(std::unique_ptr<ledger::EntryReader> reader, CallLog log,
                 const std::atomic<bool>* stopping, ReaderPool* readers,
                 ReaderPool::Slot slot)
-      : reader_(std::move(reader)), log_(std::move(log)), stopping_(stopping),
-        readers_(readers), slot_(std::move(slot)) {
+      : reader_(std::move(reader)),
+        log_(std::move(log)),
+        stopping_(stopping),
+        readers_(readers),
+        slot_(std::move(slot)) {
     ReadNextPage();
   }
 
@@ -90,7 +93,9 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 class FailedExport : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit FailedExport(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  explicit FailedExport(const absl::Status& status) {
+    Finish(ToGrpcStatus(status));
+  }
   void OnDone() override { delete this; }
 };
 
@@ -106,8 +111,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportLedger(
       ParseMessage<v1::ExportLedgerRequest>(*bytes);
   Admission call = path_->Admit(OriginOf(*context), request);
   if (call.refusal.ok()) {
-    call.refusal = CheckTimeRange(request->from_time(), request->to_time(),
-                                  request->has_from_time(), request->has_to_time());
+    call.refusal =
+        CheckTimeRange(request->from_time(), request->to_time(),
+                       request->has_from_time(), request->has_to_time());
   }
   if (!call.refusal.ok()) {
     call.log.Failure(call.refusal);
@@ -119,18 +125,21 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportLedger(
   filter.member_id = request->member_id();
   filter.partner_id = call.partner_id;
   // Who exported which period; a member filter is said, not named.
-  call.log.Event(LogLevel::kInfo, "export_started",
-                 {{"from_time", request->has_from_time() ? FormatUtc(*filter.from_time) : ""},
-                  {"to_time", request->has_to_time() ? FormatUtc(*filter.to_time) : ""},
-                  {"partner_id", filter.partner_id},
-                  {"one_member", filter.member_id.empty() ? 0 : 1}});
+  call.log.Event(
+      LogLevel::kInfo, "export_started",
+      {{"from_time",
+        request->has_from_time() ? FormatUtc(*filter.from_time) : ""},
+       {"to_time", request->has_to_time() ? FormatUtc(*filter.to_time) : ""},
+       {"partner_id", filter.partner_id},
+       {"one_member", filter.member_id.empty() ? 0 : 1}});
   absl::StatusOr<ReaderPool::Slot> slot = readers_->Take();
   if (!slot.ok()) {
     call.log.Failure(slot.status());
     return new FailedExport(slot.status());
   }
-  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)), std::move(call.log),
-                           &stopping_, readers_, *std::move(slot));
+  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)),
+                           std::move(call.log), &stopping_, readers_,
+                           *std::move(slot));
 }
 
 }  // namespace loyalty::server

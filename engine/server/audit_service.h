@@ -23,12 +23,14 @@ using AuditBase = v1::Audit::WithRawCallbackMethod_ExportLedger<
     v1::Audit::WithRawCallbackMethod_VerifyLedger<
         v1::Audit::WithRawCallbackMethod_GetProgramMetrics<
             v1::Audit::WithRawCallbackMethod_SettlePartners<
-                v1::Audit::WithRawCallbackMethod_CreateBackup<v1::Audit::Service>>>>>;
+                v1::Audit::WithRawCallbackMethod_CreateBackup<
+                    v1::Audit::Service>>>>>;
 
 class AuditService final : public AuditBase {
  public:
   // Export pages are read on `readers`.
-  AuditService(const CallPath* path, ledger::Ledger* ledger, ReaderPool* readers)
+  AuditService(const CallPath* path, ledger::Ledger* ledger,
+               ReaderPool* readers)
       : path_(path), ledger_(ledger), readers_(readers) {}
 
   // For a stop of the server: exports in progress end at their next page
@@ -37,27 +39,32 @@ class AuditService final : public AuditBase {
   void Stop() { stopping_ = true; }
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportLedger(
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+      grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) override;
 
   grpc::ServerUnaryReactor* VerifyLedger(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::VerifyLedgerRequest>(*path_, context, request, response);
+    return ServeUnary<v1::VerifyLedgerRequest>(*path_, context, request,
+                                               response);
   }
-  grpc::ServerUnaryReactor* GetProgramMetrics(grpc::CallbackServerContext* context,
-                                              const grpc::ByteBuffer* request,
-                                              grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::GetProgramMetricsRequest>(*path_, context, request, response);
+  grpc::ServerUnaryReactor* GetProgramMetrics(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::GetProgramMetricsRequest>(*path_, context, request,
+                                                    response);
   }
-  grpc::ServerUnaryReactor* SettlePartners(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::SettlePartnersRequest>(*path_, context, request, response);
+  grpc::ServerUnaryReactor* SettlePartners(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::SettlePartnersRequest>(*path_, context, request,
+                                                 response);
   }
   grpc::ServerUnaryReactor* CreateBackup(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::CreateBackupRequest>(*path_, context, request, response);
+    return ServeUnary<v1::CreateBackupRequest>(*path_, context, request,
+                                               response);
   }
 
  private:

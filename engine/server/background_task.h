@@ -34,9 +34,12 @@ class BackgroundTask {
   void Run(program::Reply<Response> reply,
            absl::AnyInvocable<absl::StatusOr<Response>()> work) {
     auto answer = std::make_shared<program::Reply<Response>>(std::move(reply));
-    const absl::Status started = Start(
-        [answer, work = std::move(work)]() mutable -> absl::AnyInvocable<void()> {
-          return [answer, result = work()]() mutable { (*answer)(std::move(result)); };
+    const absl::Status started =
+        Start([answer,
+               work = std::move(work)]() mutable -> absl::AnyInvocable<void()> {
+          return [answer, result = work()]() mutable {
+            (*answer)(std::move(result));
+          };
         });
     if (!started.ok()) (*answer)(started);
   }

@@ -55,8 +55,10 @@ class CallLog {
   // The log of a call that `caller` makes (or claims to, when refused).
   static CallLog Of(const Logger* logger, Rpc rpc,
                     const std::optional<std::string>& api_key,
-                    const absl::StatusOr<Caller>& caller, std::string request_id) {
-    return CallLog(logger, rpc, caller.ok() ? caller->key_id : ClaimedKeyId(api_key),
+                    const absl::StatusOr<Caller>& caller,
+                    std::string request_id) {
+    return CallLog(logger, rpc,
+                   caller.ok() ? caller->key_id : ClaimedKeyId(api_key),
                    std::move(request_id));
   }
 

@@ -7,9 +7,9 @@
 namespace loyalty::server {
 
 absl::Status MalformedRequest(absl::string_view type_name) {
-  return InvalidArgument("MALFORMED_REQUEST", "",
-                         absl::StrCat("the request is not a valid ", type_name,
-                                      " message"));
+  return InvalidArgument(
+      "MALFORMED_REQUEST", "",
+      absl::StrCat("the request is not a valid ", type_name, " message"));
 }
 
 absl::StatusOr<std::string> ResolvePartnerScope(const Caller& caller,
@@ -32,9 +32,13 @@ absl::StatusOr<std::string> ResolvePartnerScope(const Caller& caller,
 Admission CallPath::Authorize(const CallOrigin& origin, Rpc rpc,
                               std::string request_id) const {
   absl::StatusOr<Caller> caller = authorizer_->Check(origin.api_key, rpc);
-  CallLog log = CallLog::Of(logger_, rpc, origin.api_key, caller, std::move(request_id));
-  if (!caller.ok()) return Admission{caller.status(), std::move(log), Caller{}, "", origin.deadline};
-  return Admission{absl::OkStatus(), std::move(log), *std::move(caller), "", origin.deadline};
+  CallLog log =
+      CallLog::Of(logger_, rpc, origin.api_key, caller, std::move(request_id));
+  if (!caller.ok())
+    return Admission{caller.status(), std::move(log), Caller{}, "",
+                     origin.deadline};
+  return Admission{absl::OkStatus(), std::move(log), *std::move(caller), "",
+                   origin.deadline};
 }
 
 }  // namespace loyalty::server

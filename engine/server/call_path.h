@@ -50,7 +50,8 @@ absl::StatusOr<std::string> ResolvePartnerScope(const Caller& caller,
 class CallPath {
  public:
   // Nothing is owned; everything must outlive this object.
-  CallPath(const Authorizer* authorizer, const Logger* logger, RpcHandlers* handlers)
+  CallPath(const Authorizer* authorizer, const Logger* logger,
+           RpcHandlers* handlers)
       : authorizer_(authorizer), logger_(logger), handlers_(handlers) {}
 
   // Steps 1-4 for a call of RpcOf<Request>: `request` is what the door
@@ -59,8 +60,8 @@ class CallPath {
   Admission Admit(const CallOrigin& origin,
                   const absl::StatusOr<Request>& request) const {
     using Row = RpcOf<Request>;
-    Admission call = Authorize(origin, Row::kRpc,
-                               request.ok() ? RequestIdOf(*request) : "");
+    Admission call =
+        Authorize(origin, Row::kRpc, request.ok() ? RequestIdOf(*request) : "");
     if (call.refusal.ok()) call.refusal = request.status();
     if (call.refusal.ok()) call.refusal = CheckRequestLimits(*request);
     if (!call.refusal.ok()) return call;
@@ -88,12 +89,13 @@ class CallPath {
     // Owned by the answer, so that it lives until the handler answers.
     auto owned = std::make_unique<Request>(*std::move(request));
     const Request& read = *owned;
-    handlers_->Run(read, call,
-                   [owned = std::move(owned), log = call.log, done = std::move(done)](
-                       absl::StatusOr<ResponseOf<Request>> answer) mutable {
-                     log.Failure(answer.status());
-                     done(std::move(answer));
-                   });
+    handlers_->Run(
+        read, call,
+        [owned = std::move(owned), log = call.log, done = std::move(done)](
+            absl::StatusOr<ResponseOf<Request>> answer) mutable {
+          log.Failure(answer.status());
+          done(std::move(answer));
+        });
   }
 
  private:

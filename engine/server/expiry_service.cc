@@ -23,7 +23,8 @@ absl::Status Stopping() {
                    "it again once the server is back");
 }
 
-class RunExpiryReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+class RunExpiryReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // A call refused before the run starts.
   static RunExpiryReactor* Refused(const absl::Status& status) {

@@ -18,7 +18,8 @@ CallOrigin OriginOf(const grpc::CallbackServerContext& context) {
   return origin;
 }
 
-bool ParseBytes(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message) {
+bool ParseBytes(const grpc::ByteBuffer& bytes,
+                google::protobuf::MessageLite* message) {
   grpc::ByteBuffer copy(bytes);  // shares the slices; reading consumes the copy
   return Serialization::Deserialize(&copy, message).ok();
 }
@@ -27,7 +28,8 @@ absl::Status SerializeMessage(const google::protobuf::MessageLite& message,
                               grpc::ByteBuffer* bytes) {
   bool own_buffer = false;
   grpc::ByteBuffer written;
-  const grpc::Status status = Serialization::Serialize(message, &written, &own_buffer);
+  const grpc::Status status =
+      Serialization::Serialize(message, &written, &own_buffer);
   if (!status.ok()) {
     return absl::InternalError("the answer could not be written as protobuf");
   }

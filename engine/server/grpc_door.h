@@ -26,7 +26,8 @@ namespace loyalty::server {
 CallOrigin OriginOf(const grpc::CallbackServerContext& context);
 
 // Reads `bytes` into *message; false when they are not a valid message.
-bool ParseBytes(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message);
+bool ParseBytes(const grpc::ByteBuffer& bytes,
+                google::protobuf::MessageLite* message);
 
 // The message in `bytes`, or MALFORMED_REQUEST naming its type.
 template <typename Message>
@@ -50,12 +51,13 @@ grpc::ServerUnaryReactor* ServeUnary(const CallPath& path,
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  path.Run<Request>(OriginOf(*context), ParseMessage<Request>(*request),
-                    [reactor, response](absl::StatusOr<ResponseOf<Request>> answer) {
-                      absl::Status status = answer.status();
-                      if (status.ok()) status = SerializeMessage(*answer, response);
-                      reactor->Finish(ToGrpcStatus(status));
-                    });
+  path.Run<Request>(
+      OriginOf(*context), ParseMessage<Request>(*request),
+      [reactor, response](absl::StatusOr<ResponseOf<Request>> answer) {
+        absl::Status status = answer.status();
+        if (status.ok()) status = SerializeMessage(*answer, response);
+        reactor->Finish(ToGrpcStatus(status));
+      });
   return reactor;
 }
 

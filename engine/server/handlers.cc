@@ -10,22 +10,26 @@ void RpcHandlers::Run(const v1::QuotePurchaseRequest& request, const Admission&,
   reply(operations_->QuotePurchase(request));
 }
 
-void RpcHandlers::Run(const v1::CommitPurchaseRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::CommitPurchaseRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::CommitPurchaseRequest> reply) {
   operations_->CommitPurchase(request, std::move(reply), call.deadline);
 }
 
-void RpcHandlers::Run(const v1::RefundPurchaseRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::RefundPurchaseRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::RefundPurchaseRequest> reply) {
   operations_->RefundPurchase(request, std::move(reply), call.deadline);
 }
 
-void RpcHandlers::Run(const v1::RedeemRewardRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::RedeemRewardRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::RedeemRewardRequest> reply) {
   operations_->RedeemReward(request, std::move(reply), call.deadline);
 }
 
-void RpcHandlers::Run(const v1::EnrollMemberRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::EnrollMemberRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::EnrollMemberRequest> reply) {
   operations_->EnrollMember(request, std::move(reply), call.deadline);
 }
@@ -41,7 +45,8 @@ void RpcHandlers::Run(const v1::GetBalanceRequest& request, const Admission&,
 }
 
 // A page of history may read far back on disk: on a reader thread.
-void RpcHandlers::Run(const v1::ListEntriesRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::ListEntriesRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::ListEntriesRequest> reply) {
   readers_->Read<v1::ListEntriesResponse>(
       std::move(reply), [this, &request, partner = call.partner_id] {

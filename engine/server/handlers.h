@@ -32,7 +32,10 @@ class RpcHandlers {
   // metrics are read on `readers`.
   RpcHandlers(program::Operations* operations, ledger::Ledger* ledger,
               KeyRing* keys, Clock* clock, ReaderPool* readers)
-      : operations_(operations), ledger_(ledger), keys_(keys), clock_(clock),
+      : operations_(operations),
+        ledger_(ledger),
+        keys_(keys),
+        clock_(clock),
         readers_(readers) {}
   RpcHandlers(const RpcHandlers&) = delete;
   RpcHandlers& operator=(const RpcHandlers&) = delete;
@@ -100,8 +103,8 @@ class RpcHandlers {
 // INVALID_ARGUMENT (INVALID_RANGE, field to_time) when both times are set
 // and `to` is not after `from`.
 absl::Status CheckTimeRange(const google::protobuf::Timestamp& from,
-                            const google::protobuf::Timestamp& to, bool has_from,
-                            bool has_to);
+                            const google::protobuf::Timestamp& to,
+                            bool has_from, bool has_to);
 
 // The API key as clients see it (never the secret's hash).
 v1::ApiKey ApiKeyOf(const v1::ApiKeyRecord& record);

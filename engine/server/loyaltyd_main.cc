@@ -154,7 +154,8 @@ int RefuseToStart(const absl::Status& why) {
 // A failed ledger write cannot be served past: log it and stop as SIGTERM
 // would, exiting 1.
 void StopOnFatal(const absl::Status& cause) {
-  logger->Log(loyalty::LogLevel::kError, "ledger_fatal", {{"error", cause.message()}});
+  logger->Log(loyalty::LogLevel::kError, "ledger_fatal",
+              {{"error", cause.message()}});
   std::fprintf(stderr, "loyaltyd: fatal: %s; stopping\n",
                std::string(cause.message()).c_str());
   fatal_error = true;
@@ -175,7 +176,8 @@ absl::StatusOr<loyalty::server::ServerOptions> OptionsFromFlags() {
   options.rules = *std::move(rules);
   options.time_bounds.max_backdate = absl::GetFlag(FLAGS_max_backdate);
   options.time_bounds.clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
-  if (absl::Status flags = ApplySecurityFlags(&options); !flags.ok()) return flags;
+  if (absl::Status flags = ApplySecurityFlags(&options); !flags.ok())
+    return flags;
   options.logger = logger;
   options.on_fatal = StopOnFatal;
   return options;
@@ -205,8 +207,10 @@ void AnnounceStart(loyalty::server::LoyaltyServer& server,
       static_cast<long long>(server.ledger().Head().member_count()),
       options.data_dir.c_str());
   logger->Log(loyalty::LogLevel::kInfo, "server_started",
-              {{"version", loyalty::BuildVersion()}, {"listen", options.listen_address},
-               {"port", server.port()}, {"rules_version", active->version()},
+              {{"version", loyalty::BuildVersion()},
+               {"listen", options.listen_address},
+               {"port", server.port()},
+               {"rules_version", active->version()},
                {"members", server.ledger().Head().member_count()}});
   if (active->version() != rule_set.version()) {
     std::printf(
@@ -222,9 +226,11 @@ void AnnounceStart(loyalty::server::LoyaltyServer& server,
 // Stop (no thread when the interval is 0).
 class UpkeepSchedule {
  public:
-  UpkeepSchedule(loyalty::program::Operations* operations, absl::Duration every) {
+  UpkeepSchedule(loyalty::program::Operations* operations,
+                 absl::Duration every) {
     if (every > absl::ZeroDuration()) {
-      thread_ = std::thread(ScheduleUpkeep, operations, every, &stop_, &stopping_);
+      thread_ =
+          std::thread(ScheduleUpkeep, operations, every, &stop_, &stopping_);
       loyalty::NameThread(thread_, "upkeep-schedule");
     }
   }
@@ -268,7 +274,8 @@ int main(int argc, char** argv) {
        "loyaltyd serves the loyalty engine over gRPC.\n"
        "Usage: loyaltyd [--data-dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
        "  (--tls-cert-file F --tls-key-file F [--tls-client-ca-file F] | "
-       "--plaintext)\n  [--auth keys|none] [--log-level info] [--log-format plain]",
+       "--plaintext)\n  [--auth keys|none] [--log-level info] [--log-format "
+       "plain]",
        {"loyaltyd_main.cc"}},
       argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts
@@ -281,7 +288,8 @@ int main(int argc, char** argv) {
   auto server = loyalty::server::LoyaltyServer::Start(*options);
   if (!server.ok()) return RefuseToStart(server.status());
   AnnounceStart(**server, *options);
-  UpkeepSchedule upkeep(&(*server)->operations(), absl::GetFlag(FLAGS_upkeep_every));
+  UpkeepSchedule upkeep(&(*server)->operations(),
+                        absl::GetFlag(FLAGS_upkeep_every));
   WaitForStopSignal(signals);
   // Step 5: no new maintenance page, then the calls in flight finish.
   upkeep.Stop();

@@ -21,7 +21,8 @@ v1::ApiKey ApiKeyOf(const v1::ApiKeyRecord& record) {
   return key;
 }
 
-void RpcHandlers::Run(const v1::ValidateRulesRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::ValidateRulesRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::ValidateRulesRequest> reply) {
   auto validated = operations_->ValidateRules(request);
   if (validated.ok()) {
@@ -33,7 +34,8 @@ void RpcHandlers::Run(const v1::ValidateRulesRequest& request, const Admission& 
   reply(std::move(validated));
 }
 
-void RpcHandlers::Run(const v1::LoadRulesRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::LoadRulesRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::LoadRulesRequest> reply) {
   operations_->LoadRules(
       request,
@@ -59,7 +61,8 @@ void RpcHandlers::Run(const v1::GetRulesRequest& request, const Admission&,
   reply(operations_->GetRules(request));
 }
 
-void RpcHandlers::Run(const v1::UpsertPartnerRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::UpsertPartnerRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::UpsertPartnerRequest> reply) {
   operations_->UpsertPartner(request, std::move(reply), call.deadline);
 }
@@ -69,28 +72,34 @@ void RpcHandlers::Run(const v1::ListPartnersRequest&, const Admission& call,
   reply(operations_->ListPartners(call.partner_id));
 }
 
-void RpcHandlers::Run(const v1::AdjustBalanceRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::AdjustBalanceRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::AdjustBalanceRequest> reply) {
   operations_->AdjustBalance(request, std::move(reply), call.deadline);
 }
 
-void RpcHandlers::Run(const v1::RecordFeedbackRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::RecordFeedbackRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::RecordFeedbackRequest> reply) {
   operations_->RecordFeedback(request, std::move(reply), call.deadline);
 }
 
-void RpcHandlers::Run(const v1::CreateApiKeyRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::CreateApiKeyRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::CreateApiKeyRequest> reply) {
-  if (!v1::Role_IsValid(request.role()) || request.role() == v1::ROLE_UNSPECIFIED) {
+  if (!v1::Role_IsValid(request.role()) ||
+      request.role() == v1::ROLE_UNSPECIFIED) {
     reply(InvalidArgument("MISSING_FIELD", "role",
                           "choose pos, eshop, marketing, auditor or admin"));
     return;
   }
-  NewApiKey key = GenerateApiKey(request.role(), request.name(), request.partner_id());
+  NewApiKey key =
+      GenerateApiKey(request.role(), request.name(), request.partner_id());
   const std::string key_id = key.record.key_id();
   operations_->CreateApiKeyRecord(
       request.request_id(), request, std::move(key.record),
-      [this, log = call.log, reply = std::move(reply), secret = std::move(key.api_key),
+      [this, log = call.log, reply = std::move(reply),
+       secret = std::move(key.api_key),
        key_id](absl::StatusOr<v1::ApiKeyRecord> stored) mutable {
         if (!stored.ok()) {
           reply(stored.status());
@@ -114,16 +123,18 @@ void RpcHandlers::Run(const v1::CreateApiKeyRequest& request, const Admission& c
 void RpcHandlers::Run(const v1::ListApiKeysRequest&, const Admission&,
                       ReplyTo<v1::ListApiKeysRequest> reply) {
   v1::ListApiKeysResponse response;
-  for (const auto& record : keys_->List()) *response.add_keys() = ApiKeyOf(record);
+  for (const auto& record : keys_->List())
+    *response.add_keys() = ApiKeyOf(record);
   reply(std::move(response));
 }
 
-void RpcHandlers::Run(const v1::RevokeApiKeyRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::RevokeApiKeyRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::RevokeApiKeyRequest> reply) {
   operations_->RevokeApiKeyRecord(
       request,
-      [this, log = call.log,
-       reply = std::move(reply)](absl::StatusOr<v1::ApiKeyRecord> stored) mutable {
+      [this, log = call.log, reply = std::move(reply)](
+          absl::StatusOr<v1::ApiKeyRecord> stored) mutable {
         if (!stored.ok()) {
           reply(stored.status());
           return;

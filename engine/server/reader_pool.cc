@@ -33,9 +33,10 @@ ReaderPool::~ReaderPool() {
 absl::StatusOr<ReaderPool::Slot> ReaderPool::Take() {
   absl::MutexLock lock(&mu_);
   if (free_slots_ == 0) {
-    return MakeError(absl::StatusCode::kUnavailable, "READERS_BUSY", "",
-                     "every reader is busy with long reads (exports, histories, "
-                     "metrics); retry the call");
+    return MakeError(
+        absl::StatusCode::kUnavailable, "READERS_BUSY", "",
+        "every reader is busy with long reads (exports, histories, "
+        "metrics); retry the call");
   }
   --free_slots_;
   return Slot(this);

@@ -29,8 +29,8 @@
 namespace loyalty::server {
 
 struct ReaderPoolOptions {
-  int threads = 4;   // 1..64
-  int slots = 64;    // read calls at once, queued or running; 1..4096
+  int threads = 4;  // 1..64
+  int slots = 64;   // read calls at once, queued or running; 1..4096
 };
 
 class ReaderPool {

@@ -175,7 +175,8 @@ struct RpcOf<loyalty::v1::VerifyLedgerRequest>
     : RpcRow<loyalty::v1::VerifyLedgerResponse, Rpc::kVerifyLedger> {};
 template <>
 struct RpcOf<loyalty::v1::GetProgramMetricsRequest>
-    : RpcRow<loyalty::v1::GetProgramMetricsResponse, Rpc::kGetProgramMetrics> {};
+    : RpcRow<loyalty::v1::GetProgramMetricsResponse, Rpc::kGetProgramMetrics> {
+};
 template <>
 struct RpcOf<loyalty::v1::SettlePartnersRequest>
     : RpcRow<loyalty::v1::SettlePartnersResponse, Rpc::kSettlePartners,

@@ -130,13 +130,15 @@ absl::Status LoyaltyServer::LoadKeys(const ServerOptions& options) {
 
 void LoyaltyServer::MakeServices(const ServerOptions& options) {
   readers_ = std::make_unique<ReaderPool>(options.readers);
-  handlers_ = std::make_unique<RpcHandlers>(operations_.get(), ledger_.get(), &keys_,
-                                            options.clock, readers_.get());
-  path_ = std::make_unique<CallPath>(authorizer_.get(), options.logger, handlers_.get());
+  handlers_ = std::make_unique<RpcHandlers>(
+      operations_.get(), ledger_.get(), &keys_, options.clock, readers_.get());
+  path_ = std::make_unique<CallPath>(authorizer_.get(), options.logger,
+                                     handlers_.get());
   checkout_ = std::make_unique<CheckoutService>(path_.get());
   members_ = std::make_unique<MembersService>(path_.get());
   program_ = std::make_unique<ProgramService>(path_.get(), operations_.get());
-  audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(), readers_.get());
+  audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
+                                          readers_.get());
 }
 
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(

@@ -24,7 +24,8 @@ namespace loyalty::server {
 using CheckoutBase = v1::Checkout::WithRawCallbackMethod_QuotePurchase<
     v1::Checkout::WithRawCallbackMethod_CommitPurchase<
         v1::Checkout::WithRawCallbackMethod_RefundPurchase<
-            v1::Checkout::WithRawCallbackMethod_RedeemReward<v1::Checkout::Service>>>>;
+            v1::Checkout::WithRawCallbackMethod_RedeemReward<
+                v1::Checkout::Service>>>>;
 
 class CheckoutService final : public CheckoutBase {
  public:
@@ -33,22 +34,26 @@ class CheckoutService final : public CheckoutBase {
   grpc::ServerUnaryReactor* QuotePurchase(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::QuotePurchaseRequest>(*path_, context, request, response);
+    return ServeUnary<v1::QuotePurchaseRequest>(*path_, context, request,
+                                                response);
   }
-  grpc::ServerUnaryReactor* CommitPurchase(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::CommitPurchaseRequest>(*path_, context, request, response);
+  grpc::ServerUnaryReactor* CommitPurchase(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::CommitPurchaseRequest>(*path_, context, request,
+                                                 response);
   }
-  grpc::ServerUnaryReactor* RefundPurchase(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::RefundPurchaseRequest>(*path_, context, request, response);
+  grpc::ServerUnaryReactor* RefundPurchase(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::RefundPurchaseRequest>(*path_, context, request,
+                                                 response);
   }
   grpc::ServerUnaryReactor* RedeemReward(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::RedeemRewardRequest>(*path_, context, request, response);
+    return ServeUnary<v1::RedeemRewardRequest>(*path_, context, request,
+                                               response);
   }
 
  private:
@@ -58,7 +63,8 @@ class CheckoutService final : public CheckoutBase {
 using MembersBase = v1::Members::WithRawCallbackMethod_EnrollMember<
     v1::Members::WithRawCallbackMethod_GetMember<
         v1::Members::WithRawCallbackMethod_GetBalance<
-            v1::Members::WithRawCallbackMethod_ListEntries<v1::Members::Service>>>>;
+            v1::Members::WithRawCallbackMethod_ListEntries<
+                v1::Members::Service>>>>;
 
 class MembersService final : public MembersBase {
  public:
@@ -67,7 +73,8 @@ class MembersService final : public MembersBase {
   grpc::ServerUnaryReactor* EnrollMember(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::EnrollMemberRequest>(*path_, context, request, response);
+    return ServeUnary<v1::EnrollMemberRequest>(*path_, context, request,
+                                               response);
   }
   grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* context,
                                       const grpc::ByteBuffer* request,
@@ -77,12 +84,14 @@ class MembersService final : public MembersBase {
   grpc::ServerUnaryReactor* GetBalance(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::GetBalanceRequest>(*path_, context, request, response);
+    return ServeUnary<v1::GetBalanceRequest>(*path_, context, request,
+                                             response);
   }
   grpc::ServerUnaryReactor* ListEntries(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::ListEntriesRequest>(*path_, context, request, response);
+    return ServeUnary<v1::ListEntriesRequest>(*path_, context, request,
+                                              response);
   }
 
  private:
@@ -93,17 +102,20 @@ class MembersService final : public MembersBase {
 // UNIMPLEMENTED.
 using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
     v1::Program::WithRawCallbackMethod_LoadRules<
-    v1::Program::WithRawCallbackMethod_GetRules<
-    v1::Program::WithCallbackMethod_SimulateRules<
-    v1::Program::WithRawCallbackMethod_UpsertPartner<
-    v1::Program::WithRawCallbackMethod_ListPartners<
-    v1::Program::WithRawCallbackMethod_AdjustBalance<
-    v1::Program::WithRawCallbackMethod_RecordFeedback<
-    v1::Program::WithRawCallbackMethod_RunExpiry<
-    v1::Program::WithRawCallbackMethod_CreateApiKey<
-    v1::Program::WithRawCallbackMethod_ListApiKeys<
-    v1::Program::WithRawCallbackMethod_RevokeApiKey<
-        v1::Program::Service>>>>>>>>>>>>;
+        v1::Program::WithRawCallbackMethod_GetRules<
+            v1::Program::WithCallbackMethod_SimulateRules<
+                v1::Program::WithRawCallbackMethod_UpsertPartner<
+                    v1::Program::WithRawCallbackMethod_ListPartners<
+                        v1::Program::WithRawCallbackMethod_AdjustBalance<
+                            v1::Program::WithRawCallbackMethod_RecordFeedback<
+                                v1::Program::WithRawCallbackMethod_RunExpiry<
+                                    v1::Program::WithRawCallbackMethod_CreateApiKey<
+                                        v1::Program::
+                                            WithRawCallbackMethod_ListApiKeys<
+                                                v1::Program::
+                                                    WithRawCallbackMethod_RevokeApiKey<
+                                                        v1::Program::
+                                                            Service>>>>>>>>>>>>;
 
 // Program: what marketing staff and administrators call. Serves rule-set
 // versions, adjustments, feedback, partners, API keys and the maintenance
@@ -124,12 +136,14 @@ class ProgramService final : public ProgramBase {
   // (expiry_service.cc); a second call while one runs is refused with
   // FAILED_PRECONDITION (EXPIRY_RUNNING).
   grpc::ServerWriteReactor<grpc::ByteBuffer>* RunExpiry(
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+      grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) override;
 
   grpc::ServerUnaryReactor* ValidateRules(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::ValidateRulesRequest>(*path_, context, request, response);
+    return ServeUnary<v1::ValidateRulesRequest>(*path_, context, request,
+                                                response);
   }
   grpc::ServerUnaryReactor* LoadRules(grpc::CallbackServerContext* context,
                                       const grpc::ByteBuffer* request,
@@ -144,37 +158,44 @@ class ProgramService final : public ProgramBase {
   grpc::ServerUnaryReactor* UpsertPartner(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::UpsertPartnerRequest>(*path_, context, request, response);
+    return ServeUnary<v1::UpsertPartnerRequest>(*path_, context, request,
+                                                response);
   }
   grpc::ServerUnaryReactor* ListPartners(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::ListPartnersRequest>(*path_, context, request, response);
+    return ServeUnary<v1::ListPartnersRequest>(*path_, context, request,
+                                               response);
   }
   grpc::ServerUnaryReactor* AdjustBalance(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::AdjustBalanceRequest>(*path_, context, request, response);
+    return ServeUnary<v1::AdjustBalanceRequest>(*path_, context, request,
+                                                response);
   }
-  grpc::ServerUnaryReactor* RecordFeedback(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::RecordFeedbackRequest>(*path_, context, request, response);
+  grpc::ServerUnaryReactor* RecordFeedback(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::RecordFeedbackRequest>(*path_, context, request,
+                                                 response);
   }
   grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::CreateApiKeyRequest>(*path_, context, request, response);
+    return ServeUnary<v1::CreateApiKeyRequest>(*path_, context, request,
+                                               response);
   }
   grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::ListApiKeysRequest>(*path_, context, request, response);
+    return ServeUnary<v1::ListApiKeysRequest>(*path_, context, request,
+                                              response);
   }
   grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::RevokeApiKeyRequest>(*path_, context, request, response);
+    return ServeUnary<v1::RevokeApiKeyRequest>(*path_, context, request,
+                                               response);
   }
 
  private:

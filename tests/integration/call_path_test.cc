@@ -21,9 +21,10 @@ namespace {
 class CallPathTest : public testing::ProgramFixture {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(OpenProgram(testing::CompileRules(testing::RulesYaml())));
-    handlers_ = std::make_unique<server::RpcHandlers>(operations_.get(), ledger_.get(),
-                                                      &keys_, &clock_, &readers_);
+    ASSERT_NO_FATAL_FAILURE(
+        OpenProgram(testing::CompileRules(testing::RulesYaml())));
+    handlers_ = std::make_unique<server::RpcHandlers>(
+        operations_.get(), ledger_.get(), &keys_, &clock_, &readers_);
     path_ = std::make_unique<server::CallPath>(&authorizer_, &Logger::Discard(),
                                                handlers_.get());
   }
@@ -33,11 +34,12 @@ class CallPathTest : public testing::ProgramFixture {
   absl::Status Run(const Request& request, absl::Time deadline) {
     absl::Notification done;
     absl::Status status;
-    path_->Run<Request>(server::CallOrigin{std::nullopt, deadline}, request,
-                        [&](absl::StatusOr<server::ResponseOf<Request>> answer) {
-                          status = answer.status();
-                          done.Notify();
-                        });
+    path_->Run<Request>(
+        server::CallOrigin{std::nullopt, deadline}, request,
+        [&](absl::StatusOr<server::ResponseOf<Request>> answer) {
+          status = answer.status();
+          done.Notify();
+        });
     done.WaitForNotification();
     return status;
   }
@@ -45,7 +47,8 @@ class CallPathTest : public testing::ProgramFixture {
   using Write = std::function<absl::Status(absl::Time)>;
   template <typename Request>
   Write WriteOf(Request request) {
-    return [this, request](absl::Time deadline) { return Run(request, deadline); };
+    return
+        [this, request](absl::Time deadline) { return Run(request, deadline); };
   }
 
   // Each of the ten writes, as a call the ledger could decide.
@@ -94,11 +97,16 @@ class CallPathTest : public testing::ProgramFixture {
     v1::RevokeApiKeyRequest revoke;
     revoke.set_request_id("revoke-key");
     revoke.set_key_id("000000000000");
-    return {{"EnrollMember", WriteOf(enroll)},     {"CommitPurchase", WriteOf(commit)},
-            {"RefundPurchase", WriteOf(refund)},   {"RedeemReward", WriteOf(redeem)},
-            {"AdjustBalance", WriteOf(adjust)},    {"RecordFeedback", WriteOf(feedback)},
-            {"LoadRules", WriteOf(load)},          {"UpsertPartner", WriteOf(partner)},
-            {"CreateApiKey", WriteOf(create)},     {"RevokeApiKey", WriteOf(revoke)}};
+    return {{"EnrollMember", WriteOf(enroll)},
+            {"CommitPurchase", WriteOf(commit)},
+            {"RefundPurchase", WriteOf(refund)},
+            {"RedeemReward", WriteOf(redeem)},
+            {"AdjustBalance", WriteOf(adjust)},
+            {"RecordFeedback", WriteOf(feedback)},
+            {"LoadRules", WriteOf(load)},
+            {"UpsertPartner", WriteOf(partner)},
+            {"CreateApiKey", WriteOf(create)},
+            {"RevokeApiKey", WriteOf(revoke)}};
   }
 
   server::KeyRing keys_;

@@ -249,17 +249,22 @@ TEST(QuotedTest, CutsAtACharacterBoundaryAndHidesControlCharacters) {
 TEST_F(LimitsTest, BytesThatAreNotARequestAreRefusedNamingTheRequest) {
   // A length that runs past the end; a tag of field number 0; a varint that
   // never ends.
-  const std::string malformed[] = {std::string("\x0a\x05" "ab", 4), std::string("\x00\x01", 2),
+  const std::string malformed[] = {std::string("\x0a\x05"
+                                               "ab",
+                                               4),
+                                   std::string("\x00\x01", 2),
                                    std::string(11, '\xff')};
   int checked = 0;
   for (const char* name : kServices) {
     const auto* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
     ASSERT_NE(service, nullptr) << name;
     for (int m = 0; m < service->method_count(); ++m) {
       const auto* method = service->method(m);
       if (method->name() == "SimulateRules") continue;  // not served yet
-      const std::string rpc = absl::StrCat("/", service->full_name(), "/", method->name());
+      const std::string rpc =
+          absl::StrCat("/", service->full_name(), "/", method->name());
       for (const std::string& bytes : malformed) {
         SCOPED_TRACE(absl::StrCat(rpc, " ", absl::CEscape(bytes)));
         const grpc::Status refused = CallRaw(rpc, bytes);

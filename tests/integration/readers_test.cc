@@ -41,11 +41,13 @@ class ReadersTest : public ::testing::Test {
     enroll.set_request_id("enroll-ann");
     enroll.mutable_profile()->set_member_id("ann");
     v1::EnrollMemberResponse enrolled;
-    ASSERT_TRUE(served_.members().EnrollMember(&context, enroll, &enrolled).ok());
+    ASSERT_TRUE(
+        served_.members().EnrollMember(&context, enroll, &enrolled).ok());
   }
 
   static void SetDeadline(grpc::ClientContext* context) {
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(600));
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(600));
   }
 
   // kEntries survey entries (no postings), written straight through the
@@ -59,21 +61,23 @@ class ReadersTest : public ::testing::Test {
     for (int64_t write = 0; write < kEntries / kEntriesPerWrite; ++write) {
       {
         absl::MutexLock lock(&mu);
-        mu.Await(absl::Condition(+[](int* n) { return *n < kInFlight; }, &in_flight));
+        mu.Await(absl::Condition(
+            +[](int* n) { return *n < kInFlight; }, &in_flight));
         ++in_flight;
       }
       served_.server().ledger().Submit(
-          ledger::Operation{absl::StrCat("fill-", write), "fill",
-                            [](ledger::Transaction& t) -> absl::StatusOr<std::string> {
-                              for (int64_t i = 0; i < kEntriesPerWrite; ++i) {
-                                v1::JournalEntry entry;
-                                entry.set_kind(v1::ENTRY_KIND_FEEDBACK);
-                                entry.set_member_id("survey");
-                                auto appended = t.Append(std::move(entry));
-                                if (!appended.ok()) return appended.status();
-                              }
-                              return std::string();
-                            }},
+          ledger::Operation{
+              absl::StrCat("fill-", write), "fill",
+              [](ledger::Transaction& t) -> absl::StatusOr<std::string> {
+                for (int64_t i = 0; i < kEntriesPerWrite; ++i) {
+                  v1::JournalEntry entry;
+                  entry.set_kind(v1::ENTRY_KIND_FEEDBACK);
+                  entry.set_member_id("survey");
+                  auto appended = t.Append(std::move(entry));
+                  if (!appended.ok()) return appended.status();
+                }
+                return std::string();
+              }},
           [&](ledger::Outcome outcome) {
             absl::MutexLock lock(&mu);
             --in_flight;
@@ -81,9 +85,11 @@ class ReadersTest : public ::testing::Test {
           });
     }
     absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight));
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == 0; }, &in_flight));
     ASSERT_EQ(failed, 0);
-    std::printf("journal of %lld entries written in %s\n", static_cast<long long>(kEntries),
+    std::printf("journal of %lld entries written in %s\n",
+                static_cast<long long>(kEntries),
                 absl::FormatDuration(absl::Now() - start).c_str());
   }
 
@@ -127,7 +133,8 @@ TEST_F(ReadersTest, SalesCommitWhileAMillionEntriesExport) {
     const absl::Time start = absl::Now();
     grpc::ClientContext context;
     SetDeadline(&context);
-    auto reader = served_.audit().ExportLedger(&context, v1::ExportLedgerRequest());
+    auto reader =
+        served_.audit().ExportLedger(&context, v1::ExportLedgerRequest());
     v1::ExportLedgerResponse page;
     while (reader->Read(&page)) {
       exported += page.entries_size();
@@ -145,7 +152,8 @@ TEST_F(ReadersTest, SalesCommitWhileAMillionEntriesExport) {
   // The export holds the only reader slot until it ends: another long read
   // is refused at once, whatever the pool's threads are doing.
   const grpc::Status busy = History();
-  EXPECT_EQ(busy.error_code(), grpc::StatusCode::UNAVAILABLE) << busy.error_message();
+  EXPECT_EQ(busy.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << busy.error_message();
   EXPECT_EQ(testing::DetailOf(busy).reason(), "READERS_BUSY");
   go_on.Notify();
 
@@ -166,12 +174,15 @@ TEST_F(ReadersTest, SalesCommitWhileAMillionEntriesExport) {
 
   std::sort(latencies.begin(), latencies.end());
   auto at = [&](double share) {
-    return absl::FormatDuration(latencies[static_cast<size_t>(share * (latencies.size() - 1))]);
+    return absl::FormatDuration(
+        latencies[static_cast<size_t>(share * (latencies.size() - 1))]);
   };
-  std::printf("export of %lld entries: %s; %d sales committed during it, "
-              "latency p50 %s, p99 %s, max %s\n",
-              static_cast<long long>(exported.load()), absl::FormatDuration(export_took).c_str(),
-              during_export, at(0.5).c_str(), at(0.99).c_str(), at(1.0).c_str());
+  std::printf(
+      "export of %lld entries: %s; %d sales committed during it, "
+      "latency p50 %s, p99 %s, max %s\n",
+      static_cast<long long>(exported.load()),
+      absl::FormatDuration(export_took).c_str(), during_export, at(0.5).c_str(),
+      at(0.99).c_str(), at(1.0).c_str());
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // partner scope of every RPC, missing and revoked keys, and mutual TLS.
 #include <algorithm>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,10 +48,10 @@ struct Method {
 const Method kMethods[] = {
     {Rpc::kQuotePurchase, "/loyalty.v1.Checkout/QuotePurchase", Scope::kActsFor,
      "purchase.partner_id"},
-    {Rpc::kCommitPurchase, "/loyalty.v1.Checkout/CommitPurchase", Scope::kActsFor,
-     "purchase.partner_id"},
-    {Rpc::kRefundPurchase, "/loyalty.v1.Checkout/RefundPurchase", Scope::kActsFor,
-     "partner_id"},
+    {Rpc::kCommitPurchase, "/loyalty.v1.Checkout/CommitPurchase",
+     Scope::kActsFor, "purchase.partner_id"},
+    {Rpc::kRefundPurchase, "/loyalty.v1.Checkout/RefundPurchase",
+     Scope::kActsFor, "partner_id"},
     {Rpc::kRedeemReward, "/loyalty.v1.Checkout/RedeemReward", Scope::kNone},
     {Rpc::kEnrollMember, "/loyalty.v1.Members/EnrollMember", Scope::kNone},
     {Rpc::kGetMember, "/loyalty.v1.Members/GetMember", Scope::kNone},
@@ -65,16 +65,18 @@ const Method kMethods[] = {
     {Rpc::kUpsertPartner, "/loyalty.v1.Program/UpsertPartner", Scope::kActsFor,
      "partner_id"},
     {Rpc::kAdjustBalance, "/loyalty.v1.Program/AdjustBalance", Scope::kNone},
-    {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback", Scope::kActsFor,
-     "feedback.partner_id"},
+    {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback",
+     Scope::kActsFor, "feedback.partner_id"},
     {Rpc::kRunExpiry, "/loyalty.v1.Program/RunExpiry", Scope::kNone},
     {Rpc::kCreateApiKey, "/loyalty.v1.Program/CreateApiKey", Scope::kActsFor,
      "partner_id"},
     {Rpc::kListApiKeys, "/loyalty.v1.Program/ListApiKeys", Scope::kNone},
     {Rpc::kRevokeApiKey, "/loyalty.v1.Program/RevokeApiKey", Scope::kNone},
-    {Rpc::kExportLedger, "/loyalty.v1.Audit/ExportLedger", Scope::kNarrows, "partner_id"},
+    {Rpc::kExportLedger, "/loyalty.v1.Audit/ExportLedger", Scope::kNarrows,
+     "partner_id"},
     {Rpc::kVerifyLedger, "/loyalty.v1.Audit/VerifyLedger", Scope::kNone},
-    {Rpc::kGetProgramMetrics, "/loyalty.v1.Audit/GetProgramMetrics", Scope::kNone},
+    {Rpc::kGetProgramMetrics, "/loyalty.v1.Audit/GetProgramMetrics",
+     Scope::kNone},
     {Rpc::kSettlePartners, "/loyalty.v1.Audit/SettlePartners", Scope::kNarrows},
     {Rpc::kCreateBackup, "/loyalty.v1.Audit/CreateBackup", Scope::kNone},
     {Rpc::kListPartners, "/loyalty.v1.Program/ListPartners", Scope::kNarrows},
@@ -148,8 +150,8 @@ class SecurityTest : public ::testing::Test {
     grpc::ByteBuffer request(&slice, 1), response;
     absl::Notification done;
     Answer answer;
-    stub.UnaryCall(context.get(), path, grpc::StubOptions(), &request, &response,
-                   [&](grpc::Status status) {
+    stub.UnaryCall(context.get(), path, grpc::StubOptions(), &request,
+                   &response, [&](grpc::Status status) {
                      answer.status = status;
                      done.Notify();
                    });
@@ -157,7 +159,8 @@ class SecurityTest : public ::testing::Test {
     std::vector<grpc::Slice> slices;
     if (answer.status.ok() && response.Dump(&slices).ok()) {
       for (const grpc::Slice& part : slices) {
-        answer.bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+        answer.bytes.append(reinterpret_cast<const char*>(part.begin()),
+                            part.size());
       }
     }
     return answer;
@@ -175,7 +178,8 @@ class SecurityTest : public ::testing::Test {
       upsert.set_name(partner);
       upsert.set_funded_share_bp(10000);
       v1::UpsertPartnerResponse upserted;
-      grpc::Status status = program->UpsertPartner(Context(admin_key_).get(), upsert, &upserted);
+      grpc::Status status =
+          program->UpsertPartner(Context(admin_key_).get(), upsert, &upserted);
       ASSERT_TRUE(status.ok()) << status.error_message();
     }
     auto members = v1::Members::NewStub(channel_);
@@ -183,13 +187,17 @@ class SecurityTest : public ::testing::Test {
     enroll.set_request_id("enroll-kim");
     enroll.mutable_profile()->set_member_id("kim");
     v1::EnrollMemberResponse enrolled;
-    ASSERT_TRUE(members->EnrollMember(Context(admin_key_).get(), enroll, &enrolled).ok());
+    ASSERT_TRUE(
+        members->EnrollMember(Context(admin_key_).get(), enroll, &enrolled)
+            .ok());
     ASSERT_NO_FATAL_FAILURE(Sale("f1", "fuelco", 0));
     ASSERT_NO_FATAL_FAILURE(Sale("g1", "grocer", 0));
-    ASSERT_NO_FATAL_FAILURE(Sale("g2", "grocer", 20));  // fuelco's lot is the oldest
+    ASSERT_NO_FATAL_FAILURE(
+        Sale("g2", "grocer", 20));  // fuelco's lot is the oldest
   }
 
-  void Sale(const std::string& id, const std::string& partner, int64_t redeem_points) {
+  void Sale(const std::string& id, const std::string& partner,
+            int64_t redeem_points) {
     v1::CommitPurchaseRequest request;
     request.set_request_id(id);
     auto* purchase = request.mutable_purchase();
@@ -329,18 +337,25 @@ TEST_F(SecurityTest, APartnerKeyCannotTouchAnotherPartnersPurchase) {
 // The method of a full gRPC path ("/loyalty.v1.Audit/ExportLedger").
 const google::protobuf::MethodDescriptor* MethodOf(const std::string& path) {
   const size_t slash = path.rfind('/');
-  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-      path.substr(1, slash - 1));
-  return service == nullptr ? nullptr : service->FindMethodByName(path.substr(slash + 1));
+  const auto* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          path.substr(1, slash - 1));
+  return service == nullptr ? nullptr
+                            : service->FindMethodByName(path.substr(slash + 1));
 }
 
 // A request of `type` from `text` (text format), with the string field at
 // the dotted path `field` (when not empty) set to `partner`.
-std::string RequestBytes(const google::protobuf::Descriptor* type, const std::string& text,
-                         const std::string& field, const std::string& partner) {
+std::string RequestBytes(const google::protobuf::Descriptor* type,
+                         const std::string& text, const std::string& field,
+                         const std::string& partner) {
   std::unique_ptr<google::protobuf::Message> request(
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, request.get())) << text;
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(type)
+          ->New());
+  EXPECT_TRUE(
+      google::protobuf::TextFormat::ParseFromString(text, request.get()))
+      << text;
   if (!field.empty()) {
     google::protobuf::Message* holder = request.get();
     const std::vector<std::string> steps = absl::StrSplit(field, '.');
@@ -350,7 +365,8 @@ std::string RequestBytes(const google::protobuf::Descriptor* type, const std::st
     }
     const auto* last = holder->GetDescriptor()->FindFieldByName(steps.back());
     EXPECT_NE(last, nullptr) << field;
-    if (last != nullptr) holder->GetReflection()->SetString(holder, last, partner);
+    if (last != nullptr)
+      holder->GetReflection()->SetString(holder, last, partner);
   }
   return request->SerializeAsString();
 }
@@ -363,7 +379,8 @@ void PartnersShown(const google::protobuf::Message& message,
   const auto* reflection = message.GetReflection();
   std::vector<std::string> group;
   for (const char* name : {"partner_id", "from_partner_id", "to_partner_id"}) {
-    const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(name);
+    const FieldDescriptor* field =
+        message.GetDescriptor()->FindFieldByName(name);
     if (field != nullptr && !field->is_repeated() &&
         field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       group.push_back(reflection->GetString(message, field));
@@ -402,24 +419,29 @@ TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
     const std::string field = method.field;
     if (!field.empty()) {
       // Another partner named: refused, naming the field; its own: let in.
-      const Answer other =
-          CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, "grocer"));
+      const Answer other = CallBytes(
+          method.path, fuel,
+          RequestBytes(rpc->input_type(), method.request, field, "grocer"));
       EXPECT_EQ(other.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
       EXPECT_EQ(testing::DetailOf(other.status).reason(), "PARTNER_SCOPE");
       EXPECT_EQ(testing::DetailOf(other.status).field(), field);
       // Acting for no partner is not a way around it: the call would act
       // for the program (a sale without a partner, a key bound to no one).
       if (method.scope == Scope::kActsFor) {
-        const Answer none =
-            CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, ""));
-        EXPECT_EQ(none.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        const Answer none = CallBytes(
+            method.path, fuel,
+            RequestBytes(rpc->input_type(), method.request, field, ""));
+        EXPECT_EQ(none.status.error_code(),
+                  grpc::StatusCode::PERMISSION_DENIED);
       }
-      const Answer own =
-          CallBytes(method.path, fuel, RequestBytes(rpc->input_type(), method.request, field, "fuelco"));
+      const Answer own = CallBytes(
+          method.path, fuel,
+          RequestBytes(rpc->input_type(), method.request, field, "fuelco"));
       EXPECT_NE(own.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
           << own.status.error_message();
     }
-    const std::string request = RequestBytes(rpc->input_type(), method.request, "", "");
+    const std::string request =
+        RequestBytes(rpc->input_type(), method.request, "", "");
     if (method.scope == Scope::kNone) {
       const Answer answer = CallBytes(method.path, fuel, request);
       EXPECT_NE(answer.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
@@ -435,14 +457,16 @@ TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
       ASSERT_TRUE(answer.status.ok()) << answer.status.error_message();
       std::unique_ptr<google::protobuf::Message> response(
           google::protobuf::MessageFactory::generated_factory()
-              ->GetPrototype(rpc->output_type())->New());
+              ->GetPrototype(rpc->output_type())
+              ->New());
       ASSERT_TRUE(response->ParseFromString(answer.bytes));
       PartnersShown(*response, &shown[key]);
     }
     EXPECT_FALSE(shown[fuel].empty());
     for (const auto& group : shown[fuel]) EXPECT_TRUE(Names(group, "fuelco"));
-    EXPECT_TRUE(std::any_of(shown[admin_key_].begin(), shown[admin_key_].end(),
-                            [](const auto& group) { return !Names(group, "fuelco"); }));
+    EXPECT_TRUE(
+        std::any_of(shown[admin_key_].begin(), shown[admin_key_].end(),
+                    [](const auto& group) { return !Names(group, "fuelco"); }));
     ++narrowed;
   }
   EXPECT_EQ(narrowed, 4);

@@ -31,21 +31,24 @@ v1::Purchase SaleOf(const std::string& member) {
 struct Call {
   const char* rpc;
   const char* field;  // the field the refusal names
-  std::function<grpc::Status(testing::ServedLedger&, grpc::ClientContext*)> send;
+  std::function<grpc::Status(testing::ServedLedger&, grpc::ClientContext*)>
+      send;
 };
 
 class UnknownMemberTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions(
-        testing::RulesYaml() +
-        "rewards:\n  - id: coffee\n    description: A free coffee\n    points: 20\n")));
+    ASSERT_NO_FATAL_FAILURE(served_.Start(
+        testing::ServedOptions(testing::RulesYaml() +
+                               "rewards:\n  - id: coffee\n    description: "
+                               "A free coffee\n    points: 20\n")));
   }
 
   testing::ServedLedger served_;
 };
 
-TEST_F(UnknownMemberTest, EveryRpcNamingAMemberSaysUnknownMemberWithItsOwnField) {
+TEST_F(UnknownMemberTest,
+       EveryRpcNamingAMemberSaysUnknownMemberWithItsOwnField) {
   const Call calls[] = {
       {"CommitPurchase", "purchase.member_id",
        [](testing::ServedLedger& s, grpc::ClientContext* c) {
@@ -116,14 +119,15 @@ TEST_F(UnknownMemberTest, EveryRpcNamingAMemberSaysUnknownMemberWithItsOwnField)
   const int64_t head = served_.server().ledger().Head().sequence();
   for (const Call& call : calls) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     const grpc::Status status = call.send(served_, &context);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << call.rpc;
     EXPECT_EQ(DetailOf(status).reason(), "UNKNOWN_MEMBER") << call.rpc;
     EXPECT_EQ(DetailOf(status).field(), call.field) << call.rpc;
     EXPECT_EQ(status.error_message(),
-              absl::StrCat("UNKNOWN_MEMBER: ", call.field, ": no member with id '", kNobody,
-                           "'"))
+              absl::StrCat("UNKNOWN_MEMBER: ", call.field,
+                           ": no member with id '", kNobody, "'"))
         << call.rpc;
   }
   EXPECT_EQ(served_.server().ledger().Head().sequence(), head);

@@ -54,9 +54,11 @@ ledger::Decide EnrollWithLots(const std::string& id, int lots) {
     v1::JournalEntry entry;
     entry.set_kind(v1::ENTRY_KIND_ADJUSTMENT);
     entry.set_member_id(id);
-    AddPosting(entry, "program/points/goodwill", -10 * static_cast<int64_t>(lots));
+    AddPosting(entry, "program/points/goodwill",
+               -10 * static_cast<int64_t>(lots));
     for (int day = 0; day < lots; ++day) {
-      *AddPosting(entry, ledger::MemberPointsAvailable(id), 10)->mutable_lot_earn_time() =
+      *AddPosting(entry, ledger::MemberPointsAvailable(id), 10)
+           ->mutable_lot_earn_time() =
           ToTimestamp(kStart + absl::Hours(24 * day));
     }
     RETURN_IF_ERROR(t.Append(std::move(entry)).status());
@@ -94,10 +96,11 @@ absl::StatusOr<absl::Duration> DecideChunk(ledger::Ledger& ledger, int round) {
     // Not kept: the next round decides the same chunk again.
     return absl::AbortedError("benchmark round");
   };
-  ledger::Outcome outcome =
-      testing::RunAndWait(ledger, absl::StrCat("chunk-", round), std::move(decide));
+  ledger::Outcome outcome = testing::RunAndWait(
+      ledger, absl::StrCat("chunk-", round), std::move(decide));
   RETURN_IF_ERROR(failure);
-  if (outcome.status.code() != absl::StatusCode::kAborted) return outcome.status;
+  if (outcome.status.code() != absl::StatusCode::kAborted)
+    return outcome.status;
   return appends;
 }
 
@@ -108,13 +111,14 @@ int RunBenchmark(int lots, const std::string& data_dir) {
   options.clock = &clock;
   auto opened = ledger::Ledger::Open(options);
   if (!opened.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(opened.status().message()).c_str());
+    std::fprintf(stderr, "%s\n",
+                 std::string(opened.status().message()).c_str());
     return 1;
   }
   ledger::Ledger& ledger = **opened;
   for (int i = 0; i < kChunkMembers; ++i) {
-    ledger::Outcome enrolled = testing::RunAndWait(ledger, absl::StrCat("enroll-", i),
-                                                   EnrollWithLots(MemberId(i), lots));
+    ledger::Outcome enrolled = testing::RunAndWait(
+        ledger, absl::StrCat("enroll-", i), EnrollWithLots(MemberId(i), lots));
     if (!enrolled.status.ok()) {
       std::fprintf(stderr, "%s\n", enrolled.status.ToString().c_str());
       return 1;

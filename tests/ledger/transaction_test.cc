@@ -26,7 +26,8 @@ using loyalty::v1::MemberRecord;
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 const std::string kPoints(kPointsAsset);
 
-void AddPosting(JournalEntry& entry, const std::string& account, int64_t amount) {
+void AddPosting(JournalEntry& entry, const std::string& account,
+                int64_t amount) {
   auto* posting = entry.add_postings();
   posting->set_account(account);
   posting->set_asset(kPoints);
@@ -39,9 +40,10 @@ JournalEntry MovePoints(const std::string& member_id, int64_t points) {
   entry.set_kind(loyalty::v1::ENTRY_KIND_ADJUSTMENT);
   entry.set_member_id(member_id);
   AddPosting(entry, MemberPointsAvailable(member_id), points);
-  AddPosting(entry,
-             std::string(points > 0 ? kProgramPointsIssued : kProgramPointsRedeemed),
-             -points);
+  AddPosting(
+      entry,
+      std::string(points > 0 ? kProgramPointsIssued : kProgramPointsRedeemed),
+      -points);
   return entry;
 }
 
@@ -62,21 +64,22 @@ class TransactionTest : public ::testing::Test {
 
   // Enrolls every id in one operation, each with `points` available points.
   void Enroll(const std::vector<std::string>& ids, int64_t points) {
-    Outcome outcome = Run(absl::StrCat("enroll-", ids.front()),
-                          [&](Transaction& t) -> absl::StatusOr<std::string> {
-                            for (const std::string& id : ids) {
-                              MemberRecord record;
-                              record.mutable_profile()->set_member_id(id);
-                              if (auto added = t.AddMember(record); !added.ok()) {
-                                return added;
-                              }
-                              if (auto sequence = t.Append(MovePoints(id, points));
-                                  !sequence.ok()) {
-                                return sequence.status();
-                              }
-                            }
-                            return std::string();
-                          });
+    Outcome outcome =
+        Run(absl::StrCat("enroll-", ids.front()),
+            [&](Transaction& t) -> absl::StatusOr<std::string> {
+              for (const std::string& id : ids) {
+                MemberRecord record;
+                record.mutable_profile()->set_member_id(id);
+                if (auto added = t.AddMember(record); !added.ok()) {
+                  return added;
+                }
+                if (auto sequence = t.Append(MovePoints(id, points));
+                    !sequence.ok()) {
+                  return sequence.status();
+                }
+              }
+              return std::string();
+            });
     ASSERT_TRUE(outcome.status.ok()) << outcome.status;
   }
 
@@ -104,31 +107,32 @@ TEST_F(TransactionTest, HandlesStayValidWhileManyMoreMembersAreStaged) {
   bool same_handle = false;
   std::string read_id;
   int64_t read_points = 0;
-  Outcome outcome = Run("many", [&](Transaction& t) -> absl::StatusOr<std::string> {
-    auto first = t.Member("first");
-    auto mutable_first = t.MutableMember("first");
-    if (!first.ok()) return first.status();
-    if (!mutable_first.ok()) return mutable_first.status();
-    for (int i = 0; i < kOthers; ++i) {
-      const std::string id = absl::StrCat("other-", i);
-      if (auto other = t.Member(id); !other.ok()) return other.status();
-      if (i % 50 == 0) {
-        if (auto sequence = t.Append(MovePoints(id, 5)); !sequence.ok()) {
+  Outcome outcome =
+      Run("many", [&](Transaction& t) -> absl::StatusOr<std::string> {
+        auto first = t.Member("first");
+        auto mutable_first = t.MutableMember("first");
+        if (!first.ok()) return first.status();
+        if (!mutable_first.ok()) return mutable_first.status();
+        for (int i = 0; i < kOthers; ++i) {
+          const std::string id = absl::StrCat("other-", i);
+          if (auto other = t.Member(id); !other.ok()) return other.status();
+          if (i % 50 == 0) {
+            if (auto sequence = t.Append(MovePoints(id, 5)); !sequence.ok()) {
+              return sequence.status();
+            }
+          }
+        }
+        if (auto sequence = t.Append(MovePoints("first", 10)); !sequence.ok()) {
           return sequence.status();
         }
-      }
-    }
-    if (auto sequence = t.Append(MovePoints("first", 10)); !sequence.ok()) {
-      return sequence.status();
-    }
-    auto again = t.Member("first");
-    if (!again.ok()) return again.status();
-    same_handle = *again == *first && *again == *mutable_first;
-    read_id = (*first)->profile().member_id();
-    read_points = (*first)->points_available();
-    (*mutable_first)->set_purchase_count(7);
-    return std::string();
-  });
+        auto again = t.Member("first");
+        if (!again.ok()) return again.status();
+        same_handle = *again == *first && *again == *mutable_first;
+        read_id = (*first)->profile().member_id();
+        read_points = (*first)->points_available();
+        (*mutable_first)->set_purchase_count(7);
+        return std::string();
+      });
   ASSERT_TRUE(outcome.status.ok()) << outcome.status;
   EXPECT_TRUE(same_handle);
   EXPECT_EQ(read_id, "first");
@@ -162,49 +166,51 @@ struct AfterRefusals {
 TEST_F(TransactionTest, RefusedAppendRestoresOnlyWhatItTouched) {
   ASSERT_NO_FATAL_FAILURE(Enroll({"alice", "bob", "carol", "erin"}, 100));
   AfterRefusals seen;
-  Outcome outcome = Run("refusals", [&](Transaction& t) -> absl::StatusOr<std::string> {
-    auto alice = t.Member("alice");
-    auto bob = t.Member("bob");
-    auto carol = t.MutableMember("carol");
-    if (!alice.ok() || !bob.ok() || !carol.ok()) return absl::InternalError("staging");
-    (*carol)->set_purchase_count(5);
-    auto kept = t.Append(MovePoints("alice", 10));
-    if (!kept.ok()) return kept.status();
-    seen.kept_sequence = *kept;
+  Outcome outcome =
+      Run("refusals", [&](Transaction& t) -> absl::StatusOr<std::string> {
+        auto alice = t.Member("alice");
+        auto bob = t.Member("bob");
+        auto carol = t.MutableMember("carol");
+        if (!alice.ok() || !bob.ok() || !carol.ok())
+          return absl::InternalError("staging");
+        (*carol)->set_purchase_count(5);
+        auto kept = t.Append(MovePoints("alice", 10));
+        if (!kept.ok()) return kept.status();
+        seen.kept_sequence = *kept;
 
-    JournalEntry spread;
-    AddPosting(spread, std::string(kProgramPointsIssued), -40);
-    AddPosting(spread, MemberPointsAvailable("bob"), 30);
-    AddPosting(spread, MemberPointsAvailable("erin"), 10);
-    AddPosting(spread, std::string(kProgramPointsRedeemed), 1000);
-    AddPosting(spread, MemberPointsAvailable("alice"), -1000);
-    seen.insufficient = t.Append(spread).status();
+        JournalEntry spread;
+        AddPosting(spread, std::string(kProgramPointsIssued), -40);
+        AddPosting(spread, MemberPointsAvailable("bob"), 30);
+        AddPosting(spread, MemberPointsAvailable("erin"), 10);
+        AddPosting(spread, std::string(kProgramPointsRedeemed), 1000);
+        AddPosting(spread, MemberPointsAvailable("alice"), -1000);
+        seen.insufficient = t.Append(spread).status();
 
-    // Passes the balance check, then finds no lot of partner "acme".
-    JournalEntry by_partner = MovePoints("alice", -50);
-    by_partner.mutable_postings(0)->set_by_lot_partner(true);
-    by_partner.mutable_postings(0)->set_lot_partner_id("acme");
-    seen.partial = t.Append(by_partner).status();
+        // Passes the balance check, then finds no lot of partner "acme".
+        JournalEntry by_partner = MovePoints("alice", -50);
+        by_partner.mutable_postings(0)->set_by_lot_partner(true);
+        by_partner.mutable_postings(0)->set_lot_partner_id("acme");
+        seen.partial = t.Append(by_partner).status();
 
-    auto alice_again = t.Member("alice");
-    auto bob_again = t.Member("bob");
-    auto erin = t.Member("erin");
-    if (!alice_again.ok() || !bob_again.ok() || !erin.ok()) {
-      return absl::InternalError("restaging");
-    }
-    seen.same_handles = *alice_again == *alice && *bob_again == *bob;
-    seen.alice_points = (*alice)->points_available();
-    seen.alice_lots = (*alice)->lots_size();
-    seen.alice_last_sequence = (*alice)->last_sequence();
-    seen.bob_points = (*bob)->points_available();
-    seen.bob_lots = (*bob)->lots_size();
-    seen.bob_last_sequence = (*bob)->last_sequence();
-    seen.erin_points = (*erin)->points_available();
-    seen.carol_purchases = (*carol)->purchase_count();
-    auto burn = t.Append(MovePoints("bob", -20));
-    if (!burn.ok()) return burn.status();
-    return std::string();
-  });
+        auto alice_again = t.Member("alice");
+        auto bob_again = t.Member("bob");
+        auto erin = t.Member("erin");
+        if (!alice_again.ok() || !bob_again.ok() || !erin.ok()) {
+          return absl::InternalError("restaging");
+        }
+        seen.same_handles = *alice_again == *alice && *bob_again == *bob;
+        seen.alice_points = (*alice)->points_available();
+        seen.alice_lots = (*alice)->lots_size();
+        seen.alice_last_sequence = (*alice)->last_sequence();
+        seen.bob_points = (*bob)->points_available();
+        seen.bob_lots = (*bob)->lots_size();
+        seen.bob_last_sequence = (*bob)->last_sequence();
+        seen.erin_points = (*erin)->points_available();
+        seen.carol_purchases = (*carol)->purchase_count();
+        auto burn = t.Append(MovePoints("bob", -20));
+        if (!burn.ok()) return burn.status();
+        return std::string();
+      });
   ASSERT_TRUE(outcome.status.ok()) << outcome.status;
   EXPECT_EQ(seen.insufficient.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ErrorReason(seen.insufficient), "INSUFFICIENT_POINTS");

@@ -28,7 +28,8 @@ inline ledger::Decide EnrollDecision(const std::string& id) {
 
 // Submits `decide` under `request_id` (also its fingerprint) and waits for
 // the outcome.
-inline ledger::Outcome RunAndWait(ledger::Ledger& ledger, const std::string& request_id,
+inline ledger::Outcome RunAndWait(ledger::Ledger& ledger,
+                                  const std::string& request_id,
                                   ledger::Decide decide) {
   absl::Notification finished;
   ledger::Outcome result;

@@ -75,17 +75,20 @@ class CommandLineTest : public ::testing::Test {
     const std::string script_path = dir_.Sub("completion.bash");
     std::ofstream(script_path) << script;
     std::string quoted;
-    for (const std::string& word : words) absl::StrAppend(&quoted, " '", word, "'");
+    for (const std::string& word : words)
+      absl::StrAppend(&quoted, " '", word, "'");
     const std::string query_path = dir_.Sub("query.bash");
-    std::ofstream(query_path) << "source " << script_path << "\nCOMP_WORDS=(" << quoted
-                              << ")\nCOMP_CWORD=" << words.size() - 1 << "\n"
-                              << function << "\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n";
+    std::ofstream(query_path)
+        << "source " << script_path << "\nCOMP_WORDS=(" << quoted
+        << ")\nCOMP_CWORD=" << words.size() - 1 << "\n"
+        << function << "\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n";
     FILE* pipe = popen(absl::StrCat("bash ", query_path).c_str(), "r");
     EXPECT_NE(pipe, nullptr);
     std::string out;
     char buffer[4096];
     size_t read = 0;
-    while (pipe != nullptr && (read = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    while (pipe != nullptr &&
+           (read = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
       out.append(buffer, read);
     }
     if (pipe != nullptr) {
@@ -142,17 +145,22 @@ TEST_F(CommandLineTest, CompletionCompletesAPrefixAndLeavesValuesToBash) {
   EXPECT_EQ(Complete(script, kFunction, {"loyaltyctl", "--json", "rules", "d"}),
             std::vector<std::string>{"diff"});
   EXPECT_EQ(Complete(script, kFunction,
-                     {"loyaltyctl", "--server", "h:1", "member", "history", "ann", "--page-"}),
+                     {"loyaltyctl", "--server", "h:1", "member", "history",
+                      "ann", "--page-"}),
             (std::vector<std::string>{"--page-size", "--page-token"}));
   // After a flag that takes a value: nothing from us (bash completes files).
-  EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "rules", "load", "--activate-at", ""})
+  EXPECT_TRUE(Complete(script, kFunction,
+                       {"loyaltyctl", "rules", "load", "--activate-at", ""})
                   .empty());
-  EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "--api-key-file", ""}).empty());
+  EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "--api-key-file", ""})
+                  .empty());
   // A verb's argument: file names too; a flag there is still completed.
-  EXPECT_TRUE(Complete(script, kFunction, {"loyaltyctl", "verify", ""}).empty());
+  EXPECT_TRUE(
+      Complete(script, kFunction, {"loyaltyctl", "verify", ""}).empty());
   EXPECT_EQ(Complete(script, kFunction, {"loyaltyctl", "verify", "--allow"}),
             std::vector<std::string>{"--allow-empty"});
-  EXPECT_TRUE(Offers(Complete(script, kFunction, {"loyaltyctl", "member", ""}), "history"));
+  EXPECT_TRUE(Offers(Complete(script, kFunction, {"loyaltyctl", "member", ""}),
+                     "history"));
 }
 
 TEST_F(CommandLineTest, LoyaltyctlHelpAndVersionOnEveryVerb) {
@@ -160,7 +168,9 @@ TEST_F(CommandLineTest, LoyaltyctlHelpAndVersionOnEveryVerb) {
   ASSERT_EQ(version.exit_code, 0) << Printed(version);
   ASSERT_TRUE(absl::StartsWith(version.out, "loyaltyctl ")) << version.out;
   const CtlResult top = Ctl({"--help"});
-  EXPECT_TRUE(absl::StrContains(top.out, "source <(loyaltyctl completion bash)")) << top.out;
+  EXPECT_TRUE(
+      absl::StrContains(top.out, "source <(loyaltyctl completion bash)"))
+      << top.out;
   for (const std::string& verb : VerbsOf(top.out)) {
     std::vector<std::string> args = absl::StrSplit(verb, ' ');
     args.push_back("--version");
@@ -171,21 +181,27 @@ TEST_F(CommandLineTest, LoyaltyctlHelpAndVersionOnEveryVerb) {
   // Help wins over a half-typed command line, -h as --help.
   const CtlResult help = Ctl({"member", "adjust", "-h"});
   EXPECT_EQ(help.exit_code, 0) << Printed(help);
-  EXPECT_TRUE(absl::StartsWith(help.out, "Usage: loyaltyctl member adjust")) << help.out;
+  EXPECT_TRUE(absl::StartsWith(help.out, "Usage: loyaltyctl member adjust"))
+      << help.out;
 }
 
 TEST_F(CommandLineTest, LoyaltyctlRefusesABadFlagInOneLineThatNamesIt) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"member", "balance", "ann", "--bogus"},
        "error: unknown flag '--bogus' for 'member balance'\n"},
-      {{"member", "history", "ann", "--page_size"}, "error: --page-size needs a value (N)\n"},
-      {{"member", "history", "ann", "--all=yes"}, "error: --all takes no value\n"},
-      {{"member", "balance", "ann", "--api-key="}, "error: --api-key is empty\n"},
+      {{"member", "history", "ann", "--page_size"},
+       "error: --page-size needs a value (N)\n"},
+      {{"member", "history", "ann", "--all=yes"},
+       "error: --all takes no value\n"},
+      {{"member", "balance", "ann", "--api-key="},
+       "error: --api-key is empty\n"},
       {{"--bogus", "member", "get", "ann"},
        "error: unknown flag '--bogus' (a verb's flags go after the verb)\n"},
-      {{"member", "adjust", "ann", "--points", "1", "--points", "2", "--reason", "GOODWILL"},
+      {{"member", "adjust", "ann", "--points", "1", "--points", "2", "--reason",
+        "GOODWILL"},
        "error: --points is given twice\n"},
-      {{"member", "adjust", "ann", "--points", "1"}, "error: --reason is required\n"},
+      {{"member", "adjust", "ann", "--points", "1"},
+       "error: --reason is required\n"},
       {{"member", "nope"}, "error: unknown verb 'member nope'\n"},
       {{"rules", "show", "a", "b"}, "error: unexpected argument 'b'\n"},
   };
@@ -199,8 +215,8 @@ TEST_F(CommandLineTest, LoyaltyctlRefusesABadFlagInOneLineThatNamesIt) {
 TEST_F(CommandLineTest, BenchHelpVersionCompletionAndRefusals) {
   const CtlResult help = Bench({"--help"});
   ASSERT_EQ(help.exit_code, 0) << Printed(help);
-  for (const char* flag : {"--server", "--metadata", "--max-in-flight", "--mix", "--no-enroll",
-                           "--completion", "--version"}) {
+  for (const char* flag : {"--server", "--metadata", "--max-in-flight", "--mix",
+                           "--no-enroll", "--completion", "--version"}) {
     EXPECT_TRUE(absl::StrContains(help.out, flag)) << flag << "\n" << help.out;
   }
   const CtlResult version = Bench({"--version"});
@@ -209,8 +225,8 @@ TEST_F(CommandLineTest, BenchHelpVersionCompletionAndRefusals) {
 
   const CtlResult completion = Bench({"--completion", "bash"});
   ASSERT_EQ(completion.exit_code, 0) << Printed(completion);
-  const std::vector<std::string> offered =
-      Complete(completion.out, "_loyalty_bench_completion", {"loyalty-bench", "--max"});
+  const std::vector<std::string> offered = Complete(
+      completion.out, "_loyalty_bench_completion", {"loyalty-bench", "--max"});
   EXPECT_EQ(offered, std::vector<std::string>{"--max-in-flight"});
   for (const std::string& flag : FlagsOf(help.out)) {
     EXPECT_TRUE(Offers(Complete(completion.out, "_loyalty_bench_completion",

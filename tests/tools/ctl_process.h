@@ -1,7 +1,7 @@
 // Runs the real loyaltyctl binary (LOYALTYCTL_PATH), or another program, as
-// a child process and captures its exit status, stdout and stderr. The child's environment is
-// the test's own without any LOYALTY_* variable, plus what the test adds,
-// so that a developer's shell settings cannot change the outcome.
+// a child process and captures its exit status, stdout and stderr. The child's
+// environment is the test's own without any LOYALTY_* variable, plus what the
+// test adds, so that a developer's shell settings cannot change the outcome.
 #ifndef LOYALTY_TESTS_TOOLS_CTL_PROCESS_H_
 #define LOYALTY_TESTS_TOOLS_CTL_PROCESS_H_
 

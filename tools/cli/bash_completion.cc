@@ -66,8 +66,9 @@ std::vector<std::string> VerbWords(const CLI::App& app) {
 
 bool TakesArguments(const CLI::App& app) {
   return !app.get_options([](const CLI::Option* option) {
-                return !option->nonpositional();
-              }).empty();
+               return !option->nonpositional();
+             })
+              .empty();
 }
 
 // The case branch of one node: the words offered there, the flags after
@@ -94,9 +95,8 @@ std::string BashCompletion(const CLI::App& app, const std::string& program) {
   for (const Node& node : nodes) {
     if (!node.path.empty()) verb_paths.push_back(node.path);
   }
-  const std::string function =
-      absl::StrCat("_", absl::StrReplaceAll(program, {{"-", "_"}}),
-                   "_completion");
+  const std::string function = absl::StrCat(
+      "_", absl::StrReplaceAll(program, {{"-", "_"}}), "_completion");
   std::string script = absl::StrCat(
       "# bash completion for ", program, ", generated from its parser.\n",
       "# Load it with: source <(", program, " ",

@@ -4,8 +4,7 @@
 
 namespace loyalty_cli {
 
-std::vector<std::string> DashedArgsReversed(int argc,
-                                            const char* const* argv) {
+std::vector<std::string> DashedArgsReversed(int argc, const char* const* argv) {
   std::vector<std::string> args;
   bool flags_ended = false;
   for (int i = 1; i < argc; ++i) {

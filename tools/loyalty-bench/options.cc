@@ -36,8 +36,8 @@ CLI::Validator NumberIn(double min, double max) {
         if (absl::SimpleAtod(text, &value) && value >= min && value <= max) {
           return std::string();
         }
-        return absl::StrCat("'", text, "' is not a number in [", min, ", ",
-                            max, "]");
+        return absl::StrCat("'", text, "' is not a number in [", min, ", ", max,
+                            "]");
       },
       "", "NumberIn");
 }
@@ -47,7 +47,8 @@ template <typename Number>
 void AddNumber(CLI::App* app, const std::string& name, Number* field,
                double min, double max, const std::string& help) {
   app->add_option_function<double>(
-         name, [field](const double& value) { *field = static_cast<Number>(value); },
+         name,
+         [field](const double& value) { *field = static_cast<Number>(value); },
          help)
       ->check(NumberIn(min, max))
       ->type_name("N");
@@ -75,8 +76,8 @@ void AddMetadata(CLI::App* app, BenchOptions* options) {
            for (const std::string& text : texts) {
              const size_t eq = text.find('=');
              if (eq == 0 || eq == std::string::npos) {
-               throw CLI::ValidationError(
-                   "--metadata", "'" + text + "' is not NAME=VALUE");
+               throw CLI::ValidationError("--metadata",
+                                          "'" + text + "' is not NAME=VALUE");
              }
              options->metadata.emplace_back(text.substr(0, eq),
                                             text.substr(eq + 1));
@@ -142,10 +143,11 @@ void AddRunFlags(CLI::App* app, BenchOptions* o) {
           "write the results as JSON to FILE");
   app->add_flag("--enroll-only", o->enroll_only,
                 "enroll the members, report, and exit");
-  app->add_flag_callback("--no-enroll", [o] { o->enroll = false; },
-                         "skip enrollment (the members exist already)");
-  app->add_flag_callback("--no-progress", [o] { o->progress = false; },
-                         "no live progress line");
+  app->add_flag_callback(
+      "--no-enroll", [o] { o->enroll = false; },
+      "skip enrollment (the members exist already)");
+  app->add_flag_callback(
+      "--no-progress", [o] { o->progress = false; }, "no live progress line");
 }
 }  // namespace
 
@@ -191,9 +193,9 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   CommandLine result;
   CLI::App app(kAbout, "loyalty-bench");
   app.set_help_flag("-h,--help", "print this help and exit");
-  app.set_version_flag(
-      "--version", absl::StrCat("loyalty-bench ", loyalty::BuildVersion()),
-      "print the version of this build and exit");
+  app.set_version_flag("--version",
+                       absl::StrCat("loyalty-bench ", loyalty::BuildVersion()),
+                       "print the version of this build and exit");
   app.footer(kFooter);
   AddLoadFlags(&app, &result.options);
   AddRunFlags(&app, &result.options);
@@ -212,7 +214,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
     result.out = absl::StrCat(version.what(), "\n");
     return result;
   } catch (const CLI::ParseError& error) {
-    result.err = absl::StrCat("loyalty-bench: ", error.what(), "\n", app.help());
+    result.err =
+        absl::StrCat("loyalty-bench: ", error.what(), "\n", app.help());
     result.exit_code = 2;
     return result;
   }

@@ -59,11 +59,11 @@ struct BenchOptions {
 // print (--help, --version, --completion bash on stdout; a refused command
 // line on stderr) and the exit status.
 struct CommandLine {
-  bool run = false;          // true: run with `options`
+  bool run = false;  // true: run with `options`
   BenchOptions options;
-  std::string out;           // printed on stdout when not running
-  std::string err;           // printed on stderr when not running
-  int exit_code = 0;         // 0 after help/version/completion, 2 refused
+  std::string out;    // printed on stdout when not running
+  std::string err;    // printed on stderr when not running
+  int exit_code = 0;  // 0 after help/version/completion, 2 refused
 };
 
 // Reads argv. A refusal is one short line naming the flag, then the usage.

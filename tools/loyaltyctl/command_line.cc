@@ -320,7 +320,8 @@ CommandLine::CommandLine(const std::vector<CommandSpec>& commands)
   app_->fallthrough();  // global flags after the verb too
   app_->require_subcommand(0, 1);
   for (const FlagSpec& flag : GlobalFlags()) {
-    if (flag.name != "help" && flag.name != "version") AddFlag(flag, app_.get());
+    if (flag.name != "help" && flag.name != "version")
+      AddFlag(flag, app_.get());
   }
   std::map<std::string, CLI::App*> groups;
   for (const CommandSpec& command : commands_) {
@@ -393,8 +394,8 @@ Invocation CommandLine::Parse(int argc, const char* const* argv) {
     return invocation;
   }
   if (end.kind != Kind::kDone) {
-    invocation.error = Refusal(end, app_->remaining(true), reversed_args,
-                               invocation);
+    invocation.error =
+        Refusal(end, app_->remaining(true), reversed_args, invocation);
   }
   if (invocation.error.ok()) invocation.error = CheckComplete(invocation);
   return invocation;

@@ -18,8 +18,7 @@ int main(int argc, char** argv) {
        {&loyaltyctl::MemberCommands, &loyaltyctl::CheckoutCommands,
         &loyaltyctl::ProgramCommands, &loyaltyctl::RewardCommands,
         &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
-        &loyaltyctl::PartnerCommands,
-        &loyaltyctl::MetricsCommands,
+        &loyaltyctl::PartnerCommands, &loyaltyctl::MetricsCommands,
         &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
         &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands,
         &loyaltyctl::CompletionCommands}) {

@@ -290,32 +290,42 @@ CommandSpec EnrollCommand() {
 }
 
 CommandSpec GetCommand() {
-  return {"member", "get", "ID", kIdHelp,
-          "Show a member's profile and balance.", {},
-          "loyaltyctl member get card-0042", RunGet};
+  return {"member",
+          "get",
+          "ID",
+          kIdHelp,
+          "Show a member's profile and balance.",
+          {},
+          "loyaltyctl member get card-0042",
+          RunGet};
 }
 
 CommandSpec BalanceCommand() {
-  return {"member", "balance", "ID", kIdHelp,
-          "Show a member's points, cashback and tier.", {},
-          "loyaltyctl member balance card-0042", RunBalance};
+  return {"member",
+          "balance",
+          "ID",
+          kIdHelp,
+          "Show a member's points, cashback and tier.",
+          {},
+          "loyaltyctl member balance card-0042",
+          RunBalance};
 }
 
 CommandSpec HistoryCommand() {
-  return {"member",
-          "history",
-          "ID",
-          kIdHelp,
-          "List a member's journal entries, oldest first.",
-          {{"page-size", "N", "Entries per page, 1..1000 (server default 50).",
-            "--page-size 100"},
-           {"page-token", "T",
-            "Start at this page (the token a previous page printed).",
-            "--page-token c2VxPTUx"},
-           {"all", "", "Follow next_page_token and print every entry.",
-            "--all"}},
-          "loyaltyctl member history card-0042 --all",
-          RunHistory};
+  return {
+      "member",
+      "history",
+      "ID",
+      kIdHelp,
+      "List a member's journal entries, oldest first.",
+      {{"page-size", "N", "Entries per page, 1..1000 (server default 50).",
+        "--page-size 100"},
+       {"page-token", "T",
+        "Start at this page (the token a previous page printed).",
+        "--page-token c2VxPTUx"},
+       {"all", "", "Follow next_page_token and print every entry.", "--all"}},
+      "loyaltyctl member history card-0042 --all",
+      RunHistory};
 }
 
 CommandSpec AdjustCommand() {
@@ -340,8 +350,7 @@ CommandSpec AdjustCommand() {
             "(default list: LATE_DELIVERY, RUDE_SERVICE, WRONG_PRICE, "
             "DAMAGED_GOODS, MISSING_POINTS, GOODWILL, CORRECTION).",
             "--reason LATE_DELIVERY", true},
-           {"note", "TEXT",
-            "Free text kept with the entry, at most 500 bytes.",
+           {"note", "TEXT", "Free text kept with the entry, at most 500 bytes.",
             "--note \"parcel 3 days late, ticket 8812\""},
            RequestIdFlag()},
           "loyaltyctl member adjust card-0042 --points 250 --reason "

@@ -62,7 +62,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "loyaltyd address (default $LOYALTY_SERVER, else 127.0.0.1:50051)", ""},
       {"json", "", "print the response or error as JSON, for scripts", ""},
       {"timeout", "SECONDS",
-       "deadline of every call (default 10; 3600 for export, verify, program expire and "
+       "deadline of every call (default 10; 3600 for export, verify, program "
+       "expire and "
        "backup create)",
        ""},
       {"api-key", "KEY",
@@ -83,7 +84,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "--server)",
        ""},
       {"help", "", "help for loyaltyctl, a group or a verb (also -h)", ""},
-      {"version", "", "print the version of this build (git describe) and exit", ""},
+      {"version", "", "print the version of this build (git describe) and exit",
+       ""},
   };
   return *flags;
 }
@@ -96,12 +98,14 @@ std::string TopUsage(const std::vector<CommandSpec>& commands) {
   for (const CommandSpec& command : commands) {
     absl::StrAppend(&text, VerbLine(command));
   }
-  absl::StrAppend(&text, "\n", GlobalFlagsUsage(),
-                  "\nRun 'loyaltyctl GROUP [VERB] --help' for a verb's flags. Flag names\n"
-                  "take dashes; underscores work too (--data_dir is --data-dir).\n"
-                  "Bash completion of verbs and flags: source <(loyaltyctl completion bash)\n"
-                  "Exit status: 0 done, 1 the call or the verification "
-                  "failed, 2 bad usage.\n");
+  absl::StrAppend(
+      &text, "\n", GlobalFlagsUsage(),
+      "\nRun 'loyaltyctl GROUP [VERB] --help' for a verb's flags. Flag names\n"
+      "take dashes; underscores work too (--data_dir is --data-dir).\n"
+      "Bash completion of verbs and flags: source <(loyaltyctl completion "
+      "bash)\n"
+      "Exit status: 0 done, 1 the call or the verification "
+      "failed, 2 bad usage.\n");
   return text;
 }
 
