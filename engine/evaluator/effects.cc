@@ -349,14 +349,7 @@ absl::StatusOr<EarningPlan> PlanEarning(Pricing& pricing,
 // "2 × 109 points = 218 points (109 extra)".
 void AddMultiplierWords(const CompiledRule& rule, const EarningPlan& plan,
                         WordBuffer& words) {
-  const int64_t percent = rule.rule->multiply_points().percent();
-  if (percent % kPercent == 0) {
-    words.AddInteger(percent / kPercent);
-    words.Add(" × ");
-  } else {
-    words.AddInteger(percent);
-    words.Add("% of ");
-  }
+  words.AddMultiplier(rule.rule->multiply_points().percent());
   words.AddPoints(plan.base);
   words.Add({Scope(rule), " = "});
   words.AddPoints(plan.base + plan.benefit.points);

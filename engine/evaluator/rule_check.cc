@@ -49,39 +49,37 @@ bool IsIdChar(char c) {
   return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
 }
 
-// An id: program, rule or group. Adds a problem and returns false if bad.
-void CheckId(const std::string& id, const std::string& field,
-             Problems& problems) {
+bool IsCodeChar(char c) {
+  return absl::ascii_isalnum(c) || c == '_' || c == '-';
+}
+
+// An id of 1 to kMaxIdLength characters, each one that `allowed` accepts
+// (`allowed_words` names them for the message).
+void CheckIdOf(const std::string& id, const std::string& field,
+               bool (*allowed)(char), absl::string_view allowed_words,
+               Problems& problems) {
   if (id.empty()) {
     problems.push_back({field, "must not be empty"});
   } else if (id.size() > kMaxIdLength) {
     problems.push_back({field, absl::StrCat("must be at most ", kMaxIdLength,
                                             " characters, got ", id.size())});
-  } else if (!std::all_of(id.begin(), id.end(), IsIdChar)) {
-    problems.push_back(
-        {field,
-         absl::StrCat("may hold only letters, digits, '_', '.' and '-', got '",
-                      id, "'")});
+  } else if (!std::all_of(id.begin(), id.end(), allowed)) {
+    problems.push_back({field, absl::StrCat("may hold only ", allowed_words,
+                                            ", got '", id, "'")});
   }
+}
+
+// An id: program, rule or group.
+void CheckId(const std::string& id, const std::string& field,
+             Problems& problems) {
+  CheckIdOf(id, field, IsIdChar, "letters, digits, '_', '.' and '-'", problems);
 }
 
 // A tier or reward id: letters, digits, '_' and '-' (no '.': these ids
 // appear in keys and URLs of the program layer).
 void CheckPlainId(const std::string& id, const std::string& field,
                   Problems& problems) {
-  if (id.empty()) {
-    problems.push_back({field, "must not be empty"});
-  } else if (id.size() > kMaxIdLength) {
-    problems.push_back({field, absl::StrCat("must be at most ", kMaxIdLength,
-                                            " characters, got ", id.size())});
-  } else if (!std::all_of(id.begin(), id.end(), [](char c) {
-               return absl::ascii_isalnum(c) || c == '_' || c == '-';
-             })) {
-    problems.push_back(
-        {field, absl::StrCat("may hold only letters, digits, '_' and '-', "
-                             "got '",
-                             id, "'")});
-  }
+  CheckIdOf(id, field, IsCodeChar, "letters, digits, '_' and '-'", problems);
 }
 
 void CheckRange(int64_t value, int64_t low, int64_t high,
@@ -97,6 +95,72 @@ void CheckPositive(int64_t value, const std::string& field,
   if (value > 0) return;
   problems.push_back(
       {field, absl::StrCat("must be greater than 0, got ", value)});
+}
+
+// A list of at most `max` entries: "at most 50 rules, got 51".
+void CheckCount(int count, int max, absl::string_view field,
+                absl::string_view noun, Problems& problems) {
+  if (count <= max) return;
+  problems.push_back({std::string(field), absl::StrCat("at most ", max, " ",
+                                                       noun, ", got ", count)});
+}
+
+// A text of at most kMaxDescriptionLength characters.
+void CheckLength(const std::string& text, const std::string& field,
+                 Problems& problems) {
+  if (text.size() <= kMaxDescriptionLength) return;
+  problems.push_back(
+      {field, absl::StrCat("must be at most ", kMaxDescriptionLength,
+                           " characters, got ", text.size())});
+}
+
+// Entry `index` of the list `list` ("rules") whose key an earlier entry has:
+// "duplicate <what> '<shown>' (<list>[<earlier>] has it too<note>)", at
+// `field`. `seen` holds the keys of the entries before it.
+struct Duplicate {
+  absl::string_view list;
+  absl::string_view what;  // "rule id"
+  absl::string_view note = "";
+};
+void CheckDuplicate(absl::flat_hash_map<std::string, int>& seen,
+                    const Duplicate& kind, std::string key,
+                    const std::string& shown, int index,
+                    const std::string& field, Problems& problems) {
+  auto [it, inserted] = seen.emplace(std::move(key), index);
+  if (inserted) return;
+  problems.push_back({field, absl::StrCat("duplicate ", kind.what, " '", shown,
+                                          "' (", kind.list, "[", it->second,
+                                          "] has it too", kind.note, ")")});
+}
+
+// The id of entry `index` (at `field`.id), when an earlier entry has it; an
+// empty id is reported as empty (CheckId), not as a duplicate.
+void CheckUniqueId(absl::flat_hash_map<std::string, int>& seen,
+                   const Duplicate& kind, const std::string& id, int index,
+                   const std::string& field, Problems& problems) {
+  if (id.empty()) return;
+  CheckDuplicate(seen, kind, id, id, index, field + ".id", problems);
+}
+
+// A list of the program's (tiers or rewards). Each entry has a plain id that
+// no earlier entry has and a text (`text`, at `text_key`: a tier's name, a
+// reward's description) of at most kMaxDescriptionLength characters; then
+// `check(entry, index, field)` checks the rest of it.
+template <typename T, typename Check>
+void CheckCatalogue(const google::protobuf::RepeatedPtrField<T>& entries,
+                    const Duplicate& kind,
+                    const std::string& (T::*text)() const,
+                    absl::string_view text_key, Problems& problems,
+                    Check check) {
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < entries.size(); ++i) {
+    const T& entry = entries[i];
+    const std::string field = absl::StrCat(kind.list, "[", i, "]");
+    CheckPlainId(entry.id(), field + ".id", problems);
+    CheckUniqueId(seen, kind, entry.id(), i, field, problems);
+    CheckLength((entry.*text)(), absl::StrCat(field, ".", text_key), problems);
+    check(entry, i, field);
+  }
 }
 
 void CheckProgram(const loyalty::v1::ProgramSettings& program,
@@ -260,7 +324,18 @@ void CheckLadder(const loyalty::v1::VolumeLadder& ladder,
                         " is not above ", ladder.bands(i - 1).from_minor())});
     }
   }
-  CheckLines(ladder.lines(), field, problems);
+}
+
+// The `lines` condition of the rule's effect, after its other fields (every
+// effect but bonus_points and gift has one).
+void CheckEffectLines(const loyalty::v1::Rule& rule,
+                      const google::protobuf::FieldDescriptor& set,
+                      const std::string& field, Problems& problems) {
+  const google::protobuf::Message& effect =
+      rule.GetReflection()->GetMessage(rule, &set);
+  const auto* lines = effect.GetDescriptor()->FindFieldByName("lines");
+  if (lines == nullptr) return;
+  CheckLines(effect.GetReflection()->GetString(effect, lines), field, problems);
 }
 
 void CheckGift(const loyalty::v1::GiftEffect& gift, const std::string& field,
@@ -279,41 +354,43 @@ void CheckGift(const loyalty::v1::GiftEffect& gift, const std::string& field,
 void CheckEffect(const loyalty::v1::Rule& rule, const std::string& rule_field,
                  Problems& problems) {
   using R = loyalty::v1::Rule;
-  const std::string field = absl::StrCat(rule_field, ".", [&] {
-    const auto* oneof = R::descriptor()->FindOneofByName("effect");
-    const auto* set = rule.GetReflection()->GetOneofFieldDescriptor(rule, oneof);
-    return set == nullptr ? std::string() : set->name();
-  }());
+  const google::protobuf::FieldDescriptor* set =
+      rule.GetReflection()->GetOneofFieldDescriptor(
+          rule, R::descriptor()->FindOneofByName("effect"));
+  const std::string field =
+      absl::StrCat(rule_field, ".", set == nullptr ? "" : set->name());
   switch (rule.effect_case()) {
     case R::kPointsPerAmount:
       CheckPositive(rule.points_per_amount().points(), field + ".points",
                     problems);
       CheckPositive(rule.points_per_amount().per_minor(), field + ".per_minor",
                     problems);
-      return CheckLines(rule.points_per_amount().lines(), field, problems);
+      break;
     case R::kMultiplyPoints:
       CheckRange(rule.multiply_points().percent(), 101, kMaxMultiplierPercent,
                  field + ".percent", " (200 is double points)", problems);
-      return CheckLines(rule.multiply_points().lines(), field, problems);
+      break;
     case R::kBonusPoints:
-      return CheckPositive(rule.bonus_points().points(), field + ".points",
-                           problems);
+      CheckPositive(rule.bonus_points().points(), field + ".points", problems);
+      break;
     case R::kPercentDiscount:
       CheckRange(rule.percent_discount().percent(), 1, 100,
                  field + ".percent", "", problems);
-      return CheckLines(rule.percent_discount().lines(), field, problems);
+      break;
     case R::kFixedDiscount:
       CheckPositive(rule.fixed_discount().amount_minor(),
                     field + ".amount_minor", problems);
-      return CheckLines(rule.fixed_discount().lines(), field, problems);
+      break;
     case R::kCashback:
       CheckRange(rule.cashback().basis_points(), 1, kBasisPointsPerWhole,
                  field + ".basis_points", " (0.01% to 100%)", problems);
-      return CheckLines(rule.cashback().lines(), field, problems);
+      break;
     case R::kGift:
-      return CheckGift(rule.gift(), field, problems);
+      CheckGift(rule.gift(), field, problems);
+      break;
     case R::kVolumeLadder:
-      return CheckLadder(rule.volume_ladder(), field, problems);
+      CheckLadder(rule.volume_ladder(), field, problems);
+      break;
     case R::EFFECT_NOT_SET:
       problems.push_back(
           {rule_field,
@@ -322,6 +399,7 @@ void CheckEffect(const loyalty::v1::Rule& rule, const std::string& rule_field,
            "or volume_ladder"});
       return;
   }
+  CheckEffectLines(rule, *set, field, problems);
 }
 
 void CheckRule(const loyalty::v1::Rule& rule, const std::string& field,
@@ -387,27 +465,16 @@ void CheckOverlaps(const RuleSet& rule_set, Problems& problems) {
 }
 
 void CheckRules(const RuleSet& rule_set, Problems& problems) {
-  if (rule_set.rules_size() > kMaxRules) {
-    problems.push_back({"rules", absl::StrCat("at most ", kMaxRules,
-                                              " rules, got ",
-                                              rule_set.rules_size())});
-  }
+  CheckCount(rule_set.rules_size(), kMaxRules, "rules", "rules", problems);
   absl::flat_hash_map<std::string, int> seen;
   for (int i = 0; i < rule_set.rules_size(); ++i) {
     const std::string field = absl::StrCat("rules[", i, "]");
     CheckRule(rule_set.rules(i), field, problems);
-    auto [it, inserted] = seen.emplace(rule_set.rules(i).id(), i);
-    if (!inserted && !rule_set.rules(i).id().empty()) {
-      problems.push_back({field + ".id",
-                          absl::StrCat("duplicate rule id '",
-                                       rule_set.rules(i).id(), "' (rules[",
-                                       it->second, "] has it too)")});
-    }
+    CheckUniqueId(seen, {"rules", "rule id"}, rule_set.rules(i).id(), i, field,
+                  problems);
   }
   CheckOverlaps(rule_set, problems);
 }
-
-bool IsCodeChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '-'; }
 
 void CheckPromoCode(const loyalty::v1::PromoCode& code,
                     const absl::flat_hash_map<std::string, int>& rule_ids,
@@ -447,12 +514,8 @@ void CheckPromoCode(const loyalty::v1::PromoCode& code,
 }
 
 void CheckPromoCodes(const RuleSet& rule_set, Problems& problems) {
-  if (rule_set.promo_codes_size() > kMaxPromoCodes) {
-    problems.push_back({"promo_codes",
-                        absl::StrCat("at most ", kMaxPromoCodes,
-                                     " promo codes, got ",
-                                     rule_set.promo_codes_size())});
-  }
+  CheckCount(rule_set.promo_codes_size(), kMaxPromoCodes, "promo_codes",
+             "promo codes", problems);
   absl::flat_hash_map<std::string, int> rule_ids;
   for (int i = 0; i < rule_set.rules_size(); ++i) {
     rule_ids.emplace(rule_set.rules(i).id(), i);
@@ -462,14 +525,9 @@ void CheckPromoCodes(const RuleSet& rule_set, Problems& problems) {
     const loyalty::v1::PromoCode& code = rule_set.promo_codes(i);
     const std::string field = absl::StrCat("promo_codes[", i, "]");
     CheckPromoCode(code, rule_ids, field, problems);
-    auto [it, inserted] =
-        seen.emplace(absl::AsciiStrToUpper(code.code()), i);
-    if (!inserted) {
-      problems.push_back({field + ".code",
-                          absl::StrCat("duplicate promo code '", code.code(),
-                                       "' (promo_codes[", it->second,
-                                       "] has it too; codes ignore case)")});
-    }
+    CheckDuplicate(seen, {"promo_codes", "promo code", "; codes ignore case"},
+                   absl::AsciiStrToUpper(code.code()), code.code(), i,
+                   field + ".code", problems);
   }
 }
 
@@ -559,42 +617,30 @@ void CheckLevels(const loyalty::v1::TierSettings& tiers,
                                      "got ",
                                      tiers.levels_size())});
   }
-  absl::flat_hash_map<std::string, int> seen;
-  for (int i = 0; i < tiers.levels_size(); ++i) {
-    const loyalty::v1::Tier& tier = tiers.levels(i);
-    const std::string field = absl::StrCat("tiers.levels[", i, "]");
-    CheckPlainId(tier.id(), field + ".id", problems);
-    auto [it, inserted] = seen.emplace(tier.id(), i);
-    if (!inserted && !tier.id().empty()) {
-      problems.push_back({field + ".id",
-                          absl::StrCat("duplicate tier id '", tier.id(),
-                                       "' (tiers.levels[", it->second,
-                                       "] has it too)")});
-    }
-    if (tier.name().size() > kMaxDescriptionLength) {
-      problems.push_back({field + ".name",
-                          absl::StrCat("must be at most ",
-                                       kMaxDescriptionLength,
-                                       " characters, got ", tier.name().size())});
-    }
-    if (i == 0 && tier.threshold() != 0) {
-      problems.push_back({field + ".threshold",
-                          absl::StrCat("the first level must have threshold 0 "
-                                       "(every member is at least in it), "
-                                       "got ",
-                                       ThresholdText(tiers, tier.threshold(),
-                                                     currency))});
-    } else if (i > 0 && tier.threshold() <= tiers.levels(i - 1).threshold()) {
-      problems.push_back(
-          {field + ".threshold",
-           absl::StrCat("thresholds must go up: ",
-                        ThresholdText(tiers, tier.threshold(), currency),
-                        " is not above ",
-                        ThresholdText(tiers, tiers.levels(i - 1).threshold(),
-                                      currency))});
-    }
-    CheckBenefits(tier.benefits(), field + ".benefits", problems);
-  }
+  CheckCatalogue(
+      tiers.levels(), {"tiers.levels", "tier id"}, &loyalty::v1::Tier::name,
+      "name", problems,
+      [&](const loyalty::v1::Tier& tier, int i, const std::string& field) {
+        if (i == 0 && tier.threshold() != 0) {
+          problems.push_back(
+              {field + ".threshold",
+               absl::StrCat("the first level must have threshold 0 "
+                            "(every member is at least in it), "
+                            "got ",
+                            ThresholdText(tiers, tier.threshold(), currency))});
+        } else if (i > 0 &&
+                   tier.threshold() <= tiers.levels(i - 1).threshold()) {
+          problems.push_back(
+              {field + ".threshold",
+               absl::StrCat(
+                   "thresholds must go up: ",
+                   ThresholdText(tiers, tier.threshold(), currency),
+                   " is not above ",
+                   ThresholdText(tiers, tiers.levels(i - 1).threshold(),
+                                 currency))});
+        }
+        CheckBenefits(tier.benefits(), field + ".benefits", problems);
+      });
 }
 
 // A calendar-year window is counted and reviewed by the calendar, so the day
@@ -647,39 +693,22 @@ void CheckTiers(const loyalty::v1::TierSettings& tiers,
 }
 
 void CheckRewards(const RuleSet& rule_set, Problems& problems) {
-  if (rule_set.rewards_size() > kMaxRewards) {
-    problems.push_back({"rewards", absl::StrCat("at most ", kMaxRewards,
-                                                " rewards, got ",
-                                                rule_set.rewards_size())});
-  }
-  absl::flat_hash_map<std::string, int> seen;
-  for (int i = 0; i < rule_set.rewards_size(); ++i) {
-    const loyalty::v1::Reward& reward = rule_set.rewards(i);
-    const std::string field = absl::StrCat("rewards[", i, "]");
-    CheckPlainId(reward.id(), field + ".id", problems);
-    auto [it, inserted] = seen.emplace(reward.id(), i);
-    if (!inserted && !reward.id().empty()) {
-      problems.push_back({field + ".id",
-                          absl::StrCat("duplicate reward id '", reward.id(),
-                                       "' (rewards[", it->second,
-                                       "] has it too)")});
-    }
-    if (reward.description().size() > kMaxDescriptionLength) {
-      problems.push_back({field + ".description",
-                          absl::StrCat("must be at most ",
-                                       kMaxDescriptionLength,
-                                       " characters, got ",
-                                       reward.description().size())});
-    }
-    CheckPositive(reward.points(), field + ".points", problems);
-    if (reward.has_stock() && reward.stock() < 0) {
-      problems.push_back({field + ".stock",
-                          absl::StrCat("must be 0 or more (leave it out for "
-                                       "no limit), got ",
-                                       reward.stock())});
-    }
-    CheckValidity(reward.validity(), field + ".validity", problems);
-  }
+  CheckCount(rule_set.rewards_size(), kMaxRewards, "rewards", "rewards",
+             problems);
+  CheckCatalogue(
+      rule_set.rewards(), {"rewards", "reward id"},
+      &loyalty::v1::Reward::description, "description", problems,
+      [&](const loyalty::v1::Reward& reward, int, const std::string& field) {
+        CheckPositive(reward.points(), field + ".points", problems);
+        if (reward.has_stock() && reward.stock() < 0) {
+          problems.push_back(
+              {field + ".stock",
+               absl::StrCat("must be 0 or more (leave it out for "
+                            "no limit), got ",
+                            reward.stock())});
+        }
+        CheckValidity(reward.validity(), field + ".validity", problems);
+      });
 }
 
 void CheckBirthday(const RuleSet& rule_set, Problems& problems) {

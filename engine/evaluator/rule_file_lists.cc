@@ -54,6 +54,31 @@ std::string ItemName(absl::string_view kind, const YAML::Node& item,
   return absl::StrCat(kind, " #", index + 1);
 }
 
+std::optional<std::vector<Entry>> ReadItem(
+    FileReader& reader, const YAML::Node& item, const std::string& path,
+    const std::string& name, absl::Span<const char* const> allowed,
+    absl::Span<const char* const> required) {
+  const int line = LineOf(item.Mark());
+  reader.Locate(path, line, name);
+  std::vector<Entry> entries = ReadMap(reader, item, line, name, allowed);
+  if (!item.IsMap()) return std::nullopt;
+  RequireKeys(reader, entries, line, name, required);
+  return entries;
+}
+
+void ReadItemKeys(FileReader& reader, const YAML::Node& item,
+                  const std::string& path, const std::string& name,
+                  absl::Span<const char* const> allowed,
+                  absl::Span<const char* const> required, KeyReader read) {
+  const std::optional<std::vector<Entry>> entries =
+      ReadItem(reader, item, path, name, allowed, required);
+  if (!entries.has_value()) return;
+  for (const Entry& entry : *entries) {
+    read(entry, absl::StrCat(path, ".", entry.key),
+         absl::StrCat(name, ": ", entry.key));
+  }
+}
+
 namespace {
 
 // Reads the integer keys of `map_entry` (all optional) into `message`
@@ -212,11 +237,10 @@ void ReadRule(FileReader& reader, const YAML::Node& item, size_t index,
   static constexpr const char* kRequired[] = {"id", "description"};
   const std::string path = absl::StrCat("rules[", index, "]");
   const std::string name = ItemName("rule", item, "id", index);
-  const int line = LineOf(item.Mark());
-  reader.Locate(path, line, name);
-  std::vector<Entry> entries = ReadMap(reader, item, line, name, kRuleKeys);
-  if (!item.IsMap()) return;
-  RequireKeys(reader, entries, line, name, kRequired);
+  const std::optional<std::vector<Entry>> read =
+      ReadItem(reader, item, path, name, kRuleKeys, kRequired);
+  if (!read.has_value()) return;
+  const std::vector<Entry>& entries = *read;
   // The caps' unit follows the (first) effect, wherever it is written.
   const bool money_caps = std::any_of(
       entries.begin(), entries.end(), [](const Entry& entry) {
@@ -254,34 +278,31 @@ void ReadPromoCode(FileReader& reader, const YAML::Node& item, size_t index,
   static constexpr const char* kRequired[] = {"code", "rules"};
   const std::string path = absl::StrCat("promo_codes[", index, "]");
   const std::string name = ItemName("promo code", item, "code", index);
-  const int line = LineOf(item.Mark());
-  reader.Locate(path, line, name);
-  std::vector<Entry> entries = ReadMap(reader, item, line, name, kKeys);
-  if (!item.IsMap()) return;
-  RequireKeys(reader, entries, line, name, kRequired);
-  for (const Entry& entry : entries) {
-    const std::string key_name = absl::StrCat(name, ": ", entry.key);
-    const std::string& key = entry.key;
-    if (key == "code" || key == "member") {
-      const std::string field = key == "code" ? "code" : "member_id";
-      if (auto text = ReadTextAt(reader, entry, absl::StrCat(path, ".", field),
-                                 key_name)) {
-        key == "code" ? code.set_code(*text) : code.set_member_id(*text);
-      }
-    } else if (key == "rules") {
-      if (auto ids = ReadTextListAt(reader, entry, path + ".rule_ids", key_name)) {
-        code.mutable_rule_ids()->Assign(ids->begin(), ids->end());
-      }
-    } else if (key == "valid") {
-      ReadValidity(reader, entry, path + ".validity", key_name,
-                   *code.mutable_validity());
-    } else if (auto value = ReadIntegerAt(reader, entry,
-                                          absl::StrCat(path, ".", key),
-                                          key_name)) {
-      key == "max_uses" ? code.set_max_uses(*value)
-                        : code.set_max_uses_per_member(*value);
-    }
-  }
+  ReadItemKeys(
+      reader, item, path, name, kKeys, kRequired,
+      [&](const Entry& entry, const std::string& key_path,
+          const std::string& key_name) {
+        const std::string& key = entry.key;
+        if (key == "code" || key == "member") {
+          const std::string field = key == "code" ? "code" : "member_id";
+          if (auto text = ReadTextAt(
+                  reader, entry, absl::StrCat(path, ".", field), key_name)) {
+            key == "code" ? code.set_code(*text) : code.set_member_id(*text);
+          }
+        } else if (key == "rules") {
+          if (auto ids =
+                  ReadTextListAt(reader, entry, path + ".rule_ids", key_name)) {
+            code.mutable_rule_ids()->Assign(ids->begin(), ids->end());
+          }
+        } else if (key == "valid") {
+          ReadValidity(reader, entry, path + ".validity", key_name,
+                       *code.mutable_validity());
+        } else if (auto value =
+                       ReadIntegerAt(reader, entry, key_path, key_name)) {
+          key == "max_uses" ? code.set_max_uses(*value)
+                            : code.set_max_uses_per_member(*value);
+        }
+      });
 }
 
 void ReadExclusion(FileReader& reader, const YAML::Node& item, size_t index,
@@ -291,65 +312,62 @@ void ReadExclusion(FileReader& reader, const YAML::Node& item, size_t index,
   static constexpr const char* kRequired[] = {"excluded_from"};
   const std::string path = absl::StrCat("exclusions[", index, "]");
   const std::string name = absl::StrCat("exclusion #", index + 1);
-  const int line = LineOf(item.Mark());
-  reader.Locate(path, line, name);
-  std::vector<Entry> entries = ReadMap(reader, item, line, name, kKeys);
-  if (!item.IsMap()) return;
-  RequireKeys(reader, entries, line, name, kRequired);
-  for (const Entry& entry : entries) {
-    const std::string key_name = absl::StrCat(name, ": ", entry.key);
-    if (entry.key == "skus" || entry.key == "categories") {
-      if (auto texts = ReadTextListAt(
-              reader, entry, absl::StrCat(path, ".", entry.key), key_name)) {
-        auto* list = entry.key == "skus" ? exclusion.mutable_skus()
-                                         : exclusion.mutable_categories();
-        list->Assign(texts->begin(), texts->end());
-      }
-      continue;
-    }
-    std::optional<std::string> text =
-        ReadTextAt(reader, entry, absl::StrCat(path, ".", entry.key), key_name);
-    if (!text.has_value()) continue;
-    if (entry.key == "reason") {
-      exclusion.set_reason(*text);
-    } else if (*text == "earning" || *text == "burning" || *text == "both") {
-      reader.Locate(path + ".scope", entry.line, key_name);
-      exclusion.set_scope(*text == "earning"   ? loyalty::v1::EXCLUSION_SCOPE_EARNING
-                          : *text == "burning" ? loyalty::v1::EXCLUSION_SCOPE_BURNING
-                                               : loyalty::v1::EXCLUSION_SCOPE_BOTH);
-    } else {
-      reader.Report(entry.line, absl::StrCat(key_name,
-                                             ": must be one of earning, "
-                                             "burning, both, got '",
-                                             *text, "'"));
-    }
-  }
+  ReadItemKeys(
+      reader, item, path, name, kKeys, kRequired,
+      [&](const Entry& entry, const std::string& key_path,
+          const std::string& key_name) {
+        if (entry.key == "skus" || entry.key == "categories") {
+          if (auto texts = ReadTextListAt(reader, entry, key_path, key_name)) {
+            auto* list = entry.key == "skus" ? exclusion.mutable_skus()
+                                             : exclusion.mutable_categories();
+            list->Assign(texts->begin(), texts->end());
+          }
+          return;
+        }
+        std::optional<std::string> text =
+            ReadTextAt(reader, entry, key_path, key_name);
+        if (!text.has_value()) return;
+        if (entry.key == "reason") {
+          exclusion.set_reason(*text);
+        } else if (*text == "earning" || *text == "burning" ||
+                   *text == "both") {
+          reader.Locate(path + ".scope", entry.line, key_name);
+          exclusion.set_scope(
+              *text == "earning"   ? loyalty::v1::EXCLUSION_SCOPE_EARNING
+              : *text == "burning" ? loyalty::v1::EXCLUSION_SCOPE_BURNING
+                                   : loyalty::v1::EXCLUSION_SCOPE_BOTH);
+        } else {
+          reader.Report(entry.line, absl::StrCat(key_name,
+                                                 ": must be one of earning, "
+                                                 "burning, both, got '",
+                                                 *text, "'"));
+        }
+      });
 }
 
 }  // namespace
 
 void ReadRules(FileReader& reader, const Entry& section,
                loyalty::v1::RuleSet& rule_set) {
-  const std::vector<YAML::Node> items = Items(reader, section, "rules");
-  for (size_t i = 0; i < items.size(); ++i) {
-    ReadRule(reader, items[i], i, *rule_set.add_rules());
-  }
+  ReadEachItem(reader, section, "rules", [&](const YAML::Node& item, size_t i) {
+    ReadRule(reader, item, i, *rule_set.add_rules());
+  });
 }
 
 void ReadPromoCodes(FileReader& reader, const Entry& section,
                     loyalty::v1::RuleSet& rule_set) {
-  const std::vector<YAML::Node> items = Items(reader, section, "promo codes");
-  for (size_t i = 0; i < items.size(); ++i) {
-    ReadPromoCode(reader, items[i], i, *rule_set.add_promo_codes());
-  }
+  ReadEachItem(reader, section, "promo codes",
+               [&](const YAML::Node& item, size_t i) {
+                 ReadPromoCode(reader, item, i, *rule_set.add_promo_codes());
+               });
 }
 
 void ReadExclusions(FileReader& reader, const Entry& section,
                     loyalty::v1::RuleSet& rule_set) {
-  const std::vector<YAML::Node> items = Items(reader, section, "exclusions");
-  for (size_t i = 0; i < items.size(); ++i) {
-    ReadExclusion(reader, items[i], i, *rule_set.add_exclusions());
-  }
+  ReadEachItem(reader, section, "exclusions",
+               [&](const YAML::Node& item, size_t i) {
+                 ReadExclusion(reader, item, i, *rule_set.add_exclusions());
+               });
 }
 
 }  // namespace loyalty::evaluator::internal

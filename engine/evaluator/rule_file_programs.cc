@@ -73,24 +73,22 @@ void ReadLevel(FileReader& reader, const YAML::Node& item, size_t index,
   static constexpr const char* kRequired[] = {"id", "threshold"};
   const std::string path = absl::StrCat("tiers.levels[", index, "]");
   const std::string name = ItemName("tier", item, "id", index);
-  const int line = LineOf(item.Mark());
-  reader.Locate(path, line, name);
-  std::vector<Entry> entries = ReadMap(reader, item, line, name, kKeys);
-  if (!item.IsMap()) return;
-  RequireKeys(reader, entries, line, name, kRequired);
-  for (const Entry& entry : entries) {
-    const std::string key_path = absl::StrCat(path, ".", entry.key);
-    const std::string key_name = absl::StrCat(name, ": ", entry.key);
-    if (entry.key == "benefits") {
-      ReadBenefits(reader, entry, key_path, key_name, *tier.mutable_benefits());
-    } else if (entry.key == "threshold") {
-      if (auto value = ReadThreshold(reader, entry, measure, key_path, key_name)) {
-        tier.set_threshold(*value);
-      }
-    } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
-      entry.key == "id" ? tier.set_id(*text) : tier.set_name(*text);
-    }
-  }
+  ReadItemKeys(
+      reader, item, path, name, kKeys, kRequired,
+      [&](const Entry& entry, const std::string& key_path,
+          const std::string& key_name) {
+        if (entry.key == "benefits") {
+          ReadBenefits(reader, entry, key_path, key_name,
+                       *tier.mutable_benefits());
+        } else if (entry.key == "threshold") {
+          if (auto value =
+                  ReadThreshold(reader, entry, measure, key_path, key_name)) {
+            tier.set_threshold(*value);
+          }
+        } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
+          entry.key == "id" ? tier.set_id(*text) : tier.set_name(*text);
+        }
+      });
 }
 
 void ReadReward(FileReader& reader, const YAML::Node& item, size_t index,
@@ -100,26 +98,23 @@ void ReadReward(FileReader& reader, const YAML::Node& item, size_t index,
   static constexpr const char* kRequired[] = {"id", "description", "points"};
   const std::string path = absl::StrCat("rewards[", index, "]");
   const std::string name = ItemName("reward", item, "id", index);
-  const int line = LineOf(item.Mark());
-  reader.Locate(path, line, name);
-  std::vector<Entry> entries = ReadMap(reader, item, line, name, kKeys);
-  if (!item.IsMap()) return;
-  RequireKeys(reader, entries, line, name, kRequired);
-  for (const Entry& entry : entries) {
-    const std::string key_path = absl::StrCat(path, ".", entry.key);
-    const std::string key_name = absl::StrCat(name, ": ", entry.key);
-    if (entry.key == "valid") {
-      ReadValidity(reader, entry, path + ".validity", key_name,
-                   *reward.mutable_validity());
-    } else if (entry.key == "points" || entry.key == "stock") {
-      if (auto value = ReadIntegerAt(reader, entry, key_path, key_name)) {
-        entry.key == "points" ? reward.set_points(*value)
-                              : reward.set_stock(*value);
-      }
-    } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
-      entry.key == "id" ? reward.set_id(*text) : reward.set_description(*text);
-    }
-  }
+  ReadItemKeys(
+      reader, item, path, name, kKeys, kRequired,
+      [&](const Entry& entry, const std::string& key_path,
+          const std::string& key_name) {
+        if (entry.key == "valid") {
+          ReadValidity(reader, entry, path + ".validity", key_name,
+                       *reward.mutable_validity());
+        } else if (entry.key == "points" || entry.key == "stock") {
+          if (auto value = ReadIntegerAt(reader, entry, key_path, key_name)) {
+            entry.key == "points" ? reward.set_points(*value)
+                                  : reward.set_stock(*value);
+          }
+        } else if (auto text = ReadTextAt(reader, entry, key_path, key_name)) {
+          entry.key == "id" ? reward.set_id(*text)
+                            : reward.set_description(*text);
+        }
+      });
 }
 
 }  // namespace
@@ -145,10 +140,10 @@ void ReadTierLevels(FileReader& reader, const Entry& levels,
 
 void ReadRewards(FileReader& reader, const Entry& section,
                  loyalty::v1::RuleSet& rule_set) {
-  const std::vector<YAML::Node> items = Items(reader, section, "rewards");
-  for (size_t i = 0; i < items.size(); ++i) {
-    ReadReward(reader, items[i], i, *rule_set.add_rewards());
-  }
+  ReadEachItem(reader, section, "rewards",
+               [&](const YAML::Node& item, size_t i) {
+                 ReadReward(reader, item, i, *rule_set.add_rewards());
+               });
 }
 
 }  // namespace loyalty::evaluator::internal

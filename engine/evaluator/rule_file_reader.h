@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -114,6 +115,33 @@ std::vector<YAML::Node> Items(FileReader& reader, const Entry& section,
 // An item's name for messages: "rule weekend" (by its `id_key`) or "rule #3".
 std::string ItemName(absl::string_view kind, const YAML::Node& item,
                      absl::string_view id_key, size_t index);
+
+// One item of a list section, read as a map: `path` is its proto path
+// ("rules[3]"), `name` how messages name it ("rule weekend"). Locates the item
+// at its line and reports unknown keys (of `allowed`) and missing `required`
+// ones; returns the entries, or nothing when the item is not a map (reported).
+std::optional<std::vector<Entry>> ReadItem(
+    FileReader& reader, const YAML::Node& item, const std::string& path,
+    const std::string& name, absl::Span<const char* const> allowed,
+    absl::Span<const char* const> required);
+// Reads one key of an item, given the key's proto path ("rewards[2].points")
+// and its name in messages ("reward coffee: points").
+using KeyReader =
+    absl::FunctionRef<void(const Entry& entry, const std::string& key_path,
+                           const std::string& key_name)>;
+// ReadItem, then `read` for each of the item's keys.
+void ReadItemKeys(FileReader& reader, const YAML::Node& item,
+                  const std::string& path, const std::string& name,
+                  absl::Span<const char* const> allowed,
+                  absl::Span<const char* const> required, KeyReader read);
+// Reads each item of a list section (`what` as for Items) with
+// `read(item, index)`.
+template <typename ReadOne>
+void ReadEachItem(FileReader& reader, const Entry& section,
+                  absl::string_view what, ReadOne read) {
+  const std::vector<YAML::Node> items = Items(reader, section, what);
+  for (size_t i = 0; i < items.size(); ++i) read(items[i], i);
+}
 
 // The list sections (rule_file_lists.cc), each a YAML list under its key.
 void ReadRules(FileReader& reader, const Entry& section,

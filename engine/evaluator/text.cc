@@ -121,6 +121,17 @@ void WordBuffer::AddInteger(int64_t value) {
   Add(absl::string_view(begin, static_cast<size_t>(end - begin)));
 }
 
+void WordBuffer::AddMultiplier(int64_t percent) {
+  constexpr int64_t kPercent = 100;
+  if (percent % kPercent == 0) {
+    AddInteger(percent / kPercent);
+    Add(" × ");
+  } else {
+    AddInteger(percent);
+    Add("% of ");
+  }
+}
+
 absl::string_view RoundingWords(loyalty::v1::Rounding rounding) {
   switch (rounding) {
     case loyalty::v1::ROUNDING_HALF_UP:

@@ -58,6 +58,9 @@ class WordBuffer {
   void AddPoints(int64_t points);
   void AddBasisPointsPercent(int64_t basis_points);
   void AddInteger(int64_t value);  // "-42"
+  // A multiplier in percent as a multiply_points rule says it: "2 × " for
+  // 200, "150% of " for 150.
+  void AddMultiplier(int64_t percent);
 
   void Flush() {
     out_->append(buffer_, size_);

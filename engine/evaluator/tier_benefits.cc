@@ -36,6 +36,26 @@ loyalty::v1::AppliedRule& AddTierRow(Pricing& pricing) {
   return row;
 }
 
+// The row of a money benefit, explained as "Gold tier: 5% off 95.00 EUR =
+// 4.75 EUR" (`how` is " off " or " cashback on "); the caller sets the
+// amount and may add words.
+loyalty::v1::AppliedRule& AddTierMoneyRow(Pricing& pricing,
+                                          int64_t basis_points,
+                                          absl::string_view how,
+                                          int64_t basis_minor,
+                                          int64_t amount_minor) {
+  const std::string& currency = pricing.rules.program().currency();
+  loyalty::v1::AppliedRule& row = AddTierRow(pricing);
+  WordBuffer words(row.mutable_explanation());
+  words.Add({pricing.tier->title, ": "});
+  words.AddBasisPointsPercent(basis_points);
+  words.Add(how);
+  words.AddMoney(basis_minor, currency);
+  words.Add(" = ");
+  words.AddMoney(amount_minor, currency);
+  return row;
+}
+
 absl::Status Overflow(const Pricing& pricing) {
   return InvalidArgument(
       "AMOUNT_OVERFLOW", "purchase.lines",
@@ -71,13 +91,7 @@ absl::Status ApplyTierMultiplier(Pricing& pricing) {
   row.set_points(extra->value);
   WordBuffer words(row.mutable_explanation());
   words.Add({pricing.tier->title, ": "});
-  if (percent % kPercent == 0) {
-    words.AddInteger(percent / kPercent);
-    words.Add(" × ");
-  } else {
-    words.AddInteger(percent);
-    words.Add("% of ");
-  }
+  words.AddMultiplier(percent);
   words.AddPoints(pricing.base_points);
   words.Add(" = ");
   words.AddPoints(*multiplied);
@@ -103,18 +117,12 @@ absl::Status ApplyTierCashback(Pricing& pricing, int64_t basis_minor) {
       CheckedAdd(pricing.priced.cashback_earned_minor(), cashback.value);
   if (!total.has_value()) return Overflow(pricing);
   pricing.priced.set_cashback_earned_minor(*total);
-  const std::string& currency = pricing.rules.program().currency();
-  loyalty::v1::AppliedRule& row = AddTierRow(pricing);
+  loyalty::v1::AppliedRule& row = AddTierMoneyRow(
+      pricing, basis_points, " cashback on ", basis_minor, cashback.value);
   row.set_cashback_minor(cashback.value);
-  WordBuffer words(row.mutable_explanation());
-  words.Add({pricing.tier->title, ": "});
-  words.AddBasisPointsPercent(basis_points);
-  words.Add(" cashback on ");
-  words.AddMoney(basis_minor, currency);
-  words.Add(" = ");
-  words.AddMoney(cashback.value, currency);
   if (!cashback.exact) {
-    words.Add({" (", RoundingWords(pricing.rules.earn().rounding()), ")"});
+    absl::StrAppend(row.mutable_explanation(), " (",
+                    RoundingWords(pricing.rules.earn().rounding()), ")");
   }
   return absl::OkStatus();
 }
@@ -142,18 +150,13 @@ void ApplyTierDiscount(Pricing& pricing) {
   const Amounts shares = Allocate(total, pricing.net);
   for (size_t i = 0; i < shares.size(); ++i) pricing.net[i] -= shares[i];
   pricing.priced.set_discount_minor(pricing.priced.discount_minor() + total);
-  const std::string& currency = pricing.rules.program().currency();
-  loyalty::v1::AppliedRule& row = AddTierRow(pricing);
+  // "Gold tier: 5% off 95.00 EUR = 4.75 EUR off" (percent <= 100, so its
+  // basis points are at most 10000).
+  loyalty::v1::AppliedRule& row =
+      AddTierMoneyRow(pricing, percent * (kBasisPointsPerWhole / kPercent),
+                      " off ", base, total);
   row.set_discount_minor(total);
-  // "Gold tier: 5% off 95.00 EUR = 4.75 EUR off"
-  WordBuffer words(row.mutable_explanation());
-  words.Add({pricing.tier->title, ": "});
-  words.AddInteger(percent);
-  words.Add("% off ");
-  words.AddMoney(base, currency);
-  words.Add(" = ");
-  words.AddMoney(total, currency);
-  words.Add(" off");
+  row.mutable_explanation()->append(" off");
 }
 
 absl::Status ApplyTierEarning(Pricing& pricing, int64_t basis_minor) {
