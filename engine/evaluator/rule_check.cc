@@ -23,19 +23,11 @@ namespace {
 
 using loyalty::v1::RuleSet;
 
+// The limits that several checks share; a limit of one check is declared in
+// it.
 constexpr size_t kMaxIdLength = 64;
 constexpr size_t kMaxDescriptionLength = 200;
 constexpr int64_t kBasisPointsPerWhole = 10000;
-constexpr int64_t kMaxMultiplierPercent = 10000;
-constexpr int64_t kMaxGiftQuantity = 100;
-constexpr size_t kMinCodeLength = 3;
-constexpr size_t kMaxCodeLength = 32;
-constexpr int64_t kMaxPendingDays = 365;
-constexpr int64_t kMaxLifetimeDays = 3650;
-constexpr int64_t kMaxWindowDays = 3660;
-constexpr int64_t kMaxGraceDays = 365;
-constexpr int64_t kMinTierMultiplierPercent = 100;
-constexpr int64_t kMaxTierMultiplierPercent = 1000;
 
 using Problems = std::vector<RuleProblem>;
 
@@ -340,6 +332,7 @@ void CheckEffectLines(const loyalty::v1::Rule& rule,
 
 void CheckGift(const loyalty::v1::GiftEffect& gift, const std::string& field,
                Problems& problems) {
+  constexpr int64_t kMaxGiftQuantity = 100;
   if (gift.sku().empty()) {
     problems.push_back({absl::StrCat(field, ".sku"), "must not be empty"});
   }
@@ -353,6 +346,7 @@ void CheckGift(const loyalty::v1::GiftEffect& gift, const std::string& field,
 
 void CheckEffect(const loyalty::v1::Rule& rule, const std::string& rule_field,
                  Problems& problems) {
+  constexpr int64_t kMaxMultiplierPercent = 10000;
   using R = loyalty::v1::Rule;
   const google::protobuf::FieldDescriptor* set =
       rule.GetReflection()->GetOneofFieldDescriptor(
@@ -479,6 +473,8 @@ void CheckRules(const RuleSet& rule_set, Problems& problems) {
 void CheckPromoCode(const loyalty::v1::PromoCode& code,
                     const absl::flat_hash_map<std::string, int>& rule_ids,
                     const std::string& field, Problems& problems) {
+  constexpr size_t kMinCodeLength = 3;
+  constexpr size_t kMaxCodeLength = 32;
   const std::string& text = code.code();
   if (text.size() < kMinCodeLength || text.size() > kMaxCodeLength ||
       !std::all_of(text.begin(), text.end(), IsCodeChar)) {
@@ -554,6 +550,8 @@ void CheckExclusions(const RuleSet& rule_set, Problems& problems) {
 
 void CheckPoints(const loyalty::v1::PointsSettings& points,
                  Problems& problems) {
+  constexpr int64_t kMaxPendingDays = 365;
+  constexpr int64_t kMaxLifetimeDays = 3650;
   CheckRange(points.pending_days(), 0, kMaxPendingDays, "points.pending_days",
              " days", problems);
   CheckRange(points.lifetime_days(), 0, kMaxLifetimeDays,
@@ -574,6 +572,8 @@ void CheckPoints(const loyalty::v1::PointsSettings& points,
 
 void CheckBenefits(const loyalty::v1::TierBenefits& benefits,
                    const std::string& field, Problems& problems) {
+  constexpr int64_t kMinTierMultiplierPercent = 100;
+  constexpr int64_t kMaxTierMultiplierPercent = 1000;
   const int64_t multiplier = benefits.earn_multiplier_percent();
   if (multiplier != 0 && (multiplier < kMinTierMultiplierPercent ||
                           multiplier > kMaxTierMultiplierPercent)) {
@@ -647,6 +647,7 @@ void CheckLevels(const loyalty::v1::TierSettings& tiers,
 // counts of a rolling window would be ignored: they are refused instead.
 void CheckTierWindow(const loyalty::v1::TierSettings& tiers,
                      Problems& problems) {
+  constexpr int64_t kMaxWindowDays = 3660;
   if (tiers.window() == loyalty::v1::TIER_WINDOW_ROLLING) {
     CheckRange(tiers.window_days(), 1, kMaxWindowDays, "tiers.window_days",
                " days", problems);
@@ -676,6 +677,7 @@ void CheckTierWindow(const loyalty::v1::TierSettings& tiers,
 
 void CheckTiers(const loyalty::v1::TierSettings& tiers,
                 absl::string_view currency, Problems& problems) {
+  constexpr int64_t kMaxGraceDays = 365;
   // An empty message (no section, or an RPC that left it empty): no tiers.
   if (tiers.ByteSizeLong() == 0) return;
   if (tiers.measure() != loyalty::v1::TIER_MEASURE_SPEND &&
