@@ -20,6 +20,9 @@ namespace {
 
 using loyalty::v1::PartnerSettlement;
 
+// Entries read per page of the scan.
+constexpr int kSettlementPageEntries = 1024;
+
 // "partner/{id}/points/..." -> id; "program/..." -> "".
 std::string PartyOf(const std::string& account) {
   if (account.rfind("partner/", 0) != 0) return "";

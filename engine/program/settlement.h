@@ -31,9 +31,6 @@
 
 namespace loyalty::program {
 
-// Entries read per page of the scan.
-inline constexpr int kSettlementPageEntries = 1024;
-
 absl::StatusOr<loyalty::v1::SettlePartnersResponse> SettleFromJournal(
     const ledger::Ledger& ledger, const loyalty::v1::SettlePartnersRequest& request,
     const std::vector<loyalty::v1::Partner>& partners,
