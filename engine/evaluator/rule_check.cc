@@ -89,7 +89,7 @@ void CheckPositive(int64_t value, const std::string& field,
       {field, absl::StrCat("must be greater than 0, got ", value)});
 }
 
-// A list of at most `max` entries: "at most 50 rules, got 51".
+// A list of at most `max` entries: "at most 500 rules, got 501".
 void CheckCount(int count, int max, absl::string_view field,
                 absl::string_view noun, Problems& problems) {
   if (count <= max) return;
@@ -608,6 +608,29 @@ std::string ThresholdText(const loyalty::v1::TierSettings& tiers,
              : absl::StrCat(threshold);
 }
 
+// The threshold of level `i`: 0 for the first, above the one before for the
+// others.
+void CheckThreshold(const loyalty::v1::TierSettings& tiers, int i,
+                    absl::string_view currency, const std::string& field,
+                    Problems& problems) {
+  const int64_t threshold = tiers.levels(i).threshold();
+  if (i == 0 && threshold != 0) {
+    problems.push_back(
+        {field + ".threshold",
+         absl::StrCat("the first level must have threshold 0 "
+                      "(every member is at least in it), "
+                      "got ",
+                      ThresholdText(tiers, threshold, currency))});
+  } else if (i > 0 && threshold <= tiers.levels(i - 1).threshold()) {
+    problems.push_back(
+        {field + ".threshold",
+         absl::StrCat(
+             "thresholds must go up: ",
+             ThresholdText(tiers, threshold, currency), " is not above ",
+             ThresholdText(tiers, tiers.levels(i - 1).threshold(), currency))});
+  }
+}
+
 void CheckLevels(const loyalty::v1::TierSettings& tiers,
                  absl::string_view currency, Problems& problems) {
   if (tiers.levels_size() == 0 || tiers.levels_size() > kMaxTierLevels) {
@@ -621,24 +644,7 @@ void CheckLevels(const loyalty::v1::TierSettings& tiers,
       tiers.levels(), {"tiers.levels", "tier id"}, &loyalty::v1::Tier::name,
       "name", problems,
       [&](const loyalty::v1::Tier& tier, int i, const std::string& field) {
-        if (i == 0 && tier.threshold() != 0) {
-          problems.push_back(
-              {field + ".threshold",
-               absl::StrCat("the first level must have threshold 0 "
-                            "(every member is at least in it), "
-                            "got ",
-                            ThresholdText(tiers, tier.threshold(), currency))});
-        } else if (i > 0 &&
-                   tier.threshold() <= tiers.levels(i - 1).threshold()) {
-          problems.push_back(
-              {field + ".threshold",
-               absl::StrCat(
-                   "thresholds must go up: ",
-                   ThresholdText(tiers, tier.threshold(), currency),
-                   " is not above ",
-                   ThresholdText(tiers, tiers.levels(i - 1).threshold(),
-                                 currency))});
-        }
+        CheckThreshold(tiers, i, currency, field, problems);
         CheckBenefits(tier.benefits(), field + ".benefits", problems);
       });
 }
