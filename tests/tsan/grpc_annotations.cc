@@ -79,8 +79,9 @@ bool IsCallbackTagRun(FunctorRun run) {
   if (dladdr(reinterpret_cast<void*>(run), &info) == 0) return false;
   if (info.dli_sname == nullptr) return false;
   return std::strstr(info.dli_sname, "grpc8internal") != nullptr &&
-         std::strstr(info.dli_sname, "Tag9StaticRunEP29grpc_completion_queue_"
-                                     "functori") != nullptr;
+         std::strstr(info.dli_sname,
+                     "Tag9StaticRunEP29grpc_completion_queue_"
+                     "functori") != nullptr;
 }
 
 // The trampoline of `run`, taking a free slot the first time it is seen;
@@ -89,12 +90,11 @@ FunctorRun TrampolineOf(FunctorRun run) {
   for (int i = 0; i < kSlots; ++i) {
     FunctorRun seen = originals[i].load(std::memory_order_acquire);
     if (seen == run) return kTrampolines[i];
-    if (seen == nullptr &&
-        originals[i].compare_exchange_strong(seen, run,
-                                             std::memory_order_acq_rel)) {
+    if (seen == nullptr && originals[i].compare_exchange_strong(
+                               seen, run, std::memory_order_acq_rel)) {
       return kTrampolines[i];
     }
-    if (seen == run) return kTrampolines[i];
+    if (seen == run) return kTrampolines[i];  // another thread just took it
   }
   return nullptr;
 }
@@ -109,7 +109,8 @@ void WrapCallbackTag(void* tag) {
   auto* functor = static_cast<grpc_completion_queue_functor*>(tag);
   const FunctorRun run = functor->functor_run;
   if (run == nullptr || IsTrampoline(run) || !IsCallbackTagRun(run)) return;
-  if (FunctorRun trampoline = TrampolineOf(run)) functor->functor_run = trampoline;
+  if (FunctorRun trampoline = TrampolineOf(run))
+    functor->functor_run = trampoline;
 }
 
 }  // namespace
@@ -118,8 +119,8 @@ extern "C" {
 
 grpc_call_error grpc_call_start_batch(grpc_call* call, const grpc_op* ops,
                                       size_t nops, void* tag, void* reserved) {
-  using Start = grpc_call_error (*)(grpc_call*, const grpc_op*, size_t, void*,
-                                    void*);
+  using Start =
+      grpc_call_error (*)(grpc_call*, const grpc_op*, size_t, void*, void*);
   static auto real = reinterpret_cast<Start>(Real("grpc_call_start_batch"));
   WrapCallbackTag(tag);
   __tsan_release(tag);
@@ -128,8 +129,8 @@ grpc_call_error grpc_call_start_batch(grpc_call* call, const grpc_op* ops,
 
 grpc_event grpc_completion_queue_pluck(grpc_completion_queue* cq, void* tag,
                                        gpr_timespec deadline, void* reserved) {
-  using Pluck = grpc_event (*)(grpc_completion_queue*, void*, gpr_timespec,
-                               void*);
+  using Pluck =
+      grpc_event (*)(grpc_completion_queue*, void*, gpr_timespec, void*);
   static auto real =
       reinterpret_cast<Pluck>(Real("grpc_completion_queue_pluck"));
   const grpc_event event = real(cq, tag, deadline, reserved);
