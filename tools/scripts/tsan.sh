@@ -37,5 +37,5 @@ targets=(
   call_path_integration_test
 )
 tools/scripts/build.sh tsan --target "${targets[@]}"
-ctest --preset tsan -j 2 --timeout 900 -L '^(base|ledger|program|integration)$' \
-  -E '^AuditTest\.Backup'
+ctest --preset tsan -j 2 --timeout 900 \
+  -L '^(base|ledger|program|integration)$' -E '^AuditTest\.Backup'
