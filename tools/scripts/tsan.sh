@@ -5,7 +5,8 @@
 #   ledger       the group-commit writer, syncer and completer, faults
 #   program      the operations over a real ledger (expiry runs in chunks)
 #   integration  a real loyaltyd in the process (gRPC on loopback): the
-#                reactors, the completer answering calls, the audit worker
+#                reactors, the completer answering calls, the audit worker,
+#                the reader pool under an export of 1,000,000 entries
 # Debian's abseil, gRPC and RocksDB are not built with TSan:
 # tests/tsan/absl_sync_annotations.cc gives TSan the happens-before edges of
 # abseil's locks, tests/tsan/grpc_annotations.cc those of a gRPC batch
@@ -13,8 +14,7 @@
 # tests/tsan/suppressions.txt lists, each with its proof, the few races that
 # lie wholly inside Debian's libraries. Any other report fails the test that
 # shows it. clang's -Werror=thread-safety holds here too.
-# Not run here: readers_integration_test (an export of 1,000,000 entries,
-# minutes under TSan), and AuditTest.Backup*: RocksDB's BackupEngine hands
+# Not run here: AuditTest.Backup*: RocksDB's BackupEngine hands
 # files between its own threads in code of librocksdb that has no symbol,
 # so no entry narrower than the whole library could drop it (docs/CI.md).
 # Skipped (exit 0) where clang++-14 is missing.
@@ -34,7 +34,7 @@ targets=(
   campaign_integration_test limits_integration_test backdate_integration_test
   metrics_integration_test damaged_records_integration_test
   rule_terms_integration_test unknown_member_integration_test
-  call_path_integration_test
+  call_path_integration_test readers_integration_test
 )
 tools/scripts/build.sh tsan --target "${targets[@]}"
 ctest --preset tsan -j 2 --timeout 900 \
