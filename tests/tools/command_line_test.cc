@@ -26,26 +26,7 @@ namespace {
 
 using testing::CtlResult;
 using testing::Printed;
-
-// "member enroll", "verify", ... from the verb list of `loyaltyctl --help`
-// (its lines are "  member get ID    summary").
-std::vector<std::string> VerbsOf(const std::string& help) {
-  std::vector<std::string> verbs;
-  const size_t start = help.find("Verbs:\n");
-  if (start == std::string::npos) return verbs;
-  for (absl::string_view line : absl::StrSplit(help.substr(start + 7), '\n')) {
-    if (!absl::StartsWith(line, "  ")) break;
-    std::vector<std::string> words;
-    for (absl::string_view word : absl::StrSplit(line.substr(2), ' ')) {
-      if (word.empty() || word[0] == '[' ||
-          absl::ascii_isupper(static_cast<unsigned char>(word[0])))
-        break;
-      words.emplace_back(word);
-    }
-    verbs.push_back(absl::StrJoin(words, " "));
-  }
-  return verbs;
-}
+using testing::VerbsOf;
 
 // The flags a help page lists at the start of a line: "  --page-size N".
 std::set<std::string> FlagsOf(const std::string& help) {

@@ -17,8 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 extern char** environ;
 
@@ -105,6 +109,28 @@ inline CtlResult RunCtl(const std::string& scratch_dir,
 inline std::string Printed(const CtlResult& result) {
   return absl::StrCat("exit ", result.exit_code, "\n--- stdout\n", result.out,
                       "--- stderr\n", result.err);
+}
+
+// "member enroll", "verify", ... from the verb list of `loyaltyctl --help`
+// (its lines are "  member get ID    summary").
+inline std::vector<std::string> VerbsOf(const std::string& help) {
+  std::vector<std::string> verbs;
+  const size_t start = help.find("Verbs:\n");
+  if (start == std::string::npos) return verbs;
+  for (absl::string_view line : absl::StrSplit(help.substr(start + 7), '\n')) {
+    if (!absl::StartsWith(line, "  ")) break;
+    const absl::string_view name = line.substr(2, line.find("  ", 2) - 2);
+    std::vector<std::string> words;
+    for (absl::string_view word : absl::StrSplit(name, ' ')) {
+      // Positional arguments: "ID", "[FILE]", "KEY_ID".
+      if (word.empty() || word[0] == '[' ||
+          absl::ascii_isupper(static_cast<unsigned char>(word[0])))
+        break;
+      words.emplace_back(word);
+    }
+    verbs.push_back(absl::StrJoin(words, " "));
+  }
+  return verbs;
 }
 
 }  // namespace loyalty::testing

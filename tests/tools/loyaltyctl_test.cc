@@ -253,30 +253,9 @@ TEST_F(LoyaltyctlTest, UsageErrorsExitTwo) {
   }
 }
 
-// "member enroll", "verify", ... from the verb list of `loyaltyctl --help`.
-std::vector<std::string> VerbsOf(const std::string& help) {
-  std::vector<std::string> verbs;
-  const size_t start = help.find("Verbs:\n");
-  if (start == std::string::npos) return verbs;
-  for (absl::string_view line : absl::StrSplit(help.substr(start + 7), '\n')) {
-    if (!absl::StartsWith(line, "  ")) break;
-    const absl::string_view name = line.substr(2, line.find("  ", 2) - 2);
-    std::vector<std::string> words;
-    for (absl::string_view word : absl::StrSplit(name, ' ')) {
-      // Positional arguments: "ID", "[FILE]", "KEY_ID".
-      if (word.empty() || word[0] == '[' ||
-          absl::ascii_isupper(static_cast<unsigned char>(word[0])))
-        break;
-      words.emplace_back(word);
-    }
-    verbs.push_back(absl::StrJoin(words, " "));
-  }
-  return verbs;
-}
-
 TEST_F(LoyaltyctlTest, EveryVerbsHelpExitsZeroAndShowsAnExample) {
   const std::string top = Ok({"--help"});
-  const std::vector<std::string> verbs = VerbsOf(top);
+  const std::vector<std::string> verbs = testing::VerbsOf(top);
   for (const char* expected :
        {"member enroll",   "member balance",  "member history",
         "checkout quote",  "checkout commit", "feedback record",
