@@ -1,5 +1,7 @@
 #include "engine/server/ops_listener.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <utility>
 
@@ -56,6 +58,12 @@ absl::StatusOr<std::unique_ptr<OpsListener>> OpsListener::Start(
   httplib::Server& http = *listener->http_;
   http.new_task_queue = [] { return new httplib::ThreadPool(kAnswerThreads); };
   http.set_payload_max_length(0);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would
+  // let a second loyaltyd share the port instead of being refused.
+  http.set_socket_options([](int socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http.Get("/metrics", Serve(std::move(pages.metrics)));
   http.Get("/healthz", Serve(std::move(pages.healthz)));
   http.Get("/readyz", Serve(std::move(pages.readyz)));
