@@ -40,15 +40,15 @@ HistogramCounts Histogram::Read() const {
 }
 
 std::vector<int64_t> Histogram::LatencyBoundsUs() {
-  return {50,     100,    250,     500,     1000,    2500,    5000,
-          10000,  25000,  50000,   100000,  250000,  500000,  1000000,
-          2500000, 5000000, 10000000};
+  return {50,     100,     250,     500,     1000,    2500,
+          5000,   10000,   25000,   50000,   100000,  250000,
+          500000, 1000000, 2500000, 5000000, 10000000};
 }
 
 std::vector<int64_t> Histogram::PowersOfTwo(int64_t min, int64_t max) {
   std::vector<int64_t> bounds;
-  for (int64_t bound = min; bound >= 1 && bound <= max && bounds.size() < kMaxBuckets;
-       bound *= 2) {
+  for (int64_t bound = min;
+       bound >= 1 && bound <= max && bounds.size() < kMaxBuckets; bound *= 2) {
     bounds.push_back(bound);
   }
   return bounds;

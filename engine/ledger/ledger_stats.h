@@ -31,8 +31,8 @@ struct RocksDbFigure {
 
 struct LedgerStats {
   size_t queue_depth = 0;  // operations submitted, not yet taken by the writer
-  size_t max_queue = 0;    // the bound beyond which Submit refuses (LEDGER_BUSY)
-  bool failed = false;     // a write could not be made durable (fatal)
+  size_t max_queue = 0;  // the bound beyond which Submit refuses (LEDGER_BUSY)
+  bool failed = false;   // a write could not be made durable (fatal)
   uint64_t written_batches = 0;
   HistogramCounts batch_operations;
   HistogramCounts batch_bytes;

@@ -97,15 +97,15 @@ class CallPath {
     // Owned by the answer, so that it lives until the handler answers.
     auto owned = std::make_unique<Request>(*std::move(request));
     const Request& read = *owned;
-    handlers_->Run(
-        read, call,
-        [metrics = metrics_, owned = std::move(owned), log = call.log,
-         admitted, done = std::move(done)](
-            absl::StatusOr<ResponseOf<Request>> answer) mutable {
-          log.Failure(answer.status());
-          Count(metrics, RpcOf<Request>::kRpc, answer.status(), admitted);
-          done(std::move(answer));
-        });
+    handlers_->Run(read, call,
+                   [metrics = metrics_, owned = std::move(owned),
+                    log = call.log, admitted, done = std::move(done)](
+                       absl::StatusOr<ResponseOf<Request>> answer) mutable {
+                     log.Failure(answer.status());
+                     Count(metrics, RpcOf<Request>::kRpc, answer.status(),
+                           admitted);
+                     done(std::move(answer));
+                   });
   }
 
  private:

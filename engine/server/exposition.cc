@@ -27,8 +27,8 @@ std::string Scaled(int64_t value, int decimals) {
   for (int i = 0; i < decimals; ++i) divisor *= 10;
   // Magnitudes as unsigned, so that the smallest int64 has one too.
   const bool negative = value < 0;
-  const uint64_t magnitude =
-      negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value)
+                                      : static_cast<uint64_t>(value);
   const uint64_t whole = magnitude / static_cast<uint64_t>(divisor);
   uint64_t fraction = magnitude % static_cast<uint64_t>(divisor);
   std::string text = absl::StrCat(negative ? "-" : "", whole);

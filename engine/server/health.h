@@ -62,7 +62,8 @@ class Health {
 
   mutable absl::Mutex mu_;
   HealthView view_ ABSL_GUARDED_BY(mu_);
-  grpc::HealthCheckServiceInterface* grpc_health_ ABSL_GUARDED_BY(mu_) = nullptr;
+  grpc::HealthCheckServiceInterface* grpc_health_ ABSL_GUARDED_BY(mu_) =
+      nullptr;
 };
 
 }  // namespace loyalty::server

@@ -264,8 +264,9 @@ absl::StatusOr<std::unique_ptr<loyalty::server::OpsEndpoint>> StartOps(
   if (address.empty()) return nullptr;
   auto ops = loyalty::server::OpsEndpoint::Start(address);
   if (!ops.ok()) return ops.status();
-  std::printf("loyaltyd: /metrics, /healthz and /readyz on %s (metrics port %d)\n",
-              address.c_str(), (*ops)->port());
+  std::printf(
+      "loyaltyd: /metrics, /healthz and /readyz on %s (metrics port %d)\n",
+      address.c_str(), (*ops)->port());
   return ops;
 }
 

@@ -67,8 +67,8 @@ absl::StatusOr<std::unique_ptr<OpsListener>> OpsListener::Start(
   http.Get("/metrics", Serve(std::move(pages.metrics)));
   http.Get("/healthz", Serve(std::move(pages.healthz)));
   http.Get("/readyz", Serve(std::move(pages.readyz)));
-  listener->port_ =
-      port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  listener->port_ = port == 0 ? http.bind_to_any_port(host)
+                              : (http.bind_to_port(host, port) ? port : -1);
   if (listener->port_ <= 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for metrics on ", address));

@@ -24,27 +24,30 @@ struct RocksDbMetric {
 constexpr RocksDbMetric kRocksDbMetrics[] = {
     {"rocksdb.is-write-stopped", "loyalty_rocksdb_write_stopped", "gauge",
      "1 while RocksDB stops every write (a write stall): no sale is recorded."},
-    {"rocksdb.actual-delayed-write-rate", "loyalty_rocksdb_delayed_write_rate_bytes",
-     "gauge", "Bytes per second RocksDB lets writes through while it slows them "
-              "down; 0 when writes are not delayed."},
-    {"rocksdb.cfstats.io_stalls.total_stop", "loyalty_rocksdb_write_stops_total",
-     "counter", "Write stops RocksDB has made since the ledger opened."},
+    {"rocksdb.actual-delayed-write-rate",
+     "loyalty_rocksdb_delayed_write_rate_bytes", "gauge",
+     "Bytes per second RocksDB lets writes through while it slows them "
+     "down; 0 when writes are not delayed."},
+    {"rocksdb.cfstats.io_stalls.total_stop",
+     "loyalty_rocksdb_write_stops_total", "counter",
+     "Write stops RocksDB has made since the ledger opened."},
     {"rocksdb.cfstats.io_stalls.total_slowdown",
      "loyalty_rocksdb_write_slowdowns_total", "counter",
      "Write slowdowns RocksDB has made since the ledger opened."},
-    {"rocksdb.cfstats.compaction.Sum.CompCount", "loyalty_rocksdb_compactions_total",
-     "counter", "Compactions RocksDB has run since the ledger opened."},
+    {"rocksdb.cfstats.compaction.Sum.CompCount",
+     "loyalty_rocksdb_compactions_total", "counter",
+     "Compactions RocksDB has run since the ledger opened."},
     {"rocksdb.num-running-compactions", "loyalty_rocksdb_running_compactions",
      "gauge", "Compactions running now."},
     {"rocksdb.num-running-flushes", "loyalty_rocksdb_running_flushes", "gauge",
      "Memtable flushes running now."},
-    {"rocksdb.compaction-pending", "loyalty_rocksdb_compaction_pending", "gauge",
-     "1 when at least one compaction is owed."},
+    {"rocksdb.compaction-pending", "loyalty_rocksdb_compaction_pending",
+     "gauge", "1 when at least one compaction is owed."},
     {"rocksdb.estimate-pending-compaction-bytes",
      "loyalty_rocksdb_pending_compaction_bytes", "gauge",
      "Bytes RocksDB estimates compactions must rewrite to catch up."},
-    {"rocksdb.cur-size-all-mem-tables", "loyalty_rocksdb_memtable_bytes", "gauge",
-     "Bytes held in memtables."},
+    {"rocksdb.cur-size-all-mem-tables", "loyalty_rocksdb_memtable_bytes",
+     "gauge", "Bytes held in memtables."},
     {"rocksdb.live-sst-files-size", "loyalty_rocksdb_live_sst_bytes", "gauge",
      "Bytes of the SST files the ledger's current version uses."},
     {"rocksdb.background-errors", "loyalty_rocksdb_background_errors_total",
@@ -100,14 +103,14 @@ void RenderProgram(const MetricsSources& sources, Exposition& page) {
   if (!sources.rules_version.empty()) {
     page.Family("loyalty_rules_active_info", "gauge",
                 "The rule set active now, by program and version (always 1).");
-    page.Sample("loyalty_rules_active_info",
-                {{"program", sources.program_id},
-                 {"version", sources.rules_version}},
-                1);
+    page.Sample(
+        "loyalty_rules_active_info",
+        {{"program", sources.program_id}, {"version", sources.rules_version}},
+        1);
   }
   if (auto rss = ResidentMemoryBytes()) {
-    Gauge(page, "process_resident_memory_bytes", "Resident memory size in bytes.",
-          *rss);
+    Gauge(page, "process_resident_memory_bytes",
+          "Resident memory size in bytes.", *rss);
   }
 }
 
@@ -135,14 +138,16 @@ HttpPage MetricsPage(const MetricsSources& sources) {
 }
 
 HttpPage HealthzPage(const HealthView& health) {
-  if (health.live()) return HttpPage{200, "text/plain; charset=utf-8", "live\n"};
-  return HttpPage{503, "text/plain; charset=utf-8",
-                  absl::StrCat(HealthStateName(health.state), ": ",
-                               health.reason, "\n")};
+  if (health.live())
+    return HttpPage{200, "text/plain; charset=utf-8", "live\n"};
+  return HttpPage{
+      503, "text/plain; charset=utf-8",
+      absl::StrCat(HealthStateName(health.state), ": ", health.reason, "\n")};
 }
 
 HttpPage ReadyzPage(const HealthView& health) {
-  if (health.ready()) return HttpPage{200, "text/plain; charset=utf-8", "ready\n"};
+  if (health.ready())
+    return HttpPage{200, "text/plain; charset=utf-8", "ready\n"};
   std::string body = HealthStateName(health.state);
   if (!health.reason.empty()) absl::StrAppend(&body, ": ", health.reason);
   return HttpPage{503, "text/plain; charset=utf-8", body + "\n"};

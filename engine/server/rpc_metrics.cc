@@ -34,7 +34,8 @@ void RpcMetrics::Render(Exposition& page) const {
     if (latencies[i].Total() == 0) continue;
     const std::string rpc = RpcName(static_cast<Rpc>(i));
     for (int code = 0; code < kCodes; ++code) {
-      const uint64_t calls = rows_[i]->calls[code].load(std::memory_order_relaxed);
+      const uint64_t calls =
+          rows_[i]->calls[code].load(std::memory_order_relaxed);
       if (calls == 0) continue;
       page.Sample("loyalty_rpc_calls_total",
                   {{"rpc", rpc},
@@ -48,8 +49,8 @@ void RpcMetrics::Render(Exposition& page) const {
   for (int i = 0; i < kMaxRpcs; ++i) {
     if (latencies[i].Total() == 0) continue;
     page.HistogramSamples("loyalty_rpc_duration_seconds",
-                          {{"rpc", RpcName(static_cast<Rpc>(i))}},
-                          latencies[i], 6);
+                          {{"rpc", RpcName(static_cast<Rpc>(i))}}, latencies[i],
+                          6);
   }
 }
 

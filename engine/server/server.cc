@@ -83,6 +83,16 @@ absl::Status WriteSecret(const std::string& path, const std::string& text) {
 constexpr absl::Duration kStopPoll = absl::Milliseconds(10);
 constexpr absl::Duration kQuietBeforeClose = absl::Milliseconds(100);
 
+// The ledger's on_fatal: health turns NOT_SERVING (health.h) before
+// `on_fatal`, the process's own, hears of the failure.
+std::function<void(const absl::Status&)> FatalToHealth(
+    Health* health, std::function<void(const absl::Status&)> on_fatal) {
+  return [health, on_fatal = std::move(on_fatal)](const absl::Status& cause) {
+    health->Fatal(cause.message());
+    if (on_fatal) on_fatal(cause);
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const evaluator::CompiledRules>> LoadRuleFile(
@@ -158,12 +168,7 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger_options.data_dir = options.data_dir;
   ledger_options.clock = options.clock;
   ledger_options.env = options.env;
-  // Health turns NOT_SERVING before the process hears of it.
-  ledger_options.on_fatal = [health = &server->health_,
-                             on_fatal = options.on_fatal](const absl::Status& cause) {
-    health->Fatal(cause.message());
-    if (on_fatal) on_fatal(cause);
-  };
+  ledger_options.on_fatal = FatalToHealth(&server->health_, options.on_fatal);
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   // Once per ledger written before members' month records existed.
   RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));

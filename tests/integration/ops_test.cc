@@ -15,10 +15,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "engine/server/exposition.h"
 #include "engine/server/ops_endpoint.h"
-#include "absl/synchronization/notification.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -34,7 +34,8 @@ using server::OpsEndpoint;
 using testing::ReadSample;
 
 // An HTTP GET on the endpoint: status and body (status -1: no answer).
-std::pair<int, std::string> Get(const OpsEndpoint& ops, const std::string& path) {
+std::pair<int, std::string> Get(const OpsEndpoint& ops,
+                                const std::string& path) {
   httplib::Client client("127.0.0.1", ops.port());
   client.set_read_timeout(60, 0);
   auto answer = client.Get(path.c_str());
@@ -52,8 +53,8 @@ grpc::Status Enroll(testing::ServedLedger& served, const std::string& id) {
   return served.members().EnrollMember(&context, request, &response);
 }
 
-grpc::Status Commit(testing::ServedLedger& served, const std::string& request_id,
-                    const std::string& member) {
+grpc::Status Commit(testing::ServedLedger& served,
+                    const std::string& request_id, const std::string& member) {
   v1::CommitPurchaseRequest request;
   request.set_request_id(request_id);
   v1::Purchase* purchase = request.mutable_purchase();
@@ -76,7 +77,8 @@ grpc::Status Commit(testing::ServedLedger& served, const std::string& request_id
 int GrpcHealth(testing::ServedLedger& served) {
   grpc::GenericStub stub(served.channel());
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
   grpc::Slice empty("");  // HealthCheckRequest{service: ""} is zero bytes
   grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;
@@ -104,17 +106,19 @@ void ExpectWellFormed(const std::string& page, const testing::TempDir& dir) {
   std::vector<std::string> problems;
   const std::vector<ReadSample> samples = testing::ReadPage(page, &problems);
   testing::CheckHistograms(samples, &problems);
-  EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n") << "\n" << page;
+  EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n") << "\n"
+                                << page;
   const std::string promtool = testing::PromtoolPath();
   if (promtool.empty()) {
-    if (testing::OnCi()) FAIL() << "promtool is missing (Debian package prometheus)";
+    if (testing::OnCi())
+      FAIL() << "promtool is missing (Debian package prometheus)";
     GTEST_SKIP() << "promtool not installed (Debian package prometheus): "
                     "checked by the strict reader only";
   }
   const std::string file = dir.Sub("metrics.txt");
   std::ofstream(file) << page;
-  const std::string command =
-      absl::StrCat(promtool, " check metrics < ", file, " > ", file, ".out 2>&1");
+  const std::string command = absl::StrCat(promtool, " check metrics < ", file,
+                                           " > ", file, ".out 2>&1");
   const int exit_code = std::system(command.c_str());
   std::ifstream out(file + ".out");
   const std::string said((std::istreambuf_iterator<char>(out)), {});
@@ -171,35 +175,50 @@ TEST_F(OpsTest, MetricsFollowTheTrafficAndAreWellFormed) {
   ASSERT_TRUE(Enroll(served_, "ann").ok());
   ASSERT_TRUE(Commit(served_, "s1", "ann").ok());
   ASSERT_TRUE(Commit(served_, "s2", "ann").ok());
-  EXPECT_EQ(Commit(served_, "s3", "nobody").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Commit(served_, "s3", "nobody").error_code(),
+            grpc::StatusCode::NOT_FOUND);
   const auto [status, page] = Get(*ops_, "/metrics");
   ASSERT_EQ(status, 200);
   std::vector<std::string> problems;
   const auto samples = testing::ReadPage(page, &problems);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "CommitPurchase"}, {"code", "OK"}}), 2);
+                             {{"rpc", "CommitPurchase"}, {"code", "OK"}}),
+            2);
+  EXPECT_EQ(
+      testing::ValueOf(samples, "loyalty_rpc_calls_total",
+                       {{"rpc", "CommitPurchase"}, {"code", "NOT_FOUND"}}),
+      1);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "CommitPurchase"}, {"code", "NOT_FOUND"}}), 1);
-  EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "EnrollMember"}, {"code", "OK"}}), 1);
+                             {{"rpc", "EnrollMember"}, {"code", "OK"}}),
+            1);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_duration_seconds_count",
-                             {{"rpc", "CommitPurchase"}}), 3);
+                             {{"rpc", "CommitPurchase"}}),
+            3);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_members"), 1);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_ready"), 1);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_ledger_write_failed"), 0);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_ledger_queue_limit"), 16384);
   // Enrollment, two sales, and the rule set and admin records at start: one
   // operation per batch, as nothing ran at once.
-  const double batches = testing::ValueOf(samples, "loyalty_ledger_batches_total");
+  const double batches =
+      testing::ValueOf(samples, "loyalty_ledger_batches_total");
   EXPECT_GE(batches, 3);
-  EXPECT_EQ(testing::ValueOf(samples, "loyalty_ledger_sync_duration_seconds_count"),
+  EXPECT_EQ(
+      testing::ValueOf(samples, "loyalty_ledger_sync_duration_seconds_count"),
+      batches);
+  EXPECT_EQ(testing::ValueOf(samples, "loyalty_ledger_batch_operations_count"),
             batches);
-  EXPECT_EQ(testing::ValueOf(samples, "loyalty_ledger_batch_operations_count"), batches);
-  EXPECT_EQ(testing::ValueOf(
-                samples, "loyalty_rules_active_info",
-                {{"program", served_.server().operations().rules()->rule_set().program().program_id()},
-                 {"version", served_.server().operations().rules()->version()}}),
-            1);
+  EXPECT_EQ(
+      testing::ValueOf(
+          samples, "loyalty_rules_active_info",
+          {{"program", served_.server()
+                           .operations()
+                           .rules()
+                           ->rule_set()
+                           .program()
+                           .program_id()},
+           {"version", served_.server().operations().rules()->version()}}),
+      1);
   EXPECT_GT(testing::ValueOf(samples, "process_resident_memory_bytes"), 0);
   EXPECT_GE(testing::ValueOf(samples, "loyalty_rocksdb_write_stopped"), 0);
   EXPECT_GE(testing::ValueOf(samples, "loyalty_rocksdb_compactions_total"), 0);
@@ -208,8 +227,8 @@ TEST_F(OpsTest, MetricsFollowTheTrafficAndAreWellFormed) {
 
 TEST_F(OpsTest, AFatalWriteTurnsHealthNotServingAndProbesUnhealthy) {
   testing::FaultSwitch faults;
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::make_shared<testing::FaultyFileSystem>(&faults));
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
+      std::make_shared<testing::FaultyFileSystem>(&faults));
   ASSERT_NO_FATAL_FAILURE(StartServer(env.get()));
   ASSERT_TRUE(Enroll(served_, "ann").ok());
   EXPECT_EQ(GrpcHealth(served_), kServing);
@@ -217,7 +236,8 @@ TEST_F(OpsTest, AFatalWriteTurnsHealthNotServingAndProbesUnhealthy) {
   EXPECT_EQ(Get(*ops_, "/readyz"), std::make_pair(200, std::string("ready\n")));
 
   faults.fault = testing::Fault::kSyncNoSpace;
-  EXPECT_EQ(Commit(served_, "s1", "ann").error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Commit(served_, "s1", "ann").error_code(),
+            grpc::StatusCode::UNAVAILABLE);
   // The sale's answer may leave before the syncer reports the failure: wait
   // for health to follow (no time is asserted; ctest's timeout bounds it).
   while (served_.server().health().View().live()) {
@@ -244,11 +264,13 @@ TEST_F(OpsTest, ReadyzSaysStartingThenRefusedBeforeAnyServer) {
   auto ops = OpsEndpoint::Start("127.0.0.1:0");
   ASSERT_TRUE(ops.ok()) << ops.status();
   EXPECT_EQ(Get(**ops, "/healthz"), std::make_pair(200, std::string("live\n")));
-  EXPECT_EQ(Get(**ops, "/readyz"), std::make_pair(503, std::string("starting\n")));
+  EXPECT_EQ(Get(**ops, "/readyz"),
+            std::make_pair(503, std::string("starting\n")));
   const auto [metrics_status, page] = Get(**ops, "/metrics");
   EXPECT_EQ(metrics_status, 200);
   std::vector<std::string> problems;
-  EXPECT_EQ(testing::ValueOf(testing::ReadPage(page, &problems), "loyalty_ready"), 0);
+  EXPECT_EQ(
+      testing::ValueOf(testing::ReadPage(page, &problems), "loyalty_ready"), 0);
   EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n");
   (*ops)->Refused("shop.yaml:3: earn rate must be positive");
   EXPECT_EQ(Get(**ops, "/readyz"),
@@ -261,13 +283,15 @@ TEST_F(OpsTest, ReadyzTurns503WhileTheServerStops) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   EXPECT_EQ(Get(*ops_, "/readyz").first, 200);
   served_.server().Shutdown(absl::Seconds(5));
-  EXPECT_EQ(Get(*ops_, "/readyz"), std::make_pair(503, std::string("stopping: stopping\n")));
+  EXPECT_EQ(Get(*ops_, "/readyz"),
+            std::make_pair(503, std::string("stopping: stopping\n")));
   EXPECT_EQ(Get(*ops_, "/healthz").first, 200);
 }
 
 TEST_F(OpsTest, AnAddressInUseOrMalformedIsRefused) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
-  EXPECT_FALSE(OpsEndpoint::Start(absl::StrCat("127.0.0.1:", ops_->port())).ok());
+  EXPECT_FALSE(
+      OpsEndpoint::Start(absl::StrCat("127.0.0.1:", ops_->port())).ok());
   EXPECT_EQ(OpsEndpoint::Start("no-port").status().code(),
             absl::StatusCode::kInvalidArgument);
 }

@@ -74,7 +74,8 @@ inline std::vector<ReadSample> ReadPage(const std::string& page,
   std::string family, type;
   bool help_seen = false;
   for (absl::string_view line : absl::StrSplit(page, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> words = absl::StrSplit(line, absl::MaxSplits(' ', 3));
+    std::vector<std::string> words =
+        absl::StrSplit(line, absl::MaxSplits(' ', 3));
     if (words.size() >= 3 && words[0] == "#" && words[1] == "HELP") {
       if (!families.insert(words[2]).second) {
         problems->push_back(absl::StrCat("family twice: ", words[2]));
@@ -132,12 +133,14 @@ inline void CheckHistograms(const std::vector<ReadSample>& samples,
       labels.erase(found);
     }
     std::string key;
-    for (const auto& [name, value] : labels) absl::StrAppend(&key, name, "=", value, ",");
+    for (const auto& [name, value] : labels)
+      absl::StrAppend(&key, name, "=", value, ",");
     if (absl::EndsWith(sample.name, "_bucket")) {
       std::string base = sample.name.substr(0, sample.name.size() - 7);
       buckets[base + "|" + key].emplace_back(le, sample.value);
     } else if (absl::EndsWith(sample.name, "_count")) {
-      counts[sample.name.substr(0, sample.name.size() - 6) + "|" + key] = sample.value;
+      counts[sample.name.substr(0, sample.name.size() - 6) + "|" + key] =
+          sample.value;
     }
   }
   for (const auto& [series, values] : buckets) {
@@ -148,7 +151,8 @@ inline void CheckHistograms(const std::vector<ReadSample>& samples,
     }
     if (values.empty() || values.back().first != "+Inf") {
       problems->push_back(absl::StrCat("no +Inf bucket last: ", series));
-    } else if (counts.count(series) == 0 || counts[series] != values.back().second) {
+    } else if (counts.count(series) == 0 ||
+               counts[series] != values.back().second) {
       problems->push_back(absl::StrCat("+Inf bucket is not _count: ", series));
     }
   }
@@ -166,11 +170,13 @@ inline double ValueOf(const std::vector<ReadSample>& samples,
 
 // promtool from LOYALTY_PROMTOOL or the PATH; "" when there is none.
 inline std::string PromtoolPath() {
-  if (const char* set = std::getenv("LOYALTY_PROMTOOL"); set != nullptr && *set) {
+  if (const char* set = std::getenv("LOYALTY_PROMTOOL");
+      set != nullptr && *set) {
     return set;
   }
   const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path != nullptr ? path : "", ':')) {
+  for (absl::string_view dir :
+       absl::StrSplit(path != nullptr ? path : "", ':')) {
     const std::string candidate = absl::StrCat(dir, "/promtool");
     if (std::ifstream(candidate).good()) return candidate;
   }

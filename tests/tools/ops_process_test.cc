@@ -35,8 +35,8 @@ int MetricsPort(const std::string& out) {
   const size_t end = out.find(')', at);
   int port = 0;
   if (end == std::string::npos ||
-      !absl::SimpleAtoi(out.substr(at + marker.size(), end - at - marker.size()),
-                        &port)) {
+      !absl::SimpleAtoi(
+          out.substr(at + marker.size(), end - at - marker.size()), &port)) {
     return 0;
   }
   return port;
@@ -51,9 +51,11 @@ std::pair<int, std::string> Get(int port, const std::string& path) {
 }
 
 // Runs `command` in a shell; its exit code, and its output in `said`.
-int Shell(const std::string& command, const std::string& scratch, std::string* said) {
+int Shell(const std::string& command, const std::string& scratch,
+          std::string* said) {
   const std::string out = scratch + "/shell.out";
-  const int status = std::system(absl::StrCat(command, " > ", out, " 2>&1").c_str());
+  const int status =
+      std::system(absl::StrCat(command, " > ", out, " 2>&1").c_str());
   *said = ReadWholeFile(out);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -70,9 +72,9 @@ std::string PromtoolOrSkip() {
 class OpsProcessTest : public ::testing::Test {
  protected:
   int Ctl(std::vector<std::string> args) {
-    std::vector<std::string> argv = {
-        LOYALTYCTL_PATH, "--server", absl::StrCat("127.0.0.1:", loyaltyd_.port),
-        "--timeout", "60"};
+    std::vector<std::string> argv = {LOYALTYCTL_PATH, "--server",
+                                     absl::StrCat("127.0.0.1:", loyaltyd_.port),
+                                     "--timeout", "60"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto child = testing::ChildProcess::Start(
         argv, dir_.Sub(absl::StrCat("ctl-", ++runs_, ".out")),
@@ -98,9 +100,11 @@ TEST_F(OpsProcessTest, LoyaltydServesMetricsThatPromtoolAcceptsAfterTraffic) {
   ASSERT_NE(port, 0) << ReadWholeFile(loyaltyd_.process->stdout_path());
 
   EXPECT_EQ(Ctl({"member", "enroll", "--id", "ann", "--name", "Ann Lee",
-                 "--request-id", "enroll-ann"}), 0);
+                 "--request-id", "enroll-ann"}),
+            0);
   EXPECT_EQ(Ctl({"checkout", "commit", "--member", "ann", "--order", "A-1",
-                 "--line", "coffee:2:350:drinks", "--request-id", "sale-A-1"}), 0);
+                 "--line", "coffee:2:350:drinks", "--request-id", "sale-A-1"}),
+            0);
   EXPECT_EQ(Ctl({"member", "balance", "nobody"}), 1);
 
   EXPECT_EQ(Get(port, "/healthz"), std::make_pair(200, std::string("live\n")));
@@ -112,9 +116,11 @@ TEST_F(OpsProcessTest, LoyaltydServesMetricsThatPromtoolAcceptsAfterTraffic) {
   testing::CheckHistograms(samples, &problems);
   EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n");
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "CommitPurchase"}, {"code", "OK"}}), 1);
+                             {{"rpc", "CommitPurchase"}, {"code", "OK"}}),
+            1);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "GetBalance"}, {"code", "NOT_FOUND"}}), 1);
+                             {{"rpc", "GetBalance"}, {"code", "NOT_FOUND"}}),
+            1);
   EXPECT_EQ(testing::ValueOf(samples, "loyalty_members"), 1);
 
   loyaltyd_.process->Signal(SIGTERM);
@@ -122,12 +128,16 @@ TEST_F(OpsProcessTest, LoyaltydServesMetricsThatPromtoolAcceptsAfterTraffic) {
   EXPECT_TRUE(ended.has_value() && ended->exited && ended->exit_code == 0);
 
   const std::string promtool = PromtoolOrSkip();
-  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (package prometheus)";
+  if (promtool.empty())
+    GTEST_SKIP() << "promtool not installed (package prometheus)";
   std::ofstream(dir_.Sub("metrics.txt")) << page;
   std::string said;
-  EXPECT_EQ(Shell(absl::StrCat(promtool, " check metrics < ", dir_.Sub("metrics.txt")),
-                  dir_.path(), &said), 0)
-      << said << "\n" << page;
+  EXPECT_EQ(Shell(absl::StrCat(promtool, " check metrics < ",
+                               dir_.Sub("metrics.txt")),
+                  dir_.path(), &said),
+            0)
+      << said << "\n"
+      << page;
 }
 
 TEST_F(OpsProcessTest, ARefusedStartWithTheListenerStillExitsTwo) {
@@ -144,18 +154,26 @@ TEST_F(OpsProcessTest, ARefusedStartWithTheListenerStillExitsTwo) {
 
 TEST_F(OpsProcessTest, ExampleScrapeConfigAndAlertRulesPassPromtool) {
   const std::string promtool = PromtoolOrSkip();
-  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (package prometheus)";
-  const std::string dir = std::string(LOYALTY_SOURCE_DIR) + "/packaging/prometheus";
+  if (promtool.empty())
+    GTEST_SKIP() << "promtool not installed (package prometheus)";
+  const std::string dir =
+      std::string(LOYALTY_SOURCE_DIR) + "/packaging/prometheus";
   std::string said;
   EXPECT_EQ(Shell(absl::StrCat("cd ", dir, " && ", promtool,
                                " check rules loyalty-alerts.yml"),
-                  dir_.path(), &said), 0) << said;
+                  dir_.path(), &said),
+            0)
+      << said;
   EXPECT_EQ(Shell(absl::StrCat("cd ", dir, " && ", promtool,
                                " test rules loyalty-alerts-test.yml"),
-                  dir_.path(), &said), 0) << said;
+                  dir_.path(), &said),
+            0)
+      << said;
   EXPECT_EQ(Shell(absl::StrCat("cd ", dir, " && ", promtool,
                                " check config prometheus.yml"),
-                  dir_.path(), &said), 0) << said;
+                  dir_.path(), &said),
+            0)
+      << said;
 }
 
 }  // namespace
