@@ -30,7 +30,7 @@ void Health::Refused(absl::string_view why) {
   Move(HealthState::kRefused, why);
 }
 
-void Health::Stopping() { Move(HealthState::kStopping, "stopping"); }
+void Health::Stopping() { Move(HealthState::kStopping, ""); }
 
 void Health::Fatal(absl::string_view why) { Move(HealthState::kFatal, why); }
 

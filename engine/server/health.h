@@ -30,7 +30,7 @@ enum class HealthState { kStarting, kRefused, kServing, kStopping, kFatal };
 // What a health page shows: the state and why.
 struct HealthView {
   HealthState state = HealthState::kStarting;
-  std::string reason;  // empty when serving
+  std::string reason;  // why refused or fatal; empty otherwise
   bool live() const { return state != HealthState::kFatal; }
   bool ready() const { return state == HealthState::kServing; }
 };

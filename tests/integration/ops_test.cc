@@ -284,7 +284,7 @@ TEST_F(OpsTest, ReadyzTurns503WhileTheServerStops) {
   EXPECT_EQ(Get(*ops_, "/readyz").first, 200);
   served_.server().Shutdown(absl::Seconds(5));
   EXPECT_EQ(Get(*ops_, "/readyz"),
-            std::make_pair(503, std::string("stopping: stopping\n")));
+            std::make_pair(503, std::string("stopping\n")));
   EXPECT_EQ(Get(*ops_, "/healthz").first, 200);
 }
 
