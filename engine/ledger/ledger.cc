@@ -446,8 +446,15 @@ void Ledger::SyncLoop() {
     }
     absl::Status cause;
     if (!failed_before && staged->write_batch.Count() > 0) {
+      const absl::Time start = absl::Now();
       cause = FromRocks(db_->Write(DurableWriteOptions(), &staged->write_batch),
                         "durable write failed");
+      instruments_.sync_latency_us.Record(
+          absl::ToInt64Microseconds(absl::Now() - start));
+      instruments_.batch_bytes.Record(
+          static_cast<int64_t>(staged->write_batch.GetDataSize()));
+      instruments_.batch_operations.Record(
+          static_cast<int64_t>(staged->answers.outcomes.size()));
     }
     Answers answers = std::move(staged->answers);
     std::deque<std::pair<Operation, Done>> queued;

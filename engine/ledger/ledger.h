@@ -51,6 +51,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/base/clock.h"
+#include "engine/ledger/ledger_stats.h"
 #include "engine/ledger/transaction.h"
 #include "loyalty/v1/storage.pb.h"
 #include "loyalty/v1/types.pb.h"
@@ -189,6 +190,9 @@ class Ledger {
       absl::string_view member_id, int64_t after_sequence, int limit) const;
   absl::StatusOr<loyalty::v1::JournalEntry> GetEntry(int64_t sequence) const;
   loyalty::v1::ChainHead Head() const;
+  // The write path's figures (queue, batches, syncs) and RocksDB's (write
+  // stalls, compactions), for metrics; cheap enough for every scrape.
+  LedgerStats Stats() const;
 
   // Reads the whole ledger from one snapshot and checks every invariant:
   // sequences without gaps, the hash chain, postings summing to zero per
@@ -296,6 +300,8 @@ class Ledger {
   std::deque<Answers> to_answer_ ABSL_GUARDED_BY(mu_);
   bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
   bool syncer_done_ ABSL_GUARDED_BY(mu_) = false;
+  // Recorded by the syncer, read by Stats(); thread-safe on their own.
+  WriteInstruments instruments_;
 
   // Owned by the writer thread once it runs.
   std::map<AccountAsset, int64_t> program_balances_;

@@ -12,7 +12,8 @@
 //   5. call: the RPC's handler (handlers.h) asks the program and answers;
 //   6. answer: the answer or the refusal goes back to the door, which maps
 //      the status to its protocol (grpc_status.h for gRPC); a refusal or a
-//      failure is logged on the way (call_log.h).
+//      failure is logged on the way (call_log.h), and every call is counted
+//      by RPC and code with its latency (rpc_metrics.h).
 // Streams (ExportLedger, RunExpiry) take steps 1-4 through Admit and answer
 // through their own reactors.
 //
@@ -32,6 +33,7 @@
 #include "engine/server/auth.h"
 #include "engine/server/call_log.h"
 #include "engine/server/handlers.h"
+#include "engine/server/rpc_metrics.h"
 #include "engine/server/rpc_table.h"
 
 namespace loyalty::server {
@@ -49,10 +51,14 @@ absl::StatusOr<std::string> ResolvePartnerScope(const Caller& caller,
 
 class CallPath {
  public:
-  // Nothing is owned; everything must outlive this object.
+  // Nothing is owned; everything must outlive this object. `metrics`
+  // (optional) counts every unary call and its latency.
   CallPath(const Authorizer* authorizer, const Logger* logger,
-           RpcHandlers* handlers)
-      : authorizer_(authorizer), logger_(logger), handlers_(handlers) {}
+           RpcHandlers* handlers, RpcMetrics* metrics = nullptr)
+      : authorizer_(authorizer),
+        logger_(logger),
+        handlers_(handlers),
+        metrics_(metrics) {}
 
   // Steps 1-4 for a call of RpcOf<Request>: `request` is what the door
   // read (a status when it could not read one).
@@ -80,22 +86,26 @@ class CallPath {
   template <typename Request>
   void Run(const CallOrigin& origin, absl::StatusOr<Request> request,
            ReplyTo<Request> done) const {
+    const absl::Time admitted = absl::Now();
     Admission call = Admit(origin, request);
     if (!call.refusal.ok()) {
       call.log.Failure(call.refusal);
+      Count(metrics_, RpcOf<Request>::kRpc, call.refusal, admitted);
       done(call.refusal);
       return;
     }
     // Owned by the answer, so that it lives until the handler answers.
     auto owned = std::make_unique<Request>(*std::move(request));
     const Request& read = *owned;
-    handlers_->Run(
-        read, call,
-        [owned = std::move(owned), log = call.log, done = std::move(done)](
-            absl::StatusOr<ResponseOf<Request>> answer) mutable {
-          log.Failure(answer.status());
-          done(std::move(answer));
-        });
+    handlers_->Run(read, call,
+                   [metrics = metrics_, owned = std::move(owned),
+                    log = call.log, admitted, done = std::move(done)](
+                       absl::StatusOr<ResponseOf<Request>> answer) mutable {
+                     log.Failure(answer.status());
+                     Count(metrics, RpcOf<Request>::kRpc, answer.status(),
+                           admitted);
+                     done(std::move(answer));
+                   });
   }
 
  private:
@@ -103,9 +113,18 @@ class CallPath {
   Admission Authorize(const CallOrigin& origin, Rpc rpc,
                       std::string request_id) const;
 
+  // Step 6's figures: the call's code and its time since `admitted`.
+  static void Count(RpcMetrics* metrics, Rpc rpc, const absl::Status& status,
+                    absl::Time admitted) {
+    if (metrics != nullptr) {
+      metrics->Record(rpc, status.code(), absl::Now() - admitted);
+    }
+  }
+
   const Authorizer* const authorizer_;
   const Logger* const logger_;
   RpcHandlers* const handlers_;
+  RpcMetrics* const metrics_;
 };
 
 }  // namespace loyalty::server

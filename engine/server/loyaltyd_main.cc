@@ -22,6 +22,7 @@
 #include "engine/base/version.h"
 #include "engine/server/call_log.h"
 #include "engine/server/data_dir.h"
+#include "engine/server/ops_endpoint.h"
 #include "engine/server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/loyalty",
@@ -64,6 +65,11 @@ ABSL_FLAG(absl::Duration, max_clock_skew, absl::Minutes(5),
           "How far ahead of the server's clock a purchase_time or an "
           "enroll_time may lie (a till's clock running fast); later ones are "
           "refused (TIME_IN_FUTURE). At most 1h.");
+
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of a plain HTTP listener for /metrics (Prometheus), "
+          "/healthz and /readyz; empty: none. It needs no API key and shows "
+          "figures only: keep it on loopback or a management network.");
 
 ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(10),
           "How long SIGINT or SIGTERM waits for the calls in flight to finish "
@@ -251,6 +257,19 @@ class UpkeepSchedule {
   std::thread thread_;
 };
 
+// The ops listener --metrics-listen asks for (nullptr: none), or why it
+// cannot listen.
+absl::StatusOr<std::unique_ptr<loyalty::server::OpsEndpoint>> StartOps(
+    const std::string& address) {
+  if (address.empty()) return nullptr;
+  auto ops = loyalty::server::OpsEndpoint::Start(address);
+  if (!ops.ok()) return ops.status();
+  std::printf(
+      "loyaltyd: /metrics, /healthz and /readyz on %s (metrics port %d)\n",
+      address.c_str(), (*ops)->port());
+  return ops;
+}
+
 // Step 4: waits for SIGINT or SIGTERM and says which came.
 void WaitForStopSignal(const sigset_t& signals) {
   int received = 0;
@@ -279,14 +298,22 @@ int main(int argc, char** argv) {
        {"loyaltyd_main.cc"}},
       argc, argv);
   const sigset_t signals = StopSignals();  // before any thread starts
+  // /metrics, /healthz and /readyz from the first moment (ops_endpoint.h).
+  auto ops = StartOps(absl::GetFlag(FLAGS_metrics_listen));
+  if (!ops.ok()) return RefuseToStart(ops.status());
+  auto refuse = [&ops](const absl::Status& why) {
+    if (*ops != nullptr) (*ops)->Refused(why.message());
+    return RefuseToStart(why);
+  };
   auto options = OptionsFromFlags();
-  if (!options.ok()) return RefuseToStart(options.status());
+  if (!options.ok()) return refuse(options.status());
   if (absl::Status dir = CheckDataDir(options->data_dir); !dir.ok()) {
-    return RefuseToStart(dir);
+    return refuse(dir);
   }
   // Step 3: opens the ledger in the data dir, then serves gRPC.
   auto server = loyalty::server::LoyaltyServer::Start(*options);
-  if (!server.ok()) return RefuseToStart(server.status());
+  if (!server.ok()) return refuse(server.status());
+  if (*ops != nullptr) (*ops)->Attach(server->get());
   AnnounceStart(**server, *options);
   UpkeepSchedule upkeep(&(*server)->operations(),
                         absl::GetFlag(FLAGS_upkeep_every));
@@ -294,6 +321,7 @@ int main(int argc, char** argv) {
   // Step 5: no new maintenance page, then the calls in flight finish.
   upkeep.Stop();
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_timeout));
+  ops->reset();  // before the server goes
   std::printf("loyaltyd: stopped\n");
   logger->Log(loyalty::LogLevel::kInfo, "server_stopped", {});
   return fatal_error ? 1 : 0;

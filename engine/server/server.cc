@@ -83,6 +83,16 @@ absl::Status WriteSecret(const std::string& path, const std::string& text) {
 constexpr absl::Duration kStopPoll = absl::Milliseconds(10);
 constexpr absl::Duration kQuietBeforeClose = absl::Milliseconds(100);
 
+// The ledger's on_fatal: health turns NOT_SERVING (health.h) before
+// `on_fatal`, the process's own, hears of the failure.
+std::function<void(const absl::Status&)> FatalToHealth(
+    Health* health, std::function<void(const absl::Status&)> on_fatal) {
+  return [health, on_fatal = std::move(on_fatal)](const absl::Status& cause) {
+    health->Fatal(cause.message());
+    if (on_fatal) on_fatal(cause);
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const evaluator::CompiledRules>> LoadRuleFile(
@@ -133,7 +143,7 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
   handlers_ = std::make_unique<RpcHandlers>(
       operations_.get(), ledger_.get(), &keys_, options.clock, readers_.get());
   path_ = std::make_unique<CallPath>(authorizer_.get(), options.logger,
-                                     handlers_.get());
+                                     handlers_.get(), &rpc_metrics_);
   checkout_ = std::make_unique<CheckoutService>(path_.get());
   members_ = std::make_unique<MembersService>(path_.get());
   program_ = std::make_unique<ProgramService>(path_.get(), operations_.get());
@@ -157,7 +167,8 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger::LedgerOptions ledger_options;
   ledger_options.data_dir = options.data_dir;
   ledger_options.clock = options.clock;
-  ledger_options.on_fatal = options.on_fatal;
+  ledger_options.env = options.env;
+  ledger_options.on_fatal = FatalToHealth(&server->health_, options.on_fatal);
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   // Once per ledger written before members' month records existed.
   RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));
@@ -194,15 +205,15 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
+  server->health_.AttachGrpc(server->server_->GetHealthCheckService());
+  server->health_.Serving();  // unless a write has failed already
   return server;
 }
 
 void LoyaltyServer::Shutdown(absl::Duration deadline) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (auto* health = server_->GetHealthCheckService()) {
-    health->SetServingStatus(false);
-  }
+  health_.Stopping();
   program_->Stop();
   audit_->Stop();
   const absl::Time until = absl::Now() + deadline;
@@ -216,6 +227,7 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   stopper.join();
   server_->Wait();
   ledger_->Stop();
+  health_.AttachGrpc(nullptr);
 }
 
 void LoyaltyServer::CloseConnectionsWhenQuiet(const absl::Notification& stopped) {

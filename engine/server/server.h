@@ -18,8 +18,14 @@
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "engine/server/calls_in_flight.h"
+#include "engine/server/health.h"
 #include "engine/server/reader_pool.h"
+#include "engine/server/rpc_metrics.h"
 #include "grpcpp/server.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace loyalty::server {
 
@@ -60,6 +66,9 @@ struct ServerOptions {
   // The threads that read history pages, export pages and metrics, and how
   // many such reads may run or wait at once (reader_pool.h).
   ReaderPoolOptions readers;
+  // The file system under the ledger; nullptr is the real one. Tests pass
+  // one that injects I/O errors. Not owned; must outlive the server.
+  rocksdb::Env* env = nullptr;
 };
 
 class AuditService;
@@ -81,6 +90,10 @@ class LoyaltyServer {
   const std::string& created_admin_key() const { return created_admin_key_; }
   ledger::Ledger& ledger() { return *ledger_; }
   program::Operations& operations() { return *operations_; }
+  // Calls by RPC and code, and their latencies (for /metrics).
+  const RpcMetrics& rpc_metrics() const { return rpc_metrics_; }
+  // Serving, stopping or fatal (health.h); gRPC's health service follows it.
+  Health& health() { return health_; }
 
   // Health NOT_SERVING; exports and a maintenance run in progress end at
   // their next page (UNAVAILABLE); no new call is taken, and the calls in
@@ -99,6 +112,10 @@ class LoyaltyServer {
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
 
+  // Declared first: destroyed after the ledger, whose last writes may still
+  // report a fatal failure, and after the call path that records calls.
+  RpcMetrics rpc_metrics_;
+  Health health_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
   KeyRing keys_;

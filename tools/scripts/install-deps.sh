@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev libabsl-dev libyaml-cpp-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev openssl
   clang-14 libclang-rt-14-dev clang-format-14
+  libcpp-httplib-dev prometheus dpkg-dev
 )
 
 missing=()
