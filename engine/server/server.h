@@ -1,5 +1,6 @@
-// LoyaltyServer: the ledger, the operations and the gRPC server together —
-// what loyaltyd runs and what the integration tests start in-process.
+// LoyaltyServer: the ledger, the operations, the gRPC server and the
+// HTTP/JSON door together — what loyaltyd runs and what the integration
+// tests start in-process.
 #ifndef LOYALTY_ENGINE_SERVER_SERVER_H_
 #define LOYALTY_ENGINE_SERVER_SERVER_H_
 
@@ -18,6 +19,7 @@
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "engine/server/calls_in_flight.h"
+#include "engine/server/http_options.h"
 #include "engine/server/reader_pool.h"
 #include "grpcpp/server.h"
 
@@ -60,10 +62,17 @@ struct ServerOptions {
   // The threads that read history pages, export pages and metrics, and how
   // many such reads may run or wait at once (reader_pool.h).
   ReaderPoolOptions readers;
+  // host:port of the HTTP/JSON door (http_api.h), HTTPS with `tls` when set;
+  // empty: no HTTP listener. Port 0 picks a free one (http_port()).
+  std::string http_listen_address;
+  HttpOptions http;
 };
 
 class AuditService;
 class CallPath;
+class HttpApi;
+class HttpDoor;
+class MaintenanceRuns;
 class ProgramService;
 class RpcHandlers;
 
@@ -77,6 +86,8 @@ class LoyaltyServer {
   ~LoyaltyServer();
 
   int port() const { return port_; }
+  // The HTTP listener's port; 0 when there is none.
+  int http_port() const;
   // The admin key written at first start, when this start created one.
   const std::string& created_admin_key() const { return created_admin_key_; }
   ledger::Ledger& ledger() { return *ledger_; }
@@ -98,6 +109,10 @@ class LoyaltyServer {
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
+  // The HTTP/JSON door onto the same path, when options ask for one. More
+  // routes (the console's assets, other GET routes) mount here, before it
+  // listens.
+  absl::Status StartHttp(const ServerOptions& options);
 
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
@@ -113,10 +128,14 @@ class LoyaltyServer {
   std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
+  std::unique_ptr<MaintenanceRuns> runs_;  // outlives the doors' streams
   std::unique_ptr<ProgramService> program_;
   std::unique_ptr<AuditService> audit_;
   CallsInFlight calls_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
+  // The HTTP door and its API, stopped in Shutdown and destroyed first.
+  std::unique_ptr<HttpApi> http_api_;
+  std::unique_ptr<HttpDoor> http_;
   int port_ = 0;
   bool shut_down_ = false;
 };
