@@ -74,8 +74,11 @@ void HttpApi::ServeUnary(const httplib::Request& http, const PathParams& params,
                               answer->done.Notify();
                             });
   answer->done.WaitForNotification();
-  absl::StatusOr<std::string> json = answer->value.status();
-  if (answer->value.ok()) json = MessageJson(*answer->value);
+  if (!answer->value.ok()) {
+    WriteError(answer->value.status(), response);
+    return;
+  }
+  absl::StatusOr<std::string> json = MessageJson(*answer->value);
   if (!json.ok()) {
     WriteError(json.status(), response);
     return;

@@ -57,9 +57,11 @@ absl::Status MaintenanceRuns::Start(const v1::RunExpiryRequest& request,
     log.RunEnded(result, absl::Now() - start);
     const bool stopped =
         stopping_ && result.status().code() == absl::StatusCode::kCancelled;
+    {
+      absl::MutexLock done(&mu_);
+      running_ = false;  // before the answer: the caller may start the next
+    }
     end(stopped ? Stopping() : result.status());
-    absl::MutexLock done(&mu_);
-    running_ = false;
   });
   NameThread(run_thread_, "maintenance-run");
   return absl::OkStatus();
