@@ -141,6 +141,29 @@ bool HttpDoor::HeadersTooLarge(const httplib::Request& request,
   return true;
 }
 
+void HttpDoor::ServeWithBody(const httplib::Request& request,
+                             httplib::Response& response,
+                             const httplib::ContentReader& reader) const {
+  httplib::Request with_body = request;
+  // HTTP/1.1: without Content-Length or Transfer-Encoding there is no body
+  // (cpp-httplib 0.11 would read until the client closes).
+  const bool has_body =
+      request.has_header("Content-Length") ||
+      request.get_header_value("Transfer-Encoding").find("chunked") !=
+          std::string::npos;
+  if (has_body && !reader([&with_body](const char* data, size_t length) {
+        with_body.body.append(data, length);
+        return true;
+      })) {
+    const int status = response.status > 0 ? response.status : 400;
+    WriteError(LibraryRefusal(status), response);
+    response.status = status;  // 413 over the limit, else 400
+    response.set_header("Connection", "close");
+    return;
+  }
+  router_.Serve(with_body, response);
+}
+
 void HttpDoor::Configure() {
   httplib::Server& server = *server_;
   const int threads = options_.threads;
@@ -158,9 +181,17 @@ void HttpDoor::Configure() {
                                                 httplib::Response& response) {
     if (!HeadersTooLarge(request, response)) router_.Serve(request, response);
   };
+  const httplib::Server::HandlerWithContentReader serve_body =
+      [this](const httplib::Request& request, httplib::Response& response,
+             const httplib::ContentReader& reader) {
+        if (!HeadersTooLarge(request, response)) {
+          ServeWithBody(request, response, reader);
+        }
+      };
   // Every request reaches the router, which answers 404 and 405 itself.
-  server.Get(".*", serve).Post(".*", serve).Put(".*", serve);
-  server.Patch(".*", serve).Delete(".*", serve).Options(".*", serve);
+  server.Get(".*", serve).Options(".*", serve);
+  server.Post(".*", serve_body).Put(".*", serve_body);
+  server.Patch(".*", serve_body).Delete(".*", serve_body);
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& response) {
         if (!response.body.empty()) {

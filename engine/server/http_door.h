@@ -60,6 +60,11 @@ class HttpDoor {
  private:
   // The limits, the handlers and the error bodies on server_.
   void Configure();
+  // A POST, PUT, PATCH or DELETE: reads its body (the limit checked by the
+  // library as it reads), then routes it.
+  void ServeWithBody(const httplib::Request& request,
+                     httplib::Response& response,
+                     const httplib::ContentReader& reader) const;
   // A request over the header limits: 431 with the JSON error body.
   bool HeadersTooLarge(const httplib::Request& request,
                        httplib::Response& response) const;

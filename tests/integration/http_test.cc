@@ -3,6 +3,11 @@
 // route, the status of every refusal, idempotency shared with gRPC, API keys
 // and partner scope, limits, malformed requests, the streams as JSON lines,
 // HTTPS, and the OpenAPI description.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <memory>
 #include <set>
 #include <string>
@@ -86,6 +91,41 @@ const google::protobuf::MethodDescriptor* MethodOf(
   }
   return nullptr;
 }
+
+// A raw TCP connection to 127.0.0.1:`port`, for what no HTTP client sends.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address),
+                         sizeof(address)) == 0;
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  ~RawConnection() { close(fd_); }
+
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return write(fd_, bytes.data(), bytes.size()) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // Sends nothing more: the server sees the end of the stream.
+  void EndSending() { shutdown(fd_, SHUT_WR); }
+  // Everything until the server closes the connection.
+  std::string ReadAll() {
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = read(fd_, buffer, sizeof(buffer))) > 0;) text.append(buffer, n);
+    return text;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
 
 // What an HTTP call answered.
 struct Answer {
@@ -413,6 +453,68 @@ TEST_F(HttpTest, OversizedBodiesAndHeadersAreRefusedBeforeAnyRoute) {
   EXPECT_EQ(headers.reason(), "HEADERS_TOO_LARGE");
   // The door still serves.
   EXPECT_EQ(Get("/v1/members/nobody").status, 404);
+}
+
+TEST_F(HttpTest, RequestsNoHttpClientSendsAreAnsweredAtOnce) {
+  // A POST without Content-Length has no body (HTTP/1.1), and is served.
+  RawConnection no_length(served_.server().http_port());
+  ASSERT_TRUE(no_length.connected());
+  ASSERT_TRUE(no_length.Send(absl::StrCat(
+      "POST /v1/ledger:verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ",
+      admin_, "\r\nConnection: close\r\n\r\n")));
+  const std::string verified = no_length.ReadAll();
+  EXPECT_TRUE(absl::StartsWith(verified, "HTTP/1.1 200")) << verified;
+  EXPECT_NE(verified.find(R"("ok":true)"), std::string::npos) << verified;
+  // Bytes that are not HTTP: 400 with the JSON error body.
+  RawConnection garbage(served_.server().http_port());
+  ASSERT_TRUE(garbage.Send("\x01\x02 hello\r\n\r\n"));
+  garbage.EndSending();
+  const std::string refused = garbage.ReadAll();
+  EXPECT_TRUE(absl::StartsWith(refused, "HTTP/1.1 400")) << refused;
+  EXPECT_NE(refused.find("MALFORMED_HTTP"), std::string::npos) << refused;
+}
+
+// Clients that open connections and send half a request hold the HTTP
+// door's threads, never a sale over gRPC.
+TEST(HttpLimitsTest, SlowClientsHoldOnlyTheDoorsOwnThreads) {
+  testing::ServedLedger served;
+  server::ServerOptions options = testing::ServedOptions();
+  options.http_listen_address = "127.0.0.1:0";
+  options.http.threads = 2;
+  options.http.queued_connections = 2;
+  ASSERT_NO_FATAL_FAILURE(served.Start(options));
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 6; ++i) {  // every thread and queue place, and more
+    slow.push_back(std::make_unique<RawConnection>(served.server().http_port()));
+    ASSERT_TRUE(slow.back()->Send("POST /v1/checkout:commit HTTP/1.1\r\nHost:"));
+  }
+  v1::EnrollMemberRequest enroll;
+  enroll.set_request_id("enroll-ann");
+  enroll.mutable_profile()->set_member_id("ann");
+  v1::EnrollMemberResponse enrolled;
+  grpc::ClientContext enroll_context;
+  ASSERT_TRUE(served.members().EnrollMember(&enroll_context, enroll, &enrolled).ok());
+  v1::CommitPurchaseRequest sale;
+  sale.set_request_id("sale-1");
+  sale.mutable_purchase()->set_member_id("ann");
+  sale.mutable_purchase()->set_order_id("A-1");
+  sale.mutable_purchase()->set_currency("EUR");
+  auto* line = sale.mutable_purchase()->add_lines();
+  line->set_sku("coffee");
+  line->set_quantity(1);
+  line->set_unit_price_minor(350);
+  v1::CommitPurchaseResponse committed;
+  grpc::ClientContext sale_context;
+  const grpc::Status status =
+      served.checkout().CommitPurchase(&sale_context, sale, &committed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(committed.balance().points_available(), 3);
+  slow.clear();  // the door serves again once they are gone
+  httplib::Client client("127.0.0.1", served.server().http_port());
+  client.set_read_timeout(30, 0);
+  httplib::Result balance = client.Get("/v1/members/ann/balance");
+  ASSERT_TRUE(balance);
+  EXPECT_EQ(balance->status, 200);
 }
 
 // Every route of the table answers as the same request over gRPC does: an
