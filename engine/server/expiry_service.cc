@@ -112,7 +112,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::RunExpiry(
   auto* reactor = new RunExpiryReactor();
   const absl::Status started = runs_->Start(
       *request, std::move(call.log),
-      [reactor](const RunExpiryResponse& figures) { reactor->Progress(figures); },
+      [reactor](const RunExpiryResponse& figures) {
+        reactor->Progress(figures);
+      },
       [reactor](absl::Status status) { reactor->End(std::move(status)); });
   if (!started.ok()) reactor->End(started);
   return reactor;

@@ -30,8 +30,10 @@ absl::StatusOr<AdmittedExport> AdmitExport(
     return call.refusal;
   }
   ledger::EntryFilter filter;
-  if (request->has_from_time()) filter.from_time = FromTimestamp(request->from_time());
-  if (request->has_to_time()) filter.to_time = FromTimestamp(request->to_time());
+  if (request->has_from_time())
+    filter.from_time = FromTimestamp(request->from_time());
+  if (request->has_to_time())
+    filter.to_time = FromTimestamp(request->to_time());
   filter.member_id = request->member_id();
   filter.partner_id = call.partner_id;
   // Who exported which period; a member filter is said, not named.

@@ -31,20 +31,22 @@ struct Mounter {
   template <typename Request>
   void Unary(HttpRoute route) {
     HttpApi* serving = api;
-    door->Mount(route.method, route.path,
-                [serving](const httplib::Request& http, const PathParams& params,
-                          httplib::Response& response) {
-                  serving->ServeUnary<Request>(http, params, response);
-                });
+    door->Mount(
+        route.method, route.path,
+        [serving](const httplib::Request& http, const PathParams& params,
+                  httplib::Response& response) {
+          serving->ServeUnary<Request>(http, params, response);
+        });
   }
   template <typename Request>
   void Stream(HttpRoute route) {
     HttpApi* serving = api;
-    door->Mount(route.method, route.path,
-                [serving](const httplib::Request& http, const PathParams& params,
-                          httplib::Response& response) {
-                  serving->ServeStream<Request>(http, params, response);
-                });
+    door->Mount(
+        route.method, route.path,
+        [serving](const httplib::Request& http, const PathParams& params,
+                  httplib::Response& response) {
+          serving->ServeStream<Request>(http, params, response);
+        });
   }
 };
 
@@ -87,7 +89,8 @@ void HttpApi::ServeUnary(const httplib::Request& http, const PathParams& params,
   response.set_content(*std::move(json), "application/json");
 }
 
-CallOrigin HttpOrigin(const httplib::Request& http, absl::Duration call_timeout) {
+CallOrigin HttpOrigin(const httplib::Request& http,
+                      absl::Duration call_timeout) {
   CallOrigin origin;
   const std::string header = http.get_header_value("Authorization");
   absl::string_view authorization = header;

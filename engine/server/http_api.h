@@ -68,9 +68,9 @@ class HttpApi {
 };
 
 template <>
-void HttpApi::ServeStream<v1::ExportLedgerRequest>(
-    const httplib::Request& http, const PathParams& params,
-    httplib::Response& response);
+void HttpApi::ServeStream<v1::ExportLedgerRequest>(const httplib::Request& http,
+                                                   const PathParams& params,
+                                                   httplib::Response& response);
 template <>
 void HttpApi::ServeStream<v1::RunExpiryRequest>(const httplib::Request& http,
                                                 const PathParams& params,
@@ -78,7 +78,8 @@ void HttpApi::ServeStream<v1::RunExpiryRequest>(const httplib::Request& http,
 
 // The caller's API key (`Authorization: Bearer KEY`, else `x-api-key`) and
 // the call's deadline, `call_timeout` from now.
-CallOrigin HttpOrigin(const httplib::Request& http, absl::Duration call_timeout);
+CallOrigin HttpOrigin(const httplib::Request& http,
+                      absl::Duration call_timeout);
 
 // The request an HTTP request carries (http_json.h): the query for a GET,
 // the body otherwise; the path's parameters; the Idempotency-Key header.

@@ -131,11 +131,10 @@ bool HttpDoor::HeadersTooLarge(const httplib::Request& request,
       bytes <= options_.max_header_bytes) {
     return false;
   }
-  WriteError(InvalidArgument("HEADERS_TOO_LARGE", "",
-                             absl::StrCat("at most ", options_.max_headers,
-                                          " headers of ",
-                                          options_.max_header_bytes,
-                                          " bytes in all")),
+  WriteError(InvalidArgument(
+                 "HEADERS_TOO_LARGE", "",
+                 absl::StrCat("at most ", options_.max_headers, " headers of ",
+                              options_.max_header_bytes, " bytes in all")),
              response);
   response.status = 431;
   return true;
@@ -226,10 +225,10 @@ absl::Status HttpDoor::Listen(const std::string& address,
         "the HTTP listener cannot read the TLS certificate, key or client CA");
   }
   Configure();
-  port_ = where->port == 0 ? server_->bind_to_any_port(where->host)
-                           : (server_->bind_to_port(where->host, where->port)
-                                  ? where->port
-                                  : -1);
+  port_ = where->port == 0
+              ? server_->bind_to_any_port(where->host)
+              : (server_->bind_to_port(where->host, where->port) ? where->port
+                                                                 : -1);
   if (port_ <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   }
@@ -239,7 +238,8 @@ absl::Status HttpDoor::Listen(const std::string& address,
   });
   NameThread(listener_, "http-listen");
   // httplib's stop() does nothing before the loop runs: wait for it.
-  while (!server_->is_running() && !listener_ended_) absl::SleepFor(absl::Milliseconds(1));
+  while (!server_->is_running() && !listener_ended_)
+    absl::SleepFor(absl::Milliseconds(1));
   if (listener_ended_) {
     listener_.join();
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));

@@ -46,7 +46,8 @@ absl::Status ReadHttpRequest(const HttpRequestParts& parts,
                              google::protobuf::Message* request);
 
 // `message` as JSON (lowerCamelCase names, every field printed).
-absl::StatusOr<std::string> MessageJson(const google::protobuf::Message& message);
+absl::StatusOr<std::string> MessageJson(
+    const google::protobuf::Message& message);
 
 // {"code":"FAILED_PRECONDITION","message":"...","reason":"...","field":"..."}:
 // the gRPC code's name, the status message, and the reason and field of

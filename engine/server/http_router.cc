@@ -43,8 +43,8 @@ std::optional<PathParams> PathTemplate::Match(absl::string_view path) const {
 
 void HttpRouter::Add(std::string method, absl::string_view path_template,
                      HttpHandler handler) {
-  routes_.push_back(
-      Route{std::move(method), PathTemplate(path_template), std::move(handler)});
+  routes_.push_back(Route{std::move(method), PathTemplate(path_template),
+                          std::move(handler)});
 }
 
 void HttpRouter::Serve(const httplib::Request& request,
@@ -67,11 +67,11 @@ void HttpRouter::Serve(const httplib::Request& request,
                response);
     return;
   }
-  WriteError(MakeError(absl::StatusCode::kUnimplemented, "METHOD_NOT_ALLOWED",
-                       "",
-                       absl::StrCat(request.method, " is not served here; ",
-                                    absl::StrJoin(allowed, ", "), " is")),
-             response);
+  WriteError(
+      MakeError(absl::StatusCode::kUnimplemented, "METHOD_NOT_ALLOWED", "",
+                absl::StrCat(request.method, " is not served here; ",
+                             absl::StrJoin(allowed, ", "), " is")),
+      response);
   response.status = 405;
   response.set_header("Allow", absl::StrJoin(allowed, ", "));
 }

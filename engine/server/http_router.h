@@ -25,9 +25,9 @@ namespace loyalty::server {
 
 // Serves one request that matched a route; `params` are the path's
 // parameters by name.
-using HttpHandler = std::function<void(
-    const httplib::Request& request, const PathParams& params,
-    httplib::Response& response)>;
+using HttpHandler =
+    std::function<void(const httplib::Request& request,
+                       const PathParams& params, httplib::Response& response)>;
 
 class PathTemplate {
  public:
@@ -54,7 +54,8 @@ class HttpRouter {
   // The handler of the route that matches; else 404 (reason UNKNOWN_ROUTE),
   // or 405 with an Allow header when the path matches another method's
   // route (reason METHOD_NOT_ALLOWED); both with the JSON error body.
-  void Serve(const httplib::Request& request, httplib::Response& response) const;
+  void Serve(const httplib::Request& request,
+             httplib::Response& response) const;
 
   // Every route, as "METHOD /path/template".
   std::vector<std::string> Routes() const;

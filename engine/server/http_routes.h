@@ -33,6 +33,8 @@ struct HttpRoute {
 template <typename Visitor>
 void ForEachHttpRoute(Visitor& visit) {
   namespace v1 = ::loyalty::v1;
+  // One line per RPC, however long: a table reads best unwrapped.
+  // clang-format off
   // Checkout.
   visit.template Unary<v1::QuotePurchaseRequest>({"POST", "/v1/checkout:quote"});
   visit.template Unary<v1::CommitPurchaseRequest>({"POST", "/v1/checkout:commit"});
@@ -61,6 +63,7 @@ void ForEachHttpRoute(Visitor& visit) {
   visit.template Unary<v1::GetProgramMetricsRequest>({"GET", "/v1/program/metrics"});
   visit.template Unary<v1::SettlePartnersRequest>({"POST", "/v1/partners:settle"});
   visit.template Unary<v1::CreateBackupRequest>({"POST", "/v1/backups"});
+  // clang-format on
 }
 
 // Where the OpenAPI description of these routes is served.

@@ -42,9 +42,9 @@ class ExportLines {
   std::optional<std::string> NextLine() {
     if (stopping_->load()) {
       ended_ = true;
-      return ErrorLine(MakeError(
-          absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
-          "the server is stopping; export again once it is back"));
+      return ErrorLine(
+          MakeError(absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
+                    "the server is stopping; export again once it is back"));
     }
     auto page = export_.reader->Next(kExportPageEntries);
     if (!page.ok()) {
@@ -122,10 +122,10 @@ template <>
 void HttpApi::ServeStream<v1::ExportLedgerRequest>(
     const httplib::Request& http, const PathParams& params,
     httplib::Response& response) {
-  absl::StatusOr<AdmittedExport> admitted = AdmitExport(
-      *parts_.path, parts_.ledger, parts_.readers,
-      HttpOrigin(http, parts_.call_timeout),
-      ReadHttp<v1::ExportLedgerRequest>(http, params));
+  absl::StatusOr<AdmittedExport> admitted =
+      AdmitExport(*parts_.path, parts_.ledger, parts_.readers,
+                  HttpOrigin(http, parts_.call_timeout),
+                  ReadHttp<v1::ExportLedgerRequest>(http, params));
   if (!admitted.ok()) {
     WriteError(admitted.status(), response);
     return;
@@ -153,7 +153,9 @@ void HttpApi::ServeStream<v1::RunExpiryRequest>(const httplib::Request& http,
   auto lines = std::make_shared<RunLines>();
   const absl::Status started = parts_.runs->Start(
       *request, std::move(call.log),
-      [lines](const v1::RunExpiryResponse& figures) { lines->Progress(figures); },
+      [lines](const v1::RunExpiryResponse& figures) {
+        lines->Progress(figures);
+      },
       [lines](absl::Status status) { lines->End(std::move(status)); });
   if (!started.ok()) {
     WriteError(started, response);

@@ -221,10 +221,11 @@ void AnnounceStart(loyalty::server::LoyaltyServer& server,
                {"rules_version", active->version()},
                {"members", server.ledger().Head().member_count()}});
   if (server.http_port() != 0) {
-    std::printf("loyaltyd: HTTP/JSON API on %s://%s (port %d); routes in "
-                "/v1/openapi.json\n",
-                options.tls.has_value() ? "https" : "http",
-                options.http_listen_address.c_str(), server.http_port());
+    std::printf(
+        "loyaltyd: HTTP/JSON API on %s://%s (port %d); routes in "
+        "/v1/openapi.json\n",
+        options.tls.has_value() ? "https" : "http",
+        options.http_listen_address.c_str(), server.http_port());
   }
   if (active->version() != rule_set.version()) {
     std::printf(

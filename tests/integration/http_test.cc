@@ -52,7 +52,8 @@ Struct ParseObject(const std::string& json) {
 template <typename Message>
 Message ParseMessage(const std::string& json) {
   Message message;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &message);
+  const auto parsed =
+      google::protobuf::util::JsonStringToMessage(json, &message);
   EXPECT_TRUE(parsed.ok()) << parsed.ToString() << " in " << json;
   return message;
 }
@@ -118,7 +119,8 @@ class RawConnection {
   std::string ReadAll() {
     std::string text;
     char buffer[4096];
-    for (ssize_t n; (n = read(fd_, buffer, sizeof(buffer))) > 0;) text.append(buffer, n);
+    for (ssize_t n; (n = read(fd_, buffer, sizeof(buffer))) > 0;)
+      text.append(buffer, n);
     return text;
   }
 
@@ -191,15 +193,16 @@ class HttpTest : public ::testing::Test {
 
   // `bytes` as the request of the gRPC method at `path`; a stream's first
   // message is read as a unary answer.
-  grpc::StatusCode GenericCall(const std::string& path, const std::string& bytes) {
+  grpc::StatusCode GenericCall(const std::string& path,
+                               const std::string& bytes) {
     grpc::GenericStub stub(served_.channel());
     auto context = GrpcContext(admin_);
     grpc::Slice slice(bytes);
     grpc::ByteBuffer request(&slice, 1), response;
     absl::Notification done;
     grpc::Status answer;
-    stub.UnaryCall(context.get(), path, grpc::StubOptions(), &request, &response,
-                   [&](grpc::Status status) {
+    stub.UnaryCall(context.get(), path, grpc::StubOptions(), &request,
+                   &response, [&](grpc::Status status) {
                      answer = status;
                      done.Notify();
                    });
@@ -207,29 +210,34 @@ class HttpTest : public ::testing::Test {
     return answer.error_code();
   }
 
-  std::string CreateKey(const std::string& role, const std::string& partner = "") {
+  std::string CreateKey(const std::string& role,
+                        const std::string& partner = "") {
     const Answer created = Post(
-        "/v1/apiKeys", absl::StrCat(R"({"requestId":"key-)", ++keys_made_,
-                                    R"(","role":")", role, R"(","partnerId":")",
-                                    partner, R"("})"));
+        "/v1/apiKeys",
+        absl::StrCat(R"({"requestId":"key-)", ++keys_made_, R"(","role":")",
+                     role, R"(","partnerId":")", partner, R"("})"));
     EXPECT_EQ(created.status, 200) << created.body;
     return ParseMessage<v1::CreateApiKeyResponse>(created.body).api_key();
   }
 
   void Enroll(const std::string& member) {
     const Answer enrolled =
-        Post("/v1/members", absl::StrCat(R"({"requestId":"enroll-)", member,
-                                         R"(","profile":{"memberId":")", member,
-                                         R"("}})"));
+        Post("/v1/members",
+             absl::StrCat(R"({"requestId":"enroll-)", member,
+                          R"(","profile":{"memberId":")", member, R"("}})"));
     ASSERT_EQ(enrolled.status, 200) << enrolled.body;
   }
 
   // A sale of 21.50 EUR (21 points at 1 per 1.00 EUR).
-  static std::string SaleJson(const std::string& member, const std::string& order,
+  static std::string SaleJson(const std::string& member,
+                              const std::string& order,
                               const std::string& request_id,
                               const std::string& partner = "") {
     return absl::StrCat(
-        "{", request_id.empty() ? "" : absl::StrCat(R"("request_id":")", request_id, R"(",)"),
+        "{",
+        request_id.empty()
+            ? ""
+            : absl::StrCat(R"("request_id":")", request_id, R"(",)"),
         R"("purchase":{"member_id":")", member, R"(","order_id":")", order,
         R"(","partner_id":")", partner, R"(","currency":"EUR","lines":[)",
         R"({"sku":"coffee","quantity":"2","unit_price_minor":"350"},)",
@@ -244,14 +252,16 @@ class HttpTest : public ::testing::Test {
 
 TEST_F(HttpTest, ASaleOverHttpEarnsAndShowsInTheBalanceAndHistory) {
   ASSERT_NO_FATAL_FAILURE(Enroll("ann"));
-  const Answer sale = Post("/v1/checkout:commit", SaleJson("ann", "A-1", "sale-1"));
+  const Answer sale =
+      Post("/v1/checkout:commit", SaleJson("ann", "A-1", "sale-1"));
   ASSERT_EQ(sale.status, 200) << sale.body;
   EXPECT_EQ(sale.headers.find("Content-Type")->second, "application/json");
   const auto committed = ParseMessage<v1::CommitPurchaseResponse>(sale.body);
   EXPECT_FALSE(committed.transaction_id().empty());
   EXPECT_EQ(committed.balance().points_available(), 21);
   // Every field prints, zeros too, in lowerCamelCase.
-  EXPECT_NE(sale.body.find(R"("pointsPending":"0")"), std::string::npos) << sale.body;
+  EXPECT_NE(sale.body.find(R"("pointsPending":"0")"), std::string::npos)
+      << sale.body;
 
   const Answer balance = Get("/v1/members/ann/balance");
   ASSERT_EQ(balance.status, 200) << balance.body;
@@ -266,8 +276,9 @@ TEST_F(HttpTest, ASaleOverHttpEarnsAndShowsInTheBalanceAndHistory) {
   EXPECT_FALSE(page.next_page_token().empty());  // the enrollment is older
   const Answer member = Get("/v1/members/ann");
   ASSERT_EQ(member.status, 200) << member.body;
-  EXPECT_EQ(ParseMessage<v1::GetMemberResponse>(member.body).member().member_id(),
-            "ann");
+  EXPECT_EQ(
+      ParseMessage<v1::GetMemberResponse>(member.body).member().member_id(),
+      "ann");
 }
 
 TEST_F(HttpTest, TheSameRequestIdOverHttpAndGrpcRecordsOneSale) {
@@ -285,34 +296,40 @@ TEST_F(HttpTest, TheSameRequestIdOverHttpAndGrpcRecordsOneSale) {
       GrpcContext(admin_).get(), request, &over_grpc);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(over_grpc.transaction_id(),
-            ParseMessage<v1::CommitPurchaseResponse>(over_http.body).transaction_id());
+            ParseMessage<v1::CommitPurchaseResponse>(over_http.body)
+                .transaction_id());
 
   // And the other way round, with the Idempotency-Key header.
   request.set_request_id("sale-grpc-first");
   request.mutable_purchase()->set_order_id("A-2");
-  ASSERT_TRUE(served_.checkout()
-                  .CommitPurchase(GrpcContext(admin_).get(), request, &over_grpc)
-                  .ok());
-  const Answer replayed = Post("/v1/checkout:commit", SaleJson("ann", "A-2", ""),
-                               {{"Idempotency-Key", "sale-grpc-first"}});
+  ASSERT_TRUE(
+      served_.checkout()
+          .CommitPurchase(GrpcContext(admin_).get(), request, &over_grpc)
+          .ok());
+  const Answer replayed =
+      Post("/v1/checkout:commit", SaleJson("ann", "A-2", ""),
+           {{"Idempotency-Key", "sale-grpc-first"}});
   ASSERT_EQ(replayed.status, 200) << replayed.body;
-  EXPECT_EQ(ParseMessage<v1::CommitPurchaseResponse>(replayed.body).transaction_id(),
-            over_grpc.transaction_id());
+  EXPECT_EQ(
+      ParseMessage<v1::CommitPurchaseResponse>(replayed.body).transaction_id(),
+      over_grpc.transaction_id());
 
   // Two sales, 42 points: each recorded once.
-  EXPECT_EQ(ParseMessage<v1::GetBalanceResponse>(Get("/v1/members/ann/balance").body)
-                .balance()
-                .points_available(),
-            42);
-  const auto history =
-      ParseMessage<v1::ListEntriesResponse>(Get("/v1/members/ann/entries").body);
+  EXPECT_EQ(
+      ParseMessage<v1::GetBalanceResponse>(Get("/v1/members/ann/balance").body)
+          .balance()
+          .points_available(),
+      42);
+  const auto history = ParseMessage<v1::ListEntriesResponse>(
+      Get("/v1/members/ann/entries").body);
   EXPECT_EQ(history.entries_size(), 3);  // the enrollment and two sales
 }
 
 TEST_F(HttpTest, AnIdempotencyKeyThatDiffersFromTheBodyIsRefused) {
   ASSERT_NO_FATAL_FAILURE(Enroll("ann"));
-  const Answer refused = Post("/v1/checkout:commit", SaleJson("ann", "A-1", "one"),
-                              {{"Idempotency-Key", "another"}});
+  const Answer refused =
+      Post("/v1/checkout:commit", SaleJson("ann", "A-1", "one"),
+           {{"Idempotency-Key", "another"}});
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(refused.reason(), "IDEMPOTENCY_KEY_MISMATCH");
   EXPECT_EQ(Field(refused.error(), "field"), "request_id");
@@ -322,10 +339,11 @@ TEST_F(HttpTest, AnIdempotencyKeyThatDiffersFromTheBodyIsRefused) {
                              {{"Idempotency-Key", "sale-key"}});
     ASSERT_EQ(sale.status, 200) << sale.body;
   }
-  EXPECT_EQ(ParseMessage<v1::GetBalanceResponse>(Get("/v1/members/ann/balance").body)
-                .balance()
-                .points_available(),
-            21);
+  EXPECT_EQ(
+      ParseMessage<v1::GetBalanceResponse>(Get("/v1/members/ann/balance").body)
+          .balance()
+          .points_available(),
+      21);
 }
 
 TEST_F(HttpTest, RefusalsMapToTheirHttpStatusWithCodeReasonAndField) {
@@ -337,25 +355,27 @@ TEST_F(HttpTest, RefusalsMapToTheirHttpStatusWithCodeReasonAndField) {
   };
   const std::string long_order(200, 'x');
   const std::vector<Case> cases = {
-      {"GET", "/v1/members/nobody/balance", "", 404, "NOT_FOUND", "UNKNOWN_MEMBER",
-       "member_id"},
+      {"GET", "/v1/members/nobody/balance", "", 404, "NOT_FOUND",
+       "UNKNOWN_MEMBER", "member_id"},
       {"POST", "/v1/checkout:commit", SaleJson("ann", long_order, "long"), 400,
        "INVALID_ARGUMENT", "TEXT_TOO_LONG", "purchase.order_id"},
       {"POST", "/v1/checkout:commit",
-       absl::StrReplaceAll(SaleJson("ann", "A-9", "burn"),
-                           {{R"("currency")", R"("redeem_points":"500","currency")"}}),
-       422, "FAILED_PRECONDITION", "INSUFFICIENT_POINTS", "purchase.redeem_points"},
+       absl::StrReplaceAll(
+           SaleJson("ann", "A-9", "burn"),
+           {{R"("currency")", R"("redeem_points":"500","currency")"}}),
+       422, "FAILED_PRECONDITION", "INSUFFICIENT_POINTS",
+       "purchase.redeem_points"},
       {"POST", "/v1/checkout:commit", R"({"request_id": 12)", 400,
        "INVALID_ARGUMENT", "MALFORMED_REQUEST", ""},
-      {"POST", "/v1/checkout:commit", R"({"requestId":"x","colour":"red"})", 400,
+      {"POST", "/v1/checkout:commit", R"({"requestId":"x","colour":"red"})",
+       400, "INVALID_ARGUMENT", "MALFORMED_REQUEST", ""},
+      {"GET", "/v1/members/ann/entries?page_sise=3", "", 400,
        "INVALID_ARGUMENT", "MALFORMED_REQUEST", ""},
-      {"GET", "/v1/members/ann/entries?page_sise=3", "", 400, "INVALID_ARGUMENT",
-       "MALFORMED_REQUEST", ""},
       {"GET", "/v1/rules?include_rule_sets=yes", "", 400, "INVALID_ARGUMENT",
        "MALFORMED_REQUEST", ""},
       {"GET", "/v1/nothing/here", "", 404, "NOT_FOUND", "UNKNOWN_ROUTE", ""},
-      {"DELETE", "/v1/members/ann", "", 405, "UNIMPLEMENTED", "METHOD_NOT_ALLOWED",
-       ""},
+      {"DELETE", "/v1/members/ann", "", 405, "UNIMPLEMENTED",
+       "METHOD_NOT_ALLOWED", ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);
@@ -366,28 +386,41 @@ TEST_F(HttpTest, RefusalsMapToTheirHttpStatusWithCodeReasonAndField) {
     EXPECT_EQ(Field(answer.error(), "field"), c.field);
     EXPECT_FALSE(Field(answer.error(), "message").empty());
   }
-  EXPECT_EQ(Call("DELETE", "/v1/members/ann", "", admin_).headers.find("Allow")->second,
+  EXPECT_EQ(Call("DELETE", "/v1/members/ann", "", admin_)
+                .headers.find("Allow")
+                ->second,
             "GET");
   // A reused request id with another payload: 409.
-  ASSERT_EQ(Post("/v1/checkout:commit", SaleJson("ann", "A-1", "twice")).status, 200);
-  const Answer reused = Post("/v1/checkout:commit", SaleJson("ann", "A-2", "twice"));
+  ASSERT_EQ(Post("/v1/checkout:commit", SaleJson("ann", "A-1", "twice")).status,
+            200);
+  const Answer reused =
+      Post("/v1/checkout:commit", SaleJson("ann", "A-2", "twice"));
   EXPECT_EQ(reused.status, 409);
   EXPECT_EQ(reused.reason(), "REQUEST_ID_REUSED");
 }
 
 TEST_F(HttpTest, EveryCodeHasItsHttpStatus) {
   const std::vector<std::pair<absl::StatusCode, int>> table = {
-      {absl::StatusCode::kInvalidArgument, 400}, {absl::StatusCode::kOutOfRange, 400},
-      {absl::StatusCode::kUnauthenticated, 401}, {absl::StatusCode::kPermissionDenied, 403},
-      {absl::StatusCode::kNotFound, 404},        {absl::StatusCode::kAlreadyExists, 409},
-      {absl::StatusCode::kAborted, 409},         {absl::StatusCode::kFailedPrecondition, 422},
-      {absl::StatusCode::kResourceExhausted, 429}, {absl::StatusCode::kCancelled, 499},
-      {absl::StatusCode::kUnimplemented, 501},   {absl::StatusCode::kUnavailable, 503},
-      {absl::StatusCode::kDeadlineExceeded, 504}, {absl::StatusCode::kInternal, 500},
-      {absl::StatusCode::kDataLoss, 500},        {absl::StatusCode::kUnknown, 500},
+      {absl::StatusCode::kInvalidArgument, 400},
+      {absl::StatusCode::kOutOfRange, 400},
+      {absl::StatusCode::kUnauthenticated, 401},
+      {absl::StatusCode::kPermissionDenied, 403},
+      {absl::StatusCode::kNotFound, 404},
+      {absl::StatusCode::kAlreadyExists, 409},
+      {absl::StatusCode::kAborted, 409},
+      {absl::StatusCode::kFailedPrecondition, 422},
+      {absl::StatusCode::kResourceExhausted, 429},
+      {absl::StatusCode::kCancelled, 499},
+      {absl::StatusCode::kUnimplemented, 501},
+      {absl::StatusCode::kUnavailable, 503},
+      {absl::StatusCode::kDeadlineExceeded, 504},
+      {absl::StatusCode::kInternal, 500},
+      {absl::StatusCode::kDataLoss, 500},
+      {absl::StatusCode::kUnknown, 500},
   };
   for (const auto& [code, status] : table) {
-    EXPECT_EQ(server::HttpStatusOf(code), status) << absl::StatusCodeToString(code);
+    EXPECT_EQ(server::HttpStatusOf(code), status)
+        << absl::StatusCodeToString(code);
   }
 }
 
@@ -398,22 +431,25 @@ TEST_F(HttpTest, KeysRolesAndPartnerScopeAreThoseOfGrpc) {
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(none.code(), "UNAUTHENTICATED");
   EXPECT_EQ(none.headers.find("WWW-Authenticate")->second, "Bearer");
-  EXPECT_EQ(Call("GET", "/v1/members/ann/balance", "", "lk_nothing").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/members/ann/balance", "", "lk_nothing").status,
+            401);
 
   const std::string pos = CreateKey("ROLE_POS");
   // x-api-key works as well as a bearer token.
-  EXPECT_EQ(Call("GET", "/v1/members/ann/balance", "", "", {{"x-api-key", pos}}).status,
+  EXPECT_EQ(Call("GET", "/v1/members/ann/balance", "", "", {{"x-api-key", pos}})
+                .status,
             200);
   const Answer denied = Call("GET", "/v1/rules", "", pos);
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(denied.code(), "PERMISSION_DENIED");
 
   // A key bound to a partner sells only for it.
-  ASSERT_EQ(Call("PUT", "/v1/partners/fuelco",
-                 R"({"requestId":"p1","name":"Fuel Co","fundedShareBp":"10000"})",
-                 admin_)
-                .status,
-            200);
+  ASSERT_EQ(
+      Call("PUT", "/v1/partners/fuelco",
+           R"({"requestId":"p1","name":"Fuel Co","fundedShareBp":"10000"})",
+           admin_)
+          .status,
+      200);
   const std::string fuelco = CreateKey("ROLE_POS", "fuelco");
   const Answer other = Call("POST", "/v1/checkout:commit",
                             SaleJson("ann", "F-1", "f1", "grocer"), fuelco);
@@ -429,13 +465,16 @@ TEST_F(HttpTest, KeysRolesAndPartnerScopeAreThoseOfGrpc) {
   EXPECT_EQ(partners.status, 403);  // pos may not list partners at all
 
   // A revoked key is refused from then on.
-  const auto keys = ParseMessage<v1::ListApiKeysResponse>(Get("/v1/apiKeys").body);
+  const auto keys =
+      ParseMessage<v1::ListApiKeysResponse>(Get("/v1/apiKeys").body);
   std::string pos_id;
   for (const auto& key : keys.keys()) {
-    if (absl::StartsWith(pos, absl::StrCat("lk_", key.key_id(), "_"))) pos_id = key.key_id();
+    if (absl::StartsWith(pos, absl::StrCat("lk_", key.key_id(), "_")))
+      pos_id = key.key_id();
   }
   ASSERT_FALSE(pos_id.empty());
-  ASSERT_EQ(Post(absl::StrCat("/v1/apiKeys/", pos_id, ":revoke"), R"({"requestId":"rv"})")
+  ASSERT_EQ(Post(absl::StrCat("/v1/apiKeys/", pos_id, ":revoke"),
+                 R"({"requestId":"rv"})")
                 .status,
             200);
   EXPECT_EQ(Call("GET", "/v1/members/ann/balance", "", pos).status, 401);
@@ -485,15 +524,18 @@ TEST(HttpLimitsTest, SlowClientsHoldOnlyTheDoorsOwnThreads) {
   ASSERT_NO_FATAL_FAILURE(served.Start(options));
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 6; ++i) {  // every thread and queue place, and more
-    slow.push_back(std::make_unique<RawConnection>(served.server().http_port()));
-    ASSERT_TRUE(slow.back()->Send("POST /v1/checkout:commit HTTP/1.1\r\nHost:"));
+    slow.push_back(
+        std::make_unique<RawConnection>(served.server().http_port()));
+    ASSERT_TRUE(
+        slow.back()->Send("POST /v1/checkout:commit HTTP/1.1\r\nHost:"));
   }
   v1::EnrollMemberRequest enroll;
   enroll.set_request_id("enroll-ann");
   enroll.mutable_profile()->set_member_id("ann");
   v1::EnrollMemberResponse enrolled;
   grpc::ClientContext enroll_context;
-  ASSERT_TRUE(served.members().EnrollMember(&enroll_context, enroll, &enrolled).ok());
+  ASSERT_TRUE(
+      served.members().EnrollMember(&enroll_context, enroll, &enrolled).ok());
   v1::CommitPurchaseRequest sale;
   sale.set_request_id("sale-1");
   sale.mutable_purchase()->set_member_id("ann");
@@ -538,15 +580,17 @@ TEST_F(HttpTest, EveryRouteGivesTheDecisionGrpcGives) {
       if (path.find(braces) == std::string::npos) continue;
       path = absl::StrReplaceAll(path, {{braces, "nobody"}});
       request->GetReflection()->SetString(
-          request.get(), request->GetDescriptor()->FindFieldByName(name), "nobody");
+          request.get(), request->GetDescriptor()->FindFieldByName(name),
+          "nobody");
     }
     const bool get = std::string(route.http.method) == "GET";
-    const Answer over_http = Call(route.http.method, path, get ? "" : "{}", admin_);
+    const Answer over_http =
+        Call(route.http.method, path, get ? "" : "{}", admin_);
     const grpc::StatusCode over_grpc = GenericCall(
         absl::StrCat("/", method->service()->full_name(), "/", method->name()),
         request->SerializeAsString());
-    EXPECT_EQ(over_http.status, server::HttpStatusOf(
-                                    static_cast<absl::StatusCode>(over_grpc)))
+    EXPECT_EQ(over_http.status,
+              server::HttpStatusOf(static_cast<absl::StatusCode>(over_grpc)))
         << over_http.body;
     EXPECT_NE(over_http.reason(), "UNKNOWN_ROUTE");
   }
@@ -554,10 +598,12 @@ TEST_F(HttpTest, EveryRouteGivesTheDecisionGrpcGives) {
 
 TEST_F(HttpTest, StreamsAnswerOneJsonObjectPerLine) {
   ASSERT_NO_FATAL_FAILURE(Enroll("ann"));
-  ASSERT_EQ(Post("/v1/checkout:commit", SaleJson("ann", "A-1", "s1")).status, 200);
+  ASSERT_EQ(Post("/v1/checkout:commit", SaleJson("ann", "A-1", "s1")).status,
+            200);
   const Answer exported = Get("/v1/ledger:export?member_id=ann");
   ASSERT_EQ(exported.status, 200) << exported.body;
-  EXPECT_EQ(exported.headers.find("Content-Type")->second, "application/x-ndjson");
+  EXPECT_EQ(exported.headers.find("Content-Type")->second,
+            "application/x-ndjson");
   std::vector<std::string> lines =
       absl::StrSplit(exported.body, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 1u) << exported.body;  // one page
@@ -574,14 +620,16 @@ TEST_F(HttpTest, StreamsAnswerOneJsonObjectPerLine) {
   EXPECT_EQ(last.members_scanned(), 1);
 
   // A refusal before the stream starts is an ordinary error answer.
-  const Answer bad = Get("/v1/ledger:export?from_time=2026-02-01T00:00:00Z"
-                         "&to_time=2026-01-01T00:00:00Z");
+  const Answer bad =
+      Get("/v1/ledger:export?from_time=2026-02-01T00:00:00Z"
+          "&to_time=2026-01-01T00:00:00Z");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.reason(), "INVALID_RANGE");
 }
 
 TEST_F(HttpTest, TheOpenApiDescriptionHoldsEveryRouteAndItsSchemas) {
-  const Answer answer = Call("GET", "/v1/openapi.json", "", "");  // no key needed
+  const Answer answer =
+      Call("GET", "/v1/openapi.json", "", "");  // no key needed
   ASSERT_EQ(answer.status, 200);
   const Struct document = ParseObject(answer.body);  // valid JSON
   EXPECT_EQ(Field(document, "openapi"), "3.0.3");
@@ -602,20 +650,25 @@ TEST_F(HttpTest, TheOpenApiDescriptionHoldsEveryRouteAndItsSchemas) {
     ASSERT_NE(operation, path->second.struct_value().fields().end());
     std::string json;
     ASSERT_TRUE(
-        google::protobuf::util::MessageToJsonString(operation->second, &json).ok());
+        google::protobuf::util::MessageToJsonString(operation->second, &json)
+            .ok());
     const std::string ref = "#/components/schemas/";
-    const std::string answer_type = MethodOf(*route.request)->output_type()->full_name();
+    const std::string answer_type =
+        MethodOf(*route.request)->output_type()->full_name();
     EXPECT_NE(json.find(ref + answer_type), std::string::npos) << json;
     EXPECT_TRUE(schemas.fields().count(answer_type));
     if (std::string(route.http.method) != "GET") {
-      EXPECT_NE(json.find(ref + route.request->full_name()), std::string::npos) << json;
+      EXPECT_NE(json.find(ref + route.request->full_name()), std::string::npos)
+          << json;
       EXPECT_TRUE(schemas.fields().count(route.request->full_name()));
     }
   }
   EXPECT_EQ(routes.size(), 24u);
-  EXPECT_EQ(static_cast<int>(paths.fields().size()), 22);  // two paths take two methods
+  EXPECT_EQ(static_cast<int>(paths.fields().size()),
+            22);  // two paths take two methods
   // Every reference names a schema the document holds.
-  std::vector<std::string> parts = absl::StrSplit(answer.body, "#/components/schemas/");
+  std::vector<std::string> parts =
+      absl::StrSplit(answer.body, "#/components/schemas/");
   for (size_t i = 1; i < parts.size(); ++i) {
     const std::string name = parts[i].substr(0, parts[i].find('"'));
     EXPECT_TRUE(schemas.fields().count(name)) << name;

@@ -109,14 +109,13 @@ Value ValueSchema(const FieldDescriptor& field,
 Value FieldSchema(const FieldDescriptor& field,
                   std::deque<const Descriptor*>* pending) {
   if (field.is_map()) {
-    return Object(
-        {{"type", Text("object")},
-         {"additionalProperties",
-          ValueSchema(*field.message_type()->map_value(), pending)}});
+    return Object({{"type", Text("object")},
+                   {"additionalProperties",
+                    ValueSchema(*field.message_type()->map_value(), pending)}});
   }
   if (field.is_repeated()) {
-    return Object({{"type", Text("array")},
-                   {"items", ValueSchema(field, pending)}});
+    return Object(
+        {{"type", Text("array")}, {"items", ValueSchema(field, pending)}});
   }
   return ValueSchema(field, pending);
 }
@@ -167,11 +166,12 @@ std::set<std::string> PathNames(absl::string_view path) {
   return names;
 }
 
-Value Parameter(const std::string& name, absl::string_view where,
-                bool required, Value schema) {
+Value Parameter(const std::string& name, absl::string_view where, bool required,
+                Value schema) {
   return Object({{"name", Text(name)},
                  {"in", Text(where)},
-                 {"required", [&] {
+                 {"required",
+                  [&] {
                     Value flag;
                     flag.set_bool_value(required);
                     return flag;
@@ -180,8 +180,8 @@ Value Parameter(const std::string& name, absl::string_view where,
 }
 
 Value Content(absl::string_view media_type, Value schema) {
-  return Object({{std::string(media_type),
-                  Object({{"schema", std::move(schema)}})}});
+  return Object(
+      {{std::string(media_type), Object({{"schema", std::move(schema)}})}});
 }
 
 // Visits the route table (http_routes.h): an operation per route.
@@ -214,8 +214,10 @@ absl::StatusOr<std::vector<Value>> OperationBuilder::Parameters(
   const std::set<std::string> in_path = PathNames(route.path);
   for (const std::string& name : in_path) {
     const FieldDescriptor* field = request.FindFieldByName(name);
-    if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
-      return absl::InternalError(absl::StrCat(route.path, ": ", request.full_name(),
+    if (field == nullptr ||
+        field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+      return absl::InternalError(absl::StrCat(route.path, ": ",
+                                              request.full_name(),
                                               " has no string field ", name));
     }
     parameters.push_back(Parameter(name, "path", true, Typed("string")));
@@ -224,8 +226,8 @@ absl::StatusOr<std::vector<Value>> OperationBuilder::Parameters(
     for (int i = 0; i < request.field_count(); ++i) {
       const FieldDescriptor& field = *request.field(i);
       if (in_path.count(field.name()) != 0) continue;
-      parameters.push_back(
-          Parameter(field.name(), "query", false, FieldSchema(field, &pending)));
+      parameters.push_back(Parameter(field.name(), "query", false,
+                                     FieldSchema(field, &pending)));
     }
   }
   if (request.FindFieldByName("request_id") != nullptr) {
@@ -239,29 +241,30 @@ void OperationBuilder::Add(HttpRoute route, const Descriptor& request) {
   const MethodDescriptor* method = MethodOf(request);
   absl::StatusOr<std::vector<Value>> parameters = Parameters(route, request);
   if (method == nullptr || !parameters.ok()) {
-    status = method == nullptr
-                 ? absl::InternalError(absl::StrCat("no RPC takes ", request.full_name()))
-                 : parameters.status();
+    status = method == nullptr ? absl::InternalError(absl::StrCat(
+                                     "no RPC takes ", request.full_name()))
+                               : parameters.status();
     return;
   }
   const bool stream = method->server_streaming();
   pending.push_back(method->output_type());
   Value answer = Object(
-      {{"description", Text(stream ? "the stream: one message per line"
-                                   : "the answer")},
+      {{"description",
+        Text(stream ? "the stream: one message per line" : "the answer")},
        {"content", Content(stream ? "application/x-ndjson" : "application/json",
                            Ref(*method->output_type()))}});
   Value refusal = Object(
       {{"description", Text("a refusal, with the HTTP status of its code")},
-       {"content", Content("application/json",
-                           Object({{"$ref", Text(absl::StrCat(kSchemas, "Error"))}}))}});
-  Value operation = Object(
-      {{"operationId", Text(method->name())},
-       {"tags", List({Text(method->service()->name())})},
-       {"summary", Text(method->full_name())},
-       {"parameters", List(*std::move(parameters))},
-       {"responses", Object({{"200", std::move(answer)},
-                             {"default", std::move(refusal)}})}});
+       {"content",
+        Content("application/json",
+                Object({{"$ref", Text(absl::StrCat(kSchemas, "Error"))}}))}});
+  Value operation =
+      Object({{"operationId", Text(method->name())},
+              {"tags", List({Text(method->service()->name())})},
+              {"summary", Text(method->full_name())},
+              {"parameters", List(*std::move(parameters))},
+              {"responses", Object({{"200", std::move(answer)},
+                                    {"default", std::move(refusal)}})}});
   if (std::string(route.method) != "GET") {
     pending.push_back(&request);
     (*operation.mutable_struct_value()->mutable_fields())["requestBody"] =
@@ -304,8 +307,8 @@ absl::StatusOr<std::string> BuildOpenApi() {
       {{"openapi", Text("3.0.3")},
        {"info", Object({{"title", Text("Loyalty engine HTTP/JSON API")},
                         {"version", Text("v1")}})},
-       {"security", List({Object({{"bearer", List({})}}),
-                          Object({{"apiKey", List({})}})})},
+       {"security",
+        List({Object({{"bearer", List({})}}), Object({{"apiKey", List({})}})})},
        {"paths", std::move(builder.paths)},
        {"components",
         Object({{"securitySchemes", Security()},

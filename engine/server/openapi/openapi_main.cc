@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   }
   const absl::StatusOr<std::string> json = loyalty::server::BuildOpenApi();
   if (!json.ok()) {
-    std::fprintf(stderr, "loyalty_openapi: %s\n", json.status().ToString().c_str());
+    std::fprintf(stderr, "loyalty_openapi: %s\n",
+                 json.status().ToString().c_str());
     return 1;
   }
   const std::string source =
@@ -35,7 +36,9 @@ int main(int argc, char** argv) {
       "#include \"engine/server/openapi/openapi_json.h\"\n\n"
       "namespace loyalty::server {\n\n"
       "absl::string_view OpenApiJson() {\n"
-      "  static constexpr char kJson[] = R\"OPENAPI(" + *json + ")OPENAPI\";\n"
+      "  static constexpr char kJson[] = R\"OPENAPI(" +
+      *json +
+      ")OPENAPI\";\n"
       "  return absl::string_view(kJson, sizeof(kJson) - 1);\n"
       "}\n\n"
       "}  // namespace loyalty::server\n";
