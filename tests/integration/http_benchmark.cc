@@ -68,13 +68,17 @@ Row Run(const std::string& door, int clients, int sales_per_client,
         const Clock::time_point sent = Clock::now();
         if (!send(c, s)) ++failures[c];
         latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+            std::chrono::duration<double, std::milli>(Clock::now() - sent)
+                .count());
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  Row row{door, clients * sales_per_client, 0,
-          std::chrono::duration<double>(Clock::now() - start).count(), {}};
+  Row row{door,
+          clients * sales_per_client,
+          0,
+          std::chrono::duration<double>(Clock::now() - start).count(),
+          {}};
   for (int c = 0; c < clients; ++c) {
     row.failed += failures[c];
     row.latency_ms.insert(row.latency_ms.end(), latencies[c].begin(),
@@ -86,13 +90,15 @@ Row Run(const std::string& door, int clients, int sales_per_client,
 
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(p * sorted.size()))];
 }
 
 void Print(const Row& row, int clients) {
   std::printf("%-10s %8d %8d %7d %10.0f %8.2f %8.2f %8.2f\n", row.door.c_str(),
               clients, row.sales, row.failed, row.sales / row.seconds,
-              Percentile(row.latency_ms, 0.50), Percentile(row.latency_ms, 0.99),
+              Percentile(row.latency_ms, 0.50),
+              Percentile(row.latency_ms, 0.99),
               row.latency_ms.empty() ? 0 : row.latency_ms.back());
 }
 
@@ -133,7 +139,8 @@ int Main(int argc, char** argv) {
   const int clients = argc > 1 ? std::atoi(argv[1]) : 16;
   const int sales = argc > 2 ? std::atoi(argv[2]) : 200;
   if (clients < 1 || clients > 256 || sales < 1 || sales > 100000) {
-    std::fprintf(stderr, "usage: http_benchmark [CLIENTS 1..256] [SALES 1..100000]\n");
+    std::fprintf(stderr,
+                 "usage: http_benchmark [CLIENTS 1..256] [SALES 1..100000]\n");
     return 2;
   }
   testing::TempDir dir;
@@ -143,8 +150,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
   server::LoyaltyServer& loyaltyd = **started;
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", loyaltyd.port()),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", loyaltyd.port()),
+                          grpc::InsecureChannelCredentials());
   if (!Enroll(channel, clients)) return 1;
   auto checkout = v1::Checkout::NewStub(channel);
   const Row grpc_row = Run("gRPC", clients, sales, [&](int c, int s) {
@@ -152,12 +160,14 @@ int Main(int argc, char** argv) {
     request.set_request_id(absl::StrCat("grpc-", request.request_id()));
     v1::CommitPurchaseResponse response;
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
     return checkout->CommitPurchase(&context, request, &response).ok();
   });
   std::vector<std::unique_ptr<httplib::Client>> http(clients);
   for (auto& client : http) {
-    client = std::make_unique<httplib::Client>("127.0.0.1", loyaltyd.http_port());
+    client =
+        std::make_unique<httplib::Client>("127.0.0.1", loyaltyd.http_port());
     client->set_keep_alive(true);
     client->set_read_timeout(30, 0);
   }
@@ -165,14 +175,16 @@ int Main(int argc, char** argv) {
     v1::CommitPurchaseRequest request = Sale(c, s);
     request.set_request_id(absl::StrCat("http-", request.request_id()));
     std::string body;
-    if (!google::protobuf::util::MessageToJsonString(request, &body).ok()) return false;
+    if (!google::protobuf::util::MessageToJsonString(request, &body).ok())
+      return false;
     httplib::Result result =
         http[c]->Post("/v1/checkout:commit", body, "application/json");
     return result && result->status == 200;
   });
-  std::printf("commits, %d clients x %d sales each, every sale synced\n", clients, sales);
-  std::printf("%-10s %8s %8s %7s %10s %8s %8s %8s\n", "door", "clients", "sales",
-              "failed", "sales/s", "p50 ms", "p99 ms", "max ms");
+  std::printf("commits, %d clients x %d sales each, every sale synced\n",
+              clients, sales);
+  std::printf("%-10s %8s %8s %7s %10s %8s %8s %8s\n", "door", "clients",
+              "sales", "failed", "sales/s", "p50 ms", "p99 ms", "max ms");
   Print(grpc_row, clients);
   Print(http_row, clients);
   loyaltyd.Shutdown(absl::Seconds(5));
