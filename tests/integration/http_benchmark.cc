@@ -116,7 +116,8 @@ absl::StatusOr<std::unique_ptr<server::LoyaltyServer>> StartServer(
   options.data_dir = dir.Sub("data");
   options.listen_address = "127.0.0.1:0";
   options.http_listen_address = "127.0.0.1:0";
-  options.http.threads = std::max(16, clients);  // no client waits for a thread
+  // No client waits for a thread (64 by default).
+  options.http.threads = std::max(options.http.threads, clients);
   options.rules = *rules;
   return server::LoyaltyServer::Start(options);
 }
@@ -158,6 +159,7 @@ int Main(int argc, char** argv) {
   const Row grpc_row = Run("gRPC", clients, sales, [&](int c, int s) {
     v1::CommitPurchaseRequest request = Sale(c, s);
     request.set_request_id(absl::StrCat("grpc-", request.request_id()));
+    request.mutable_purchase()->set_order_id(request.request_id());
     v1::CommitPurchaseResponse response;
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -169,17 +171,25 @@ int Main(int argc, char** argv) {
     client =
         std::make_unique<httplib::Client>("127.0.0.1", loyaltyd.http_port());
     client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);  // headers and body: no Nagle wait between
     client->set_read_timeout(30, 0);
   }
   const Row http_row = Run("HTTP/JSON", clients, sales, [&](int c, int s) {
     v1::CommitPurchaseRequest request = Sale(c, s);
     request.set_request_id(absl::StrCat("http-", request.request_id()));
+    request.mutable_purchase()->set_order_id(request.request_id());
     std::string body;
     if (!google::protobuf::util::MessageToJsonString(request, &body).ok())
       return false;
     httplib::Result result =
         http[c]->Post("/v1/checkout:commit", body, "application/json");
-    return result && result->status == 200;
+    if (result && result->status == 200) return true;
+    if (s == 0 && c == 0) {
+      std::fprintf(stderr, "HTTP: %s\n",
+                   result ? result->body.c_str()
+                          : httplib::to_string(result.error()).c_str());
+    }
+    return false;
   });
   std::printf("commits, %d clients x %d sales each, every sale synced\n",
               clients, sales);
