@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -148,8 +149,8 @@ void HttpDoor::ServeWithBody(const httplib::Request& request,
   // (cpp-httplib 0.11 would read until the client closes).
   const bool has_body =
       request.has_header("Content-Length") ||
-      request.get_header_value("Transfer-Encoding").find("chunked") !=
-          std::string::npos;
+      absl::StrContains(request.get_header_value("Transfer-Encoding"),
+                        "chunked");
   if (has_body && !reader([&with_body](const char* data, size_t length) {
         with_body.body.append(data, length);
         return true;
@@ -203,7 +204,7 @@ void HttpDoor::Configure() {
       }));
   server.set_exception_handler([](const httplib::Request&,
                                   httplib::Response& response,
-                                  std::exception_ptr) {
+                                  const std::exception_ptr&) {
     WriteError(absl::InternalError("the request could not be served"),
                response);
   });

@@ -35,7 +35,7 @@ absl::Status MaintenanceRuns::Start(const v1::RunExpiryRequest& request,
   }
   absl::MutexLock lock(&mu_);
   if (running_) {
-    const absl::Status busy =
+    absl::Status busy =
         FailedPrecondition("EXPIRY_RUNNING", "request_id",
                            "a maintenance run is in progress; try later");
     log.Failure(busy);

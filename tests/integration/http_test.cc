@@ -444,7 +444,7 @@ TEST_F(HttpTest, RefusalsMapToTheirHttpStatusWithCodeReasonAndField) {
   EXPECT_EQ(reused.reason(), "REQUEST_ID_REUSED");
 }
 
-TEST_F(HttpTest, EveryCodeHasItsHttpStatus) {
+TEST(HttpStatusTest, EveryCodeHasItsHttpStatus) {
   const std::vector<std::pair<absl::StatusCode, int>> table = {
       {absl::StatusCode::kInvalidArgument, 400},
       {absl::StatusCode::kOutOfRange, 400},

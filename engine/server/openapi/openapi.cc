@@ -92,6 +92,7 @@ Value ValueSchema(const FieldDescriptor& field,
                  : Typed("string");
     case FieldDescriptor::CPPTYPE_ENUM: {
       std::vector<Value> names;
+      names.reserve(field.enum_type()->value_count());
       for (int i = 0; i < field.enum_type()->value_count(); ++i) {
         names.push_back(Text(field.enum_type()->value(i)->name()));
       }
