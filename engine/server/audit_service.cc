@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "engine/base/error.h"
-#include "engine/base/time_util.h"
 #include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/handlers.h"
@@ -99,47 +98,17 @@ class FailedExport : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnDone() override { delete this; }
 };
 
-std::string FormatUtc(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
-}
-
 }  // namespace
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportLedger(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
-  const absl::StatusOr<v1::ExportLedgerRequest> request =
-      ParseMessage<v1::ExportLedgerRequest>(*bytes);
-  Admission call = path_->Admit(OriginOf(*context), request);
-  if (call.refusal.ok()) {
-    call.refusal =
-        CheckTimeRange(request->from_time(), request->to_time(),
-                       request->has_from_time(), request->has_to_time());
-  }
-  if (!call.refusal.ok()) {
-    call.log.Failure(call.refusal);
-    return new FailedExport(call.refusal);
-  }
-  ledger::EntryFilter filter;
-  if (request->has_from_time()) filter.from_time = FromTimestamp(request->from_time());
-  if (request->has_to_time()) filter.to_time = FromTimestamp(request->to_time());
-  filter.member_id = request->member_id();
-  filter.partner_id = call.partner_id;
-  // Who exported which period; a member filter is said, not named.
-  call.log.Event(
-      LogLevel::kInfo, "export_started",
-      {{"from_time",
-        request->has_from_time() ? FormatUtc(*filter.from_time) : ""},
-       {"to_time", request->has_to_time() ? FormatUtc(*filter.to_time) : ""},
-       {"partner_id", filter.partner_id},
-       {"one_member", filter.member_id.empty() ? 0 : 1}});
-  absl::StatusOr<ReaderPool::Slot> slot = readers_->Take();
-  if (!slot.ok()) {
-    call.log.Failure(slot.status());
-    return new FailedExport(slot.status());
-  }
-  return new ExportReactor(ledger_->NewEntryReader(std::move(filter)),
-                           std::move(call.log), &stopping_, readers_,
-                           *std::move(slot));
+  absl::StatusOr<AdmittedExport> admitted =
+      AdmitExport(*path_, ledger_, readers_, OriginOf(*context),
+                  ParseMessage<v1::ExportLedgerRequest>(*bytes));
+  if (!admitted.ok()) return new FailedExport(admitted.status());
+  return new ExportReactor(std::move(admitted->reader),
+                           std::move(admitted->log), &stopping_, readers_,
+                           std::move(admitted->slot));
 }
 
 }  // namespace loyalty::server

@@ -10,14 +10,12 @@
 
 #include "engine/ledger/ledger.h"
 #include "engine/server/call_path.h"
+#include "engine/server/export_admission.h"
 #include "engine/server/grpc_door.h"
 #include "engine/server/reader_pool.h"
 #include "loyalty/v1/audit.grpc.pb.h"
 
 namespace loyalty::server {
-
-// Entries per ExportLedger message.
-inline constexpr int kExportPageEntries = 256;
 
 using AuditBase = v1::Audit::WithRawCallbackMethod_ExportLedger<
     v1::Audit::WithRawCallbackMethod_VerifyLedger<

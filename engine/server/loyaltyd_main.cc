@@ -1,5 +1,6 @@
 // loyaltyd: the loyalty engine's server. Opens the ledger in --data-dir,
-// loads --rules, serves gRPC on --listen until SIGINT or SIGTERM, then
+// loads --rules, serves gRPC on --listen (and HTTP/JSON on --http-listen,
+// when given) until SIGINT or SIGTERM, then
 // finishes the calls in flight and exits. Runs the maintenance run every
 // --upkeep-every. Logs to stderr (engine/server/call_log.h); flags take
 // dashes or underscores (engine/base/command_line.h).
@@ -30,6 +31,10 @@ ABSL_FLAG(std::string, data_dir, "var/loyalty",
           "mode 0700 (refused when group or others can write it).");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (plain text: keep it on loopback).");
+ABSL_FLAG(std::string, http_listen, "",
+          "Address to serve the HTTP/JSON API on (host:port; empty: off). "
+          "HTTPS with the TLS files; plain HTTP only with --plaintext, on "
+          "loopback. Routes: /v1/openapi.json.");
 ABSL_FLAG(std::string, rules, "rules/default.yaml",
           "Rule file (YAML) that prices purchases; see rules/README.md.");
 ABSL_FLAG(std::string, tls_cert_file, "",
@@ -128,7 +133,9 @@ absl::Status ApplySecurityFlags(loyalty::server::ServerOptions* options) {
   } else if (!plaintext) {
     return absl::InvalidArgumentError(
         "give --tls-cert-file and --tls-key-file, or --plaintext on loopback");
-  } else if (!IsLoopback(options->listen_address)) {
+  } else if (!IsLoopback(options->listen_address) ||
+             (!options->http_listen_address.empty() &&
+              !IsLoopback(options->http_listen_address))) {
     return absl::InvalidArgumentError(
         "--plaintext is allowed only on a loopback address (127.0.0.1, [::1])");
   }
@@ -179,6 +186,7 @@ absl::StatusOr<loyalty::server::ServerOptions> OptionsFromFlags() {
   loyalty::server::ServerOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.http_listen_address = absl::GetFlag(FLAGS_http_listen);
   options.rules = *std::move(rules);
   options.time_bounds.max_backdate = absl::GetFlag(FLAGS_max_backdate);
   options.time_bounds.clock_skew = absl::GetFlag(FLAGS_max_clock_skew);
@@ -218,6 +226,13 @@ void AnnounceStart(loyalty::server::LoyaltyServer& server,
                {"port", server.port()},
                {"rules_version", active->version()},
                {"members", server.ledger().Head().member_count()}});
+  if (server.http_port() != 0) {
+    std::printf(
+        "loyaltyd: HTTP/JSON API on %s://%s (port %d); routes in "
+        "/v1/openapi.json\n",
+        options.tls.has_value() ? "https" : "http",
+        options.http_listen_address.c_str(), server.http_port());
+  }
   if (active->version() != rule_set.version()) {
     std::printf(
         "loyaltyd: %s (version %s) is stored already; version %s, loaded "
@@ -292,6 +307,7 @@ int main(int argc, char** argv) {
       {"loyaltyd",
        "loyaltyd serves the loyalty engine over gRPC.\n"
        "Usage: loyaltyd [--data-dir DIR] [--listen HOST:PORT] [--rules FILE]\n"
+       "  [--http-listen HOST:PORT]\n"
        "  (--tls-cert-file F --tls-key-file F [--tls-client-ca-file F] | "
        "--plaintext)\n  [--auth keys|none] [--log-level info] [--log-format "
        "plain]",

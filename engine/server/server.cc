@@ -20,6 +20,9 @@
 #include "engine/server/call_log.h"
 #include "engine/server/call_path.h"
 #include "engine/server/handlers.h"
+#include "engine/server/http_api.h"
+#include "engine/server/http_door.h"
+#include "engine/server/maintenance_runs.h"
 #include "engine/server/services.h"
 #include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -146,7 +149,8 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
                                      handlers_.get(), &rpc_metrics_);
   checkout_ = std::make_unique<CheckoutService>(path_.get());
   members_ = std::make_unique<MembersService>(path_.get());
-  program_ = std::make_unique<ProgramService>(path_.get(), operations_.get());
+  runs_ = std::make_unique<MaintenanceRuns>(operations_.get());
+  program_ = std::make_unique<ProgramService>(path_.get(), runs_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
 }
@@ -206,8 +210,23 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
   server->health_.AttachGrpc(server->server_->GetHealthCheckService());
+  RETURN_IF_ERROR(server->StartHttp(options));
   server->health_.Serving();  // unless a write has failed already
   return server;
+}
+
+absl::Status LoyaltyServer::StartHttp(const ServerOptions& options) {
+  if (options.http_listen_address.empty()) return absl::OkStatus();
+  http_api_ = std::make_unique<HttpApi>(
+      HttpApiParts{path_.get(), ledger_.get(), readers_.get(), runs_.get(),
+                   options.http.call_timeout});
+  http_ = std::make_unique<HttpDoor>(options.http);
+  http_api_->MountOn(http_.get());
+  return http_->Listen(options.http_listen_address, options.tls);
+}
+
+int LoyaltyServer::http_port() const {
+  return http_ == nullptr ? 0 : http_->port();
 }
 
 void LoyaltyServer::Shutdown(absl::Duration deadline) {
@@ -216,6 +235,10 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   health_.Stopping();
   program_->Stop();
   audit_->Stop();
+  // The HTTP door first: its requests in flight are answered (the ledger
+  // still runs), its idle connections closed.
+  if (http_api_ != nullptr) http_api_->Stop();
+  if (http_ != nullptr) http_->Stop();
   const absl::Time until = absl::Now() + deadline;
   absl::Notification stopped;
   std::thread stopper([this, until, &stopped] {

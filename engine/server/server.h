@@ -1,5 +1,6 @@
-// LoyaltyServer: the ledger, the operations and the gRPC server together —
-// what loyaltyd runs and what the integration tests start in-process.
+// LoyaltyServer: the ledger, the operations, the gRPC server and the
+// HTTP/JSON door together — what loyaltyd runs and what the integration
+// tests start in-process.
 #ifndef LOYALTY_ENGINE_SERVER_SERVER_H_
 #define LOYALTY_ENGINE_SERVER_SERVER_H_
 
@@ -19,6 +20,7 @@
 #include "engine/server/auth.h"
 #include "engine/server/calls_in_flight.h"
 #include "engine/server/health.h"
+#include "engine/server/http_options.h"
 #include "engine/server/reader_pool.h"
 #include "engine/server/rpc_metrics.h"
 #include "grpcpp/server.h"
@@ -69,10 +71,17 @@ struct ServerOptions {
   // The file system under the ledger; nullptr is the real one. Tests pass
   // one that injects I/O errors. Not owned; must outlive the server.
   rocksdb::Env* env = nullptr;
+  // host:port of the HTTP/JSON door (http_api.h), HTTPS with `tls` when set;
+  // empty: no HTTP listener. Port 0 picks a free one (http_port()).
+  std::string http_listen_address;
+  HttpOptions http;
 };
 
 class AuditService;
 class CallPath;
+class HttpApi;
+class HttpDoor;
+class MaintenanceRuns;
 class ProgramService;
 class RpcHandlers;
 
@@ -86,6 +95,8 @@ class LoyaltyServer {
   ~LoyaltyServer();
 
   int port() const { return port_; }
+  // The HTTP listener's port; 0 when there is none.
+  int http_port() const;
   // The admin key written at first start, when this start created one.
   const std::string& created_admin_key() const { return created_admin_key_; }
   ledger::Ledger& ledger() { return *ledger_; }
@@ -111,6 +122,10 @@ class LoyaltyServer {
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
+  // The HTTP/JSON door onto the same path, when options ask for one. More
+  // routes (the console's assets, other GET routes) mount here, before it
+  // listens.
+  absl::Status StartHttp(const ServerOptions& options);
 
   // Declared first: destroyed after the ledger, whose last writes may still
   // report a fatal failure, and after the call path that records calls.
@@ -130,10 +145,14 @@ class LoyaltyServer {
   std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<grpc::Service> checkout_;
   std::unique_ptr<grpc::Service> members_;
+  std::unique_ptr<MaintenanceRuns> runs_;  // outlives the doors' streams
   std::unique_ptr<ProgramService> program_;
   std::unique_ptr<AuditService> audit_;
   CallsInFlight calls_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
+  // The HTTP door and its API, stopped in Shutdown and destroyed first.
+  std::unique_ptr<HttpApi> http_api_;
+  std::unique_ptr<HttpDoor> http_;
   int port_ = 0;
   bool shut_down_ = false;
 };

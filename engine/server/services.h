@@ -7,14 +7,9 @@
 #ifndef LOYALTY_ENGINE_SERVER_SERVICES_H_
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 
-#include <atomic>
-#include <thread>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-#include "engine/program/operations.h"
 #include "engine/server/call_path.h"
 #include "engine/server/grpc_door.h"
+#include "engine/server/maintenance_runs.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
@@ -122,19 +117,18 @@ using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
 // run.
 class ProgramService final : public ProgramBase {
  public:
-  ProgramService(const CallPath* path, program::Operations* operations)
-      : path_(path), operations_(operations) {}
-  // Stops a maintenance run in progress and waits for it.
-  ~ProgramService() override;
+  // Maintenance runs go through `runs` (not owned), one at a time.
+  ProgramService(const CallPath* path, MaintenanceRuns* runs)
+      : path_(path), runs_(runs) {}
 
   // For a stop of the server: a maintenance run in progress ends at its next
   // page of members, its call with UNAVAILABLE (what it wrote stays
   // written; the next run does the rest), and no new run starts.
-  void Stop() { stopping_ = true; }
+  void Stop() { runs_->Stop(); }
 
   // One maintenance run at a time, on a thread of its own
-  // (expiry_service.cc); a second call while one runs is refused with
-  // FAILED_PRECONDITION (EXPIRY_RUNNING).
+  // (maintenance_runs.h, expiry_service.cc); a second call while one runs is
+  // refused with FAILED_PRECONDITION (EXPIRY_RUNNING).
   grpc::ServerWriteReactor<grpc::ByteBuffer>* RunExpiry(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
@@ -200,11 +194,7 @@ class ProgramService final : public ProgramBase {
 
  private:
   const CallPath* const path_;
-  program::Operations* const operations_;
-  std::atomic<bool> stopping_{false};
-  absl::Mutex mu_;
-  bool running_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread run_thread_ ABSL_GUARDED_BY(mu_);
+  MaintenanceRuns* const runs_;
 };
 
 }  // namespace loyalty::server

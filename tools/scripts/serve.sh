@@ -3,6 +3,7 @@
 # embedded RocksDB in var/loyalty with rules/default.yaml, shows it working
 # with a short loyaltyctl session, then keeps serving until Ctrl-C.
 # Environment: LOYALTY_LISTEN (default 127.0.0.1:50051),
+#              LOYALTY_HTTP_LISTEN (the HTTP/JSON API; default 127.0.0.1:8080),
 #              LOYALTY_DATA_DIR (default var/loyalty).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,11 +11,12 @@ tools/scripts/install-deps.sh
 tools/scripts/build.sh release --target loyaltyd loyaltyctl
 
 listen="${LOYALTY_LISTEN:-127.0.0.1:50051}"
+http_listen="${LOYALTY_HTTP_LISTEN:-127.0.0.1:8080}"
 data_dir="${LOYALTY_DATA_DIR:-var/loyalty}"
 bin=build/release
 mkdir -p -m 700 "$data_dir"   # members' personal data: its owner's only
 "$bin/engine/server/loyaltyd" --data-dir "$data_dir" --listen "$listen" \
-  --rules rules/default.yaml --plaintext --auth=none &
+  --http-listen "$http_listen" --rules rules/default.yaml --plaintext --auth=none &
 server_pid=$!
 trap 'kill -TERM $server_pid 2>/dev/null; wait $server_pid' INT TERM
 
@@ -35,5 +37,7 @@ ctl member balance demo-member
 echo
 echo "== Serving on $listen (data in $data_dir). Try, in another shell:"
 echo "   $bin/tools/loyaltyctl/loyaltyctl member history demo-member"
+echo "   curl -s http://$http_listen/v1/members/demo-member/balance"
+echo "   HTTP/JSON API: http://$http_listen/v1/ (routes: http://$http_listen/v1/openapi.json)"
 echo "   Ctrl-C stops loyaltyd."
 wait $server_pid
