@@ -76,9 +76,10 @@ class OpsProcessTest : public ::testing::Test {
                                      absl::StrCat("127.0.0.1:", loyaltyd_.port),
                                      "--timeout", "60"};
     argv.insert(argv.end(), args.begin(), args.end());
+    const int run = ++runs_;
     auto child = testing::ChildProcess::Start(
-        argv, dir_.Sub(absl::StrCat("ctl-", ++runs_, ".out")),
-        dir_.Sub(absl::StrCat("ctl-", runs_, ".err")));
+        argv, dir_.Sub(absl::StrCat("ctl-", run, ".out")),
+        dir_.Sub(absl::StrCat("ctl-", run, ".err")));
     if (!child.ok()) return -1;
     auto ended = (*child)->WaitFor(absl::Seconds(60));
     return ended.has_value() && ended->exited ? ended->exit_code : -1;
