@@ -24,6 +24,19 @@ absl::Status RestoreError(absl::StatusCode code, absl::string_view message,
   return status;
 }
 
+loyalty::v1::RpcStatus RpcStatusOf(const absl::Status& status) {
+  loyalty::v1::RpcStatus proto;
+  proto.set_code(static_cast<int>(status.code()));
+  proto.set_message(std::string(status.message()));
+  auto payload = status.GetPayload(kErrorDetailTypeUrl);
+  if (payload.has_value()) {
+    auto* any = proto.add_details();
+    any->set_type_url(std::string(kErrorDetailTypeUrl));
+    any->set_value(std::string(*payload));
+  }
+  return proto;
+}
+
 absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
                              absl::string_view text) {
   return MakeError(absl::StatusCode::kInvalidArgument, reason, field, text);

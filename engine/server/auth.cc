@@ -27,7 +27,8 @@ std::string RandomHex(int bytes) {
 
 bool IsCheckout(Rpc rpc) {
   return rpc == Rpc::kQuotePurchase || rpc == Rpc::kCommitPurchase ||
-         rpc == Rpc::kRefundPurchase || rpc == Rpc::kRedeemReward;
+         rpc == Rpc::kCommitPurchases || rpc == Rpc::kRefundPurchase ||
+         rpc == Rpc::kRedeemReward;
 }
 
 bool IsMembers(Rpc rpc) {
@@ -60,7 +61,7 @@ const char* RpcName(Rpc rpc) {
       "UpsertPartner", "AdjustBalance", "RecordFeedback", "RunExpiry",
       "CreateApiKey", "ListApiKeys", "RevokeApiKey",
       "ExportLedger", "VerifyLedger", "GetProgramMetrics", "SettlePartners",
-      "CreateBackup", "ListPartners"};
+      "CreateBackup", "ListPartners", "CommitPurchases"};
   return kNames[static_cast<int>(rpc)];
 }
 

@@ -39,7 +39,7 @@ enum class Rpc {
   kAdjustBalance, kRecordFeedback, kRunExpiry,
   kCreateApiKey, kListApiKeys, kRevokeApiKey,
   kExportLedger, kVerifyLedger, kGetProgramMetrics, kSettlePartners,
-  kCreateBackup, kListPartners,
+  kCreateBackup, kListPartners, kCommitPurchases,
 };
 
 const char* RpcName(Rpc rpc);

@@ -16,6 +16,14 @@ void RpcHandlers::Run(const v1::CommitPurchaseRequest& request,
   operations_->CommitPurchase(request, std::move(reply), call.deadline);
 }
 
+// Each purchase is refused or committed on its own; the call answers once
+// every one is durable.
+void RpcHandlers::Run(const v1::CommitPurchasesRequest& request,
+                      const Admission& call,
+                      ReplyTo<v1::CommitPurchasesRequest> reply) {
+  operations_->CommitPurchases(request, std::move(reply), call.deadline);
+}
+
 void RpcHandlers::Run(const v1::RefundPurchaseRequest& request,
                       const Admission& call,
                       ReplyTo<v1::RefundPurchaseRequest> reply) {
