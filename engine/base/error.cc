@@ -37,6 +37,17 @@ loyalty::v1::RpcStatus RpcStatusOf(const absl::Status& status) {
   return proto;
 }
 
+absl::Status StatusOf(const loyalty::v1::RpcStatus& proto) {
+  const auto code = static_cast<absl::StatusCode>(proto.code());
+  loyalty::v1::ErrorDetail detail;
+  if (proto.details_size() != 1 ||
+      proto.details(0).type_url() != kErrorDetailTypeUrl ||
+      !detail.ParseFromString(proto.details(0).value())) {
+    return absl::Status(code, proto.message());
+  }
+  return RestoreError(code, proto.message(), detail.reason(), detail.field());
+}
+
 absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
                              absl::string_view text) {
   return MakeError(absl::StatusCode::kInvalidArgument, reason, field, text);

@@ -44,6 +44,8 @@ std::string Quoted(absl::string_view value);
 // its code, its message and, for a status made by MakeError, one
 // ErrorDetail. Also what a batch answers for each refused item.
 loyalty::v1::RpcStatus RpcStatusOf(const absl::Status& status);
+// The status an RpcStatus made by RpcStatusOf carries, reason and field too.
+absl::Status StatusOf(const loyalty::v1::RpcStatus& proto);
 
 // Rebuilds a status made by MakeError from its stored parts (the idempotency
 // record keeps them so that a retry gets the same refusal).
