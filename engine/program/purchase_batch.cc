@@ -61,10 +61,10 @@ class BatchAnswers {
 absl::Status CheckBatch(const loyalty::v1::CommitPurchasesRequest& request) {
   const int count = request.purchases_size();
   if (count == 0 || count > kMaxBatchPurchases) {
-    return InvalidArgument(
-        count == 0 ? "MISSING_FIELD" : "TOO_MANY_PURCHASES", "purchases",
-        absl::StrCat("give 1 to ", kMaxBatchPurchases,
-                     " purchases per call, got ", count));
+    return InvalidArgument(count == 0 ? "MISSING_FIELD" : "TOO_MANY_PURCHASES",
+                           "purchases",
+                           absl::StrCat("give 1 to ", kMaxBatchPurchases,
+                                        " purchases per call, got ", count));
   }
   const size_t bytes = request.ByteSizeLong();
   if (bytes > kMaxBatchBytes) {
@@ -90,11 +90,10 @@ void Operations::CommitPurchases(
   std::vector<std::pair<ledger::Operation, ledger::Done>> operations;
   operations.reserve(count);
   for (int i = 0; i < count; ++i) {
-    operations.emplace_back(
-        PurchaseOperation(request.purchases(i), deadline),
-        [answers, i](ledger::Outcome outcome) {
-          answers->Answer(i, std::move(outcome));
-        });
+    operations.emplace_back(PurchaseOperation(request.purchases(i), deadline),
+                            [answers, i](ledger::Outcome outcome) {
+                              answers->Answer(i, std::move(outcome));
+                            });
   }
   ledger_->SubmitAll(std::move(operations));
 }

@@ -31,7 +31,8 @@ void RpcHandlers::Run(const v1::CommitPurchasesRequest& request,
         if (answer.ok()) {
           for (const v1::PurchaseOutcome& outcome : answer->outcomes()) {
             if (!outcome.has_refused()) continue;
-            log.ForItem(outcome.request_id()).Failure(StatusOf(outcome.refused()));
+            log.ForItem(outcome.request_id())
+                .Failure(StatusOf(outcome.refused()));
           }
         }
         reply(std::move(answer));

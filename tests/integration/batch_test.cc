@@ -78,7 +78,8 @@ class BatchTest : public ::testing::Test {
     return request;
   }
 
-  static CommitPurchasesRequest Batch(std::vector<CommitPurchaseRequest> sales) {
+  static CommitPurchasesRequest Batch(
+      std::vector<CommitPurchaseRequest> sales) {
     CommitPurchasesRequest request;
     for (auto& sale : sales) *request.add_purchases() = std::move(sale);
     return request;
@@ -104,12 +105,15 @@ class BatchTest : public ::testing::Test {
     v1::GetBalanceRequest request;
     request.set_member_id(id);
     v1::GetBalanceResponse response;
-    EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
+    EXPECT_TRUE(
+        served_.members().GetBalance(&context, request, &response).ok());
     return response.balance().points_available();
   }
 
   // The newest entry's sequence: what the ledger has recorded in all.
-  int64_t RecordedEntries() { return served_.server().ledger().Head().sequence(); }
+  int64_t RecordedEntries() {
+    return served_.server().ledger().Head().sequence();
+  }
 
   void ExpectAuditClean() {
     auto report = served_.server().ledger().Audit();
@@ -176,14 +180,16 @@ TEST_F(BatchTest, ABatchSentAgainGetsTheSameAnswersAndRecordsNothingTwice) {
     PurchaseOutcome expected = first.outcomes(i);
     expected.set_replayed(true);
     EXPECT_TRUE(MessageDifferencer::Equals(again.outcomes(i), expected))
-        << again.outcomes(i).DebugString() << "\nvs\n" << expected.DebugString();
+        << again.outcomes(i).DebugString() << "\nvs\n"
+        << expected.DebugString();
   }
   EXPECT_EQ(PointsOf("ann"), 50);
   // A single CommitPurchase with a batch's request id gets the batch's
   // answer, and a batch gets the answer of an earlier single sale.
   CommitPurchaseResponse single;
   ASSERT_TRUE(Commit(Sale("r1", "ann", 5000), &single).ok());
-  EXPECT_TRUE(MessageDifferencer::Equals(single, first.outcomes(0).committed()));
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(single, first.outcomes(0).committed()));
   CommitPurchaseResponse alone;
   ASSERT_TRUE(Commit(Sale("s1", "bob", 4000), &alone).ok());
   CommitPurchasesResponse later;
@@ -260,7 +266,8 @@ TEST_F(BatchTest, AnEmptyOrTooLongOrTooLargeBatchIsRefusedNamingTheRule) {
     CommitPurchaseRequest sale = Sale(absl::StrCat("l", i), "ann", 100);
     for (int line = 1; line < kMaxBasketLines; ++line) {
       *sale.mutable_purchase()->add_lines() = sale.purchase().lines(0);
-      sale.mutable_purchase()->mutable_lines(line)->set_sku(std::string(120, 's'));
+      sale.mutable_purchase()->mutable_lines(line)->set_sku(
+          std::string(120, 's'));
     }
     large.push_back(std::move(sale));
   }
@@ -268,20 +275,23 @@ TEST_F(BatchTest, AnEmptyOrTooLongOrTooLargeBatchIsRefusedNamingTheRule) {
   EXPECT_EQ(too_large.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(testing::DetailOf(too_large).reason(), "BATCH_TOO_LARGE");
   EXPECT_EQ(testing::DetailOf(too_large).field(), "purchases");
-  EXPECT_TRUE(absl::StrContains(too_large.error_message(), "at most 1048576 bytes"))
+  EXPECT_TRUE(
+      absl::StrContains(too_large.error_message(), "at most 1048576 bytes"))
       << too_large.error_message();
   EXPECT_EQ(RecordedEntries(), recorded);
 }
 
 TEST_F(BatchTest, APurchaseOverASizeLimitRefusesTheBatchBeforeAnyIsDecided) {
   CommitPurchaseRequest bad = Sale("x2", "ann", 1000);
-  bad.mutable_purchase()->mutable_lines(0)->set_sku(std::string(kMaxSkuBytes + 1, 's'));
+  bad.mutable_purchase()->mutable_lines(0)->set_sku(
+      std::string(kMaxSkuBytes + 1, 's'));
   CommitPurchasesResponse response;
   const grpc::Status status =
       CommitAll(Batch({Sale("x1", "ann", 5000), bad}), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(testing::DetailOf(status).reason(), "TEXT_TOO_LONG");
-  EXPECT_EQ(testing::DetailOf(status).field(), "purchases[1].purchase.lines[0].sku");
+  EXPECT_EQ(testing::DetailOf(status).field(),
+            "purchases[1].purchase.lines[0].sku");
   EXPECT_EQ(PointsOf("ann"), 0);
   // Nothing was remembered under x1: sent again on its own, it is new.
   CommitPurchasesResponse again;

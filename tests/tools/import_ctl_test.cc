@@ -50,11 +50,13 @@ class ImportCtlTest : public CtlTest {
 
   int64_t Points() {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     v1::GetBalanceRequest request;
     request.set_member_id("ann");
     v1::GetBalanceResponse response;
-    EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
+    EXPECT_TRUE(
+        served_.members().GetBalance(&context, request, &response).ok());
     return response.balance().points_available();
   }
 
@@ -75,10 +77,12 @@ TEST_F(ImportCtlTest, ImportsBackDatedSalesAndASecondRunRecordsNothingTwice) {
   EXPECT_EQ(Field(first.out, "committed"), "3") << Printed(first);
   EXPECT_EQ(Field(first.out, "already recorded"), "0");
   EXPECT_EQ(Field(first.out, "refused"), "2");
-  EXPECT_TRUE(absl::StrContains(first.out, "5 sales in 3 batches")) << first.out;
+  EXPECT_TRUE(absl::StrContains(first.out, "5 sales in 3 batches"))
+      << first.out;
   EXPECT_TRUE(absl::StrContains(first.out, "UNKNOWN_MEMBER")) << first.out;
   EXPECT_TRUE(absl::StrContains(first.out, "TIME_TOO_OLD")) << first.out;
-  EXPECT_TRUE(absl::StrContains(first.out, "line 2 (t7-2): NOT_FOUND")) << first.out;
+  EXPECT_TRUE(absl::StrContains(first.out, "line 2 (t7-2): NOT_FOUND"))
+      << first.out;
   EXPECT_TRUE(absl::StrContains(first.out, "line 5 (t7-4): INVALID_ARGUMENT"))
       << first.out;
   EXPECT_EQ(Points(), 50 + 20 + 15);
@@ -117,21 +121,26 @@ TEST_F(ImportCtlTest, BadLinesAreNamedByNumberAndNothingIsSent) {
   EXPECT_EQ(result.exit_code, 2) << Printed(result);
   EXPECT_TRUE(absl::StrContains(result.err, "4 bad lines (nothing was sent)"))
       << result.err;
-  EXPECT_TRUE(absl::StrContains(result.err, "sales.jsonl:2: request_id is required"))
+  EXPECT_TRUE(
+      absl::StrContains(result.err, "sales.jsonl:2: request_id is required"))
       << result.err;
-  EXPECT_TRUE(absl::StrContains(result.err, "sales.jsonl:3: not a sale in JSON"))
+  EXPECT_TRUE(
+      absl::StrContains(result.err, "sales.jsonl:3: not a sale in JSON"))
       << result.err;
-  EXPECT_TRUE(absl::StrContains(result.err,
-                                "sales.jsonl:4: purchase.purchase_time is required"))
+  EXPECT_TRUE(absl::StrContains(
+      result.err, "sales.jsonl:4: purchase.purchase_time is required"))
       << result.err;
-  EXPECT_TRUE(absl::StrContains(result.err, "sales.jsonl:5: not a sale in JSON"))
+  EXPECT_TRUE(
+      absl::StrContains(result.err, "sales.jsonl:5: not a sale in JSON"))
       << result.err;
   EXPECT_EQ(Points(), 0);
 
   const CtlResult batch = Ctl({"checkout", "import", path, "--batch", "501"});
   EXPECT_EQ(batch.exit_code, 2) << Printed(batch);
-  EXPECT_TRUE(absl::StrContains(batch.err, "--batch must be 1 to 500")) << batch.err;
-  const CtlResult missing = Ctl({"checkout", "import", served_.dir().Sub("none.jsonl")});
+  EXPECT_TRUE(absl::StrContains(batch.err, "--batch must be 1 to 500"))
+      << batch.err;
+  const CtlResult missing =
+      Ctl({"checkout", "import", served_.dir().Sub("none.jsonl")});
   EXPECT_EQ(missing.exit_code, 2) << Printed(missing);
   EXPECT_TRUE(absl::StrContains(missing.err, "cannot read")) << missing.err;
 }
@@ -141,7 +150,8 @@ TEST_F(ImportCtlTest, HelpTellsTheFormatAndTheRules) {
   EXPECT_EQ(help.exit_code, 0) << Printed(help);
   for (const char* words : {"request_id", "purchase_time", "--max-backdate",
                             "already recorded", "--batch", "Exit status"}) {
-    EXPECT_TRUE(absl::StrContains(help.out, words)) << words << "\n" << help.out;
+    EXPECT_TRUE(absl::StrContains(help.out, words)) << words << "\n"
+                                                    << help.out;
   }
 }
 

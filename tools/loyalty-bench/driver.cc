@@ -106,7 +106,8 @@ void LoadDriver::Issue(int64_t due_ns) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   switch (kinds_.Next()) {
     case Kind::kCommit:
-      return options_.batch > 0 ? IssueCommitBatch(due_ns) : IssueCommit(due_ns);
+      return options_.batch > 0 ? IssueCommitBatch(due_ns)
+                                : IssueCommit(due_ns);
     case Kind::kQuote: return IssueQuote(due_ns);
     case Kind::kBalance: return IssueBalance(due_ns);
     case Kind::kHealth: return IssueHealth(due_ns);
@@ -172,10 +173,12 @@ void LoadDriver::IssueCommitBatch(int64_t due_ns) {
         const bool answered =
             status.ok() && call->response.outcomes_size() == options_.batch;
         for (int i = 0; i < options_.batch; ++i) {
-          const grpc::Status sale = SaleStatus(status, answered, call->response, i);
+          const grpc::Status sale =
+              SaleStatus(status, answered, call->response, i);
           const Outcome result = Classify(sale);
           if (result == Outcome::kOk) {
-            book_->ApplyCommit(members[i], call->response.outcomes(i).committed());
+            book_->ApplyCommit(members[i],
+                               call->response.outcomes(i).committed());
           } else if (result == Outcome::kFailed) {
             book_->AddUnknown(members[i],
                               std::move(*call->request.mutable_purchases(i)));

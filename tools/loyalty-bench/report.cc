@@ -39,10 +39,9 @@ std::string Describe(const BenchOptions& options) {
   return absl::StrFormat(
       "%s%s, %d channels, mix %s, %d members, zipf %.2f, baskets %d-%d "
       "lines, warmup %.0f s, measured %.0f s",
-      loop, batches, options.channels, options.mix.ToString(),
-      options.members, options.zipf, options.basket_min_lines,
-      options.basket_max_lines, options.warmup_seconds,
-      options.duration_seconds);
+      loop, batches, options.channels, options.mix.ToString(), options.members,
+      options.zipf, options.basket_min_lines, options.basket_max_lines,
+      options.warmup_seconds, options.duration_seconds);
 }
 
 std::string EnrollLine(const EnrollReport& enroll) {
@@ -171,9 +170,10 @@ std::string FormatJson(const RunReport& report) {
       "  \"duration_seconds\": %.1f,\n  \"measured_seconds\": %.3f,\n",
       JsonString(options.server),
       JsonString(options.rate > 0 ? "open" : "closed"), options.concurrency,
-      options.batch, options.rate, options.channels, JsonString(options.mix.ToString()),
-      options.members, options.zipf, options.warmup_seconds,
-      options.duration_seconds, report.measured_seconds);
+      options.batch, options.rate, options.channels,
+      JsonString(options.mix.ToString()), options.members, options.zipf,
+      options.warmup_seconds, options.duration_seconds,
+      report.measured_seconds);
   absl::StrAppend(&out, "  \"enroll\": ",
                   report.enroll ? EnrollJson(*report.enroll) : "null", ",\n");
   absl::StrAppend(&out, "  \"kinds\": {", absl::StrJoin(kinds, ", "), "},\n");

@@ -122,8 +122,8 @@ absl::StatusOr<int64_t> CheckFile(const std::string& path) {
   }
   if (bad > 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        bad, " bad line", bad == 1 ? "" : "s", " (nothing was sent):",
-        problems, bad > kMaxBadLinesShown ? "\n  ..." : ""));
+        bad, " bad line", bad == 1 ? "" : "s", " (nothing was sent):", problems,
+        bad > kMaxBadLinesShown ? "\n  ..." : ""));
   }
   if (sales == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, " holds no sales"));
@@ -208,7 +208,8 @@ grpc::Status SendBatch(loyalty::v1::Checkout::Stub& stub,
     std::vector<const Sale*> again;
     for (size_t i = 0; i < pending.size(); ++i) {
       const PurchaseOutcome& outcome = response.outcomes(static_cast<int>(i));
-      if (!last && outcome.has_refused() && IsPassing(outcome.refused().code())) {
+      if (!last && outcome.has_refused() &&
+          IsPassing(outcome.refused().code())) {
         again.push_back(pending[i]);
       } else {
         Count(*pending[i], outcome, tally);
@@ -237,10 +238,10 @@ class ImportProgress {
     if (!enabled_ || now - last_draw_ < std::chrono::milliseconds(250)) return;
     last_draw_ = now;
     std::cerr << "\rsent " << tally.sent << " of " << total_ << " sales ("
-              << tally.sent * 100 / total_ << "%)  " << std::llround(Rate(tally))
-              << " sales/s  committed " << tally.committed << "  already "
-              << tally.already << "  refused " << tally.refused << "\033[K"
-              << std::flush;
+              << tally.sent * 100 / total_ << "%)  "
+              << std::llround(Rate(tally)) << " sales/s  committed "
+              << tally.committed << "  already " << tally.already
+              << "  refused " << tally.refused << "\033[K" << std::flush;
     drawn_ = true;
   }
   void Finish() {
@@ -269,8 +270,8 @@ std::string RefusalLine(const Refusal& refusal) {
                       "): ", refusal.code, ": ", refusal.message);
 }
 
-void PrintSummary(const std::string& path, const Tally& tally,
-                  int64_t batches, double seconds) {
+void PrintSummary(const std::string& path, const Tally& tally, int64_t batches,
+                  double seconds) {
   std::cout << "imported " << path << ": " << tally.sent << " sales in "
             << batches << " batch" << (batches == 1 ? "" : "es") << ", "
             << absl::StrFormat("%.1f", seconds) << " s\n";
@@ -286,7 +287,8 @@ void PrintSummary(const std::string& path, const Tally& tally,
   PrintKeyValues(rows);
   if (tally.refusals.empty()) return;
   std::cout << "\n";
-  const int64_t shown = std::min<int64_t>(tally.refusals.size(), kMaxRefusalsShown);
+  const int64_t shown =
+      std::min<int64_t>(tally.refusals.size(), kMaxRefusalsShown);
   for (int64_t i = 0; i < shown; ++i) {
     std::cout << RefusalLine(tally.refusals[i]) << "\n";
   }
@@ -340,6 +342,13 @@ int SendFile(const Invocation& invocation, int batch_size, int64_t total,
   bool more = true;
   while (more) {
     more = reader.Next(&sale, &problem);
+    if (more && !problem.ok()) {  // the file changed since it was checked
+      progress.Finish();
+      return PrintStatusError(
+          absl::InvalidArgumentError(absl::StrCat(
+              invocation.positional, ":", sale.line, ": ", problem.message())),
+          invocation.global.json);
+    }
     const size_t sale_bytes = more ? WireBytes(sale.request) : 0;
     const bool full = static_cast<int>(batch.size()) == batch_size ||
                       bytes + sale_bytes > loyalty::kMaxBatchBytes;
@@ -378,7 +387,8 @@ int RunImport(const Invocation& invocation) {
   Tally tally;
   int64_t batches = 0;
   const auto start = std::chrono::steady_clock::now();
-  if (const int failed = SendFile(invocation, *batch_size, *total, &tally, &batches);
+  if (const int failed =
+          SendFile(invocation, *batch_size, *total, &tally, &batches);
       failed != 0) {
     return failed;
   }
