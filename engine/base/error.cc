@@ -24,6 +24,30 @@ absl::Status RestoreError(absl::StatusCode code, absl::string_view message,
   return status;
 }
 
+loyalty::v1::RpcStatus RpcStatusOf(const absl::Status& status) {
+  loyalty::v1::RpcStatus proto;
+  proto.set_code(static_cast<int>(status.code()));
+  proto.set_message(std::string(status.message()));
+  auto payload = status.GetPayload(kErrorDetailTypeUrl);
+  if (payload.has_value()) {
+    auto* any = proto.add_details();
+    any->set_type_url(std::string(kErrorDetailTypeUrl));
+    any->set_value(std::string(*payload));
+  }
+  return proto;
+}
+
+absl::Status StatusOf(const loyalty::v1::RpcStatus& proto) {
+  const auto code = static_cast<absl::StatusCode>(proto.code());
+  loyalty::v1::ErrorDetail detail;
+  if (proto.details_size() != 1 ||
+      proto.details(0).type_url() != kErrorDetailTypeUrl ||
+      !detail.ParseFromString(proto.details(0).value())) {
+    return absl::Status(code, proto.message());
+  }
+  return RestoreError(code, proto.message(), detail.reason(), detail.field());
+}
+
 absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
                              absl::string_view text) {
   return MakeError(absl::StatusCode::kInvalidArgument, reason, field, text);

@@ -10,6 +10,10 @@
 
 #include "absl/status/status.h"
 
+namespace loyalty::v1 {
+class RpcStatus;  // loyalty/v1/types.pb.h
+}  // namespace loyalty::v1
+
 namespace loyalty {
 
 // Type URL under which the ErrorDetail payload is attached.
@@ -35,6 +39,13 @@ absl::Status NotFound(absl::string_view reason, absl::string_view field,
 // travels in headers of a few KiB).
 inline constexpr size_t kMaxQuotedBytes = 32;
 std::string Quoted(absl::string_view value);
+
+// `status` as the RpcStatus message of the grpc-status-details-bin trailer:
+// its code, its message and, for a status made by MakeError, one
+// ErrorDetail. Also what a batch answers for each refused item.
+loyalty::v1::RpcStatus RpcStatusOf(const absl::Status& status);
+// The status an RpcStatus made by RpcStatusOf carries, reason and field too.
+absl::Status StatusOf(const loyalty::v1::RpcStatus& proto);
 
 // Rebuilds a status made by MakeError from its stored parts (the idempotency
 // record keeps them so that a retry gets the same refusal).

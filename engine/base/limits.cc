@@ -54,6 +54,7 @@ constexpr FieldLimit kCountLimits[] = {
     {"lines", kMaxBasketLines, "TOO_MANY_LINES"},
     {"promo_codes", kMaxPromoCodesPerPurchase, "TOO_MANY_PROMO_CODES"},
     {"segments", kMaxSegments, kTooMany},
+    {"purchases", kMaxBatchPurchases, "TOO_MANY_PURCHASES"},
 };
 
 template <size_t N>

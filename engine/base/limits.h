@@ -33,6 +33,11 @@ inline constexpr size_t kMaxNoteBytes = 500;
 inline constexpr int kMaxBasketLines = 1000;
 inline constexpr int kMaxPromoCodesPerPurchase = 10;
 inline constexpr int kMaxSegments = 32;
+// Checkout.CommitPurchases: purchases per call, and their bytes in all (so
+// that the answer, a priced sale and a balance per purchase, fits the 4 MiB
+// message limit too).
+inline constexpr int kMaxBatchPurchases = 500;
+inline constexpr size_t kMaxBatchBytes = size_t{1} << 20;
 // Rule files travel as one string; the message size bounds them, and the
 // rule-file reader refuses more than 1 MiB with a problem of its own.
 inline constexpr size_t kMaxRuleFileFieldBytes = size_t{4} << 20;

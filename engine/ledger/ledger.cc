@@ -164,6 +164,24 @@ void Ledger::Submit(Operation operation, Done done) {
   done(std::move(refused));
 }
 
+void Ledger::SubmitAll(std::vector<std::pair<Operation, Done>> operations) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failed_ && !stopping_ &&
+        queue_.size() + operations.size() <= options_.max_queue) {
+      for (auto& operation : operations) queue_.push_back(std::move(operation));
+      return;
+    }
+  }
+  for (auto& [operation, done] : operations) {
+    Outcome refused;
+    refused.status =
+        MakeError(absl::StatusCode::kUnavailable, "LEDGER_BUSY", "",
+                  "the ledger is stopping, failed or full; retry");
+    done(std::move(refused));
+  }
+}
+
 // A batch from the moment the writer starts deciding it until it is written.
 struct Ledger::StagedBatch {
   uint64_t number = 0;  // 1, 2, ... in the order of writing

@@ -44,6 +44,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -176,6 +177,12 @@ class Ledger {
   // is durable (or at once, on the caller's thread, with UNAVAILABLE, when
   // the queue is full or the ledger has stopped). `done` must not block.
   void Submit(Operation operation, Done done);
+  // Queues several operations at once, next to each other and in this
+  // order, so that the writer takes them into as few batches as it can (a
+  // batch RPC's purchases share one fsync). All are queued, or none: when
+  // the queue has no room for all of them, every `done` runs at once with
+  // UNAVAILABLE, as for Submit.
+  void SubmitAll(std::vector<std::pair<Operation, Done>> operations);
 
   // Stops taking operations, finishes the queued ones (every `done` has run
   // when it returns) and joins the threads.

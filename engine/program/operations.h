@@ -156,6 +156,16 @@ class Operations {
   void CommitPurchase(const loyalty::v1::CommitPurchaseRequest& request,
                       Reply<loyalty::v1::CommitPurchaseResponse> reply,
                       absl::Time deadline = absl::InfiniteFuture());
+  // Up to kMaxBatchPurchases sales (engine/base/limits.h), each decided
+  // exactly as its own CommitPurchase, in the order sent, and queued to the
+  // ledger together so that they share as few durable batches as the ledger
+  // can make (purchase_batch.cc). `reply` gets one outcome per purchase,
+  // once every one is decided and durable; an empty list, or one over
+  // kMaxBatchPurchases or kMaxBatchBytes, is refused whole with
+  // INVALID_ARGUMENT naming `purchases`.
+  void CommitPurchases(const loyalty::v1::CommitPurchasesRequest& request,
+                       Reply<loyalty::v1::CommitPurchasesResponse> reply,
+                       absl::Time deadline = absl::InfiniteFuture());
   // A full or partial refund of a committed order (refund.h).
   void RefundPurchase(const loyalty::v1::RefundPurchaseRequest& request,
                       Reply<loyalty::v1::RefundPurchaseResponse> reply,
@@ -222,6 +232,10 @@ class Operations {
       const loyalty::v1::QuotePurchaseRequest& request) const;
 
  private:
+  // The ledger operation of one sale: its request id, its fingerprint and
+  // its decision (purchase.cc), for CommitPurchase and CommitPurchases alike.
+  ledger::Operation PurchaseOperation(
+      const loyalty::v1::CommitPurchaseRequest& request, absl::Time deadline);
   absl::Status StoreStartRules(
       std::shared_ptr<const evaluator::CompiledRules> initial);
   MoneyTerms DecidedTerms() const;

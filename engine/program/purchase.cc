@@ -265,19 +265,27 @@ absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
 
 }  // namespace
 
-void Operations::CommitPurchase(
-    const loyalty::v1::CommitPurchaseRequest& request,
-    Reply<loyalty::v1::CommitPurchaseResponse> reply, absl::Time deadline) {
+ledger::Operation Operations::PurchaseOperation(
+    const loyalty::v1::CommitPurchaseRequest& request, absl::Time deadline) {
   // The rule set is read on the writer thread, at decision time, so that a
   // purchase is priced by exactly one version: the one active at its
   // purchase_time among those stored when it commits.
-  internal::SubmitToLedger(
-      ledger_, request.request_id(),
-      internal::Fingerprint("CommitPurchase", request),
+  return ledger::Operation{
+      request.request_id(), internal::Fingerprint("CommitPurchase", request),
       [this, purchase = request.purchase()](ledger::Transaction& t) {
         return DecidePurchase(purchase, book_, bounds_, t);
       },
-      std::move(reply), deadline);
+      deadline};
+}
+
+void Operations::CommitPurchase(
+    const loyalty::v1::CommitPurchaseRequest& request,
+    Reply<loyalty::v1::CommitPurchaseResponse> reply, absl::Time deadline) {
+  ledger::Operation operation = PurchaseOperation(request, deadline);
+  internal::SubmitToLedger(ledger_, std::move(operation.request_id),
+                           std::move(operation.fingerprint),
+                           std::move(operation.decide), std::move(reply),
+                           deadline);
 }
 
 absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(

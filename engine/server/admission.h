@@ -1,4 +1,4 @@
-// What a door (gRPC today; the HTTP/JSON door and the batch RPC to come)
+// What a door (gRPC today; the HTTP/JSON door to come)
 // tells the call path about a call, and what the path hands to the RPC's
 // handler once the call is admitted (call_path.h).
 #ifndef LOYALTY_ENGINE_SERVER_ADMISSION_H_

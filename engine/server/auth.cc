@@ -27,7 +27,8 @@ std::string RandomHex(int bytes) {
 
 bool IsCheckout(Rpc rpc) {
   return rpc == Rpc::kQuotePurchase || rpc == Rpc::kCommitPurchase ||
-         rpc == Rpc::kRefundPurchase || rpc == Rpc::kRedeemReward;
+         rpc == Rpc::kCommitPurchases || rpc == Rpc::kRefundPurchase ||
+         rpc == Rpc::kRedeemReward;
 }
 
 bool IsMembers(Rpc rpc) {
@@ -54,13 +55,13 @@ absl::Status Unauthenticated(absl::string_view text) {
 
 const char* RpcName(Rpc rpc) {
   static const char* const kNames[] = {
-      "QuotePurchase", "CommitPurchase", "RefundPurchase", "RedeemReward",
-      "EnrollMember", "GetMember", "GetBalance", "ListEntries",
-      "ValidateRules", "LoadRules", "GetRules", "SimulateRules",
-      "UpsertPartner", "AdjustBalance", "RecordFeedback", "RunExpiry",
-      "CreateApiKey", "ListApiKeys", "RevokeApiKey",
-      "ExportLedger", "VerifyLedger", "GetProgramMetrics", "SettlePartners",
-      "CreateBackup", "ListPartners"};
+      "QuotePurchase", "CommitPurchase",    "RefundPurchase", "RedeemReward",
+      "EnrollMember",  "GetMember",         "GetBalance",     "ListEntries",
+      "ValidateRules", "LoadRules",         "GetRules",       "SimulateRules",
+      "UpsertPartner", "AdjustBalance",     "RecordFeedback", "RunExpiry",
+      "CreateApiKey",  "ListApiKeys",       "RevokeApiKey",   "ExportLedger",
+      "VerifyLedger",  "GetProgramMetrics", "SettlePartners", "CreateBackup",
+      "ListPartners",  "CommitPurchases"};
   return kNames[static_cast<int>(rpc)];
 }
 

@@ -72,6 +72,11 @@ class CallLog {
   void Failure(const absl::Status& status) const;
 
   const std::string& key_id() const { return key_id_; }
+  // The log of one item of a batch (CommitPurchases): the same call, the
+  // item's own request_id.
+  CallLog ForItem(std::string request_id) const {
+    return CallLog(logger_, rpc_, key_id_, std::move(request_id));
+  }
 
   // The lines of a maintenance run (Program.RunExpiry or loyaltyd's
   // schedule): its start and end at info, each page's figures at debug.

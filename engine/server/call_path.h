@@ -1,6 +1,6 @@
 // The one path of every call, whichever door its request came through
-// (gRPC's today, grpc_door.h; the HTTP/JSON door and the batch RPC to come
-// call the very same Run with a request and a CallOrigin):
+// (gRPC's today, grpc_door.h; the HTTP/JSON door to come calls the very
+// same Run with a request and a CallOrigin):
 //   1. authorize: the caller's API key, then its role against the RPC
 //      (auth.h); an unknown caller learns nothing more;
 //   2. read the request: one that did not parse is refused here, then its
@@ -23,9 +23,11 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "engine/base/limits.h"
 #include "engine/base/log.h"
@@ -49,6 +51,44 @@ absl::StatusOr<std::string> ResolvePartnerScope(const Caller& caller,
                                                 PartnerScope scope,
                                                 const NamedPartner& named);
 
+// Whether an RPC's row carries a list of another RPC's requests (a batch).
+template <typename Row, typename = void>
+struct HasItems : std::false_type {};
+template <typename Row>
+struct HasItems<Row, std::void_t<typename Row::Item>> : std::true_type {};
+
+// Step 3 for a batch: each item against the key as its own RPC's request
+// would be, a refusal naming the list's field, the item's index and its own
+// field ("purchases[3].purchase.partner_id"); the
+// call is confined to the key's partner ("" for an unbound key).
+template <typename Row, typename Request>
+absl::StatusOr<std::string> ResolveItemScopes(const Caller& caller,
+                                              const Request& request) {
+  using ItemRow = RpcOf<typename Row::Item>;
+  const auto& items = Row::Items(request);
+  for (int i = 0; i < items.size(); ++i) {
+    const NamedPartner named = ItemRow::Named(items[i]);
+    if (ResolvePartnerScope(caller, ItemRow::kScope, named).ok()) continue;
+    const std::string field =
+        absl::StrCat(Row::kItems, "[", i, "].", named.field);
+    return ResolvePartnerScope(caller, ItemRow::kScope,
+                               {named.partner_id, field});
+  }
+  return caller.partner_id;
+}
+
+// Step 3: the partner the call is confined to, or PARTNER_SCOPE.
+template <typename Request>
+absl::StatusOr<std::string> ScopeOf(const Caller& caller,
+                                    const Request& request) {
+  using Row = RpcOf<Request>;
+  if constexpr (HasItems<Row>::value) {
+    return ResolveItemScopes<Row>(caller, request);
+  } else {
+    return ResolvePartnerScope(caller, Row::kScope, Row::Named(request));
+  }
+}
+
 class CallPath {
  public:
   // Nothing is owned; everything must outlive this object. `metrics`
@@ -71,8 +111,7 @@ class CallPath {
     if (call.refusal.ok()) call.refusal = request.status();
     if (call.refusal.ok()) call.refusal = CheckRequestLimits(*request);
     if (!call.refusal.ok()) return call;
-    absl::StatusOr<std::string> partner =
-        ResolvePartnerScope(call.caller, Row::kScope, Row::Named(*request));
+    absl::StatusOr<std::string> partner = ScopeOf(call.caller, *request);
     if (partner.ok()) {
       call.partner_id = *std::move(partner);
     } else {

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "engine/base/error.h"
+
 namespace loyalty::server {
 
 void RpcHandlers::Run(const v1::QuotePurchaseRequest& request, const Admission&,
@@ -14,6 +16,28 @@ void RpcHandlers::Run(const v1::CommitPurchaseRequest& request,
                       const Admission& call,
                       ReplyTo<v1::CommitPurchaseRequest> reply) {
   operations_->CommitPurchase(request, std::move(reply), call.deadline);
+}
+
+// Each purchase is refused or committed on its own; the call answers once
+// every one is durable. A refused purchase is logged as its own
+// CommitPurchase would be, under its request_id.
+void RpcHandlers::Run(const v1::CommitPurchasesRequest& request,
+                      const Admission& call,
+                      ReplyTo<v1::CommitPurchasesRequest> reply) {
+  operations_->CommitPurchases(
+      request,
+      [log = call.log, reply = std::move(reply)](
+          absl::StatusOr<v1::CommitPurchasesResponse> answer) mutable {
+        if (answer.ok()) {
+          for (const v1::PurchaseOutcome& outcome : answer->outcomes()) {
+            if (!outcome.has_refused()) continue;
+            log.ForItem(outcome.request_id())
+                .Failure(StatusOf(outcome.refused()));
+          }
+        }
+        reply(std::move(answer));
+      },
+      call.deadline);
 }
 
 void RpcHandlers::Run(const v1::RefundPurchaseRequest& request,

@@ -45,6 +45,8 @@ class RpcHandlers {
            ReplyTo<v1::QuotePurchaseRequest> reply);
   void Run(const v1::CommitPurchaseRequest& request, const Admission& call,
            ReplyTo<v1::CommitPurchaseRequest> reply);
+  void Run(const v1::CommitPurchasesRequest& request, const Admission& call,
+           ReplyTo<v1::CommitPurchasesRequest> reply);
   void Run(const v1::RefundPurchaseRequest& request, const Admission& call,
            ReplyTo<v1::RefundPurchaseRequest> reply);
   void Run(const v1::RedeemRewardRequest& request, const Admission& call,

@@ -78,6 +78,22 @@ struct RpcOf<loyalty::v1::CommitPurchaseRequest>
     return {request.purchase().partner_id(), "purchase.partner_id"};
   }
 };
+// A batch of sales: each purchase meets a partner-bound key as its own
+// CommitPurchase would (call_path.h resolves every one, naming the field
+// "purchases[i].purchase.partner_id"), and the call is confined to the
+// key's partner. A row whose request carries a list of another RPC's
+// requests names their type (Item), the list's field (kItems) and Items.
+template <>
+struct RpcOf<loyalty::v1::CommitPurchasesRequest>
+    : RpcRow<loyalty::v1::CommitPurchasesResponse, Rpc::kCommitPurchases,
+             PartnerScope::kActsFor> {
+  using Item = loyalty::v1::CommitPurchaseRequest;
+  static constexpr absl::string_view kItems = "purchases";
+  static const google::protobuf::RepeatedPtrField<Item>& Items(
+      const loyalty::v1::CommitPurchasesRequest& request) {
+    return request.purchases();
+  }
+};
 // A bound key refunds only its partner's orders.
 template <>
 struct RpcOf<loyalty::v1::RefundPurchaseRequest>

@@ -18,9 +18,10 @@ namespace loyalty::server {
 
 using CheckoutBase = v1::Checkout::WithRawCallbackMethod_QuotePurchase<
     v1::Checkout::WithRawCallbackMethod_CommitPurchase<
-        v1::Checkout::WithRawCallbackMethod_RefundPurchase<
-            v1::Checkout::WithRawCallbackMethod_RedeemReward<
-                v1::Checkout::Service>>>>;
+        v1::Checkout::WithRawCallbackMethod_CommitPurchases<
+            v1::Checkout::WithRawCallbackMethod_RefundPurchase<
+                v1::Checkout::WithRawCallbackMethod_RedeemReward<
+                    v1::Checkout::Service>>>>>;
 
 class CheckoutService final : public CheckoutBase {
  public:
@@ -37,6 +38,12 @@ class CheckoutService final : public CheckoutBase {
       grpc::ByteBuffer* response) override {
     return ServeUnary<v1::CommitPurchaseRequest>(*path_, context, request,
                                                  response);
+  }
+  grpc::ServerUnaryReactor* CommitPurchases(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::CommitPurchasesRequest>(*path_, context, request,
+                                                  response);
   }
   grpc::ServerUnaryReactor* RefundPurchase(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,

@@ -50,6 +50,11 @@ const Method kMethods[] = {
      "purchase.partner_id"},
     {Rpc::kCommitPurchase, "/loyalty.v1.Checkout/CommitPurchase",
      Scope::kActsFor, "purchase.partner_id"},
+    // Each purchase of a batch is scoped as its own CommitPurchase.
+    {Rpc::kCommitPurchases, "/loyalty.v1.Checkout/CommitPurchases",
+     Scope::kActsFor, "purchases[1].purchase.partner_id",
+     "purchases { request_id: 'p0' purchase { partner_id: 'fuelco' } } "
+     "purchases { request_id: 'p1' }"},
     {Rpc::kRefundPurchase, "/loyalty.v1.Checkout/RefundPurchase",
      Scope::kActsFor, "partner_id"},
     {Rpc::kRedeemReward, "/loyalty.v1.Checkout/RedeemReward", Scope::kNone},
@@ -235,18 +240,31 @@ TEST_F(SecurityTest, EachRoleReachesExactlyItsRpcs) {
   // The table, written out: rows are RPCs, columns pos, eshop, marketing,
   // auditor, admin.
   const std::map<Rpc, std::vector<bool>> expected = {
-      {Rpc::kQuotePurchase, {1, 1, 0, 0, 1}}, {Rpc::kCommitPurchase, {1, 1, 0, 0, 1}},
-      {Rpc::kRefundPurchase, {1, 1, 0, 0, 1}}, {Rpc::kRedeemReward, {1, 1, 0, 0, 1}},
-      {Rpc::kEnrollMember, {1, 1, 0, 0, 1}}, {Rpc::kGetMember, {1, 1, 0, 0, 1}},
-      {Rpc::kGetBalance, {1, 1, 0, 0, 1}}, {Rpc::kListEntries, {1, 1, 0, 0, 1}},
-      {Rpc::kValidateRules, {0, 0, 1, 0, 1}}, {Rpc::kLoadRules, {0, 0, 1, 0, 1}},
-      {Rpc::kGetRules, {0, 0, 1, 0, 1}}, {Rpc::kSimulateRules, {0, 0, 1, 0, 1}},
-      {Rpc::kUpsertPartner, {0, 0, 1, 0, 1}}, {Rpc::kAdjustBalance, {0, 0, 1, 0, 1}},
-      {Rpc::kRecordFeedback, {0, 0, 1, 0, 1}}, {Rpc::kRunExpiry, {0, 0, 1, 0, 1}},
-      {Rpc::kCreateApiKey, {0, 0, 0, 0, 1}}, {Rpc::kListApiKeys, {0, 0, 0, 0, 1}},
-      {Rpc::kRevokeApiKey, {0, 0, 0, 0, 1}}, {Rpc::kExportLedger, {0, 0, 0, 1, 1}},
-      {Rpc::kVerifyLedger, {0, 0, 0, 1, 1}}, {Rpc::kGetProgramMetrics, {0, 0, 0, 1, 1}},
-      {Rpc::kSettlePartners, {0, 0, 0, 1, 1}}, {Rpc::kCreateBackup, {0, 0, 0, 0, 1}},
+      {Rpc::kQuotePurchase, {1, 1, 0, 0, 1}},
+      {Rpc::kCommitPurchase, {1, 1, 0, 0, 1}},
+      {Rpc::kCommitPurchases, {1, 1, 0, 0, 1}},
+      {Rpc::kRefundPurchase, {1, 1, 0, 0, 1}},
+      {Rpc::kRedeemReward, {1, 1, 0, 0, 1}},
+      {Rpc::kEnrollMember, {1, 1, 0, 0, 1}},
+      {Rpc::kGetMember, {1, 1, 0, 0, 1}},
+      {Rpc::kGetBalance, {1, 1, 0, 0, 1}},
+      {Rpc::kListEntries, {1, 1, 0, 0, 1}},
+      {Rpc::kValidateRules, {0, 0, 1, 0, 1}},
+      {Rpc::kLoadRules, {0, 0, 1, 0, 1}},
+      {Rpc::kGetRules, {0, 0, 1, 0, 1}},
+      {Rpc::kSimulateRules, {0, 0, 1, 0, 1}},
+      {Rpc::kUpsertPartner, {0, 0, 1, 0, 1}},
+      {Rpc::kAdjustBalance, {0, 0, 1, 0, 1}},
+      {Rpc::kRecordFeedback, {0, 0, 1, 0, 1}},
+      {Rpc::kRunExpiry, {0, 0, 1, 0, 1}},
+      {Rpc::kCreateApiKey, {0, 0, 0, 0, 1}},
+      {Rpc::kListApiKeys, {0, 0, 0, 0, 1}},
+      {Rpc::kRevokeApiKey, {0, 0, 0, 0, 1}},
+      {Rpc::kExportLedger, {0, 0, 0, 1, 1}},
+      {Rpc::kVerifyLedger, {0, 0, 0, 1, 1}},
+      {Rpc::kGetProgramMetrics, {0, 0, 0, 1, 1}},
+      {Rpc::kSettlePartners, {0, 0, 0, 1, 1}},
+      {Rpc::kCreateBackup, {0, 0, 0, 0, 1}},
       {Rpc::kListPartners, {0, 0, 1, 0, 1}},
   };
   const v1::Role columns[] = {v1::ROLE_POS, v1::ROLE_ESHOP, v1::ROLE_MARKETING,
@@ -345,7 +363,8 @@ const google::protobuf::MethodDescriptor* MethodOf(const std::string& path) {
 }
 
 // A request of `type` from `text` (text format), with the string field at
-// the dotted path `field` (when not empty) set to `partner`.
+// the dotted path `field` (when not empty) set to `partner`; a step
+// "name[i]" goes into the i-th message of a repeated field.
 std::string RequestBytes(const google::protobuf::Descriptor* type,
                          const std::string& text, const std::string& field,
                          const std::string& partner) {
@@ -360,8 +379,12 @@ std::string RequestBytes(const google::protobuf::Descriptor* type,
     google::protobuf::Message* holder = request.get();
     const std::vector<std::string> steps = absl::StrSplit(field, '.');
     for (size_t i = 0; i + 1 < steps.size(); ++i) {
-      holder = holder->GetReflection()->MutableMessage(
-          holder, holder->GetDescriptor()->FindFieldByName(steps[i]));
+      const std::vector<std::string> step = absl::StrSplit(steps[i], '[');
+      const auto* next = holder->GetDescriptor()->FindFieldByName(step[0]);
+      holder = step.size() == 1
+                   ? holder->GetReflection()->MutableMessage(holder, next)
+                   : holder->GetReflection()->MutableRepeatedMessage(
+                         holder, next, std::stoi(step[1]));
     }
     const auto* last = holder->GetDescriptor()->FindFieldByName(steps.back());
     EXPECT_NE(last, nullptr) << field;

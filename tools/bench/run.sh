@@ -6,6 +6,9 @@
 #               loop at each concurrency, with uniform and Zipf members; then
 #               open loop at half the peak it measured (p99 target), with the
 #               disk's fdatasync latency probed beside it
+#   batch       loyaltyd, the same sales sent as CommitPurchases of
+#               BENCH_BATCH (100) each, at each concurrency whose sales in
+#               flight fit the ledger's queue (16384)
 #   no-op RPC   the gRPC health check on loyaltyd: loyalty-bench and h2load
 #   db_bench    RocksDB synced writes of one sale's WAL bytes, same writers
 #   PostgreSQL  15, started here on loopback as a non-root user; pgbench, one
@@ -15,14 +18,14 @@
 # Usage: tools/bench/run.sh [--quick] [--duration S] [--warmup S]
 #          [--members N] [--members-for-memory N] [--concurrency "1 8 64 256"]
 #          [--zipf S] [--out DIR] [--skip-build] [--keep]
-#          [--phases "engine open noop dbbench pg memory"] (default: all)
+#          [--phases "engine open batch noop dbbench pg memory"] (default: all)
 #          [--open-rate N] (open loop rate; default: half the measured peak)
 # Environment (flags win): BENCH_BUILD_DIR (build/release), BENCH_DURATION (15),
 #   BENCH_WARMUP (3), BENCH_MEMBERS (100000), BENCH_MEMORY_MEMBERS (1000000),
 #   BENCH_CONCURRENCY ("1 8 64 256"), BENCH_ZIPF (1.01), BENCH_OUT,
 #   BENCH_TMPDIR (where the data dirs go; must not be tmpfs),
 #   BENCH_VALUE_SIZE (db_bench value bytes; default: measured from the engine),
-#   BENCH_OPEN_RATE.
+#   BENCH_OPEN_RATE, BENCH_BATCH (sales per call of the batch phase; 100).
 # Needs root (apt-get, runuser) or sudo for missing packages. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,9 +41,10 @@ BUILD_DIR=${BENCH_BUILD_DIR:-build/release}
 OUT=${BENCH_OUT:-}
 VALUE_SIZE=${BENCH_VALUE_SIZE:-}
 OPEN_RATE=${BENCH_OPEN_RATE:-}
+BATCH=${BENCH_BATCH:-100}
 SKIP_BUILD=0
 KEEP=0
-PHASES="engine open noop dbbench pg memory"
+PHASES="engine open batch noop dbbench pg memory"
 PGBIN=/usr/lib/postgresql/15/bin
 PIDS=()          # background processes this script started
 AUTH=()          # loyalty-bench flags that carry loyaltyd's API key
@@ -329,6 +333,21 @@ engine_phase() {
   engine_run engine-mix-c64 0 64 commit=70,quote=20,balance=10
 }
 
+# Sales sent as Checkout.CommitPurchases of $BATCH each: one fsync for
+# many, as an offline till's backlog or an import sends them.
+batch_phase() {
+  local c
+  for c in $CONCURRENCY; do
+    if (( c * BATCH > 16384 )); then
+      log "engine: batches of $BATCH at $c callers skipped: more sales in flight than the ledger queues"
+      continue
+    fi
+    log "engine: CommitPurchases of $BATCH sales, uniform members, $c callers"
+    engine_run "engine-batch$BATCH-c$c" 0 "$c" commit=100 --batch "$BATCH"
+    commit_cell engine_batch "$c" "$OUT/engine-batch$BATCH-c$c.json"
+  done
+}
+
 best_engine_rate() {
   awk -F'\t' '$1 == "engine" && $3 > best { best = $3 } END { print int(best) }' \
     "$OUT/results.tsv"
@@ -542,7 +561,7 @@ exactness() {
 summarize() {
   exactness
   fact load_average_at_end "$(cut -d' ' -f1 /proc/loadavg)"
-  awk -F'\t' -v list="$CONCURRENCY" -v zipf="$ZIPF" -v value="$VALUE_SIZE" \
+  awk -F'\t' -v list="$CONCURRENCY" -v zipf="$ZIPF" -v value="$VALUE_SIZE" -v batch="$BATCH" \
     -f tools/bench/summary.awk "$OUT/results.tsv" "$OUT/facts.tsv"
 }
 
@@ -567,6 +586,7 @@ main() {
   fsync_idle
   run_phase engine engine_phase
   run_phase open open_loop_phase
+  run_phase batch batch_phase
   run_phase noop noop_phase
   run_phase dbbench dbbench_phase
   run_phase pg pg_phase

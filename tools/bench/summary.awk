@@ -61,6 +61,19 @@ function ratio_row(label, other,   i, ec, oc, text) {
   printf "%22s\n", text
 }
 
+# Sales per second in batches against db_bench, at the same writers.
+function batch_ratio_row(label,   i, text) {
+  printf "%-44s", label
+  for (i = 1; i <= n; i++) {
+    text = "-"
+    if (known("engine_batch", cs[i]) && known("db_bench", cs[i])) {
+      text = ratio(ops["engine_batch", cs[i]], ops["db_bench", cs[i]])
+    }
+    printf "%17s", text
+  }
+  printf "%22s\n", ""
+}
+
 function verdict(ok) { return ok ? "MET   " : "MISSED" }
 
 END {
@@ -70,6 +83,7 @@ END {
   printf "%22s\n", "best"
   row("engine CommitPurchase, durable, uniform", "engine")
   row("engine CommitPurchase, durable, Zipf " zipf, "engine_zipf")
+  row("engine, batches of " batch " (sales/s)", "engine_batch")
   row("no-op RPC (health), loyalty-bench", "noop")
   row("no-op RPC (health), h2load", "h2load")
   row("db_bench fillrandom sync=1, " value " B values", "db_bench")
@@ -81,6 +95,7 @@ END {
   ratio_row("ratio engine / PostgreSQL (no program row)", "pg_on_nohot")
   ratio_row("ratio engine / no-op RPC", "noop")
   ratio_row("ratio engine / db_bench", "db_bench")
+  batch_ratio_row("ratio engine batches / db_bench")
   print ""
   printf "open loop at half the peak: %s commits/s offered, %s answered; commit p50 %s ms, p99 %s ms\n",
     fact["open_rate"], fact["open_ok_per_s"], fact["open_p50_ms"], fact["open_p99_ms"]
@@ -100,8 +115,8 @@ END {
   printf "; db_bench value size %s (%s)\n", fact["value_size"], fact["value_size_source"]
   printf "balances exact in %s of %s verified loyalty-bench runs\n", fact["exact_runs"], fact["verified_runs"]
   printf "load average (1 min) before each phase, other work on the machine included:"
-  split("engine open noop dbbench pg memory", phases, " ")
-  for (i = 1; i <= 6; i++) {
+  split("engine open batch noop dbbench pg memory", phases, " ")
+  for (i = 1; i <= 7; i++) {
     k = "load_average_before_" phases[i]
     if (k in fact) printf " %s %s,", phases[i], fact[k]
   }
@@ -120,6 +135,15 @@ END {
     detail = detail sprintf(" c=%s %s", cs[i], ok ? "yes" : "no")
   }
   printf "target %s engine >= db_bench at the same writers:%s\n", verdict(all && compared > 0), detail
+  all = 1; compared = 0; detail = ""
+  for (i = 1; i <= n; i++) {
+    if (!known("engine_batch", cs[i]) || !known("db_bench", cs[i])) continue
+    ok = ops["engine_batch", cs[i]] + 0 >= ops["db_bench", cs[i]] + 0
+    all = all && ok; compared++
+    detail = detail sprintf(" c=%s %s", cs[i], ok ? "yes" : "no")
+  }
+  printf "target %s engine in batches of %s >= db_bench at the same writers:%s\n",
+    verdict(all && compared > 0), batch, detail
   printf "target %s commit p99 < 10 ms at half the peak: %s ms\n",
     verdict(fact["open_p99_ms"] != "" && fact["open_p99_ms"] + 0 < 10), fact["open_p99_ms"]
   rss = fact["memory_after_run_hwm_kib"] + 0

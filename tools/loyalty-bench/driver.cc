@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,6 +16,8 @@ namespace {
 
 using loyalty::v1::CommitPurchaseRequest;
 using loyalty::v1::CommitPurchaseResponse;
+using loyalty::v1::CommitPurchasesRequest;
+using loyalty::v1::CommitPurchasesResponse;
 using loyalty::v1::GetBalanceRequest;
 using loyalty::v1::GetBalanceResponse;
 using loyalty::v1::QuotePurchaseRequest;
@@ -39,6 +43,21 @@ bool IsServing(const grpc::ByteBuffer& response) {
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return bytes == std::string("\x08\x01", 2);
+}
+
+// How the i-th sale of a CommitPurchases call ended: the call's status when
+// it failed, else the sale's own outcome.
+grpc::Status SaleStatus(const grpc::Status& call, bool answered,
+                        const CommitPurchasesResponse& response, int i) {
+  if (!call.ok()) return call;
+  if (!answered) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        "the answer has not one outcome per sale");
+  }
+  const loyalty::v1::PurchaseOutcome& outcome = response.outcomes(i);
+  if (!outcome.has_refused()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(outcome.refused().code()),
+                      outcome.refused().message());
 }
 
 }  // namespace
@@ -86,7 +105,9 @@ bool LoadDriver::WaitIdle(absl::Duration timeout) {
 void LoadDriver::Issue(int64_t due_ns) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   switch (kinds_.Next()) {
-    case Kind::kCommit: return IssueCommit(due_ns);
+    case Kind::kCommit:
+      return options_.batch > 0 ? IssueCommitBatch(due_ns)
+                                : IssueCommit(due_ns);
     case Kind::kQuote: return IssueQuote(due_ns);
     case Kind::kBalance: return IssueBalance(due_ns);
     case Kind::kHealth: return IssueHealth(due_ns);
@@ -103,13 +124,11 @@ void LoadDriver::FillPurchase(int64_t member,
   FillBasket(options_.basket_min_lines, options_.basket_max_lines, purchase);
 }
 
-void LoadDriver::IssueCommit(int64_t due_ns) {
-  auto* call = new Exchange<CommitPurchaseRequest, CommitPurchaseResponse>;
-  const int64_t member = members_->Next();
-  call->request.set_request_id(request_ids_.Next());
-  loyalty::v1::Purchase* purchase = call->request.mutable_purchase();
+void LoadDriver::FillSale(int64_t member, CommitPurchaseRequest* sale) {
+  sale->set_request_id(request_ids_.Next());
+  loyalty::v1::Purchase* purchase = sale->mutable_purchase();
   FillPurchase(member, purchase);
-  purchase->set_order_id(call->request.request_id());
+  purchase->set_order_id(sale->request_id());
   if (Chance(options_.redeem_percent)) {
     // At most a quarter of the points seen last and of the basket, so that
     // the request stays within the balance and the basket-share limit.
@@ -117,6 +136,12 @@ void LoadDriver::IssueCommit(int64_t due_ns) {
         std::min(book_->LastSeenPoints(member) / 4, Subtotal(*purchase) / 4);
     if (points > 0) purchase->set_redeem_points(points);
   }
+}
+
+void LoadDriver::IssueCommit(int64_t due_ns) {
+  auto* call = new Exchange<CommitPurchaseRequest, CommitPurchaseResponse>;
+  const int64_t member = members_->Next();
+  FillSale(member, &call->request);
   connection_->Prepare(options_.deadline_seconds, &call->context);
   connection_->checkout().async()->CommitPurchase(
       &call->context, &call->request, &call->response,
@@ -128,6 +153,40 @@ void LoadDriver::IssueCommit(int64_t due_ns) {
         }
         delete call;
         Finish(Kind::kCommit, due_ns, status);
+      });
+}
+
+// A CommitPurchases of options_.batch sales: each is recorded as a commit
+// of its own, with the call's latency, and kept in the balance book.
+void LoadDriver::IssueCommitBatch(int64_t due_ns) {
+  auto* call = new Exchange<CommitPurchasesRequest, CommitPurchasesResponse>;
+  std::vector<int64_t> members(options_.batch);
+  for (int64_t& member : members) {
+    member = members_->Next();
+    FillSale(member, call->request.add_purchases());
+  }
+  connection_->Prepare(options_.deadline_seconds, &call->context);
+  connection_->checkout().async()->CommitPurchases(
+      &call->context, &call->request, &call->response,
+      [this, call, members = std::move(members), due_ns](grpc::Status status) {
+        const int64_t latency_ns = NowNanos() - due_ns;
+        const bool answered =
+            status.ok() && call->response.outcomes_size() == options_.batch;
+        for (int i = 0; i < options_.batch; ++i) {
+          const grpc::Status sale =
+              SaleStatus(status, answered, call->response, i);
+          const Outcome result = Classify(sale);
+          if (result == Outcome::kOk) {
+            book_->ApplyCommit(members[i],
+                               call->response.outcomes(i).committed());
+          } else if (result == Outcome::kFailed) {
+            book_->AddUnknown(members[i],
+                              std::move(*call->request.mutable_purchases(i)));
+          }
+          recorder_->Record(Kind::kCommit, latency_ns, result, sale);
+        }
+        delete call;
+        Continue(Classify(status));
       });
 }
 
@@ -176,6 +235,10 @@ void LoadDriver::IssueHealth(int64_t due_ns) {
 void LoadDriver::Finish(Kind kind, int64_t due_ns, const grpc::Status& status) {
   const Outcome outcome = Classify(status);
   recorder_->Record(kind, NowNanos() - due_ns, outcome, status);
+  Continue(outcome);
+}
+
+void LoadDriver::Continue(Outcome outcome) {
   if (closed_loop_ && running_.load(std::memory_order_relaxed)) {
     if (outcome == Outcome::kFailed) {
       parked_.fetch_add(1, std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 // The load phase: sends the mix of calls with gRPC's callback API, so that a
-// few gRPC threads serve any number of callers.
+// few gRPC threads serve any number of callers. With --batch N, a commit is
+// a CommitPurchases call of N sales, each counted as a commit.
 //
 // Closed loop (rate == 0): `concurrency` callers each keep one call in
 // flight; when an answer arrives the caller sends its next call from the
@@ -50,11 +51,16 @@ class LoadDriver {
  private:
   void Issue(int64_t due_ns);
   void IssueCommit(int64_t due_ns);
+  void IssueCommitBatch(int64_t due_ns);
+  // A sale for `member`, with a fresh request id (and order id).
+  void FillSale(int64_t member, loyalty::v1::CommitPurchaseRequest* sale);
   void IssueQuote(int64_t due_ns);
   void IssueBalance(int64_t due_ns);
   void IssueHealth(int64_t due_ns);
   // Records the answer and, in the closed loop, sends the caller's next call.
   void Finish(Kind kind, int64_t due_ns, const grpc::Status& status);
+  // In the closed loop, the caller's next call (or a wait after a failure).
+  void Continue(Outcome outcome);
   void FillPurchase(int64_t member, loyalty::v1::Purchase* purchase) const;
   void PaceLoop();
   void MonitorLoop();

@@ -123,6 +123,10 @@ void AddLoadFlags(CLI::App* app, BenchOptions* o) {
             "popularity exponent S; 0 = uniform (0)");
   AddNumber(app, "--redeem-percent", &o->redeem_percent, 0, 100,
             "share of commits that burn points (20)");
+  AddNumber(app, "--batch", &o->batch, 0, 500,
+            "sales per commit call: 0 sends CommitPurchase, N sends "
+            "CommitPurchases of N sales; commits are counted per sale, each "
+            "with its call's latency (0)");
 }
 
 // The run's phases and what it reports.

@@ -43,6 +43,9 @@ struct BenchOptions {
   int basket_min_lines = 1;
   int basket_max_lines = 20;
   int redeem_percent = 20;  // share of commits that also burn points
+  // Sales per commit call: 0 sends CommitPurchase, N sends CommitPurchases
+  // of N sales (each counted as one commit, with its call's latency).
+  int batch = 0;
   double warmup_seconds = 5;
   double duration_seconds = 20;
   double deadline_seconds = 5;  // deadline of every load call

@@ -32,10 +32,14 @@ std::string Describe(const BenchOptions& options) {
       options.rate > 0
           ? absl::StrFormat("open loop at %.0f calls/s", options.rate)
           : absl::StrFormat("closed loop, %d callers", options.concurrency);
+  const std::string batches =
+      options.batch > 0
+          ? absl::StrFormat(", commits in batches of %d", options.batch)
+          : "";
   return absl::StrFormat(
-      "%s, %d channels, mix %s, %d members, zipf %.2f, baskets %d-%d lines, "
-      "warmup %.0f s, measured %.0f s",
-      loop, options.channels, options.mix.ToString(), options.members,
+      "%s%s, %d channels, mix %s, %d members, zipf %.2f, baskets %d-%d "
+      "lines, warmup %.0f s, measured %.0f s",
+      loop, batches, options.channels, options.mix.ToString(), options.members,
       options.zipf, options.basket_min_lines, options.basket_max_lines,
       options.warmup_seconds, options.duration_seconds);
 }
@@ -160,14 +164,16 @@ std::string FormatJson(const RunReport& report) {
   }
   std::string out = absl::StrFormat(
       "{\n  \"server\": %s,\n  \"mode\": %s,\n  \"concurrency\": %d,\n"
+      "  \"batch\": %d,\n"
       "  \"rate\": %.1f,\n  \"channels\": %d,\n  \"mix\": %s,\n"
       "  \"members\": %d,\n  \"zipf\": %.3f,\n  \"warmup_seconds\": %.1f,\n"
       "  \"duration_seconds\": %.1f,\n  \"measured_seconds\": %.3f,\n",
       JsonString(options.server),
       JsonString(options.rate > 0 ? "open" : "closed"), options.concurrency,
-      options.rate, options.channels, JsonString(options.mix.ToString()),
-      options.members, options.zipf, options.warmup_seconds,
-      options.duration_seconds, report.measured_seconds);
+      options.batch, options.rate, options.channels,
+      JsonString(options.mix.ToString()), options.members, options.zipf,
+      options.warmup_seconds, options.duration_seconds,
+      report.measured_seconds);
   absl::StrAppend(&out, "  \"enroll\": ",
                   report.enroll ? EnrollJson(*report.enroll) : "null", ",\n");
   absl::StrAppend(&out, "  \"kinds\": {", absl::StrJoin(kinds, ", "), "},\n");

@@ -1,4 +1,5 @@
-// checkout quote | commit | refund: calls to loyalty.v1.Checkout.
+// checkout quote | commit | refund: calls to loyalty.v1.Checkout (and
+// import, import_commands.cc).
 #include <google/protobuf/util/time_util.h>
 
 #include <iostream>
@@ -383,6 +384,7 @@ std::vector<CommandSpec> CheckoutCommands() {
        RunRefund,
        false,
        kRefundDetails},
+      ImportCommand(),
   };
 }
 

@@ -11,8 +11,11 @@ namespace loyaltyctl {
 // member enroll | get | balance | history (loyalty.v1.Members) | adjust
 // (loyalty.v1.Program.AdjustBalance).
 std::vector<CommandSpec> MemberCommands();
-// checkout quote | commit | refund (loyalty.v1.Checkout).
+// checkout quote | commit | refund | import (loyalty.v1.Checkout).
 std::vector<CommandSpec> CheckoutCommands();
+// checkout import FILE (loyalty.v1.Checkout.CommitPurchases), listed among
+// CheckoutCommands.
+CommandSpec ImportCommand();
 // feedback record (loyalty.v1.Program).
 std::vector<CommandSpec> FeedbackCommands();
 // rules validate | load | show | diff (loyalty.v1.Program rule-set versions).

@@ -36,14 +36,6 @@ constexpr const char* kCodeNames[] = {"OK",
                                       "DATA_LOSS",
                                       "UNAUTHENTICATED"};
 
-std::string CodeName(grpc::StatusCode code) {
-  const int index = static_cast<int>(code);
-  if (index < 0 || index >= static_cast<int>(std::size(kCodeNames))) {
-    return absl::StrCat("CODE_", index);
-  }
-  return kCodeNames[index];
-}
-
 // The ErrorDetail inside a serialized loyalty.v1.RpcStatus, if any.
 std::optional<loyalty::v1::ErrorDetail> FindErrorDetail(
     const std::string& status_details) {
@@ -83,6 +75,14 @@ int PrintError(const std::string& code, const std::string& message,
 }
 
 }  // namespace
+
+std::string CodeName(grpc::StatusCode code) {
+  const int index = static_cast<int>(code);
+  if (index < 0 || index >= static_cast<int>(std::size(kCodeNames))) {
+    return absl::StrCat("CODE_", index);
+  }
+  return kCodeNames[index];
+}
 
 std::string JsonString(absl::string_view text) {
   std::string out = "\"";

@@ -50,6 +50,9 @@ std::string JsonString(absl::string_view text);
 // The balance as key-value rows: tier, points, cashback per currency.
 KeyValues BalanceRows(const loyalty::v1::Balance& balance);
 
+// "NOT_FOUND" from grpc::StatusCode::NOT_FOUND (CODE_n beyond the known).
+std::string CodeName(grpc::StatusCode code);
+
 // Prints "key   value" lines with the values aligned.
 void PrintKeyValues(const KeyValues& rows);
 // Prints a header and rows in aligned columns; the last column is not padded.
