@@ -38,8 +38,7 @@ void ForEachHttpRoute(Visitor& visit) {
   // Checkout.
   visit.template Unary<v1::QuotePurchaseRequest>({"POST", "/v1/checkout:quote"});
   visit.template Unary<v1::CommitPurchaseRequest>({"POST", "/v1/checkout:commit"});
-  visit.template Unary<v1::CommitPurchasesRequest>(
-      {"POST", "/v1/checkout:batchCommit"});
+  visit.template Unary<v1::CommitPurchasesRequest>({"POST", "/v1/checkout:batchCommit"});
   visit.template Unary<v1::RefundPurchaseRequest>({"POST", "/v1/checkout:refund"});
   visit.template Unary<v1::RedeemRewardRequest>({"POST", "/v1/members/{member_id}:redeemReward"});
   // Members.
