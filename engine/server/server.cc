@@ -136,7 +136,8 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
                                      handlers_.get());
   checkout_ = std::make_unique<CheckoutService>(path_.get());
   members_ = std::make_unique<MembersService>(path_.get());
-  program_ = std::make_unique<ProgramService>(path_.get(), operations_.get());
+  program_ = std::make_unique<ProgramService>(path_.get(), operations_.get(),
+                                              readers_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
 }

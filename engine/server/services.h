@@ -8,6 +8,7 @@
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 
 #include <atomic>
+#include <memory>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -15,6 +16,7 @@
 #include "engine/program/operations.h"
 #include "engine/server/call_path.h"
 #include "engine/server/grpc_door.h"
+#include "engine/server/reader_pool.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
@@ -98,12 +100,10 @@ class MembersService final : public MembersBase {
   const CallPath* const path_;
 };
 
-// SimulateRules is declared and not served yet: its typed default answers
-// UNIMPLEMENTED.
 using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
     v1::Program::WithRawCallbackMethod_LoadRules<
         v1::Program::WithRawCallbackMethod_GetRules<
-            v1::Program::WithCallbackMethod_SimulateRules<
+            v1::Program::WithRawCallbackMethod_SimulateRules<
                 v1::Program::WithRawCallbackMethod_UpsertPartner<
                     v1::Program::WithRawCallbackMethod_ListPartners<
                         v1::Program::WithRawCallbackMethod_AdjustBalance<
@@ -122,20 +122,29 @@ using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
 // run.
 class ProgramService final : public ProgramBase {
  public:
-  ProgramService(const CallPath* path, program::Operations* operations)
-      : path_(path), operations_(operations) {}
+  ProgramService(const CallPath* path, program::Operations* operations,
+                 ReaderPool* readers)
+      : path_(path), operations_(operations), readers_(readers) {}
   // Stops a maintenance run in progress and waits for it.
   ~ProgramService() override;
 
   // For a stop of the server: a maintenance run in progress ends at its next
   // page of members, its call with UNAVAILABLE (what it wrote stays
   // written; the next run does the rest), and no new run starts.
-  void Stop() { stopping_ = true; }
+  // A simulation in progress ends at its next page, likewise.
+  void Stop();
 
   // One maintenance run at a time, on a thread of its own
   // (expiry_service.cc); a second call while one runs is refused with
   // FAILED_PRECONDITION (EXPIRY_RUNNING).
   grpc::ServerWriteReactor<grpc::ByteBuffer>* RunExpiry(
+      grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) override;
+
+  // One simulation at a time, on a reader thread (simulate_service.cc); a
+  // second call while one runs is refused with FAILED_PRECONDITION
+  // (SIMULATION_RUNNING).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SimulateRules(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
 
@@ -200,11 +209,17 @@ class ProgramService final : public ProgramBase {
 
  private:
   const CallPath* const path_;
+  absl::StatusOr<ReaderPool::Slot> StartSimulation(
+      std::shared_ptr<std::atomic<bool>> stop);
+
   program::Operations* const operations_;
+  ReaderPool* const readers_;
   std::atomic<bool> stopping_{false};
   absl::Mutex mu_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   std::thread run_thread_ ABSL_GUARDED_BY(mu_);
+  // The stop of the simulation in progress; nullptr when none runs.
+  std::shared_ptr<std::atomic<bool>> simulation_stop_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace loyalty::server
