@@ -25,6 +25,12 @@ constexpr int kPageEntries = 1024;
 constexpr size_t kLargestDifferences = 10;
 constexpr int kMaxTierMoves = 100;
 
+ledger::EntryFilter UpTo(absl::Time to) {
+  ledger::EntryFilter filter;
+  filter.to_time = to;
+  return filter;
+}
+
 bool SamePostings(const std::vector<JournalEntry>& recorded,
                   const std::vector<JournalEntry>& replayed) {
   if (recorded.size() != replayed.size()) return false;
@@ -65,7 +71,7 @@ class Simulation {
  public:
   explicit Simulation(const SimulationInput& input)
       : input_(input),
-        reader_(input.ledger->NewEntryReader({.to_time = input.to})),
+        reader_(input.ledger->NewEntryReader(UpTo(input.to))),
         replay_(reader_.get()) {
     loyalty::v1::RuleSetVersion meta;
     meta.set_version(input.candidate->version());
@@ -242,7 +248,8 @@ absl::StatusOr<loyalty::v1::SimulateRulesResponse> Simulation::Run(
     }
     response.set_entries_replayed(response.entries_replayed() +
                                   static_cast<int64_t>(page.size()));
-    progress(response);
+    // A short page is the last: the report follows at once.
+    if (static_cast<int>(page.size()) == kPageEntries) progress(response);
   }
   if (!operation.empty()) RETURN_IF_ERROR(Operation(operation));
   if (recorded_ == nullptr) Start();
