@@ -42,15 +42,16 @@ class SnapshotEntryReader : public EntryReader {
   absl::StatusOr<loyalty::v1::MemberRecord> GetMember(
       absl::string_view member_id) const override {
     std::string value;
-    const rocksdb::Status got = db_->Get(read_, keys::Member(member_id), &value);
+    const rocksdb::Status got =
+        db_->Get(read_, keys::Member(member_id), &value);
     if (got.IsNotFound()) {
       return absl::NotFoundError(absl::StrCat("no member ", member_id));
     }
     if (!got.ok()) return absl::UnavailableError(got.ToString());
     loyalty::v1::MemberRecord record;
     if (!record.ParseFromString(value)) {
-      return absl::DataLossError(absl::StrCat("member record of ", member_id,
-                                              " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("member record of ", member_id, " does not parse"));
     }
     return record;
   }

@@ -21,10 +21,9 @@ namespace loyalty::program::internal {
 // Each returns the serialized response of its RPC (purchase.cc,
 // adjust.cc, rewards.cc, operations.cc); refunds are refund.h's DecideRefund
 // and upkeep is upkeep.h's RunUpkeep.
-absl::StatusOr<std::string> DecidePurchase(const loyalty::v1::Purchase& purchase,
-                                           const RuleBook& book,
-                                           const TimeBounds& bounds,
-                                           ledger::Transaction& transaction);
+absl::StatusOr<std::string> DecidePurchase(
+    const loyalty::v1::Purchase& purchase, const RuleBook& book,
+    const TimeBounds& bounds, ledger::Transaction& transaction);
 absl::StatusOr<std::string> DecideAdjust(
     const loyalty::v1::AdjustBalanceRequest& request,
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction);

@@ -151,7 +151,8 @@ class Operations {
   absl::StatusOr<loyalty::v1::SimulateRulesResponse> SimulateRules(
       const loyalty::v1::SimulateRulesRequest& request,
       absl::string_view partner_id,
-      absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)> progress,
+      absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)>
+          progress,
       const std::atomic<bool>* stop = nullptr) const;
 
   // Writes, idempotent by request_id. A `deadline` (the caller's) that

@@ -52,8 +52,8 @@ loyalty::v1::AdjustBalanceRequest AdjustmentOf(const JournalEntry& entry) {
 
 // The refund a recorded REFUND entry answered: its lines as the order's
 // record keeps them (an older record keeps none: everything left).
-loyalty::v1::RefundPurchaseRequest RefundOf(const JournalEntry& entry,
-                                            const loyalty::v1::OrderRecord& order) {
+loyalty::v1::RefundPurchaseRequest RefundOf(
+    const JournalEntry& entry, const loyalty::v1::OrderRecord& order) {
   loyalty::v1::RefundPurchaseRequest request;
   request.set_member_id(entry.member_id());
   request.set_order_id(entry.order_id());
@@ -76,7 +76,8 @@ class Replay::Beneath : public ledger::EarlierState {
   Beneath(const ledger::EntryReader* snapshot, Replay* replay)
       : snapshot_(snapshot), replay_(replay) {}
 
-  absl::StatusOr<MemberRecord> TakeMember(absl::string_view member_id) override {
+  absl::StatusOr<MemberRecord> TakeMember(
+      absl::string_view member_id) override {
     if (!guests_allowed_) return absl::NotFoundError("not replayed");
     ASSIGN_OR_RETURN(MemberRecord stored, snapshot_->GetMember(member_id));
     MemberRecord guest;
@@ -84,7 +85,8 @@ class Replay::Beneath : public ledger::EarlierState {
     replay_->guests_.insert(std::string(member_id));
     return guest;
   }
-  absl::StatusOr<std::optional<std::string>> FindAux(absl::string_view key) override {
+  absl::StatusOr<std::optional<std::string>> FindAux(
+      absl::string_view key) override {
     if (absl::StartsWith(key, kPartnerKeyPrefix)) return snapshot_->GetAux(key);
     return std::optional<std::string>();
   }
@@ -118,19 +120,20 @@ int64_t Replay::Counter(const std::string& key) const {
 
 absl::StatusOr<loyalty::v1::OrderRecord> Replay::RecordedOrder(
     const JournalEntry& entry) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                   snapshot_->GetAux(OrderKey(entry.partner_id(), entry.order_id())));
+  ASSIGN_OR_RETURN(
+      std::optional<std::string> stored,
+      snapshot_->GetAux(OrderKey(entry.partner_id(), entry.order_id())));
   loyalty::v1::OrderRecord order;
   if (!stored.has_value() || !order.ParseFromString(*stored)) {
-    return absl::DataLossError(absl::StrCat("the order record of entry ",
-                                            entry.sequence(), " cannot be read"));
+    return absl::DataLossError(absl::StrCat(
+        "the order record of entry ", entry.sequence(), " cannot be read"));
   }
   return order;
 }
 
-absl::StatusOr<std::string> Replay::Enroll(const JournalEntry& main,
-                                           const evaluator::CompiledRules& rules,
-                                           ledger::Transaction& transaction) {
+absl::StatusOr<std::string> Replay::Enroll(
+    const JournalEntry& main, const evaluator::CompiledRules& rules,
+    ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(MemberRecord stored, snapshot_->GetMember(main.member_id()));
   MemberRecord record;
   *record.mutable_profile() = stored.profile();
@@ -179,8 +182,10 @@ absl::StatusOr<std::string> Replay::Decide(
       return internal::DecideFeedback(main.feedback(), rules, transaction);
     case loyalty::v1::ENTRY_KIND_UPKEEP:  // a maintenance run
       for (const JournalEntry& entry : operation) {
-        if (members != nullptr && !members->contains(entry.member_id())) continue;
-        RETURN_IF_ERROR(RunUpkeep(rules, transaction, entry.member_id()).status());
+        if (members != nullptr && !members->contains(entry.member_id()))
+          continue;
+        RETURN_IF_ERROR(
+            RunUpkeep(rules, transaction, entry.member_id()).status());
       }
       return std::string();
     default:
@@ -188,16 +193,17 @@ absl::StatusOr<std::string> Replay::Decide(
   }
 }
 
-absl::StatusOr<Replayed> Replay::Run(const std::vector<JournalEntry>& operation,
-                                     const RuleBook& book,
-                                     const absl::flat_hash_set<std::string>* members) {
+absl::StatusOr<Replayed> Replay::Run(
+    const std::vector<JournalEntry>& operation, const RuleBook& book,
+    const absl::flat_hash_set<std::string>* members) {
   const JournalEntry& main = operation.back();
   ledger::Transaction transaction(&batch_, FromTimestamp(main.record_time()),
                                   main.request_id());
   Replayed replayed;
   absl::StatusOr<std::string> response =
       Decide(main, operation, book, members, transaction, &replayed);
-  if (response.ok() && !transaction.refusal().ok()) response = transaction.refusal();
+  if (response.ok() && !transaction.refusal().ok())
+    response = transaction.refusal();
   if (!response.ok()) {
     if (IsFault(response.status())) return response.status();
     replayed.status = response.status();

@@ -73,12 +73,11 @@ class Replay {
  private:
   class Beneath;
   // The decision of `main`'s kind, as the writer would run it.
-  absl::StatusOr<std::string> Decide(const loyalty::v1::JournalEntry& main,
-                                     const std::vector<loyalty::v1::JournalEntry>& operation,
-                                     const RuleBook& book,
-                                     const absl::flat_hash_set<std::string>* members,
-                                     ledger::Transaction& transaction,
-                                     Replayed* replayed);
+  absl::StatusOr<std::string> Decide(
+      const loyalty::v1::JournalEntry& main,
+      const std::vector<loyalty::v1::JournalEntry>& operation,
+      const RuleBook& book, const absl::flat_hash_set<std::string>* members,
+      ledger::Transaction& transaction, Replayed* replayed);
   absl::StatusOr<std::string> Enroll(const loyalty::v1::JournalEntry& main,
                                      const evaluator::CompiledRules& rules,
                                      ledger::Transaction& transaction);

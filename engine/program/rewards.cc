@@ -10,8 +10,8 @@
 #include "engine/base/error.h"
 #include "engine/base/status_macros.h"
 #include "engine/ledger/accounts.h"
-#include "engine/program/member_view.h"
 #include "engine/program/decisions.h"
+#include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
 #include "engine/program/postings.h"
@@ -149,7 +149,8 @@ void Operations::RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
                               Reply<loyalty::v1::RedeemRewardResponse> reply,
                               absl::Time deadline) {
   internal::SubmitToLedger(
-      ledger_, request.request_id(), internal::Fingerprint("RedeemReward", request),
+      ledger_, request.request_id(),
+      internal::Fingerprint("RedeemReward", request),
       [this, request](ledger::Transaction& t) {
         return internal::DecideRedeem(request, *book_.ActiveAt(t.now()), t);
       },

@@ -107,10 +107,12 @@ namespace {
 // The period of a simulation: both ends set, from before to.
 absl::Status CheckSimulation(const loyalty::v1::SimulateRulesRequest& request) {
   if (!request.has_from_time()) {
-    return InvalidArgument("MISSING_FIELD", "from_time", "the period needs a start");
+    return InvalidArgument("MISSING_FIELD", "from_time",
+                           "the period needs a start");
   }
   if (!request.has_to_time()) {
-    return InvalidArgument("MISSING_FIELD", "to_time", "the period needs an end");
+    return InvalidArgument("MISSING_FIELD", "to_time",
+                           "the period needs an end");
   }
   if (FromTimestamp(request.to_time()) <= FromTimestamp(request.from_time())) {
     return InvalidArgument("INVALID_PERIOD", "to_time",
@@ -126,12 +128,14 @@ absl::Status CheckSimulation(const loyalty::v1::SimulateRulesRequest& request) {
 }  // namespace
 
 absl::StatusOr<loyalty::v1::SimulateRulesResponse> Operations::SimulateRules(
-    const loyalty::v1::SimulateRulesRequest& request, absl::string_view partner_id,
+    const loyalty::v1::SimulateRulesRequest& request,
+    absl::string_view partner_id,
     absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)> progress,
     const std::atomic<bool>* stop) const {
   RETURN_IF_ERROR(CheckSimulation(request));
-  ASSIGN_OR_RETURN(CompiledVersion candidate,
-                   CompileVersion(FileName(request.file_name()), request.yaml()));
+  ASSIGN_OR_RETURN(
+      CompiledVersion candidate,
+      CompileVersion(FileName(request.file_name()), request.yaml()));
   ASSIGN_OR_RETURN(auto balances, ledger_->ReadProgramBalances());
   if (!balances.empty()) {
     RETURN_IF_ERROR(

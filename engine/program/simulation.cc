@@ -77,11 +77,13 @@ class Simulation {
     meta.set_version(input.candidate->version());
     candidate_book_.Add(std::move(meta), input.candidate);
     replay_.AllowGuests(Sampling());
-    point_value_minor_ = input.candidate->rule_set().program().point_value_minor();
+    point_value_minor_ =
+        input.candidate->rule_set().program().point_value_minor();
   }
 
   absl::StatusOr<loyalty::v1::SimulateRulesResponse> Run(
-      absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)> progress,
+      absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)>
+          progress,
       const std::atomic<bool>* stop);
 
  private:
@@ -116,7 +118,8 @@ absl::StatusOr<bool> Simulation::InSample(const JournalEntry& main) {
     return sample_.contains(main.member_id());
   }
   ++enrolled_;
-  if (input_.sample_every > 1 && enrolled_ % input_.sample_every != 0) return false;
+  if (input_.sample_every > 1 && enrolled_ % input_.sample_every != 0)
+    return false;
   if (!input_.sample_segment.empty()) {
     ASSIGN_OR_RETURN(loyalty::v1::MemberRecord member,
                      reader_->GetMember(main.member_id()));
@@ -134,7 +137,8 @@ absl::StatusOr<bool> Simulation::InSample(const JournalEntry& main) {
 void Simulation::Start() {
   PeriodStart start;
   for (const auto& [id, member] : replay_.members()) {
-    start.liability_points += member.points_available() + member.points_pending();
+    start.liability_points +=
+        member.points_available() + member.points_pending();
     for (const loyalty::v1::CurrencyAmount& cash : member.cashback()) {
       start.liability_cashback_minor += cash.amount_minor();
     }
@@ -147,12 +151,14 @@ void Simulation::Start() {
       start.budget_spent[rule.id()] = replay_.Counter("budget/" + rule.id());
     }
   }
-  recorded_ = std::make_unique<SimulationTally>(*recorded, input_.partner_id, start);
+  recorded_ =
+      std::make_unique<SimulationTally>(*recorded, input_.partner_id, start);
   candidate_ = std::make_unique<SimulationTally>(*input_.candidate,
                                                  input_.partner_id, start);
 }
 
-absl::Status Simulation::ReplayHistory(const std::vector<JournalEntry>& operation) {
+absl::Status Simulation::ReplayHistory(
+    const std::vector<JournalEntry>& operation) {
   ASSIGN_OR_RETURN(Replayed replayed,
                    replay_.Run(operation, *input_.recorded,
                                Sampling() ? &sample_ : nullptr));
@@ -162,11 +168,15 @@ absl::Status Simulation::ReplayHistory(const std::vector<JournalEntry>& operatio
   return absl::OkStatus();
 }
 
-void Simulation::CompareSale(const JournalEntry& main, const Replayed& replayed) {
+void Simulation::CompareSale(const JournalEntry& main,
+                             const Replayed& replayed) {
   const PricedPurchase empty;
-  const PricedPurchase& candidate = replayed.status.ok() ? replayed.priced : empty;
-  if (replayed.status.ok() && PricedAlike(replayed.recorded_priced, candidate)) return;
-  if (!input_.partner_id.empty() && main.partner_id() != input_.partner_id) return;
+  const PricedPurchase& candidate =
+      replayed.status.ok() ? replayed.priced : empty;
+  if (replayed.status.ok() && PricedAlike(replayed.recorded_priced, candidate))
+    return;
+  if (!input_.partner_id.empty() && main.partner_id() != input_.partner_id)
+    return;
   ++sales_priced_differently_;
   loyalty::v1::SaleDifference difference;
   difference.set_sequence(main.sequence());
@@ -176,21 +186,24 @@ void Simulation::CompareSale(const JournalEntry& main, const Replayed& replayed)
   *difference.mutable_purchase_time() = main.effective_time();
   *difference.mutable_recorded() = replayed.recorded_priced;
   *difference.mutable_candidate() = candidate;
-  if (!replayed.status.ok()) difference.set_refusal(std::string(replayed.status.message()));
+  if (!replayed.status.ok())
+    difference.set_refusal(std::string(replayed.status.message()));
   difference.set_difference_minor(
       DifferenceOf(replayed.recorded_priced, candidate, point_value_minor_));
   largest_.push_back(std::move(difference));
-  std::stable_sort(largest_.begin(), largest_.end(), [](const auto& a, const auto& b) {
-    return a.difference_minor() > b.difference_minor();
-  });
+  std::stable_sort(largest_.begin(), largest_.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.difference_minor() > b.difference_minor();
+                   });
   if (largest_.size() > kLargestDifferences) largest_.pop_back();
 }
 
-absl::Status Simulation::ReplayPeriod(const std::vector<JournalEntry>& operation) {
+absl::Status Simulation::ReplayPeriod(
+    const std::vector<JournalEntry>& operation) {
   const JournalEntry& main = operation.back();
-  ASSIGN_OR_RETURN(Replayed replayed,
-                   replay_.Run(operation, candidate_book_,
-                               Sampling() ? &sample_ : nullptr));
+  ASSIGN_OR_RETURN(
+      Replayed replayed,
+      replay_.Run(operation, candidate_book_, Sampling() ? &sample_ : nullptr));
   recorded_->AddEntries(operation);
   const absl::Time time = FromTimestamp(main.effective_time());
   if (replayed.sale) {
@@ -199,7 +212,8 @@ absl::Status Simulation::ReplayPeriod(const std::vector<JournalEntry>& operation
   }
   if (main.kind() == loyalty::v1::ENTRY_KIND_ENROLL) {
     loyalty::v1::MemberRecord started;
-    StartTier(*input_.recorded->ActiveAt(FromTimestamp(main.record_time())), &started);
+    StartTier(*input_.recorded->ActiveAt(FromTimestamp(main.record_time())),
+              &started);
     recorded_->AddMember(main.member_id(), started.tier());
   }
   if (!replayed.status.ok()) {
@@ -207,7 +221,8 @@ absl::Status Simulation::ReplayPeriod(const std::vector<JournalEntry>& operation
     return absl::OkStatus();
   }
   candidate_->AddEntries(replayed.entries);
-  if (replayed.sale) candidate_->AddSale(replayed.priced, main.partner_id(), time);
+  if (replayed.sale)
+    candidate_->AddSale(replayed.priced, main.partner_id(), time);
   if (main.kind() == loyalty::v1::ENTRY_KIND_ENROLL) {
     auto member = replay_.members().find(main.member_id());
     if (member != replay_.members().end()) {
@@ -222,7 +237,8 @@ absl::Status Simulation::Operation(const std::vector<JournalEntry>& operation) {
   ASSIGN_OR_RETURN(const bool sampled, InSample(main));
   const bool upkeep_run = main.kind() == loyalty::v1::ENTRY_KIND_UPKEEP;
   if (!sampled && !upkeep_run) return absl::OkStatus();
-  if (FromTimestamp(main.record_time()) < input_.from) return ReplayHistory(operation);
+  if (FromTimestamp(main.record_time()) < input_.from)
+    return ReplayHistory(operation);
   if (recorded_ == nullptr) Start();
   return ReplayPeriod(operation);
 }
@@ -237,10 +253,12 @@ absl::StatusOr<loyalty::v1::SimulateRulesResponse> Simulation::Run(
     if (stop != nullptr && stop->load()) {
       return absl::CancelledError("the simulation was cancelled");
     }
-    ASSIGN_OR_RETURN(std::vector<JournalEntry> page, reader_->Next(kPageEntries));
+    ASSIGN_OR_RETURN(std::vector<JournalEntry> page,
+                     reader_->Next(kPageEntries));
     if (page.empty()) break;
     for (JournalEntry& entry : page) {
-      if (!operation.empty() && operation.back().request_id() != entry.request_id()) {
+      if (!operation.empty() &&
+          operation.back().request_id() != entry.request_id()) {
         RETURN_IF_ERROR(Operation(operation));
         operation.clear();
       }
@@ -281,7 +299,8 @@ loyalty::v1::SimulationReport Simulation::Report() const {
     }
   }
   report.set_sales_priced_differently(sales_priced_differently_);
-  for (const auto& difference : largest_) *report.add_largest_differences() = difference;
+  for (const auto& difference : largest_)
+    *report.add_largest_differences() = difference;
   report.set_members_in_sample(static_cast<int64_t>(recorded_->tiers().size()));
   report.set_history_mismatches(history_mismatches_);
   report.set_partner_id(input_.partner_id);

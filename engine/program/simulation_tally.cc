@@ -24,7 +24,8 @@ int64_t Times(int64_t amount, int64_t value) {
 }  // namespace
 
 SimulationTally::SimulationTally(const evaluator::CompiledRules& rules,
-                                 std::string partner_id, const PeriodStart& start)
+                                 std::string partner_id,
+                                 const PeriodStart& start)
     : rules_(rules), partner_id_(std::move(partner_id)), tiers_(start.tiers) {
   figures_.set_liability_points(start.liability_points);
   liability_cashback_minor_ = start.liability_cashback_minor;
@@ -34,7 +35,8 @@ SimulationTally::SimulationTally(const evaluator::CompiledRules& rules,
     budget.set_rule_id(rule.id());
     budget.set_budget(rule.caps().budget());
     auto spent = start.budget_spent.find(rule.id());
-    if (spent != start.budget_spent.end()) budget.set_spent_before(spent->second);
+    if (spent != start.budget_spent.end())
+      budget.set_spent_before(spent->second);
   }
 }
 
@@ -45,7 +47,8 @@ void SimulationTally::AddPostings(const JournalEntry& entry) {
       if (member->kind == ledger::MemberAccount::Kind::kCashback) {
         liability_cashback_minor_ += posting.amount();
       } else {
-        figures_.set_liability_points(figures_.liability_points() + posting.amount());
+        figures_.set_liability_points(figures_.liability_points() +
+                                      posting.amount());
       }
       continue;
     }
@@ -92,7 +95,8 @@ void SimulationTally::AddBudgetUse(const loyalty::v1::RuleUsage& usage,
   budget.set_spent(budget.spent() + usage.amount());
   if (budget.run_out_date().empty() &&
       budget.spent_before() + budget.spent() >= budget.budget()) {
-    budget.set_run_out_date(absl::FormatTime("%Y-%m-%d", time, rules_.time_zone()));
+    budget.set_run_out_date(
+        absl::FormatTime("%Y-%m-%d", time, rules_.time_zone()));
   }
 }
 
@@ -139,12 +143,14 @@ loyalty::v1::SimulationFigures SimulationTally::Finish(
   }
   for (const auto& [id, rule] : rules_hit_) *figures.add_rules() = rule;
   for (const auto& [id, budget] : budgets_) *figures.add_budgets() = budget;
-  if (!partner_id_.empty()) {  // member figures are the program's, not a partner's
+  if (!partner_id_
+           .empty()) {  // member figures are the program's, not a partner's
     figures.clear_liability_points();
     return figures;
   }
   figures.set_liability_minor(
-      Times(figures.liability_points(), point_value_minor) + liability_cashback_minor_);
+      Times(figures.liability_points(), point_value_minor) +
+      liability_cashback_minor_);
   std::map<std::string, int64_t> by_tier;
   for (const auto& [member, tier] : tiers_) ++by_tier[tier];
   for (const auto& [tier, count] : by_tier) {

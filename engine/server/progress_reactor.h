@@ -22,7 +22,8 @@
 namespace loyalty::server {
 
 template <typename Response>
-class ProgressReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+class ProgressReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // A call refused before the run starts.
   static ProgressReactor* Refused(const absl::Status& status) {

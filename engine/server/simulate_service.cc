@@ -60,11 +60,14 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::SimulateRules(
   }
   auto held = std::make_shared<ReaderPool::Slot>(*std::move(slot));
   readers_->Post(*held, [this, reactor, held, request = *request,
-                         partner_id = call.partner_id, log = std::move(call.log)] {
+                         partner_id = call.partner_id,
+                         log = std::move(call.log)] {
     const std::shared_ptr<std::atomic<bool>> stop = reactor->stop();
     absl::StatusOr<SimulateRulesResponse> result = operations_->SimulateRules(
         request, partner_id,
-        [reactor](const SimulateRulesResponse& progress) { reactor->Progress(progress); },
+        [reactor](const SimulateRulesResponse& progress) {
+          reactor->Progress(progress);
+        },
         stop.get());
     if (!result.ok()) log.Failure(result.status());
     {

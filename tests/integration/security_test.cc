@@ -50,7 +50,8 @@ constexpr char kSimulateRequest[] =
     "from_time {seconds: 0} to_time {seconds: 4102444800} yaml: "
     "'program: {id: test, currency: EUR, point_value_minor: 1}\\n"
     "earn: {points: 2, per_minor: 100, rounding: down}\\n"
-    "burn: {max_basket_share_percent: 50, earned_points_pay_same_order: false}\\n'";
+    "burn: {max_basket_share_percent: 50, earned_points_pay_same_order: "
+    "false}\\n'";
 
 // Every RPC of the contract, by its full gRPC path, with its partner scope.
 const Method kMethods[] = {

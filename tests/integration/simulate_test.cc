@@ -20,14 +20,16 @@ namespace {
 using google::protobuf::util::MessageDifferencer;
 
 absl::Time At(int month, int day, int hour = 10) {
-  return absl::FromCivil(absl::CivilHour(2026, month, day, hour), absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilHour(2026, month, day, hour),
+                         absl::UTCTimeZone());
 }
 
 // Points expire after 60 days; spend over 700.00 EUR in a year makes a
 // member silver (x1.5 points); weekends double points up to 50 a member a
 // day; a spring bonus of 20 points a sale until its 400 points are given;
 // a mug costs 30 points; 1% cashback.
-constexpr char kHistoryRules[] = R"(program: {id: sim, currency: EUR, point_value_minor: 1}
+constexpr char kHistoryRules[] =
+    R"(program: {id: sim, currency: EUR, point_value_minor: 1}
 earn: {points: 1, per_minor: 100, rounding: down, cashback_basis_points: 100}
 burn: {max_basket_share_percent: 50, earned_points_pay_same_order: false}
 points: {lifetime_days: 60}
@@ -56,13 +58,15 @@ rewards:
 )";
 
 // 1 point per 1.00 EUR, nothing else.
-constexpr char kPlainRules[] = R"(program: {id: plain, currency: EUR, point_value_minor: 1}
+constexpr char kPlainRules[] =
+    R"(program: {id: plain, currency: EUR, point_value_minor: 1}
 earn: {points: 1, per_minor: 100, rounding: down}
 burn: {max_basket_share_percent: 50, earned_points_pay_same_order: false}
 )";
 
 // The figures of rule `id` (all zero when it never applied).
-v1::RuleFigures RuleOf(const v1::SimulationFigures& figures, const std::string& id) {
+v1::RuleFigures RuleOf(const v1::SimulationFigures& figures,
+                       const std::string& id) {
   for (const v1::RuleFigures& rule : figures.rules()) {
     if (rule.rule_id() == id) return rule;
   }
@@ -74,10 +78,12 @@ std::string WithRules(const std::string& base, const std::string& rules) {
 }
 
 std::string TierRules(const std::string& threshold) {
-  return absl::StrCat(kPlainRules,
-                      "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n"
-                      "  levels:\n    - {id: member, name: Member, threshold: 0}\n"
-                      "    - {id: silver, name: Silver, threshold: ", threshold, "}\n");
+  return absl::StrCat(
+      kPlainRules,
+      "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n"
+      "  levels:\n    - {id: member, name: Member, threshold: 0}\n"
+      "    - {id: silver, name: Silver, threshold: ",
+      threshold, "}\n");
 }
 
 class SimulateTest : public ::testing::Test {
@@ -90,13 +96,15 @@ class SimulateTest : public ::testing::Test {
     }()));
   }
 
-  void Enroll(const std::string& id) {
+  void Enroll(const std::string& id, const std::string& segment = "") {
     grpc::ClientContext context;
     v1::EnrollMemberRequest request;
     request.set_request_id("enroll-" + id);
     request.mutable_profile()->set_member_id(id);
+    if (!segment.empty()) request.mutable_profile()->add_segments(segment);
     v1::EnrollMemberResponse response;
-    ASSERT_TRUE(served_.members().EnrollMember(&context, request, &response).ok());
+    ASSERT_TRUE(
+        served_.members().EnrollMember(&context, request, &response).ok());
     members_.push_back(id);
   }
 
@@ -129,7 +137,8 @@ class SimulateTest : public ::testing::Test {
   void Refund(const std::string& member, const std::string& order, bool whole) {
     grpc::ClientContext context;
     v1::RefundPurchaseRequest request;
-    request.set_request_id(absl::StrCat("refund-", order, whole ? "-all" : "-1"));
+    request.set_request_id(
+        absl::StrCat("refund-", order, whole ? "-all" : "-1"));
     request.set_member_id(member);
     request.set_order_id(order);
     if (!whole) {
@@ -138,7 +147,8 @@ class SimulateTest : public ::testing::Test {
       line->set_quantity(1);
     }
     v1::RefundPurchaseResponse response;
-    EXPECT_TRUE(served_.checkout().RefundPurchase(&context, request, &response).ok());
+    EXPECT_TRUE(
+        served_.checkout().RefundPurchase(&context, request, &response).ok());
   }
 
   void Redeem(const std::string& member, const std::string& id) {
@@ -148,7 +158,8 @@ class SimulateTest : public ::testing::Test {
     request.set_member_id(member);
     request.set_reward_id("mug");
     v1::RedeemRewardResponse response;
-    served_.checkout().RedeemReward(&context, request, &response);  // may lack points
+    served_.checkout().RedeemReward(&context, request,
+                                    &response);  // may lack points
   }
 
   void Goodwill(const std::string& member, const std::string& id) {
@@ -159,7 +170,8 @@ class SimulateTest : public ::testing::Test {
     request.set_points(15);
     request.set_reason_code("GOODWILL");
     v1::AdjustBalanceResponse response;
-    EXPECT_TRUE(served_.program().AdjustBalance(&context, request, &response).ok());
+    EXPECT_TRUE(
+        served_.program().AdjustBalance(&context, request, &response).ok());
   }
 
   void Maintenance(const std::string& id) {
@@ -200,14 +212,17 @@ class SimulateTest : public ::testing::Test {
       v1::GetBalanceRequest request;
       request.set_member_id(member);
       v1::GetBalanceResponse response;
-      EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
+      EXPECT_TRUE(
+          served_.members().GetBalance(&context, request, &response).ok());
       balances[member] = response.DebugString();
     }
     return balances;
   }
 
-  testing::Simulated Simulate(const std::string& yaml, absl::Time from, absl::Time to) {
-    return testing::Simulate(served_.program(), testing::SimulationOf(yaml, from, to));
+  testing::Simulated Simulate(const std::string& yaml, absl::Time from,
+                              absl::Time to) {
+    return testing::Simulate(served_.program(),
+                             testing::SimulationOf(yaml, from, to));
   }
 
   ManualClock clock_{At(1, 5, 9)};
@@ -220,7 +235,8 @@ TEST_F(SimulateTest, TheRecordedRulesReproduceEveryRecordedFigure) {
   ASSERT_NO_FATAL_FAILURE(MakeHistory());
   const v1::ChainHead head = served_.server().ledger().Head();
   const auto balances = Balances();
-  const testing::Simulated simulated = Simulate(kHistoryRules, At(1, 20), At(5, 1));
+  const testing::Simulated simulated =
+      Simulate(kHistoryRules, At(1, 20), At(5, 1));
   ASSERT_TRUE(simulated.status.ok()) << simulated.status.error_message();
   ASSERT_TRUE(simulated.last.done());
   const v1::SimulationReport& report = simulated.last.report();
@@ -235,21 +251,24 @@ TEST_F(SimulateTest, TheRecordedRulesReproduceEveryRecordedFigure) {
   ASSERT_EQ(recorded.budgets_size(), 1);
   // Spent by sales; refunds give some back, so sales may spend past 400.
   EXPECT_GT(recorded.budgets(0).spent_before(), 0);
-  EXPECT_GE(recorded.budgets(0).spent_before() + recorded.budgets(0).spent(), 400);
+  EXPECT_GE(recorded.budgets(0).spent_before() + recorded.budgets(0).spent(),
+            400);
   EXPECT_FALSE(recorded.budgets(0).run_out_date().empty());
   ASSERT_EQ(recorded.tiers_size(), 2);
   EXPECT_EQ(recorded.tiers(1).tier(), "silver");
   EXPECT_GT(recorded.liability_points(), 0);
   // ... and the replay gives each of them again, to the point and the cent.
   EXPECT_TRUE(MessageDifferencer::Equals(recorded, report.candidate()))
-      << "recorded:\n" << recorded.DebugString() << "candidate:\n"
+      << "recorded:\n"
+      << recorded.DebugString() << "candidate:\n"
       << report.candidate().DebugString();
   EXPECT_EQ(report.history_mismatches(), 0);
   EXPECT_EQ(report.sales_priced_differently(), 0);
   EXPECT_EQ(report.members_tier_differs(), 0);
   EXPECT_EQ(report.largest_differences_size(), 0);
   // Nothing was written.
-  EXPECT_TRUE(MessageDifferencer::Equals(head, served_.server().ledger().Head()));
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(head, served_.server().ledger().Head()));
   EXPECT_EQ(balances, Balances());
   auto audit = served_.server().ledger().Audit();
   ASSERT_TRUE(audit.ok());
@@ -267,7 +286,8 @@ TEST_F(SimulateTest, TheLiabilityAtTheEndIsWhatMembersHold) {
     ASSERT_TRUE(record.ok());
     points += record->points_available() + record->points_pending();
   }
-  const testing::Simulated simulated = Simulate(kHistoryRules, At(3, 1), At(5, 1));
+  const testing::Simulated simulated =
+      Simulate(kHistoryRules, At(3, 1), At(5, 1));
   ASSERT_TRUE(simulated.status.ok()) << simulated.status.error_message();
   EXPECT_EQ(simulated.last.report().recorded().liability_points(), points);
   EXPECT_EQ(simulated.last.report().candidate().liability_points(), points);
@@ -314,7 +334,8 @@ TEST_F(HandWorkedTest, ADoubledWeekendRate) {
   EXPECT_EQ(first.difference_minor(), 40);
   EXPECT_EQ(first.recorded().points_earned(), 40);
   EXPECT_EQ(first.candidate().points_earned(), 80);
-  ASSERT_EQ(first.candidate().applied_size(), first.recorded().applied_size() + 1);
+  ASSERT_EQ(first.candidate().applied_size(),
+            first.recorded().applied_size() + 1);
   EXPECT_NE(first.candidate().applied(1).explanation().find("Weekend double"),
             std::string::npos)
       << first.candidate().DebugString();
@@ -356,31 +377,61 @@ TEST_F(SimulateTest, ATierThresholdChangeMovesNamedMembers) {
   ASSERT_TRUE(Sale("bob", "b1", At(3, 3), 12250).ok());
   ASSERT_TRUE(Sale("cy", "c1", At(3, 4), 7250).ok());
   const auto moves = [&](const std::string& threshold) {
-    const testing::Simulated simulated = Simulate(TierRules(threshold), At(3, 1), At(4, 1));
+    const testing::Simulated simulated =
+        Simulate(TierRules(threshold), At(3, 1), At(4, 1));
     EXPECT_TRUE(simulated.status.ok()) << simulated.status.error_message();
     std::vector<std::string> moved;
     for (const auto& move : simulated.last.report().tier_moves()) {
-      moved.push_back(absl::StrCat(move.member_id(), ":", move.tier_recorded(), "->",
-                                   move.tier_candidate()));
+      moved.push_back(absl::StrCat(move.member_id(), ":", move.tier_recorded(),
+                                   "->", move.tier_candidate()));
     }
     return moved;
   };
   EXPECT_EQ(moves("300.00"), std::vector<std::string>{});
   EXPECT_EQ(moves("200.00"), std::vector<std::string>{"bob:member->silver"});
-  EXPECT_EQ(moves("100.00"),
-            (std::vector<std::string>{"bob:member->silver", "cy:member->silver"}));
+  EXPECT_EQ(moves("100.00"), (std::vector<std::string>{"bob:member->silver",
+                                                       "cy:member->silver"}));
   EXPECT_EQ(moves("400.00"), std::vector<std::string>{"ann:silver->member"});
+}
+
+TEST_F(SimulateTest, ASampleReplaysEveryNthMemberOrASegment) {
+  ASSERT_NO_FATAL_FAILURE(Start(kPlainRules));
+  Enroll("a");
+  Enroll("b");
+  Enroll("c", "students");
+  Enroll("d", "students");
+  int day = 2;
+  for (const std::string& member : members_) {
+    ASSERT_TRUE(Sale(member, "o-" + member, At(3, day++), 1000).ok());
+  }
+  const auto sampled = [&](int64_t every, const std::string& segment) {
+    v1::SimulateRulesRequest request = testing::SimulationOf(kPlainRules, At(3, 1), At(4, 1));
+    request.set_sample_every(every);
+    request.set_sample_segment(segment);
+    const testing::Simulated simulated = testing::Simulate(served_.program(), request);
+    EXPECT_TRUE(simulated.status.ok()) << simulated.status.error_message();
+    const v1::SimulationReport& report = simulated.last.report();
+    EXPECT_TRUE(MessageDifferencer::Equals(report.recorded(), report.candidate()));
+    return std::pair<int64_t, int64_t>{report.members_in_sample(), report.recorded().sales()};
+  };
+  EXPECT_EQ(sampled(0, ""), (std::pair<int64_t, int64_t>{4, 4}));
+  EXPECT_EQ(sampled(2, ""), (std::pair<int64_t, int64_t>{2, 2}));  // b and d
+  EXPECT_EQ(sampled(0, "students"), (std::pair<int64_t, int64_t>{2, 2}));
+  EXPECT_EQ(sampled(2, "students"), (std::pair<int64_t, int64_t>{1, 1}));  // d
 }
 
 TEST_F(SimulateTest, ACandidateWithAnErrorIsRefusedWithFileAndLine) {
   ASSERT_NO_FATAL_FAILURE(Start(kPlainRules));
-  const std::string bad = std::string(kPlainRules) + "rules:\n  - id: x\n    bonus_points: {points: -5}\n";
+  const std::string bad = std::string(kPlainRules) +
+                          "rules:\n  - id: x\n    bonus_points: {points: -5}\n";
   const testing::Simulated simulated = Simulate(bad, At(1, 1), At(2, 1));
   EXPECT_EQ(simulated.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(testing::DetailOf(simulated.status).reason(), "INVALID_RULES");
-  EXPECT_NE(simulated.status.error_message().find("candidate.yaml:5:"), std::string::npos)
+  EXPECT_NE(simulated.status.error_message().find("candidate.yaml:5:"),
+            std::string::npos)
       << simulated.status.error_message();
-  const testing::Simulated backwards = Simulate(kPlainRules, At(2, 1), At(1, 1));
+  const testing::Simulated backwards =
+      Simulate(kPlainRules, At(2, 1), At(1, 1));
   EXPECT_EQ(backwards.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(testing::DetailOf(backwards.status).field(), "to_time");
 }

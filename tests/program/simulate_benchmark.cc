@@ -34,15 +34,18 @@ constexpr absl::Duration kBetweenSales = absl::Seconds(5);
 
 const std::string kRules = absl::StrCat(
     testing::kBenchmarkRulesYaml,
-    "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n  levels:\n"
+    "tiers:\n  measure: spend\n  window: rolling\n  window_days: 365\n  "
+    "levels:\n"
     "    - {id: member, name: Member, threshold: 0}\n"
     "    - {id: silver, name: Silver, threshold: 500.00, benefits: "
     "{earn_multiplier_percent: 150}}\n"
     "rules:\n  - id: spring-bonus\n    description: Spring bonus\n"
-    "    bonus_points: {points: 5}\n    caps: {budget: 1000000, per_member_per_day: 10}\n");
+    "    bonus_points: {points: 5}\n    caps: {budget: 1000000, "
+    "per_member_per_day: 10}\n");
 const std::string kCandidate = absl::StrCat(
-    kRules, "  - id: weekend-double\n    description: Weekend double points\n"
-            "    valid: {weekdays: [sat, sun]}\n    multiply_points: {percent: 200}\n");
+    kRules,
+    "  - id: weekend-double\n    description: Weekend double points\n"
+    "    valid: {weekdays: [sat, sun]}\n    multiply_points: {percent: 200}\n");
 
 v1::CommitPurchaseRequest SaleOf(int64_t i, absl::Time when) {
   v1::CommitPurchaseRequest request;
@@ -63,14 +66,16 @@ v1::CommitPurchaseRequest SaleOf(int64_t i, absl::Time when) {
 }
 
 // Enrolls the members and commits `sales` sales, a few thousand in flight.
-bool MakeHistory(program::Operations& operations, ManualClock& clock, int64_t sales) {
+bool MakeHistory(program::Operations& operations, ManualClock& clock,
+                 int64_t sales) {
   constexpr int64_t kInFlight = 4096;
   absl::Mutex mu;
   int64_t in_flight = 0, failed = 0;
   auto submit = [&](auto call) {
     {
       absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(+[](int64_t* n) { return *n < kInFlight; }, &in_flight));
+      mu.Await(absl::Condition(
+          +[](int64_t* n) { return *n < kInFlight; }, &in_flight));
       ++in_flight;
     }
     call([&](bool ok) {
@@ -84,7 +89,8 @@ bool MakeHistory(program::Operations& operations, ManualClock& clock, int64_t sa
     request.set_request_id(absl::StrCat("enroll-", m));
     request.mutable_profile()->set_member_id(absl::StrCat("M", 100000 + m));
     submit([&](auto done) {
-      operations.EnrollMember(request, [done](auto result) { done(result.ok()); });
+      operations.EnrollMember(request,
+                              [done](auto result) { done(result.ok()); });
     });
   }
   const absl::Time begin = absl::Now();
@@ -92,17 +98,21 @@ bool MakeHistory(program::Operations& operations, ManualClock& clock, int64_t sa
     const absl::Time when = kStart + absl::Hours(1) + kBetweenSales * i;
     clock.Set(when);
     submit([&](auto done) {
-      operations.CommitPurchase(SaleOf(i, when), [done](auto result) { done(result.ok()); });
+      operations.CommitPurchase(SaleOf(i, when),
+                                [done](auto result) { done(result.ok()); });
     });
     if ((i + 1) % 100000 == 0) {
-      std::printf("  committed %lld sales, %.0f/s\n", static_cast<long long>(i + 1),
+      std::printf("  committed %lld sales, %.0f/s\n",
+                  static_cast<long long>(i + 1),
                   (i + 1) / absl::ToDoubleSeconds(absl::Now() - begin));
       std::fflush(stdout);
     }
   }
   absl::MutexLock lock(&mu);
-  mu.Await(absl::Condition(+[](int64_t* n) { return *n == 0; }, &in_flight));
-  if (failed > 0) std::printf("  %lld operations refused\n", static_cast<long long>(failed));
+  mu.Await(absl::Condition(
+      +[](int64_t* n) { return *n == 0; }, &in_flight));
+  if (failed > 0)
+    std::printf("  %lld operations refused\n", static_cast<long long>(failed));
   return true;
 }
 
@@ -111,7 +121,8 @@ bool MakeHistory(program::Operations& operations, ManualClock& clock, int64_t sa
 double ThreadCpuSeconds() {
   timespec now{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+  return static_cast<double>(now.tv_sec) +
+         static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
 void Simulate(const program::Operations& operations, const char* which,
@@ -123,11 +134,13 @@ void Simulate(const program::Operations& operations, const char* which,
   const double rss_before = testing::MemoryMiB("VmRSS");
   const absl::Time begin = absl::Now();
   const double cpu_begin = ThreadCpuSeconds();
-  auto result = operations.SimulateRules(request, "", [](const v1::SimulateRulesResponse&) {});
+  auto result = operations.SimulateRules(
+      request, "", [](const v1::SimulateRulesResponse&) {});
   const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
   const double cpu_seconds = ThreadCpuSeconds() - cpu_begin;
   if (!result.ok()) {
-    std::printf("%s: %s\n", which, std::string(result.status().message()).c_str());
+    std::printf("%s: %s\n", which,
+                std::string(result.status().message()).c_str());
     return;
   }
   const v1::SimulationReport& report = result->report();
@@ -137,8 +150,8 @@ void Simulate(const program::Operations& operations, const char* which,
       "%.0f sales per CPU second; points issued %lld recorded, %lld candidate; "
       "%lld priced differently; RSS %.0f -> %.0f MiB (peak %.0f MiB)\n",
       which, static_cast<long long>(sales),
-      static_cast<long long>(result->entries_replayed()), seconds, sales / seconds,
-      cpu_seconds, sales / cpu_seconds,
+      static_cast<long long>(result->entries_replayed()), seconds,
+      sales / seconds, cpu_seconds, sales / cpu_seconds,
       static_cast<long long>(report.recorded().points_issued()),
       static_cast<long long>(report.candidate().points_issued()),
       static_cast<long long>(report.sales_priced_differently()), rss_before,
@@ -153,7 +166,8 @@ int Run(int64_t sales, const std::string& data_dir) {
   options.clock = &clock;
   auto ledger = ledger::Ledger::Open(options);
   if (!ledger.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(ledger.status().message()).c_str());
+    std::fprintf(stderr, "%s\n",
+                 std::string(ledger.status().message()).c_str());
     return 1;
   }
   auto rule_set = evaluator::ParseRuleFile("bench.yaml", kRules);
@@ -164,10 +178,11 @@ int Run(int64_t sales, const std::string& data_dir) {
   bounds.clock_skew = absl::Hours(24);
   program::Operations operations(ledger->get(), *rules, &clock, bounds);
   if (!operations.LoadStoredRules().ok()) return 1;
-  std::printf("simulate benchmark: %lld sales in %s\n", static_cast<long long>(sales),
-              data_dir.c_str());
+  std::printf("simulate benchmark: %lld sales in %s\n",
+              static_cast<long long>(sales), data_dir.c_str());
   const absl::Time setup = absl::Now();
-  if ((*ledger)->Head().member_count() < kMembers) MakeHistory(operations, clock, sales);
+  if ((*ledger)->Head().member_count() < kMembers)
+    MakeHistory(operations, clock, sales);
   std::printf("set-up: %.1f s; %lld entries; RSS %.0f MiB\n",
               absl::ToDoubleSeconds(absl::Now() - setup),
               static_cast<long long>((*ledger)->Head().sequence()),

@@ -19,8 +19,8 @@ struct Simulated {
   int messages = 0;
 };
 
-inline v1::SimulateRulesRequest SimulationOf(const std::string& yaml, absl::Time from,
-                                             absl::Time to) {
+inline v1::SimulateRulesRequest SimulationOf(const std::string& yaml,
+                                             absl::Time from, absl::Time to) {
   v1::SimulateRulesRequest request;
   request.set_file_name("candidate.yaml");
   request.set_yaml(yaml);
@@ -32,7 +32,8 @@ inline v1::SimulateRulesRequest SimulationOf(const std::string& yaml, absl::Time
 inline Simulated Simulate(v1::Program::Stub& program,
                           const v1::SimulateRulesRequest& request) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::minutes(10));
   Simulated simulated;
   auto reader = program.SimulateRules(&context, request);
   v1::SimulateRulesResponse message;

@@ -212,9 +212,11 @@ TEST_F(ReadmeAuditorTest, TheWhatIfExampleWorksAsWritten) {
       issued = absl::StrSplit(line, ' ', absl::SkipEmpty());
     }
   }
-  EXPECT_EQ(issued, (std::vector<std::string>{"points", "issued", "63", "129", "+66"}))
+  EXPECT_EQ(issued,
+            (std::vector<std::string>{"points", "issued", "63", "129", "+66"}))
       << Printed(step);
-  EXPECT_TRUE(absl::StrContains(step.out, "Sales priced differently: 3")) << Printed(step);
+  EXPECT_TRUE(absl::StrContains(step.out, "Sales priced differently: 3"))
+      << Printed(step);
   const std::string json = ReadWholeFile(dir_.Sub("root/whatif.json"));
   EXPECT_TRUE(absl::StrContains(json, "\"pointsIssued\": \"129\"")) << json;
 }

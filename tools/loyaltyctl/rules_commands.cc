@@ -81,7 +81,6 @@ std::unique_ptr<Program::Stub> NewStub(const Invocation& invocation) {
   return Program::NewStub(MakeChannel(invocation.global));
 }
 
-
 bool IsBefore(const Timestamp& a, const Timestamp& b) {
   return a.seconds() < b.seconds() ||
          (a.seconds() == b.seconds() && a.nanos() < b.nanos());

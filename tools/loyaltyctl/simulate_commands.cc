@@ -29,14 +29,16 @@ using loyalty::v1::SimulationReport;
 // A replay of a year of a national program takes minutes.
 constexpr double kSimulationDeadlineSeconds = 3600.0;
 
-absl::StatusOr<SimulateRulesRequest> BuildRequest(const Invocation& invocation) {
+absl::StatusOr<SimulateRulesRequest> BuildRequest(
+    const Invocation& invocation) {
   SimulateRulesRequest request;
   const ParsedFlags& flags = invocation.flags;
   auto from = ParseInstantFlag("from", flags.Get("from"), RangeEnd::kFrom);
   if (!from.ok()) return from.status();
   auto to = ParseInstantFlag("to", flags.Get("to"), RangeEnd::kTo);
   if (!to.ok()) return to.status();
-  if (absl::Status range = CheckRange(*from, *to, flags.Get("from"), flags.Get("to"));
+  if (absl::Status range =
+          CheckRange(*from, *to, flags.Get("from"), flags.Get("to"));
       !range.ok()) {
     return range;
   }
@@ -45,7 +47,8 @@ absl::StatusOr<SimulateRulesRequest> BuildRequest(const Invocation& invocation) 
   if (flags.Has("sample")) {
     int64_t every = 0;
     if (!absl::SimpleAtoi(flags.Get("sample"), &every) || every < 1) {
-      return absl::InvalidArgumentError("--sample must be a whole number N >= 1");
+      return absl::InvalidArgumentError(
+          "--sample must be a whole number N >= 1");
     }
     request.set_sample_every(every);
   }
@@ -65,7 +68,8 @@ std::string Change(int64_t recorded, int64_t candidate) {
 Row FigureRow(const std::string& name, int64_t recorded, int64_t candidate,
               const std::string& currency = "") {
   auto shown = [&](int64_t value) {
-    return currency.empty() ? absl::StrCat(value) : FormatMoney(value, currency);
+    return currency.empty() ? absl::StrCat(value)
+                            : FormatMoney(value, currency);
   };
   std::string change = Change(recorded, candidate);
   if (!change.empty() && !currency.empty()) {
@@ -84,7 +88,8 @@ void PrintFigures(const SimulationReport& report) {
   std::vector<Row> rows = {
       FigureRow("sales", a.sales(), b.sales()),
       FigureRow("refunds", a.refunds(), b.refunds()),
-      FigureRow("operations refused", a.operations_refused(), b.operations_refused()),
+      FigureRow("operations refused", a.operations_refused(),
+                b.operations_refused()),
       FigureRow("points issued", a.points_issued(), b.points_issued()),
       FigureRow("  money value", a.points_issued_value_minor(),
                 b.points_issued_value_minor(), cur),
@@ -97,12 +102,15 @@ void PrintFigures(const SimulationReport& report) {
                 b.cashback_issued_minor(), cur),
       {"redemption rate", FormatBasisPoints(a.redemption_rate_bp()),
        FormatBasisPoints(b.redemption_rate_bp()),
-       Change(a.redemption_rate_bp(), b.redemption_rate_bp()).empty() ? "" : "changed"},
+       Change(a.redemption_rate_bp(), b.redemption_rate_bp()).empty()
+           ? ""
+           : "changed"},
   };
   if (report.partner_id().empty()) {
     rows.push_back(FigureRow("liability (points)", a.liability_points(),
                              b.liability_points()));
-    rows.push_back(FigureRow("liability", a.liability_minor(), b.liability_minor(), cur));
+    rows.push_back(
+        FigureRow("liability", a.liability_minor(), b.liability_minor(), cur));
   }
   PrintTable({"FIGURE", "RECORDED", "CANDIDATE", "CHANGE"}, rows);
 }
@@ -132,7 +140,8 @@ void PrintRules(const SimulationReport& report) {
   const auto& b = report.candidate().rules();
   std::vector<Row> rows;
   for (const std::string& id : Ids<RuleFigures>(a, b)) {
-    const RuleFigures x = Find<RuleFigures>(a, id), y = Find<RuleFigures>(b, id);
+    const RuleFigures x = Find<RuleFigures>(a, id),
+                      y = Find<RuleFigures>(b, id);
     const std::string& cur = report.currency();
     rows.push_back({id, absl::StrCat(x.hits(), " / ", y.hits()),
                     absl::StrCat(x.points(), " / ", y.points()),
@@ -144,7 +153,8 @@ void PrintRules(const SimulationReport& report) {
   }
   if (rows.empty()) return;
   std::cout << "\nRules (recorded / candidate):\n";
-  PrintTable({"RULE", "HITS", "POINTS", "DISCOUNT", "CASHBACK", "CAPPED"}, rows);
+  PrintTable({"RULE", "HITS", "POINTS", "DISCOUNT", "CASHBACK", "CAPPED"},
+             rows);
 }
 
 void PrintBudgets(const SimulationReport& report) {
@@ -152,13 +162,17 @@ void PrintBudgets(const SimulationReport& report) {
   const auto& a = report.recorded().budgets();
   const auto& b = report.candidate().budgets();
   std::vector<Row> rows;
-  auto day = [](const std::string& date) { return date.empty() ? "lasted" : date; };
+  auto day = [](const std::string& date) {
+    return date.empty() ? "lasted" : date;
+  };
   for (const std::string& id : Ids<BudgetFigures>(a, b)) {
-    const BudgetFigures x = Find<BudgetFigures>(a, id), y = Find<BudgetFigures>(b, id);
-    rows.push_back({id, absl::StrCat(x.budget(), " / ", y.budget()),
-                    absl::StrCat(std::max(x.spent_before(), y.spent_before())),
-                    absl::StrCat(x.spent(), " / ", y.spent()),
-                    absl::StrCat(day(x.run_out_date()), " / ", day(y.run_out_date()))});
+    const BudgetFigures x = Find<BudgetFigures>(a, id),
+                        y = Find<BudgetFigures>(b, id);
+    rows.push_back(
+        {id, absl::StrCat(x.budget(), " / ", y.budget()),
+         absl::StrCat(std::max(x.spent_before(), y.spent_before())),
+         absl::StrCat(x.spent(), " / ", y.spent()),
+         absl::StrCat(day(x.run_out_date()), " / ", day(y.run_out_date()))});
   }
   if (rows.empty()) return;
   std::cout << "\nBudgets (recorded / candidate):\n";
@@ -169,7 +183,8 @@ void PrintTiers(const SimulationReport& report) {
   if (!report.partner_id().empty()) return;
   std::vector<std::string> tiers;
   for (const auto& row : report.recorded().tiers()) tiers.push_back(row.tier());
-  for (const auto& row : report.candidate().tiers()) tiers.push_back(row.tier());
+  for (const auto& row : report.candidate().tiers())
+    tiers.push_back(row.tier());
   std::sort(tiers.begin(), tiers.end());
   tiers.erase(std::unique(tiers.begin(), tiers.end()), tiers.end());
   auto count = [](const auto& rows, const std::string& tier) {
@@ -187,11 +202,12 @@ void PrintTiers(const SimulationReport& report) {
   }
   std::cout << "\nMembers by tier at the end:\n";
   PrintTable({"TIER", "RECORDED", "CANDIDATE", "CHANGE"}, rows);
-  std::cout << "\nMembers whose tier would differ: " << report.members_tier_differs()
-            << "\n";
+  std::cout << "\nMembers whose tier would differ: "
+            << report.members_tier_differs() << "\n";
   rows.clear();
   for (const auto& move : report.tier_moves()) {
-    rows.push_back({move.member_id(), move.tier_recorded(), move.tier_candidate()});
+    rows.push_back(
+        {move.member_id(), move.tier_recorded(), move.tier_candidate()});
   }
   if (!rows.empty()) PrintTable({"MEMBER", "RECORDED", "CANDIDATE"}, rows);
 }
@@ -205,8 +221,8 @@ std::string Explained(const loyalty::v1::PricedPurchase& priced) {
 }
 
 void PrintDifferences(const SimulationReport& report) {
-  std::cout << "\nSales priced differently: " << report.sales_priced_differently()
-            << "\n";
+  std::cout << "\nSales priced differently: "
+            << report.sales_priced_differently() << "\n";
   for (const auto& sale : report.largest_differences()) {
     std::cout << "\n  #" << sale.sequence() << "  order " << sale.order_id()
               << "  member " << sale.member_id() << "  "
@@ -222,10 +238,11 @@ void PrintDifferences(const SimulationReport& report) {
 
 void PrintReport(const SimulateRulesResponse& last) {
   const SimulationReport& report = last.report();
-  PrintKeyValues({{"candidate", report.candidate_version()},
-                  {"members", absl::StrCat(report.members_in_sample())},
-                  {"partner", report.partner_id().empty() ? "all" : report.partner_id()},
-                  {"history not reproduced", absl::StrCat(report.history_mismatches())}});
+  PrintKeyValues(
+      {{"candidate", report.candidate_version()},
+       {"members", absl::StrCat(report.members_in_sample())},
+       {"partner", report.partner_id().empty() ? "all" : report.partner_id()},
+       {"history not reproduced", absl::StrCat(report.history_mismatches())}});
   std::cout << "\n";
   PrintFigures(report);
   PrintRules(report);
@@ -249,7 +266,8 @@ int RunSimulate(const Invocation& invocation) {
       const int64_t total = std::max<int64_t>(message.entries_total(), 1);
       std::cerr << "\rreplayed " << message.entries_replayed() << " of "
                 << message.entries_total() << " entries ("
-                << std::min<int64_t>(100, message.entries_replayed() * 100 / total)
+                << std::min<int64_t>(100,
+                                     message.entries_replayed() * 100 / total)
                 << "%)\033[K" << std::flush;
     }
   }
@@ -276,28 +294,28 @@ constexpr char kSimulateDetails[] =
 }  // namespace
 
 CommandSpec SimulateCommand() {
-  return {"rules",
-          "simulate",
-          "FILE",
-          "A candidate rule file (YAML); it is checked as 'rules load' checks it.",
-          "Replay a past period's sales under a rule file and compare with what "
-          "was recorded.",
-          {{"from", "DATE|RFC3339",
-            "Start of the period (a date means its midnight UTC).",
-            "--from 2026-03-01", true},
-           {"to", "DATE|RFC3339",
-            "End of the period (a date includes that day).", "--to 2026-03-31",
-            true},
-           {"sample", "N",
-            "Only every Nth member, in the order they enrolled: faster on a "
-            "big ledger. Default: every member.",
-            "--sample 10"},
-           {"segment", "NAME", "Only members in this segment.",
-            "--segment students"}},
-          "loyaltyctl rules simulate spring.yaml --from 2026-03-01 --to 2026-03-31",
-          RunSimulate,
-          false,
-          kSimulateDetails};
+  return {
+      "rules",
+      "simulate",
+      "FILE",
+      "A candidate rule file (YAML); it is checked as 'rules load' checks it.",
+      "Replay a past period's sales under a rule file and compare with what "
+      "was recorded.",
+      {{"from", "DATE|RFC3339",
+        "Start of the period (a date means its midnight UTC).",
+        "--from 2026-03-01", true},
+       {"to", "DATE|RFC3339", "End of the period (a date includes that day).",
+        "--to 2026-03-31", true},
+       {"sample", "N",
+        "Only every Nth member, in the order they enrolled: faster on a "
+        "big ledger. Default: every member.",
+        "--sample 10"},
+       {"segment", "NAME", "Only members in this segment.",
+        "--segment students"}},
+      "loyaltyctl rules simulate spring.yaml --from 2026-03-01 --to 2026-03-31",
+      RunSimulate,
+      false,
+      kSimulateDetails};
 }
 
 }  // namespace loyaltyctl
