@@ -301,7 +301,10 @@ loyalty::v1::SimulationReport Simulation::Report() const {
   report.set_sales_priced_differently(sales_priced_differently_);
   for (const auto& difference : largest_)
     *report.add_largest_differences() = difference;
-  report.set_members_in_sample(static_cast<int64_t>(recorded_->tiers().size()));
+  if (input_.partner_id.empty()) {  // a count of the program's members
+    report.set_members_in_sample(
+        static_cast<int64_t>(recorded_->tiers().size()));
+  }
   report.set_history_mismatches(history_mismatches_);
   report.set_partner_id(input_.partner_id);
   return report;

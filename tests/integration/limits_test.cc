@@ -159,7 +159,8 @@ TEST_F(LimitsTest, EveryFieldAtItsLimitPassesAndOneOverIsRefused) {
           std::unique_ptr<Message> at(factory.GetPrototype(method->input_type())->New());
           Fill(at.get(), field, limit->max, count);
           const grpc::Status accepted = CallRaw(rpc, at->SerializeAsString());
-          EXPECT_NE(DetailOf(accepted).reason(), limit->reason) << accepted.error_message();
+          EXPECT_NE(DetailOf(accepted).reason(), limit->reason)
+              << accepted.error_message();
           std::unique_ptr<Message> over(factory.GetPrototype(method->input_type())->New());
           Fill(over.get(), field, limit->max + 1, count);
           const grpc::Status refused = CallRaw(rpc, over->SerializeAsString());

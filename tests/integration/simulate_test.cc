@@ -405,14 +405,18 @@ TEST_F(SimulateTest, ASampleReplaysEveryNthMemberOrASegment) {
     ASSERT_TRUE(Sale(member, "o-" + member, At(3, day++), 1000).ok());
   }
   const auto sampled = [&](int64_t every, const std::string& segment) {
-    v1::SimulateRulesRequest request = testing::SimulationOf(kPlainRules, At(3, 1), At(4, 1));
+    v1::SimulateRulesRequest request =
+        testing::SimulationOf(kPlainRules, At(3, 1), At(4, 1));
     request.set_sample_every(every);
     request.set_sample_segment(segment);
-    const testing::Simulated simulated = testing::Simulate(served_.program(), request);
+    const testing::Simulated simulated =
+        testing::Simulate(served_.program(), request);
     EXPECT_TRUE(simulated.status.ok()) << simulated.status.error_message();
     const v1::SimulationReport& report = simulated.last.report();
-    EXPECT_TRUE(MessageDifferencer::Equals(report.recorded(), report.candidate()));
-    return std::pair<int64_t, int64_t>{report.members_in_sample(), report.recorded().sales()};
+    EXPECT_TRUE(
+        MessageDifferencer::Equals(report.recorded(), report.candidate()));
+    return std::pair<int64_t, int64_t>{report.members_in_sample(),
+                                       report.recorded().sales()};
   };
   EXPECT_EQ(sampled(0, ""), (std::pair<int64_t, int64_t>{4, 4}));
   EXPECT_EQ(sampled(2, ""), (std::pair<int64_t, int64_t>{2, 2}));  // b and d
