@@ -41,6 +41,7 @@ constexpr FieldLimit kTextLimits[] = {
     {"region", kMaxProfileTextBytes, kTooLong},
     {"birth_date", 10, kTooLong},
     {"segments", kMaxIdBytes, kTooLong},
+    {"sample_segment", kMaxIdBytes, kTooLong},
     {"name", kMaxProfileTextBytes, kTooLong},
     {"note", kMaxNoteBytes, kTooLong},
     {"file_name", kMaxProfileTextBytes, kTooLong},

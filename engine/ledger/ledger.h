@@ -124,6 +124,12 @@ class EntryReader {
       int max_entries) = 0;
   // The newest sequence in the snapshot.
   virtual int64_t snapshot_sequence() const = 0;
+  // From the same snapshot: a program-layer record (Transaction::PutAux),
+  // nullopt when there is none, and a member record (NOT_FOUND when none).
+  virtual absl::StatusOr<std::optional<std::string>> GetAux(
+      absl::string_view key) const = 0;
+  virtual absl::StatusOr<loyalty::v1::MemberRecord> GetMember(
+      absl::string_view member_id) const = 0;
 };
 
 // Program-layer records (Transaction::PutAux) whose keys start with one

@@ -30,6 +30,32 @@ class SnapshotEntryReader : public EntryReader {
 
   int64_t snapshot_sequence() const override { return head_; }
 
+  absl::StatusOr<std::optional<std::string>> GetAux(
+      absl::string_view key) const override {
+    std::string value;
+    const rocksdb::Status got = db_->Get(read_, keys::Aux(key), &value);
+    if (got.IsNotFound()) return std::optional<std::string>();
+    if (!got.ok()) return absl::UnavailableError(got.ToString());
+    return std::optional<std::string>(std::move(value));
+  }
+
+  absl::StatusOr<loyalty::v1::MemberRecord> GetMember(
+      absl::string_view member_id) const override {
+    std::string value;
+    const rocksdb::Status got =
+        db_->Get(read_, keys::Member(member_id), &value);
+    if (got.IsNotFound()) {
+      return absl::NotFoundError(absl::StrCat("no member ", member_id));
+    }
+    if (!got.ok()) return absl::UnavailableError(got.ToString());
+    loyalty::v1::MemberRecord record;
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError(
+          absl::StrCat("member record of ", member_id, " does not parse"));
+    }
+    return record;
+  }
+
   absl::StatusOr<std::vector<JournalEntry>> Next(int max_entries) override {
     std::vector<JournalEntry> entries;
     for (; iterator_->Valid() && iterator_->key().starts_with(prefix_) &&

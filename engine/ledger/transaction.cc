@@ -535,6 +535,13 @@ void Transaction::Refuse(absl::Status status) {
 }
 
 void Transaction::CommitTo(BatchState* batch) {
+  if (batch->write_batch == nullptr) {
+    if (batch->appended != nullptr) {
+      for (JournalEntry& entry : entries_)
+        batch->appended->push_back(std::move(entry));
+    }
+    entries_.clear();
+  }
   for (const JournalEntry& entry : entries_) {
     batch->write_batch->Put(keys::Entry(entry.sequence()),
                             entry.SerializeAsString());
@@ -553,7 +560,8 @@ void Transaction::CommitTo(BatchState* batch) {
   }
   for (auto& [id, record] : members_) batch->members[id] = std::move(record);
   for (auto& [key, value] : aux_) {
-    batch->write_batch->Put(keys::Aux(key), value);
+    if (batch->write_batch != nullptr)
+      batch->write_batch->Put(keys::Aux(key), value);
     batch->aux[key] = std::move(value);
   }
   for (const auto& [key, delta] : program_deltas_) {

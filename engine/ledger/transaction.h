@@ -67,6 +67,10 @@ struct BatchState {
   absl::flat_hash_map<std::string, std::vector<int64_t>>* counters = nullptr;
   std::vector<std::string> dirty_counters;
   loyalty::v1::ChainHead head;
+  // A scratch batch (a simulation's replay) has no write_batch and is never
+  // written: CommitTo stages nothing for RocksDB and, when `appended` is
+  // set, hands it the entries instead.
+  std::vector<loyalty::v1::JournalEntry>* appended = nullptr;
 };
 
 // Points taken from one lot by a debit of a member's available points.

@@ -8,6 +8,7 @@
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
+#include "engine/program/decisions.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
@@ -88,6 +89,10 @@ absl::StatusOr<loyalty::v1::JournalEntry> AdjustEntry(
   return entry;
 }
 
+}  // namespace
+
+namespace internal {
+
 absl::StatusOr<std::string> DecideAdjust(
     const loyalty::v1::AdjustBalanceRequest& request,
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
@@ -108,7 +113,7 @@ absl::StatusOr<std::string> DecideAdjust(
   return response.SerializeAsString();
 }
 
-}  // namespace
+}  // namespace internal
 
 absl::Status CheckReason(absl::string_view code,
                          const google::protobuf::RepeatedPtrField<std::string>& rule_set_list,
@@ -130,7 +135,7 @@ void Operations::AdjustBalance(const loyalty::v1::AdjustBalanceRequest& request,
       ledger_, request.request_id(),
       internal::Fingerprint("AdjustBalance", request),
       [this, request](ledger::Transaction& t) {
-        return DecideAdjust(request, *book_.ActiveAt(t.now()), t);
+        return internal::DecideAdjust(request, *book_.ActiveAt(t.now()), t);
       },
       std::move(reply), deadline);
 }

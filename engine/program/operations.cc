@@ -13,6 +13,7 @@
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
+#include "engine/program/decisions.h"
 #include "engine/program/member_view.h"
 #include "engine/program/reasons.h"
 #include "engine/program/referral.h"
@@ -126,6 +127,10 @@ absl::Status CheckFeedback(const loyalty::v1::Feedback& feedback) {
   return absl::OkStatus();
 }
 
+}  // namespace
+
+namespace internal {
+
 absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback,
                                            const evaluator::CompiledRules& rules,
                                            ledger::Transaction& transaction) {
@@ -154,6 +159,10 @@ absl::StatusOr<std::string> DecideFeedback(const loyalty::v1::Feedback& feedback
   response.set_transaction_id(absl::StrCat(sequence));
   return response.SerializeAsString();
 }
+
+}  // namespace internal
+
+namespace {
 
 absl::Status CheckMemberId(absl::string_view member_id) {
   if (member_id.empty()) {
@@ -214,7 +223,7 @@ void Operations::RecordFeedback(
   SubmitToLedger(
       ledger_, request.request_id(), Fingerprint("RecordFeedback", request),
       [this, feedback = request.feedback()](ledger::Transaction& t) {
-        return DecideFeedback(feedback, *book_.ActiveAt(t.now()), t);
+        return internal::DecideFeedback(feedback, *book_.ActiveAt(t.now()), t);
       },
       std::move(reply), deadline);
 }

@@ -141,6 +141,19 @@ class Operations {
                  absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<loyalty::v1::GetRulesResponse> GetRules(
       const loyalty::v1::GetRulesRequest& request) const;
+  // What-if (simulation.h): replays the period under the request's file,
+  // from one snapshot, and writes nothing. The file is refused as LoadRules
+  // refuses it (INVALID_RULES, changed money terms). With `partner_id` set,
+  // the sales figures are narrowed to that partner. Calls `progress` after
+  // every page of entries and blocks the calling thread (a reader thread,
+  // never the writer) until the report is ready; CANCELLED when `stop`
+  // becomes true.
+  absl::StatusOr<loyalty::v1::SimulateRulesResponse> SimulateRules(
+      const loyalty::v1::SimulateRulesRequest& request,
+      absl::string_view partner_id,
+      absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)>
+          progress,
+      const std::atomic<bool>* stop = nullptr) const;
 
   // Writes, idempotent by request_id. A `deadline` (the caller's) that
   // passes while the write waits for the ledger leaves it undecided, with

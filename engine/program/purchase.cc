@@ -12,6 +12,7 @@
 #include "engine/base/error.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
+#include "engine/program/decisions.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
@@ -225,6 +226,10 @@ absl::StatusOr<MemberRecord*> RecordSale(
   return after;
 }
 
+}  // namespace
+
+namespace internal {
+
 absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
                                            const RuleBook& book,
                                            const TimeBounds& bounds,
@@ -263,7 +268,7 @@ absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
   return response.SerializeAsString();
 }
 
-}  // namespace
+}  // namespace internal
 
 ledger::Operation Operations::PurchaseOperation(
     const loyalty::v1::CommitPurchaseRequest& request, absl::Time deadline) {
@@ -273,7 +278,7 @@ ledger::Operation Operations::PurchaseOperation(
   return ledger::Operation{
       request.request_id(), internal::Fingerprint("CommitPurchase", request),
       [this, purchase = request.purchase()](ledger::Transaction& t) {
-        return DecidePurchase(purchase, book_, bounds_, t);
+        return internal::DecidePurchase(purchase, book_, bounds_, t);
       },
       deadline};
 }

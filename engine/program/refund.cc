@@ -379,6 +379,9 @@ absl::StatusOr<std::string> DecideRefund(
                                        order.priced().subtotal_minor(),
                                    transaction, &entry));
   ASSIGN_OR_RETURN(const int64_t sequence, transaction.Append(entry));
+  loyalty::v1::OrderRefund* made = order.add_refunds();
+  made->set_sequence(sequence);
+  *made->mutable_lines() = request.lines();
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord * after,
                    RecordRefund(key, shares, referral_reversed, rules, entry,
                                 transaction, &order));

@@ -10,6 +10,7 @@
 #include "engine/base/error.h"
 #include "engine/base/status_macros.h"
 #include "engine/ledger/accounts.h"
+#include "engine/program/decisions.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/partners.h"
@@ -108,6 +109,10 @@ absl::StatusOr<int64_t> AppendRedemption(const loyalty::v1::JournalEntry& entry,
   return sequence;
 }
 
+}  // namespace
+
+namespace internal {
+
 absl::StatusOr<std::string> DecideRedeem(
     const loyalty::v1::RedeemRewardRequest& request,
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
@@ -138,15 +143,16 @@ absl::StatusOr<std::string> DecideRedeem(
   return response.SerializeAsString();
 }
 
-}  // namespace
+}  // namespace internal
 
 void Operations::RedeemReward(const loyalty::v1::RedeemRewardRequest& request,
                               Reply<loyalty::v1::RedeemRewardResponse> reply,
                               absl::Time deadline) {
   internal::SubmitToLedger(
-      ledger_, request.request_id(), internal::Fingerprint("RedeemReward", request),
+      ledger_, request.request_id(),
+      internal::Fingerprint("RedeemReward", request),
       [this, request](ledger::Transaction& t) {
-        return DecideRedeem(request, *book_.ActiveAt(t.now()), t);
+        return internal::DecideRedeem(request, *book_.ActiveAt(t.now()), t);
       },
       std::move(reply), deadline);
 }

@@ -16,6 +16,7 @@
 #include "engine/base/time_util.h"
 #include "engine/evaluator/rule_file.h"
 #include "engine/program/operations.h"
+#include "engine/program/simulation.h"
 #include "engine/program/submit.h"
 
 namespace loyalty::program {
@@ -99,6 +100,57 @@ absl::StatusOr<loyalty::v1::ValidateRulesResponse> Operations::ValidateRules(
     RETURN_IF_ERROR(CheckMoneyTerms(DecidedTerms(), TermsOf(rule_set)));
   }
   return response;
+}
+
+namespace {
+
+// The period of a simulation: both ends set, from before to.
+absl::Status CheckSimulation(const loyalty::v1::SimulateRulesRequest& request) {
+  if (!request.has_from_time()) {
+    return InvalidArgument("MISSING_FIELD", "from_time",
+                           "the period needs a start");
+  }
+  if (!request.has_to_time()) {
+    return InvalidArgument("MISSING_FIELD", "to_time",
+                           "the period needs an end");
+  }
+  if (FromTimestamp(request.to_time()) <= FromTimestamp(request.from_time())) {
+    return InvalidArgument("INVALID_PERIOD", "to_time",
+                           "to_time must be after from_time");
+  }
+  if (request.sample_every() < 0) {
+    return InvalidArgument("INVALID_SAMPLE", "sample_every",
+                           "every Nth member: N >= 1 (0: every member)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<loyalty::v1::SimulateRulesResponse> Operations::SimulateRules(
+    const loyalty::v1::SimulateRulesRequest& request,
+    absl::string_view partner_id,
+    absl::FunctionRef<void(const loyalty::v1::SimulateRulesResponse&)> progress,
+    const std::atomic<bool>* stop) const {
+  RETURN_IF_ERROR(CheckSimulation(request));
+  ASSIGN_OR_RETURN(
+      CompiledVersion candidate,
+      CompileVersion(FileName(request.file_name()), request.yaml()));
+  ASSIGN_OR_RETURN(auto balances, ledger_->ReadProgramBalances());
+  if (!balances.empty()) {
+    RETURN_IF_ERROR(
+        CheckMoneyTerms(DecidedTerms(), TermsOf(candidate.rules->rule_set())));
+  }
+  SimulationInput input;
+  input.ledger = ledger_;
+  input.recorded = &book_;
+  input.candidate = std::move(candidate.rules);
+  input.from = FromTimestamp(request.from_time());
+  input.to = FromTimestamp(request.to_time());
+  input.sample_every = request.sample_every();
+  input.sample_segment = request.sample_segment();
+  input.partner_id = std::string(partner_id);
+  return Simulate(input, progress, stop);
 }
 
 MoneyTerms Operations::DecidedTerms() const {

@@ -155,6 +155,12 @@ struct RpcOf<loyalty::v1::RecordFeedbackRequest>
     return {request.feedback().partner_id(), "feedback.partner_id"};
   }
 };
+// A stream (simulate_service.cc); a bound key's figures count its partner's
+// sales only.
+template <>
+struct RpcOf<loyalty::v1::SimulateRulesRequest>
+    : RpcRow<loyalty::v1::SimulateRulesResponse, Rpc::kSimulateRules,
+             PartnerScope::kNarrows> {};
 // A stream (expiry_service.cc): admitted by the path, answered by its reactor.
 template <>
 struct RpcOf<loyalty::v1::RunExpiryRequest>

@@ -7,9 +7,16 @@
 #ifndef LOYALTY_ENGINE_SERVER_SERVICES_H_
 #define LOYALTY_ENGINE_SERVER_SERVICES_H_
 
+#include <atomic>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/program/operations.h"
 #include "engine/server/call_path.h"
 #include "engine/server/grpc_door.h"
 #include "engine/server/maintenance_runs.h"
+#include "engine/server/reader_pool.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
@@ -100,12 +107,10 @@ class MembersService final : public MembersBase {
   const CallPath* const path_;
 };
 
-// SimulateRules is declared and not served yet: its typed default answers
-// UNIMPLEMENTED.
 using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
     v1::Program::WithRawCallbackMethod_LoadRules<
         v1::Program::WithRawCallbackMethod_GetRules<
-            v1::Program::WithCallbackMethod_SimulateRules<
+            v1::Program::WithRawCallbackMethod_SimulateRules<
                 v1::Program::WithRawCallbackMethod_UpsertPartner<
                     v1::Program::WithRawCallbackMethod_ListPartners<
                         v1::Program::WithRawCallbackMethod_AdjustBalance<
@@ -124,19 +129,29 @@ using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
 // run.
 class ProgramService final : public ProgramBase {
  public:
-  // Maintenance runs go through `runs` (not owned), one at a time.
-  ProgramService(const CallPath* path, MaintenanceRuns* runs)
-      : path_(path), runs_(runs) {}
+  // Maintenance runs go through `runs` (not owned), one at a time;
+  // simulations run on `readers`.
+  ProgramService(const CallPath* path, MaintenanceRuns* runs,
+                 program::Operations* operations, ReaderPool* readers)
+      : path_(path), runs_(runs), operations_(operations), readers_(readers) {}
 
   // For a stop of the server: a maintenance run in progress ends at its next
   // page of members, its call with UNAVAILABLE (what it wrote stays
   // written; the next run does the rest), and no new run starts.
-  void Stop() { runs_->Stop(); }
+  // A simulation in progress ends at its next page, likewise.
+  void Stop();
 
   // One maintenance run at a time, on a thread of its own
   // (maintenance_runs.h, expiry_service.cc); a second call while one runs is
   // refused with FAILED_PRECONDITION (EXPIRY_RUNNING).
   grpc::ServerWriteReactor<grpc::ByteBuffer>* RunExpiry(
+      grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) override;
+
+  // One simulation at a time, on a reader thread (simulate_service.cc); a
+  // second call while one runs is refused with FAILED_PRECONDITION
+  // (SIMULATION_RUNNING).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SimulateRules(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
 
@@ -201,7 +216,16 @@ class ProgramService final : public ProgramBase {
 
  private:
   const CallPath* const path_;
+  absl::StatusOr<ReaderPool::Slot> StartSimulation(
+      std::shared_ptr<std::atomic<bool>> stop);
+
   MaintenanceRuns* const runs_;
+  program::Operations* const operations_;
+  ReaderPool* const readers_;
+  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  // The stop of the simulation in progress; nullptr when none runs.
+  std::shared_ptr<std::atomic<bool>> simulation_stop_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace loyalty::server

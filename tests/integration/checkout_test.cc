@@ -331,14 +331,5 @@ TEST_F(CheckoutTest, SixtyFourConcurrentClientsLoseNoUpdate) {
   ExpectAuditClean();
 }
 
-TEST_F(CheckoutTest, RpcsOfLaterWorkAnswerUnimplemented) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  v1::SimulateRulesRequest request;
-  v1::SimulateRulesResponse response;
-  EXPECT_EQ(served_.program().SimulateRules(&context, request, &response).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-}
-
 }  // namespace
 }  // namespace loyalty

@@ -5,7 +5,8 @@
 // only the loyaltyctl path is given (as a shell function, like the README's
 // alias) and the server's address (in $LOYALTY_SERVER). The commands run in
 // a scratch directory, which stands for the repository root that the README
-// runs them from. Also: `export --out -` and `verify` of an empty export.
+// runs them from. Also: `export --out -`, `verify` of an empty export, and
+// the README's what-if example (`rules simulate`).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "engine/ledger/ledger.h"
@@ -190,6 +192,33 @@ TEST_F(ReadmeAuditorTest, EveryAuditorCommandWorksAsWritten) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << report->problem;
   EXPECT_EQ(report->members_checked, 3);
+}
+
+// The README's what-if example, run as one script (it writes its candidate
+// with a here-document): three sales of 21.50 EUR, 21 points each as
+// recorded, 43 under the candidate's 2 points per euro.
+TEST_F(ReadmeAuditorTest, TheWhatIfExampleWorksAsWritten) {
+  MakeSales();
+  const std::vector<std::string> block =
+      ReadmeBlock("## What-if: a rule file against past sales");
+  ASSERT_GE(block.size(), 6u) << "README's what-if block not found";
+  const std::vector<Step> steps = RunShell({absl::StrJoin(block, "\n")});
+  ASSERT_EQ(steps.size(), 1u);
+  const Step& step = steps[0];
+  EXPECT_EQ(step.exit_code, 0) << Printed(step);
+  std::vector<std::string> issued;
+  for (absl::string_view line : absl::StrSplit(step.out, '\n')) {
+    if (absl::StartsWith(line, "points issued  ")) {
+      issued = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    }
+  }
+  EXPECT_EQ(issued,
+            (std::vector<std::string>{"points", "issued", "63", "129", "+66"}))
+      << Printed(step);
+  EXPECT_TRUE(absl::StrContains(step.out, "Sales priced differently: 3"))
+      << Printed(step);
+  const std::string json = ReadWholeFile(dir_.Sub("root/whatif.json"));
+  EXPECT_TRUE(absl::StrContains(json, "\"pointsIssued\": \"129\"")) << json;
 }
 
 TEST_F(ReadmeAuditorTest, ExportToStandardOutputWritesTheEntriesThere) {

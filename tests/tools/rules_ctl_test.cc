@@ -9,7 +9,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "loyalty/v1/program.pb.h"
 #include "tests/support/test_rules.h"
 #include "tests/tools/ctl_fixture.h"
 
@@ -117,6 +120,50 @@ TEST_F(RulesCtlTest, TierProgressOfSpendIsPrintedInCurrencyUnits) {
   // --json keeps minor units, as proto3 JSON has them.
   const std::string json = Ok({"member", "balance", "ann", "--json"});
   EXPECT_TRUE(absl::StrContains(json, "\"nextThreshold\": \"20000\"")) << json;
+}
+
+// The words of a line of the figures table that starts with `name`.
+std::vector<std::string> FigureLine(const std::string& out,
+                                    const std::string& name) {
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (!absl::StartsWith(line, name + "  ")) continue;
+    return absl::StrSplit(line.substr(name.size()), ' ', absl::SkipEmpty());
+  }
+  return {};
+}
+
+TEST_F(RulesCtlTest, SimulatePrintsTheComparisonAsATableAndAsJson) {
+  Sale();  // 3.50 EUR: 3 points at 1 a euro, 7 at 1 per 0.50
+  const std::string half = Write("half.yaml", testing::RulesYaml(50));
+  const std::vector<std::string> args = {
+      "rules", "simulate", half, "--from", "2000-01-01", "--to", "2099-12-31"};
+  const std::string table = Ok(args);
+  EXPECT_EQ(FigureLine(table, "points issued"),
+            (std::vector<std::string>{"3", "7", "+4"}))
+      << table;
+  EXPECT_EQ(FigureLine(table, "sales"), (std::vector<std::string>{"1", "1"}))
+      << table;
+  EXPECT_TRUE(absl::StrContains(table, "Sales priced differently: 1")) << table;
+  EXPECT_TRUE(absl::StrContains(table, "order A-1  member ann")) << table;
+  std::vector<std::string> json_args = args;
+  json_args.insert(json_args.begin(), "--json");
+  const std::string json = Ok(json_args);
+  v1::SimulateRulesResponse response;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &response).ok())
+      << json;
+  EXPECT_TRUE(response.done());
+  EXPECT_EQ(response.report().recorded().points_issued(), 3);
+  EXPECT_EQ(response.report().candidate().points_issued(), 7);
+  // A file with a mistake is refused with its file and line.
+  const std::string bad = Write(
+      "bad.yaml", absl::StrReplaceAll(testing::RulesYaml(),
+                                      {{"per_minor: 100", "per_minor: 1.00"}}));
+  const CtlResult refused = Ctl(
+      {"rules", "simulate", bad, "--from", "2000-01-01", "--to", "2099-12-31"});
+  EXPECT_EQ(refused.exit_code, 1) << Printed(refused);
+  EXPECT_TRUE(absl::StrContains(refused.err, "INVALID_RULES")) << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, bad + ":7: earn.per_minor"))
+      << refused.err;
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 #ifndef LOYALTY_TOOLS_LOYALTYCTL_COMMANDS_H_
 #define LOYALTY_TOOLS_LOYALTYCTL_COMMANDS_H_
 
+#include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "args.h"
 
@@ -18,8 +21,14 @@ std::vector<CommandSpec> CheckoutCommands();
 CommandSpec ImportCommand();
 // feedback record (loyalty.v1.Program).
 std::vector<CommandSpec> FeedbackCommands();
-// rules validate | load | show | diff (loyalty.v1.Program rule-set versions).
+// rules validate | load | show | diff (loyalty.v1.Program rule-set versions)
+// | simulate (simulate_commands.cc).
 std::vector<CommandSpec> RulesCommands();
+// rules simulate (loyalty.v1.Program.SimulateRules).
+CommandSpec SimulateCommand();
+// The text of a rule file, refused when it is not a readable file of at
+// most 1 MiB.
+absl::StatusOr<std::string> ReadRuleFile(const std::string& path);
 // export (loyalty.v1.Audit.ExportLedger into a file).
 std::vector<CommandSpec> ExportCommands();
 // verify [FILE]: an export file offline, or Audit.VerifyLedger.

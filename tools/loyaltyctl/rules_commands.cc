@@ -31,6 +31,28 @@
 #include "output.h"
 
 namespace loyaltyctl {
+
+// A rule file is a few kilobytes; a gRPC message is at most 4 MiB.
+constexpr size_t kMaxRuleFileBytes = size_t{1} << 20;
+
+absl::StatusOr<std::string> ReadRuleFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot read ", path));
+  }
+  std::string text(kMaxRuleFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad())
+    return absl::UnavailableError(absl::StrCat("cannot read ", path));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxRuleFileBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is larger than ",
+                                                   kMaxRuleFileBytes,
+                                                   " bytes: not a rule file"));
+  }
+  return text;
+}
+
 namespace {
 
 using google::protobuf::Timestamp;
@@ -39,8 +61,6 @@ using loyalty::v1::GetRulesResponse;
 using loyalty::v1::Program;
 using loyalty::v1::RuleSetVersion;
 
-// A rule file is a few kilobytes; a gRPC message is at most 4 MiB.
-constexpr size_t kMaxRuleFileBytes = size_t{1} << 20;
 // The reason of a refused rule file (engine/evaluator/rule_file.h).
 constexpr char kInvalidRules[] = "INVALID_RULES";
 // What `rules show` and `rules diff` accept for the version in force.
@@ -59,24 +79,6 @@ constexpr int kMaxContextLines = 1000;
 
 std::unique_ptr<Program::Stub> NewStub(const Invocation& invocation) {
   return Program::NewStub(MakeChannel(invocation.global));
-}
-
-absl::StatusOr<std::string> ReadRuleFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot read ", path));
-  }
-  std::string text(kMaxRuleFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad())
-    return absl::UnavailableError(absl::StrCat("cannot read ", path));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxRuleFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is larger than ",
-                                                   kMaxRuleFileBytes,
-                                                   " bytes: not a rule file"));
-  }
-  return text;
 }
 
 bool IsBefore(const Timestamp& a, const Timestamp& b) {
@@ -572,7 +574,8 @@ CommandSpec DiffCommand() {
 }  // namespace
 
 std::vector<CommandSpec> RulesCommands() {
-  return {ValidateCommand(), LoadCommand(), ShowCommand(), DiffCommand()};
+  return {ValidateCommand(), LoadCommand(), ShowCommand(), DiffCommand(),
+          SimulateCommand()};
 }
 
 }  // namespace loyaltyctl
