@@ -13,6 +13,7 @@
 #          NAME=BUILD_DIR[@PRELOAD_LIBRARY] ...
 # e.g.   tools/bench/ab.sh before=/tmp/base after=build/release \
 #          jemalloc=build/release@/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+# The client (loyalty-bench) is always that of BENCH_BUILD_DIR (build/release).
 # Raw files (bench JSON, CPU samples, server logs) stay in OUT
 # (default build/bench-results/ab-<time>), the lines in OUT/ab.txt.
 set -euo pipefail
@@ -94,8 +95,7 @@ ab_run() {
 ab_main() {
   ab_args "$@"
   OUT=${OUT:-$ROOT/build/bench-results/ab-$(date +%Y%m%d-%H%M%S)}
-  BUILD_DIR=${AB_VARIANTS[0]#*=}; BUILD_DIR=${BUILD_DIR%%@*}
-  SKIP_BUILD=1
+  SKIP_BUILD=1  # loyalty-bench and fsync-probe from BENCH_BUILD_DIR
   build
   trap cleanup EXIT
   trap 'exit 130' INT TERM

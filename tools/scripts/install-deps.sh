@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libyaml-cpp-dev libssl-dev libcli11-dev
-  libgtest-dev libgmock-dev openssl
+  libgtest-dev libgmock-dev openssl libjemalloc2
   clang-14 libclang-rt-14-dev clang-format-14
 )
 
