@@ -167,11 +167,14 @@ END {
   }
   target("engine >= db_bench at the same writers", compared > 0, all, substr(detail, 2))
   issue14_targets()
-  target("commit p99 < 10 ms at half the peak", "open_p99_ms" in fact,
+  # (Test with `in` before reading: reading an absent fact creates it.)
+  measured = "open_p99_ms" in fact
+  target("commit p99 < 10 ms at half the peak", measured,
     fact["open_p99_ms"] + 0 < 10, fact["open_p99_ms"] " ms")
+  measured = "memory_members" in fact
   rss = fact["memory_after_run_hwm_kib"] + 0
-  target("loyaltyd memory < 1 GiB with " fact["memory_members"] " members",
-    "memory_members" in fact, rss > 0 && rss < 1048576, sprintf("%.0f MiB (peak)", rss / 1024))
+  target("loyaltyd memory < 1 GiB" (measured ? " with " fact["memory_members"] " members" : ""),
+    measured, rss > 0 && rss < 1048576, sprintf("%.0f MiB (peak)", rss / 1024))
   target("balances exact, uniform and Zipf", fact["verified_runs"] > 0,
     fact["exact_runs"] == fact["verified_runs"], fact["exact_runs"] " of " fact["verified_runs"] " runs")
 }
@@ -197,14 +200,17 @@ function issue14_targets(   i, c, ok, text, measured, key, e, p, x, y, wal) {
   target("engine >= 6x PostgreSQL with the program row", measured, ok, text)
   key = "p50_ms.engine-uniform-c1"
   measured = (key in fact) && ("p50_ms.noop-c1" in fact) && ("p50_ms.db_bench-c1" in fact)
-  bound = fact["p50_ms.noop-c1"] + fact["p50_ms.db_bench-c1"] + 0.15
-  target("one caller: commit p50 <= no-op p50 + db_bench p50 + 0.15 ms", measured,
-    fact[key] + 0 <= bound, sprintf("%.3f ms against %.3f ms", fact[key], bound))
+  if (measured) {
+    bound = fact["p50_ms.noop-c1"] + fact["p50_ms.db_bench-c1"] + 0.15
+    ok = fact[key] + 0 <= bound
+    text = sprintf("%.3f ms against %.3f ms", fact[key], bound)
+  }
+  target("one caller: commit p50 <= no-op p50 + db_bench p50 + 0.15 ms", measured, ok, text)
   x = cpu("engine-uniform-c64"); y = cpu("noop-c64")
   measured = x != "" && y != "" && y + 0 > 0
   target("loyaltyd CPU per sale <= 2.5x a no-op RPC's at 64 callers", measured,
     measured && x / y <= 2.5, measured ? sprintf("%s us against %s us: %.2fx", x, y, x / y) : "")
+  measured = "wal_bytes_per_commit.engine-uniform-c64" in fact
   wal = fact["wal_bytes_per_commit.engine-uniform-c64"]
-  target("WAL bytes per sale <= 600 (uniform, 64 callers)",
-    "wal_bytes_per_commit.engine-uniform-c64" in fact, wal + 0 <= 600, wal)
+  target("WAL bytes per sale <= 600 (uniform, 64 callers)", measured, wal + 0 <= 600, wal)
 }
