@@ -477,8 +477,7 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
       published_head_ = staged.state.head;
       // With no answer pending and no batch waiting to be written, waking
       // the completer would only add a thread hand-off to every answer.
-      answer_here =
-          to_answer_.empty() && !answering_ && to_write_.empty();
+      answer_here = to_answer_.empty() && !answering_ && to_write_.empty();
       if (!answer_here) Answer(std::move(answers));
     }
     ++written_batches_;
