@@ -448,7 +448,6 @@ void Ledger::Seal(StagedBatch& staged) {
 void Ledger::SyncLoop() {
   while (true) {
     std::shared_ptr<StagedBatch> staged;
-    bool failed_before = false;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -460,43 +459,62 @@ void Ledger::SyncLoop() {
       staged = std::move(to_write_.front());
       to_write_.pop_front();
       writing_ = true;
-      failed_before = failed_;
     }
-    absl::Status cause;
-    if (!failed_before && staged->write_batch.Count() > 0) {
-      const absl::Time start = absl::Now();
-      cause = FromRocks(db_->Write(DurableWriteOptions(), &staged->write_batch),
-                        "durable write failed");
-      instruments_.sync_latency_us.Record(
-          absl::ToInt64Microseconds(absl::Now() - start));
-      instruments_.batch_bytes.Record(
-          static_cast<int64_t>(staged->write_batch.GetDataSize()));
-      instruments_.batch_operations.Record(
-          static_cast<int64_t>(staged->answers.outcomes.size()));
-    }
-    Answers answers = std::move(staged->answers);
-    std::deque<std::pair<Operation, Done>> queued;
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-      if (!cause.ok()) {
-        // The writer's state now runs ahead of the disk: it must not go on.
-        failed_ = true;
-        stopping_ = true;
-        queued.swap(queue_);
-      }
-      if (failed_) {
-        AnswerUnavailable(std::move(answers), std::move(queued), cause);
-      } else {
-        published_head_ = staged->state.head;
-        Answer(std::move(answers));
-      }
-      ++written_batches_;
-    }
-    if (!cause.ok() && options_.on_fatal) options_.on_fatal(cause);
+    WriteAndAnswer(*staged);
   }
   absl::MutexLock lock(&mu_);
   syncer_done_ = true;
+}
+
+void Ledger::WriteAndAnswer(StagedBatch& staged) {
+  bool failed_before = false;
+  {
+    absl::MutexLock lock(&mu_);
+    failed_before = failed_;
+  }
+  absl::Status cause;
+  if (!failed_before && staged.write_batch.Count() > 0) {
+    const absl::Time start = absl::Now();
+    cause = FromRocks(db_->Write(DurableWriteOptions(), &staged.write_batch),
+                      "durable write failed");
+    instruments_.sync_latency_us.Record(
+        absl::ToInt64Microseconds(absl::Now() - start));
+    instruments_.batch_bytes.Record(
+        static_cast<int64_t>(staged.write_batch.GetDataSize()));
+    instruments_.batch_operations.Record(
+        static_cast<int64_t>(staged.answers.outcomes.size()));
+  }
+  Answers answers = std::move(staged.answers);
+  std::deque<std::pair<Operation, Done>> queued;
+  bool answer_here = false;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!cause.ok()) {
+      // The writer's state now runs ahead of the disk: it must not go on.
+      failed_ = true;
+      stopping_ = true;
+      queued.swap(queue_);
+    }
+    if (failed_) {
+      AnswerUnavailable(std::move(answers), std::move(queued), cause);
+    } else {
+      published_head_ = staged.state.head;
+      // With no answer pending and no batch waiting to be written, waking
+      // the completer would only add a thread hand-off to every answer.
+      answer_here = to_answer_.empty() && !answering_ && to_write_.empty();
+      if (!answer_here) Answer(std::move(answers));
+    }
+    ++written_batches_;
+  }
+  if (answer_here) {
+    // Every earlier answer has been given, and only this thread makes more
+    // (the next batch waits for it): these go out in order, from here.
+    for (size_t i = 0; i < answers.dones.size(); ++i) {
+      answers.dones[i](std::move(answers.outcomes[i]));
+    }
+  }
+  if (!cause.ok() && options_.on_fatal) options_.on_fatal(cause);
 }
 
 void Ledger::AnswerUnavailable(Answers answers,
@@ -541,10 +559,13 @@ void Ledger::CompletionLoop() {
       if (to_answer_.empty()) return;
       answers = std::move(to_answer_.front());
       to_answer_.pop_front();
+      answering_ = true;
     }
     for (size_t i = 0; i < answers.dones.size(); ++i) {
       answers.dones[i](std::move(answers.outcomes[i]));
     }
+    absl::MutexLock lock(&mu_);
+    answering_ = false;
   }
 }
 

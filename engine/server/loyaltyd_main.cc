@@ -15,6 +15,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/base/command_line.h"
@@ -300,6 +301,13 @@ void WaitForStopSignal(const sigset_t& signals) {
 // Parse flags, check the data dir, open the ledger and serve, wait for a
 // stop signal, stop.
 int main(int argc, char** argv) {
+#ifdef NDEBUG
+  // Debian builds abseil without NDEBUG, which turns on Mutex deadlock
+  // detection: every lock and unlock updates a global graph of lock order
+  // (GraphCycles), under a global lock. A release build does without it;
+  // debug builds and the tests keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   // The data dir holds personal data: whatever loyaltyd creates (the dir,
   // RocksDB's files, ADMIN_KEY, backups) is its owner's only.
   umask(loyalty::server::kPrivateUmask);

@@ -185,6 +185,35 @@ p99_of() {
       i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f\n", v[i] / d }'
 }
 
+# loyaltyd's CPU time (user + system, in clock ticks) from /proc/PID/stat.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null; }
+
+# cpu_start NAME: samples loyaltyd's CPU time over the measured part of the
+# run that starts now (after WARMUP s, for DURATION s), in the background.
+cpu_start() {
+  local name=$1 pid=$LOYALTYD_PID
+  rm -f "$OUT/$name.cpu"
+  (
+    sleep "$WARMUP"
+    before=$(cpu_ticks "$pid") || exit 0
+    sleep "$DURATION"
+    after=$(cpu_ticks "$pid") || exit 0
+    echo "ticks=$(( after - before )) hz=$(getconf CLK_TCK) seconds=$DURATION" > "$OUT/$name.cpu"
+  ) &
+  CPU_SAMPLER=$!
+  track "$CPU_SAMPLER"
+}
+
+# cpu_end NAME OPS_PER_S: waits for the sample; fact cpu_us.NAME = loyaltyd's
+# CPU microseconds per operation answered in the measured window.
+cpu_end() {
+  wait "$CPU_SAMPLER" 2> /dev/null || true
+  untrack "$CPU_SAMPLER"
+  [[ -s $OUT/$1.cpu && $2 != nan && $2 != null ]] || return 0
+  fact "cpu_us.$1" "$(awk -v r="$2" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+    END { if (r + 0 > 0) printf "%.0f\n", v["ticks"] * 1e6 / v["hz"] / (r * v["seconds"]) }' "$OUT/$1.cpu")"
+}
+
 # --------------------------------------------------------------- engine ----
 
 # start_loyaltyd DATA_DIR LOG: starts loyaltyd on a free loopback port; sets
@@ -195,7 +224,8 @@ start_loyaltyd() {
   # Plain text on loopback: the figures are the engine's, not TLS's.
   help=$("$BIN_LOYALTYD" --helpfull 2>&1 || true)
   [[ $help == *--plaintext* ]] && flags+=(--plaintext)
-  "$BIN_LOYALTYD" --data_dir "$1" --listen 127.0.0.1:0 "${flags[@]}" \
+  env ${LOYALTYD_PRELOAD:+LD_PRELOAD=$LOYALTYD_PRELOAD} \
+    "$BIN_LOYALTYD" --data_dir "$1" --listen 127.0.0.1:0 "${flags[@]}" \
     --rules "$ROOT/rules/default.yaml" > "$2" 2>&1 &
   LOYALTYD_PID=$!
   track "$LOYALTYD_PID"
@@ -296,8 +326,11 @@ engine_run() {
     probe=$!
     track "$probe"
   fi
+  cpu_start "$name"
   bench "$name" --no-enroll --members "$MEMBERS" --zipf "$zipf" \
     --concurrency "$c" --mix "$mix" "$@"
+  cpu_end "$name" "$(jq -r '.kinds.commit.ok_per_second' "$OUT/$name.json")"
+  fact "p50_ms.$name" "$(jq -r '.kinds.commit.latency_ms.p50' "$OUT/$name.json")"
   sleep 0.5
   kill "$watcher" 2> /dev/null || true
   wait "$watcher" 2> /dev/null || true
@@ -379,6 +412,7 @@ h2load_run() {  # C
   clients=$(( c < 4 ? c : 4 ))
   streams=$(( (c + clients - 1) / clients ))
   printf '\0\0\0\0\0' > "$TMP/health-request.bin"  # gRPC frame, empty message
+  cpu_start "h2load-c$c"
   bounded $(( ${WARMUP%.*} + ${DURATION%.*} + 30 )) h2load -t 1 \
     -c "$clients" -m "$streams" -D "$DURATION" --warm-up-time="$WARMUP" \
     -H 'content-type: application/grpc' -H 'te: trailers' \
@@ -388,6 +422,7 @@ h2load_run() {  # C
     log "  h2load at $c exited with an error (see $OUT/h2load-c$c.txt)"
   local rate
   rate=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$OUT/h2load-c$c.txt")
+  cpu_end "h2load-c$c" "${rate:-nan}"
   result h2load "$c" "${rate:-nan}" "$(p99_of 3 1000 "$TMP/h2load-c$c.log")"
 }
 
@@ -396,7 +431,10 @@ noop_phase() {
   local c
   for c in $CONCURRENCY; do
     log "no-op RPC (health check): loyalty-bench and h2load, $c callers"
+    cpu_start "noop-c$c"
     bench "noop-c$c" --no-enroll --mix health=100 --concurrency "$c"
+    cpu_end "noop-c$c" "$(jq -r '.kinds.health.ok_per_second' "$OUT/noop-c$c.json")"
+    fact "p50_ms.noop-c$c" "$(jq -r '.kinds.health.latency_ms.p50' "$OUT/noop-c$c.json")"
     result noop "$c" "$(jq -r '.kinds.health.ok_per_second' "$OUT/noop-c$c.json")" \
       "$(jq -r '.kinds.health.latency_ms.p99' "$OUT/noop-c$c.json")"
     h2load_run "$c"
@@ -437,6 +475,8 @@ dbbench_phase() {
     result db_bench "$c" \
       "$(awk '/^fillrandom/ { for (i = 1; i <= NF; i++) if ($i == "ops/sec") print $(i - 1) }' "$OUT/db_bench-c$c.txt")" \
       "$(awk '/^Percentiles:/ { for (i = 1; i <= NF; i++) if ($i == "P99:") printf "%.2f\n", $(i + 1) / 1000 }' "$OUT/db_bench-c$c.txt")"
+    fact "p50_ms.db_bench-c$c" \
+      "$(awk '/^Percentiles:/ { for (i = 1; i <= NF; i++) if ($i == "P50:") printf "%.3f\n", $(i + 1) / 1000 }' "$OUT/db_bench-c$c.txt")"
   done
   rm -rf "$TMP/db_bench"
 }
@@ -595,4 +635,5 @@ main() {
   log "done; every figure's raw output is in $OUT"
 }
 
-main "$@"
+# tools/bench/ab.sh sources this file for its functions.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi
