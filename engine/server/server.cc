@@ -150,8 +150,8 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
   checkout_ = std::make_unique<CheckoutService>(path_.get());
   members_ = std::make_unique<MembersService>(path_.get());
   runs_ = std::make_unique<MaintenanceRuns>(operations_.get());
-  program_ = std::make_unique<ProgramService>(path_.get(), runs_.get(),
-                                              operations_.get(), readers_.get());
+  program_ = std::make_unique<ProgramService>(
+      path_.get(), runs_.get(), operations_.get(), readers_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
 }

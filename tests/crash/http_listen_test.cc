@@ -44,7 +44,8 @@ TEST(HttpListenTest, LoyaltydSaysWhereTheHttpApiListensAndServesThere) {
   httplib::Result answer = client.Get("/v1/members/nobody/balance");
   ASSERT_TRUE(answer) << httplib::to_string(answer.error());
   EXPECT_EQ(answer->status, 404);
-  EXPECT_TRUE(absl::StrContains(answer->body, "UNKNOWN_MEMBER")) << answer->body;
+  EXPECT_TRUE(absl::StrContains(answer->body, "UNKNOWN_MEMBER"))
+      << answer->body;
   started->process->Kill();
 }
 
@@ -53,7 +54,8 @@ TEST(HttpListenTest, PlainHttpOffLoopbackIsRefused) {
   std::vector<std::string> args =
       testing::LoyaltydArgs(dir.Sub("data"), testing::DefaultRulesPath());
   args.push_back("--http-listen=0.0.0.0:0");
-  auto started = testing::ChildProcess::Start(args, dir.Sub("out"), dir.Sub("err"));
+  auto started =
+      testing::ChildProcess::Start(args, dir.Sub("out"), dir.Sub("err"));
   ASSERT_TRUE(started.ok()) << started.status();
   const auto ended = (*started)->WaitFor(absl::Seconds(60));
   ASSERT_TRUE(ended.has_value()) << "loyaltyd started instead of refusing";
