@@ -182,9 +182,10 @@ class Ledger {
   // Finishes every queued operation, then closes the database.
   ~Ledger();
 
-  // Queues an operation; `done` runs on the completer thread after the batch
-  // is durable (or at once, on the caller's thread, with UNAVAILABLE, when
-  // the queue is full or the ledger has stopped). `done` must not block.
+  // Queues an operation; `done` runs on the completer thread (or the syncer,
+  // when it answers a lone batch itself) after the batch is durable, or at
+  // once on the caller's thread, with UNAVAILABLE, when the queue is full or
+  // the ledger has stopped. `done` must not block.
   void Submit(Operation operation, Done done);
   // Queues several operations at once, next to each other and in this
   // order, so that the writer takes them into as few batches as it can (a

@@ -83,8 +83,9 @@
 namespace loyalty::program {
 
 // Called once with the answer of a write: on the ledger's completer thread
-// once the write is durable, or at once on the caller's thread when the
-// ledger refuses it (UNAVAILABLE). Must not block.
+// (or its syncer, for a lone batch: ledger.h) once the write is durable, or at
+// once on the caller's thread when the ledger refuses it (UNAVAILABLE). Must
+// not block.
 template <typename Response>
 using Reply = absl::AnyInvocable<void(absl::StatusOr<Response>)>;
 
