@@ -49,14 +49,7 @@ class BatchTest : public ::testing::Test {
   }
 
   void Enroll(const std::string& id) {
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    v1::EnrollMemberRequest request;
-    request.set_request_id("enroll-" + id);
-    request.mutable_profile()->set_member_id(id);
-    v1::EnrollMemberResponse response;
-    grpc::Status status =
-        served_.members().EnrollMember(&context, request, &response);
+    const grpc::Status status = served_.Enroll(id);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 

@@ -50,13 +50,8 @@ class LiveCampaignTest : public ::testing::Test {
   }
 
   void Enroll(const std::string& id) {
-    auto members = v1::Members::NewStub(served_.channel());
-    grpc::ClientContext context;
-    v1::EnrollMemberRequest request;
-    request.set_request_id("enroll-" + id);
-    request.mutable_profile()->set_member_id(id);
-    v1::EnrollMemberResponse response;
-    ASSERT_TRUE(members->EnrollMember(&context, request, &response).ok());
+    const grpc::Status status = served_.Enroll(id);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   grpc::Status Commit(const std::string& request_id, const std::string& member,

@@ -38,12 +38,8 @@ class RuleTermsTest : public ::testing::Test {
   void Stop() { served_.Stop(); }
 
   void Enroll(const std::string& id) {
-    grpc::ClientContext context;
-    v1::EnrollMemberRequest request;
-    request.set_request_id("enroll-" + id);
-    request.mutable_profile()->set_member_id(id);
-    v1::EnrollMemberResponse response;
-    ASSERT_TRUE(served_.members().EnrollMember(&context, request, &response).ok());
+    const grpc::Status status = served_.Enroll(id);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   void Sale() {

@@ -10,6 +10,7 @@
 #ifndef LOYALTY_TESTS_SUPPORT_SERVED_LEDGER_H_
 #define LOYALTY_TESTS_SUPPORT_SERVED_LEDGER_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -100,6 +101,18 @@ class ServedLedger {
   v1::Members::Stub& members() { return *members_; }
   v1::Program::Stub& program() { return *program_; }
   v1::Audit::Stub& audit() { return *audit_; }
+
+  // Enrolls `member_id` (request id "enroll-<member_id>"), within 30 s.
+  grpc::Status Enroll(const std::string& member_id) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    v1::EnrollMemberRequest request;
+    request.set_request_id("enroll-" + member_id);
+    request.mutable_profile()->set_member_id(member_id);
+    v1::EnrollMemberResponse response;
+    return members_->EnrollMember(&context, request, &response);
+  }
 
   // The temporary directory: data/ is the server's, the rest the test's.
   const TempDir& dir() const { return dir_; }
