@@ -75,6 +75,14 @@ Outcome ReplayOrReject(const IdempotencyRecord& record,
   return outcome;
 }
 
+// The answer to an operation the ledger cannot queue.
+Outcome Busy() {
+  Outcome refused;
+  refused.status = MakeError(absl::StatusCode::kUnavailable, "LEDGER_BUSY", "",
+                             "the ledger is stopping, failed or full; retry");
+  return refused;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
@@ -158,10 +166,7 @@ void Ledger::Submit(Operation operation, Done done) {
       return;
     }
   }
-  Outcome refused;
-  refused.status = MakeError(absl::StatusCode::kUnavailable, "LEDGER_BUSY", "",
-                             "the ledger is stopping, failed or full; retry");
-  done(std::move(refused));
+  done(Busy());
 }
 
 void Ledger::SubmitAll(std::vector<std::pair<Operation, Done>> operations) {
@@ -173,13 +178,7 @@ void Ledger::SubmitAll(std::vector<std::pair<Operation, Done>> operations) {
       return;
     }
   }
-  for (auto& [operation, done] : operations) {
-    Outcome refused;
-    refused.status =
-        MakeError(absl::StatusCode::kUnavailable, "LEDGER_BUSY", "",
-                  "the ledger is stopping, failed or full; retry");
-    done(std::move(refused));
-  }
+  for (auto& [operation, done] : operations) done(Busy());
 }
 
 // A batch from the moment the writer starts deciding it until it is written.
