@@ -272,6 +272,15 @@ TEST_F(BatchTest, AnEmptyOrTooLongOrTooLargeBatchIsRefusedNamingTheRule) {
       absl::StrContains(too_large.error_message(), "at most 1048576 bytes"))
       << too_large.error_message();
   EXPECT_EQ(RecordedEntries(), recorded);
+
+  // Exactly at the limit: every one of the 500 is decided and committed.
+  many.pop_back();
+  ASSERT_TRUE(CommitAll(Batch(many), &response).ok());
+  ASSERT_EQ(response.outcomes_size(), kMaxBatchPurchases);
+  for (const auto& outcome : response.outcomes()) {
+    EXPECT_TRUE(outcome.has_committed()) << outcome.DebugString();
+  }
+  EXPECT_EQ(RecordedEntries(), recorded + kMaxBatchPurchases);
 }
 
 TEST_F(BatchTest, APurchaseOverASizeLimitRefusesTheBatchBeforeAnyIsDecided) {
