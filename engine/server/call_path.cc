@@ -25,6 +25,12 @@ absl::StatusOr<std::string> ResolvePartnerScope(const Caller& caller,
       if (named.partner_id.empty()) return caller.partner_id;
       RETURN_IF_ERROR(CheckPartner(caller, named.partner_id, named.field));
       return std::string(named.partner_id);
+    case PartnerScope::kProgram:
+      if (caller.partner_id.empty()) return "";
+      return MakeError(
+          absl::StatusCode::kPermissionDenied, "PARTNER_SCOPE", "",
+          absl::StrCat("this key acts only for partner '", caller.partner_id,
+                       "'; this call concerns the whole program"));
   }
   return absl::InternalError("unknown partner scope");
 }

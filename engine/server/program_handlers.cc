@@ -120,17 +120,32 @@ void RpcHandlers::Run(const v1::CreateApiKeyRequest& request,
       call.deadline);
 }
 
-void RpcHandlers::Run(const v1::ListApiKeysRequest&, const Admission&,
+void RpcHandlers::Run(const v1::ListApiKeysRequest&, const Admission& call,
                       ReplyTo<v1::ListApiKeysRequest> reply) {
   v1::ListApiKeysResponse response;
-  for (const auto& record : keys_->List())
-    *response.add_keys() = ApiKeyOf(record);
+  for (const auto& record : keys_->List()) {
+    if (call.partner_id.empty() || record.partner_id() == call.partner_id) {
+      *response.add_keys() = ApiKeyOf(record);
+    }
+  }
   reply(std::move(response));
 }
 
 void RpcHandlers::Run(const v1::RevokeApiKeyRequest& request,
                       const Admission& call,
                       ReplyTo<v1::RevokeApiKeyRequest> reply) {
+  // A key bound to a partner revokes only keys bound to the same partner.
+  if (!call.caller.partner_id.empty()) {
+    for (const auto& record : keys_->List()) {
+      if (record.key_id() != request.key_id()) continue;
+      if (absl::Status refused =
+              CheckPartner(call.caller, record.partner_id(), "key_id");
+          !refused.ok()) {
+        reply(refused);
+        return;
+      }
+    }
+  }
   operations_->RevokeApiKeyRecord(
       request,
       [this, log = call.log, reply = std::move(reply)](

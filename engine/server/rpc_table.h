@@ -31,6 +31,11 @@ enum class PartnerScope {
   // be the key's own (PARTNER_SCOPE, as above); with an unbound key it
   // narrows the read to that partner.
   kNarrows,
+  // The call changes or reads the whole program, not one partner's part of
+  // it (the rule set, the maintenance run, a member's balance by hand, the
+  // program's figures, a backup): a bound key is refused, PERMISSION_DENIED
+  // with reason PARTNER_SCOPE.
+  kProgram,
 };
 
 // The partner a request names, and the field that names it; empty for a
@@ -122,13 +127,15 @@ struct RpcOf<loyalty::v1::ListEntriesRequest>
     : RpcRow<loyalty::v1::ListEntriesResponse, Rpc::kListEntries,
              PartnerScope::kNarrows> {};
 
-// Program. A bound key changes and lists only its own partner.
+// Program. A bound key changes and lists only its own partner, and leaves
+// what belongs to the whole program alone.
 template <>
 struct RpcOf<loyalty::v1::ValidateRulesRequest>
     : RpcRow<loyalty::v1::ValidateRulesResponse, Rpc::kValidateRules> {};
 template <>
 struct RpcOf<loyalty::v1::LoadRulesRequest>
-    : RpcRow<loyalty::v1::LoadRulesResponse, Rpc::kLoadRules> {};
+    : RpcRow<loyalty::v1::LoadRulesResponse, Rpc::kLoadRules,
+             PartnerScope::kProgram> {};
 template <>
 struct RpcOf<loyalty::v1::GetRulesRequest>
     : RpcRow<loyalty::v1::GetRulesResponse, Rpc::kGetRules> {};
@@ -146,7 +153,8 @@ struct RpcOf<loyalty::v1::ListPartnersRequest>
              PartnerScope::kNarrows> {};
 template <>
 struct RpcOf<loyalty::v1::AdjustBalanceRequest>
-    : RpcRow<loyalty::v1::AdjustBalanceResponse, Rpc::kAdjustBalance> {};
+    : RpcRow<loyalty::v1::AdjustBalanceResponse, Rpc::kAdjustBalance,
+             PartnerScope::kProgram> {};
 template <>
 struct RpcOf<loyalty::v1::RecordFeedbackRequest>
     : RpcRow<loyalty::v1::RecordFeedbackResponse, Rpc::kRecordFeedback,
@@ -164,7 +172,8 @@ struct RpcOf<loyalty::v1::SimulateRulesRequest>
 // A stream (expiry_service.cc): admitted by the path, answered by its reactor.
 template <>
 struct RpcOf<loyalty::v1::RunExpiryRequest>
-    : RpcRow<loyalty::v1::RunExpiryResponse, Rpc::kRunExpiry> {};
+    : RpcRow<loyalty::v1::RunExpiryResponse, Rpc::kRunExpiry,
+             PartnerScope::kProgram> {};
 // A bound key creates only keys bound to its own partner: never a wider one.
 template <>
 struct RpcOf<loyalty::v1::CreateApiKeyRequest>
@@ -176,12 +185,16 @@ struct RpcOf<loyalty::v1::CreateApiKeyRequest>
 };
 template <>
 struct RpcOf<loyalty::v1::ListApiKeysRequest>
-    : RpcRow<loyalty::v1::ListApiKeysResponse, Rpc::kListApiKeys> {};
+    : RpcRow<loyalty::v1::ListApiKeysResponse, Rpc::kListApiKeys,
+             PartnerScope::kNarrows> {};
+// A bound key lists and revokes only the keys bound to its own partner (the
+// handler checks the key it revokes).
 template <>
 struct RpcOf<loyalty::v1::RevokeApiKeyRequest>
     : RpcRow<loyalty::v1::RevokeApiKeyResponse, Rpc::kRevokeApiKey> {};
 
-// Audit. A bound key exports and settles only its own partner's part.
+// Audit. A bound key exports and settles only its own partner's part; the
+// program's figures and backups are not its.
 // ExportLedger is a stream (audit_service.cc): admitted by the path,
 // answered by its reactor.
 template <>
@@ -197,15 +210,16 @@ struct RpcOf<loyalty::v1::VerifyLedgerRequest>
     : RpcRow<loyalty::v1::VerifyLedgerResponse, Rpc::kVerifyLedger> {};
 template <>
 struct RpcOf<loyalty::v1::GetProgramMetricsRequest>
-    : RpcRow<loyalty::v1::GetProgramMetricsResponse, Rpc::kGetProgramMetrics> {
-};
+    : RpcRow<loyalty::v1::GetProgramMetricsResponse, Rpc::kGetProgramMetrics,
+             PartnerScope::kProgram> {};
 template <>
 struct RpcOf<loyalty::v1::SettlePartnersRequest>
     : RpcRow<loyalty::v1::SettlePartnersResponse, Rpc::kSettlePartners,
              PartnerScope::kNarrows> {};
 template <>
 struct RpcOf<loyalty::v1::CreateBackupRequest>
-    : RpcRow<loyalty::v1::CreateBackupResponse, Rpc::kCreateBackup> {};
+    : RpcRow<loyalty::v1::CreateBackupResponse, Rpc::kCreateBackup,
+             PartnerScope::kProgram> {};
 
 }  // namespace loyalty::server
 

@@ -33,8 +33,9 @@ using server::Rpc;
 // How an RPC meets a key bound to a partner (engine/server/rpc_table.h):
 // kNone, the role decides alone; kActsFor, the request's `field` must name
 // the key's partner; kNarrows, the answer shows only the key's partner (and
-// a partner the request's `field`, if any, names must be the key's).
-enum class Scope { kNone, kActsFor, kNarrows };
+// a partner the request's `field`, if any, names must be the key's);
+// kProgram, the call is the whole program's and a bound key is refused.
+enum class Scope { kNone, kActsFor, kNarrows, kProgram };
 
 struct Method {
   Rpc rpc;
@@ -73,27 +74,27 @@ const Method kMethods[] = {
     {Rpc::kListEntries, "/loyalty.v1.Members/ListEntries", Scope::kNarrows, "",
      "member_id: 'kim'"},
     {Rpc::kValidateRules, "/loyalty.v1.Program/ValidateRules", Scope::kNone},
-    {Rpc::kLoadRules, "/loyalty.v1.Program/LoadRules", Scope::kNone},
+    {Rpc::kLoadRules, "/loyalty.v1.Program/LoadRules", Scope::kProgram},
     {Rpc::kGetRules, "/loyalty.v1.Program/GetRules", Scope::kNone},
     {Rpc::kSimulateRules, "/loyalty.v1.Program/SimulateRules", Scope::kNarrows,
      "", kSimulateRequest},
     {Rpc::kUpsertPartner, "/loyalty.v1.Program/UpsertPartner", Scope::kActsFor,
      "partner_id"},
-    {Rpc::kAdjustBalance, "/loyalty.v1.Program/AdjustBalance", Scope::kNone},
+    {Rpc::kAdjustBalance, "/loyalty.v1.Program/AdjustBalance", Scope::kProgram},
     {Rpc::kRecordFeedback, "/loyalty.v1.Program/RecordFeedback",
      Scope::kActsFor, "feedback.partner_id"},
-    {Rpc::kRunExpiry, "/loyalty.v1.Program/RunExpiry", Scope::kNone},
+    {Rpc::kRunExpiry, "/loyalty.v1.Program/RunExpiry", Scope::kProgram},
     {Rpc::kCreateApiKey, "/loyalty.v1.Program/CreateApiKey", Scope::kActsFor,
      "partner_id"},
-    {Rpc::kListApiKeys, "/loyalty.v1.Program/ListApiKeys", Scope::kNone},
+    {Rpc::kListApiKeys, "/loyalty.v1.Program/ListApiKeys", Scope::kNarrows},
     {Rpc::kRevokeApiKey, "/loyalty.v1.Program/RevokeApiKey", Scope::kNone},
     {Rpc::kExportLedger, "/loyalty.v1.Audit/ExportLedger", Scope::kNarrows,
      "partner_id"},
     {Rpc::kVerifyLedger, "/loyalty.v1.Audit/VerifyLedger", Scope::kNone},
     {Rpc::kGetProgramMetrics, "/loyalty.v1.Audit/GetProgramMetrics",
-     Scope::kNone},
+     Scope::kProgram},
     {Rpc::kSettlePartners, "/loyalty.v1.Audit/SettlePartners", Scope::kNarrows},
-    {Rpc::kCreateBackup, "/loyalty.v1.Audit/CreateBackup", Scope::kNone},
+    {Rpc::kCreateBackup, "/loyalty.v1.Audit/CreateBackup", Scope::kProgram},
     {Rpc::kListPartners, "/loyalty.v1.Program/ListPartners", Scope::kNarrows},
 };
 
@@ -443,6 +444,7 @@ bool Names(const std::vector<std::string>& group, const std::string& partner) {
 TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
   ASSERT_NO_FATAL_FAILURE(MakeCoalition());
   const std::string fuel = CreateKey(v1::ROLE_ADMIN, "fuelco");
+  CreateKey(v1::ROLE_POS, "grocer");  // a key the bound key must not list
   int narrowed = 0;
   for (const Method& method : kMethods) {
     if (kNotServedYet.count(method.rpc)) continue;
@@ -481,6 +483,12 @@ TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
           << answer.status.error_message();
       EXPECT_NE(answer.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
     }
+    if (method.scope == Scope::kProgram) {
+      const Answer answer = CallBytes(method.path, fuel, request);
+      EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << answer.status.error_message();
+      EXPECT_EQ(testing::DetailOf(answer.status).reason(), "PARTNER_SCOPE");
+    }
     if (method.scope != Scope::kNarrows) continue;
     // What each key is shown: the bound key only fuelco's part, the
     // unbound key more than that.
@@ -502,7 +510,43 @@ TEST_F(SecurityTest, EachRpcMeetsAPartnerKeyByItsScope) {
                     [](const auto& group) { return !Names(group, "fuelco"); }));
     ++narrowed;
   }
-  EXPECT_EQ(narrowed, 5);
+  EXPECT_EQ(narrowed, 6);
+}
+
+// The key id of an API key "lk_{key_id}_{secret}".
+std::string KeyIdOf(const std::string& api_key) {
+  const std::vector<std::string> parts = absl::StrSplit(api_key, '_');
+  return parts.size() == 3 ? parts[1] : "";
+}
+
+// A key bound to a partner revokes the keys of its own partner only: not
+// another partner's, not the program's own admin key.
+TEST_F(SecurityTest, APartnerKeyRevokesOnlyItsOwnPartnersKeys) {
+  ASSERT_NO_FATAL_FAILURE(MakeCoalition());
+  const std::string fuel = CreateKey(v1::ROLE_ADMIN, "fuelco");
+  const std::string fuel_till = CreateKey(v1::ROLE_POS, "fuelco");
+  const std::string grocer_till = CreateKey(v1::ROLE_POS, "grocer");
+  auto program = v1::Program::NewStub(channel_);
+  const auto revoke = [&](const std::string& api_key,
+                          const std::string& target) {
+    v1::RevokeApiKeyRequest request;
+    request.set_request_id("revoke-" + KeyIdOf(target));
+    request.set_key_id(KeyIdOf(target));
+    v1::RevokeApiKeyResponse response;
+    return program->RevokeApiKey(Context(api_key).get(), request, &response);
+  };
+  for (const std::string& target : {grocer_till, admin_key_}) {
+    const grpc::Status refused = revoke(fuel, target);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(testing::DetailOf(refused).reason(), "PARTNER_SCOPE");
+    EXPECT_EQ(testing::DetailOf(refused).field(), "key_id");
+  }
+  EXPECT_NE(Call("/loyalty.v1.Members/GetBalance", admin_key_),
+            grpc::StatusCode::UNAUTHENTICATED);
+  const grpc::Status own = revoke(fuel, fuel_till);
+  EXPECT_TRUE(own.ok()) << own.error_message();
+  EXPECT_EQ(Call("/loyalty.v1.Members/GetBalance", fuel_till),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 class MutualTlsTest : public SecurityTest {
