@@ -1,0 +1,36 @@
+#include "tests/replication/node_setup.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace loyalty::testing {
+
+absl::StatusOr<PeerMap> ParsePeers(absl::string_view text) {
+  PeerMap peers;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    const std::pair<absl::string_view, absl::string_view> id_rest =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
+    const std::pair<absl::string_view, absl::string_view> addresses =
+        absl::StrSplit(id_rest.second, '/');
+    uint64_t id = 0;
+    if (!absl::SimpleAtoi(id_rest.first, &id) || id == 0 ||
+        addresses.first.empty() || addresses.second.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--peers: want ID=RAFT_ADDR/CONTROL_ADDR, got ", item));
+    }
+    peers[id] = {std::string(addresses.first), std::string(addresses.second)};
+  }
+  return peers;
+}
+
+bool SplitHostPort(absl::string_view address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  *host = std::string(address.substr(0, colon));
+  return absl::SimpleAtoi(address.substr(colon + 1), port);
+}
+
+}  // namespace loyalty::testing
