@@ -64,7 +64,13 @@ struct RaftNodeOptions {
   unsigned heartbeat_timeout_ms = 100;
   unsigned snapshot_threshold = 512;  // entries between snapshots
   unsigned snapshot_trailing = 512;   // entries kept behind a snapshot
-  unsigned install_snapshot_timeout_ms = 600000;
+  // A leader resends a snapshot to a follower that has not answered within
+  // this time. Short on purpose: raft 0.15 marks a follower that was down as
+  // "sending a snapshot" and waits this long before it tries again, even if
+  // the first send never left (measured: a follower restarted into that
+  // state stalled until the timeout). A resend that reaches a follower still
+  // busy restoring is queued behind it and then costs a no-op Restore.
+  unsigned install_snapshot_timeout_ms = 30000;
   size_t max_queued = 1024;  // proposals and commands waiting for the loop
   // Called on raft-loop whenever role, term or leader change (and once at
   // start). Optional.

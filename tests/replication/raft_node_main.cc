@@ -121,6 +121,9 @@ absl::StatusOr<replication::RaftNodeOptions> NodeOptions(const PeerMap& peers) {
   options.heartbeat_timeout_ms = options.election_timeout_ms / 10;
   options.snapshot_threshold = absl::GetFlag(FLAGS_snapshot_threshold);
   options.snapshot_trailing = absl::GetFlag(FLAGS_snapshot_trailing);
+  // Five election timeouts: a snapshot lost to a follower that was down is
+  // sent again soon (raft_node.h).
+  options.install_snapshot_timeout_ms = 5 * options.election_timeout_ms;
   options.on_view_change = [](const replication::ClusterView& view) {
     Say(absl::StrCat("view role=", replication::RoleName(view.role),
                      " term=", view.term, " leader=", view.leader_id));
@@ -141,6 +144,7 @@ int Run() {
     return 2;
   }
   const uint64_t self = options->id;
+  Say(absl::StrCat("start id=", self));
   absl::StatusOr<std::unique_ptr<CounterLog>> log = CounterLog::Open(
       absl::GetFlag(FLAGS_dir) + "/state",
       [&peers, self](uint64_t min_index, const std::string& into) {

@@ -1,0 +1,289 @@
+// Groups of raft_node processes on loopback (cluster_harness.h): election,
+// replication in one order, kill -9 and catch-up, a follower's refusal, a
+// catch-up through a snapshot after the log was compacted, membership
+// changes, leadership transfer, and a leader cut off from its majority.
+// Every wait is on a condition with a generous deadline; times are printed,
+// never asserted.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/replication/cluster_harness.h"
+
+namespace loyalty::testing {
+namespace {
+
+constexpr absl::Duration kElectionWait = absl::Seconds(60);
+constexpr absl::Duration kConvergeWait = absl::Seconds(90);
+
+std::vector<uint64_t> Others(const std::vector<uint64_t>& ids, uint64_t not_this) {
+  std::vector<uint64_t> others;
+  for (uint64_t id : ids) {
+    if (id != not_this) others.push_back(id);
+  }
+  return others;
+}
+
+// Writes unique payloads through whichever node leads, never resending one
+// (the counter log has no idempotency), and records what was acknowledged.
+class Writer {
+ public:
+  Writer(const Cluster& cluster, std::string prefix)
+      : cluster_(cluster), prefix_(std::move(prefix)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Writer() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  size_t acknowledged() const {
+    absl::MutexLock lock(&mu_);
+    return acked_.size();
+  }
+  std::vector<std::string> acked() const {
+    absl::MutexLock lock(&mu_);
+    return acked_;
+  }
+  absl::Time first_ack_after(absl::Time when) const {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [at, payload] : ack_times_) {
+      if (at > when) return at;
+    }
+    return absl::InfiniteFuture();
+  }
+
+ private:
+  void Run() {
+    uint64_t target = 1;
+    for (int n = 0; !stop_; ++n) {
+      const std::string payload = absl::StrCat(prefix_, "-", n);
+      const ProposeResult result = cluster_.Propose(target, payload);
+      if (result.http == 200) {
+        absl::MutexLock lock(&mu_);
+        acked_.push_back(payload);
+        ack_times_.emplace_back(absl::Now(), payload);
+        continue;
+      }
+      // Follow the leader a refusal names, else try the next node.
+      target = result.leader_id != 0 ? result.leader_id : target % 3 + 1;
+      if (result.leader_id == 0) absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+
+  const Cluster& cluster_;
+  const std::string prefix_;
+  std::atomic<bool> stop_{false};
+  mutable absl::Mutex mu_;
+  std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<absl::Time, std::string>> ack_times_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+// Every acknowledged payload appears exactly once in `applied`.
+void ExpectEachOnce(const std::vector<std::string>& acked,
+                    const std::vector<std::string>& applied, uint64_t node) {
+  std::map<std::string, int> seen;
+  for (const std::string& payload : applied) ++seen[payload];
+  for (const std::string& payload : acked) {
+    EXPECT_EQ(seen[payload], 1) << payload << " on node " << node;
+  }
+}
+
+TEST(ClusterTest, ThreeNodesElectAndApplyInOneOrder) {
+  Cluster cluster("order", {});
+  cluster.StartVoters();
+  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  std::vector<std::thread> clients;
+  absl::Mutex mu;
+  std::vector<std::string> acked;
+  for (int client = 0; client < 4; ++client) {
+    clients.emplace_back([&, client] {
+      for (int n = 0; n < 15; ++n) {
+        const std::string payload = absl::StrCat("c", client, "-", n);
+        const ProposeResult result = cluster.Propose(leader, payload);
+        EXPECT_EQ(result.http, 200) << result.reason;
+        absl::MutexLock lock(&mu);
+        if (result.http == 200) acked.push_back(payload);
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 60, kConvergeWait));
+  const std::vector<std::string> order = cluster.Payloads(leader);
+  EXPECT_EQ(order.size(), 60u);
+  for (uint64_t id : {1, 2, 3}) {
+    EXPECT_EQ(cluster.Payloads(id), order) << "node " << id;
+    ExpectEachOnce(acked, cluster.Payloads(id), id);
+  }
+}
+
+TEST(ClusterTest, AFollowerRefusesAProposalAndNamesTheLeader) {
+  Cluster cluster("refuse", {});
+  cluster.StartVoters();
+  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  const uint64_t follower = Others({1, 2, 3}, leader).front();
+  const ProposeResult refused = cluster.Propose(follower, "to a follower");
+  EXPECT_EQ(refused.http, 503);
+  EXPECT_EQ(refused.reason, "NOT_LEADER");
+  EXPECT_EQ(refused.leader_id, leader);
+  EXPECT_EQ(refused.leader_control, cluster.control(leader));
+  EXPECT_EQ(cluster.Propose(refused.leader_id, "to the leader").http, 200);
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 1, kConvergeWait));
+  for (uint64_t id : {1, 2, 3}) {
+    EXPECT_EQ(cluster.Payloads(id), std::vector<std::string>{"to the leader"});
+  }
+}
+
+TEST(ClusterTest, AKilledLeaderLosesNoAcknowledgedEntry) {
+  Cluster cluster("kill", {});
+  cluster.StartVoters();
+  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  Writer writer(cluster, "w");
+  ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= 20; }, kConvergeWait));
+  const absl::Time killed_at = absl::Now();
+  cluster.Kill(leader);
+  const size_t before = writer.acknowledged();
+  const uint64_t next = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(next, 0u);
+  EXPECT_NE(next, leader);
+  ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= before + 20; },
+                      kConvergeWait));
+  std::printf("kill -9 of the leader to the first acknowledged entry on node %llu: %lld ms\n",
+              static_cast<unsigned long long>(next),
+              static_cast<long long>(absl::ToInt64Milliseconds(
+                  writer.first_ack_after(killed_at) - killed_at)));
+  cluster.Start(leader);
+  ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= before + 40; },
+                      kConvergeWait));
+  writer.Stop();
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, writer.acknowledged(), kConvergeWait));
+  for (uint64_t id : {1, 2, 3}) ExpectEachOnce(writer.acked(), cluster.Payloads(id), id);
+}
+
+TEST(ClusterTest, ANodeBehindACompactedLogCatchesUpThroughASnapshot) {
+  ClusterOptions options;
+  options.snapshot_threshold = 16;
+  options.snapshot_trailing = 8;
+  Cluster cluster("snapshot", options);
+  cluster.StartVoters();
+  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  const uint64_t behind = Others({1, 2, 3}, leader).front();
+  for (int n = 0; n < 5; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 5, kConvergeWait));
+  cluster.Kill(behind);
+  std::vector<std::string> acked;
+  for (int n = 0; n < 100; ++n) {
+    const std::string payload = absl::StrCat("b", n);
+    ASSERT_EQ(cluster.Propose(leader, payload).http, 200);
+    acked.push_back(payload);
+  }
+  cluster.Start(behind);
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 105, kConvergeWait))
+      << cluster.Stderr(behind) << "count " << cluster.Status(behind)->count
+      << " leader " << cluster.Status(behind)->leader_id;
+  const std::optional<NodeStatus> status = cluster.Status(behind);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_GE(status->restores_fetched, 1u) << cluster.Stderr(behind);
+  EXPECT_NE(cluster.Stderr(behind).find("restore_fetched"), std::string::npos);
+  ExpectEachOnce(acked, cluster.Payloads(behind), behind);
+  EXPECT_EQ(cluster.Payloads(behind), cluster.Payloads(leader));
+}
+
+TEST(ClusterTest, AMemberIsAddedAndAnotherRemoved) {
+  ClusterOptions options;
+  options.spares = 1;  // node 4
+  Cluster cluster("members", options);
+  cluster.StartVoters();
+  uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  for (int n = 0; n < 10; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
+  cluster.Start(4);
+  ASSERT_EQ(cluster.Change(leader, "add", 4), "ok");
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3, 4}, 10, kConvergeWait));
+  EXPECT_NE(cluster.Status(leader)->members.find("4:" ), std::string::npos);
+  EXPECT_NE(cluster.Status(leader)->members.find(":voter"), std::string::npos);
+  const uint64_t removed = Others({1, 2, 3}, leader).front();
+  ASSERT_EQ(cluster.Change(leader, "remove", removed), "ok");
+  for (int n = 0; n < 10; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("b", n)).http, 200);
+  const std::vector<uint64_t> kept = Others({1, 2, 3, 4}, removed);
+  ASSERT_TRUE(cluster.WaitConverged(kept, 20, kConvergeWait));
+  EXPECT_EQ(cluster.Status(leader)->members.find(absl::StrCat(removed, ":")),
+            std::string::npos);
+  EXPECT_LT(cluster.Status(removed)->count, 20u);
+  // The group of three that is left still elects: kill its leader.
+  cluster.Kill(removed);
+  cluster.Kill(leader);
+  EXPECT_NE(cluster.WaitForLeader(kElectionWait, Others(kept, leader)), 0u);
+}
+
+TEST(ClusterTest, LeadershipMovesToTheNodeItIsTransferredTo) {
+  Cluster cluster("transfer", {});
+  cluster.StartVoters();
+  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  ASSERT_EQ(cluster.Propose(leader, "before").http, 200);
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 1, kConvergeWait));
+  const uint64_t target = Others({1, 2, 3}, leader).back();
+  // raft 0.15 may let a transfer lapse (docs/design/replication.md, section
+  // 8, defect 4): it says NOT_TRANSFERRED, and a second try goes through.
+  std::string answer;
+  for (int attempt = 0; attempt < 3 && answer != "ok"; ++attempt) {
+    answer = cluster.Change(leader, "transfer", target);
+  }
+  ASSERT_EQ(answer, "ok");
+  EXPECT_EQ(cluster.WaitForLeader(kElectionWait), target);
+  EXPECT_EQ(cluster.Propose(target, "after").http, 200);
+  const ProposeResult refused = cluster.Propose(leader, "to the old leader");
+  EXPECT_EQ(refused.reason, "NOT_LEADER");
+  EXPECT_EQ(refused.leader_id, target);
+}
+
+TEST(ClusterTest, ALeaderCutOffFromItsMajorityAcknowledgesNothing) {
+  Cluster cluster("isolated", {});
+  cluster.StartVoters();
+  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  ASSERT_NE(leader, 0u);
+  ASSERT_EQ(cluster.Propose(leader, "before").http, 200);
+  for (uint64_t id : Others({1, 2, 3}, leader)) cluster.Kill(id);
+  const absl::Time cut_at = absl::Now();
+  std::atomic<int> acknowledged{0};
+  std::vector<std::string> reasons(4);
+  std::vector<std::thread> clients;
+  for (int client = 0; client < 4; ++client) {
+    clients.emplace_back([&, client] {
+      const ProposeResult result =
+          cluster.Propose(leader, absl::StrCat("after-cut-", client));
+      if (result.http == 200) ++acknowledged;
+      reasons[client] = result.reason;
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    const std::optional<NodeStatus> status = cluster.Status(leader);
+    return status && status->role != "leader";
+  }, kElectionWait));
+  std::printf("the isolated leader stepped down after %lld ms (election timeout 500 ms)\n",
+              static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - cut_at)));
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(acknowledged.load(), 0);
+  for (const std::string& reason : reasons) {
+    EXPECT_TRUE(reason == "LEADERSHIP_LOST" || reason == "NOT_LEADER") << reason;
+  }
+  EXPECT_EQ(cluster.Propose(leader, "after step-down").reason, "NOT_LEADER");
+  EXPECT_EQ(cluster.Status(leader)->count, 1u);
+}
+
+}  // namespace
+}  // namespace loyalty::testing
