@@ -1,9 +1,6 @@
 #include "tests/replication/cluster_harness.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -19,18 +16,6 @@
 
 namespace loyalty::testing {
 namespace {
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::unique_ptr<httplib::Client> ClientFor(const std::string& address,
                                            int read_timeout_seconds) {
@@ -62,6 +47,19 @@ uint64_t Number(const std::map<std::string, std::string>& fields,
   return value;
 }
 
+// "1:127.0.0.1:7001:voter,2:..." into id -> vote.
+std::map<uint64_t, std::string> Members(const std::string& text) {
+  std::map<uint64_t, std::string> members;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    const std::vector<absl::string_view> parts = absl::StrSplit(item, ':');
+    uint64_t id = 0;
+    if (parts.size() >= 2 && absl::SimpleAtoi(parts.front(), &id)) {
+      members[id] = std::string(parts.back());
+    }
+  }
+  return members;
+}
+
 }  // namespace
 
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
@@ -79,8 +77,8 @@ Cluster::Cluster(const std::string& name, ClusterOptions options)
   std::filesystem::remove_all(root_);
   std::filesystem::create_directories(root_);
   for (int id = 1; id <= options_.voters + options_.spares; ++id) {
-    peers_[id] = {absl::StrCat("127.0.0.1:", FreePort()),
-                  absl::StrCat("127.0.0.1:", FreePort())};
+    peers_[id] = {absl::StrCat("127.0.0.1:", FreeLoopbackPort()),
+                  absl::StrCat("127.0.0.1:", FreeLoopbackPort())};
   }
 }
 
@@ -101,7 +99,7 @@ std::vector<std::string> Cluster::Args(uint64_t id) const {
   for (int voter = 1; voter <= options_.voters; ++voter) {
     voters.push_back(absl::StrCat(voter));
   }
-  return {RAFT_NODE_PATH,
+  std::vector<std::string> args = {RAFT_NODE_PATH,
           absl::StrCat("--id=", id),
           absl::StrCat("--dir=", root_, "/node", id),
           "--peers=" + absl::StrJoin(peers, ","),
@@ -110,10 +108,20 @@ std::vector<std::string> Cluster::Args(uint64_t id) const {
           absl::StrCat("--election_timeout_ms=", options_.election_timeout_ms),
           absl::StrCat("--snapshot_threshold=", options_.snapshot_threshold),
           absl::StrCat("--snapshot_trailing=", options_.snapshot_trailing)};
+  const auto extra = extra_args_.find(id);
+  if (extra != extra_args_.end()) {
+    args.insert(args.end(), extra->second.begin(), extra->second.end());
+  }
+  return args;
 }
 
 void Cluster::StartVoters() {
   for (int id = 1; id <= options_.voters; ++id) Start(id);
+}
+
+uint64_t Cluster::StartVotersAndElect() {
+  StartVoters();
+  return WaitForLeader(absl::Seconds(60));
 }
 
 void Cluster::Start(uint64_t id) {
@@ -135,6 +143,12 @@ void Cluster::Kill(uint64_t id) {
   const auto found = processes_.find(id);
   if (found != processes_.end()) found->second->Kill();
   processes_.erase(id);
+}
+
+std::optional<ChildExit> Cluster::WaitExit(uint64_t id, absl::Duration timeout) {
+  const auto found = processes_.find(id);
+  if (found == processes_.end()) return std::nullopt;
+  return found->second->WaitFor(timeout);
 }
 
 bool Cluster::running(uint64_t id) const { return processes_.count(id) > 0; }
@@ -162,7 +176,7 @@ std::optional<NodeStatus> Cluster::Status(uint64_t id) const {
   status.count = Number(fields, "count");
   status.hash = fields.count("hash") ? fields.at("hash") : "";
   status.restores_fetched = Number(fields, "restores_fetched");
-  status.members = fields.count("members") ? fields.at("members") : "";
+  status.members = Members(fields.count("members") ? fields.at("members") : "");
   return status;
 }
 

@@ -32,7 +32,7 @@ struct NodeStatus {
   uint64_t count = 0;
   std::string hash;
   uint64_t restores_fetched = 0;
-  std::string members;  // "1:addr:voter,2:..."
+  std::map<uint64_t, std::string> members;  // id -> "voter", "standby", "spare"
 };
 
 struct ProposeResult {
@@ -57,9 +57,17 @@ class Cluster {
   ~Cluster();
 
   void StartVoters();
+  // StartVoters, then WaitForLeader: the leader's id, 0 if none was elected.
+  uint64_t StartVotersAndElect();
+  // More flags for node `id` from its next Start on.
+  void SetExtraArgs(uint64_t id, std::vector<std::string> args) {
+    extra_args_[id] = std::move(args);
+  }
   void Start(uint64_t id);   // also a restart on the same data dir
   void Kill(uint64_t id);    // SIGKILL
   bool running(uint64_t id) const;
+  // How node `id` ended, once it has (within `timeout`).
+  std::optional<ChildExit> WaitExit(uint64_t id, absl::Duration timeout);
   std::vector<uint64_t> ids() const;
   const std::string& control(uint64_t id) const { return peers_.at(id).control; }
   std::string Stderr(uint64_t id) const;
@@ -88,6 +96,7 @@ class Cluster {
   std::string root_;
   PeerMap peers_;
   std::map<uint64_t, std::unique_ptr<ChildProcess>> processes_;
+  std::map<uint64_t, std::vector<std::string>> extra_args_;
 };
 
 // Polls `condition` every 50 ms until it holds or `timeout` passes.

@@ -100,8 +100,7 @@ void ExpectEachOnce(const std::vector<std::string>& acked,
 
 TEST(ClusterTest, ThreeNodesElectAndApplyInOneOrder) {
   Cluster cluster("order", {});
-  cluster.StartVoters();
-  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   std::vector<std::thread> clients;
   absl::Mutex mu;
@@ -129,8 +128,7 @@ TEST(ClusterTest, ThreeNodesElectAndApplyInOneOrder) {
 
 TEST(ClusterTest, AFollowerRefusesAProposalAndNamesTheLeader) {
   Cluster cluster("refuse", {});
-  cluster.StartVoters();
-  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   const uint64_t follower = Others({1, 2, 3}, leader).front();
   const ProposeResult refused = cluster.Propose(follower, "to a follower");
@@ -147,8 +145,7 @@ TEST(ClusterTest, AFollowerRefusesAProposalAndNamesTheLeader) {
 
 TEST(ClusterTest, AKilledLeaderLosesNoAcknowledgedEntry) {
   Cluster cluster("kill", {});
-  cluster.StartVoters();
-  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   Writer writer(cluster, "w");
   ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= 20; }, kConvergeWait));
@@ -177,8 +174,7 @@ TEST(ClusterTest, ANodeBehindACompactedLogCatchesUpThroughASnapshot) {
   options.snapshot_threshold = 16;
   options.snapshot_trailing = 8;
   Cluster cluster("snapshot", options);
-  cluster.StartVoters();
-  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   const uint64_t behind = Others({1, 2, 3}, leader).front();
   for (int n = 0; n < 5; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
@@ -206,22 +202,20 @@ TEST(ClusterTest, AMemberIsAddedAndAnotherRemoved) {
   ClusterOptions options;
   options.spares = 1;  // node 4
   Cluster cluster("members", options);
-  cluster.StartVoters();
-  uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   for (int n = 0; n < 10; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
   cluster.Start(4);
   ASSERT_EQ(cluster.Change(leader, "add", 4), "ok");
   ASSERT_TRUE(cluster.WaitConverged({1, 2, 3, 4}, 10, kConvergeWait));
-  EXPECT_NE(cluster.Status(leader)->members.find("4:" ), std::string::npos);
-  EXPECT_NE(cluster.Status(leader)->members.find(":voter"), std::string::npos);
+  EXPECT_EQ(cluster.Status(leader)->members[4], "voter");
   const uint64_t removed = Others({1, 2, 3}, leader).front();
   ASSERT_EQ(cluster.Change(leader, "remove", removed), "ok");
   for (int n = 0; n < 10; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("b", n)).http, 200);
   const std::vector<uint64_t> kept = Others({1, 2, 3, 4}, removed);
   ASSERT_TRUE(cluster.WaitConverged(kept, 20, kConvergeWait));
-  EXPECT_EQ(cluster.Status(leader)->members.find(absl::StrCat(removed, ":")),
-            std::string::npos);
+  EXPECT_EQ(cluster.Status(leader)->members.count(removed), 0u);
+  EXPECT_EQ(cluster.Status(leader)->members.size(), 3u);
   EXPECT_LT(cluster.Status(removed)->count, 20u);
   // The group of three that is left still elects: kill its leader.
   cluster.Kill(removed);
@@ -231,20 +225,20 @@ TEST(ClusterTest, AMemberIsAddedAndAnotherRemoved) {
 
 TEST(ClusterTest, LeadershipMovesToTheNodeItIsTransferredTo) {
   Cluster cluster("transfer", {});
-  cluster.StartVoters();
-  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   ASSERT_EQ(cluster.Propose(leader, "before").http, 200);
   ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 1, kConvergeWait));
   const uint64_t target = Others({1, 2, 3}, leader).back();
   // raft 0.15 may let a transfer lapse (docs/design/replication.md, section
-  // 8, defect 4): it says NOT_TRANSFERRED, and a second try goes through.
+  // 8, defect 4): it says NOT_TRANSFERRED, and another try goes through.
   std::string answer;
-  for (int attempt = 0; attempt < 3 && answer != "ok"; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
     answer = cluster.Change(leader, "transfer", target);
+    if (answer == "ok" || cluster.WaitForLeader(kElectionWait) == target) break;
   }
-  ASSERT_EQ(answer, "ok");
-  EXPECT_EQ(cluster.WaitForLeader(kElectionWait), target);
+  EXPECT_EQ(answer, "ok");
+  ASSERT_EQ(cluster.WaitForLeader(kElectionWait), target) << answer;
   EXPECT_EQ(cluster.Propose(target, "after").http, 200);
   const ProposeResult refused = cluster.Propose(leader, "to the old leader");
   EXPECT_EQ(refused.reason, "NOT_LEADER");
@@ -253,8 +247,7 @@ TEST(ClusterTest, LeadershipMovesToTheNodeItIsTransferredTo) {
 
 TEST(ClusterTest, ALeaderCutOffFromItsMajorityAcknowledgesNothing) {
   Cluster cluster("isolated", {});
-  cluster.StartVoters();
-  const uint64_t leader = cluster.WaitForLeader(kElectionWait);
+  const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   ASSERT_EQ(cluster.Propose(leader, "before").http, 200);
   for (uint64_t id : Others({1, 2, 3}, leader)) cluster.Kill(id);
@@ -283,6 +276,34 @@ TEST(ClusterTest, ALeaderCutOffFromItsMajorityAcknowledgesNothing) {
   }
   EXPECT_EQ(cluster.Propose(leader, "after step-down").reason, "NOT_LEADER");
   EXPECT_EQ(cluster.Status(leader)->count, 1u);
+}
+
+TEST(ClusterTest, AFollowerThatCannotApplyStopsAndTheOthersServeOn) {
+  Cluster cluster("ioerror", {});
+  // Node 3 fails to apply its sixth entry. It may be elected first, so the
+  // fault waits for entries that only a leader's proposals bring.
+  cluster.SetExtraArgs(3, {"--fail_apply_after=5"});
+  uint64_t leader = cluster.StartVotersAndElect();
+  ASSERT_NE(leader, 0u);
+  std::vector<std::string> acked;
+  for (int n = 0; n < 10; ++n) {
+    const std::string payload = absl::StrCat("e", n);
+    ProposeResult result = cluster.Propose(leader, payload);
+    if (result.http != 200) {  // node 3 led and stopped: the others elect
+      leader = cluster.WaitForLeader(kElectionWait, {1, 2});
+      ASSERT_NE(leader, 0u);
+      continue;
+    }
+    acked.push_back(payload);
+  }
+  const std::optional<ChildExit> exit = cluster.WaitExit(3, kConvergeWait);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->exited && exit->exit_code == 3) << exit->ToString();
+  EXPECT_NE(cluster.Stderr(3).find("injected write failure"), std::string::npos)
+      << cluster.Stderr(3);
+  ASSERT_GE(acked.size(), 5u);
+  ASSERT_TRUE(cluster.WaitConverged({1, 2}, acked.size(), kConvergeWait));
+  for (uint64_t id : {1, 2}) ExpectEachOnce(acked, cluster.Payloads(id), id);
 }
 
 }  // namespace

@@ -1,5 +1,10 @@
 #include "tests/replication/node_setup.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -24,6 +29,19 @@ absl::StatusOr<PeerMap> ParsePeers(absl::string_view text) {
     peers[id] = {std::string(addresses.first), std::string(addresses.second)};
   }
   return peers;
+}
+
+int FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool bound =
+      ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  return bound ? ntohs(address.sin_port) : 0;
 }
 
 bool SplitHostPort(absl::string_view address, std::string* host, int* port) {

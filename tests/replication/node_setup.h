@@ -22,6 +22,10 @@ struct PeerAddresses {
 using PeerMap = std::map<uint64_t, PeerAddresses>;
 
 absl::StatusOr<PeerMap> ParsePeers(absl::string_view text);
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0,
+// read, closed): for the tests, which hand it to a node.
+int FreeLoopbackPort();
+
 // "host:port" split; false if malformed.
 bool SplitHostPort(absl::string_view address, std::string* host, int* port);
 

@@ -32,11 +32,36 @@ ABSL_FLAG(std::string, bootstrap_ids, "", "ids of the first configuration");
 ABSL_FLAG(uint32_t, election_timeout_ms, 1000, "raft election timeout");
 ABSL_FLAG(uint32_t, snapshot_threshold, 512, "entries between snapshots");
 ABSL_FLAG(uint32_t, snapshot_trailing, 512, "entries kept after a snapshot");
+ABSL_FLAG(uint64_t, fail_apply_after, 0,
+          "test fault: applying fails once this many entries are applied (0: never)");
 
 namespace loyalty::testing {
 namespace {
 
 std::atomic<replication::RaftNode*> running_node{nullptr};
+
+// The I/O-error fault of the cluster test: the counter log, except that
+// applying fails (as a full or broken disk would) after `limit` entries.
+class FailingApply : public replication::StateMachine {
+ public:
+  FailingApply(CounterLog& log, uint64_t limit) : log_(log), limit_(limit) {}
+  absl::Status Apply(uint64_t index, absl::string_view bytes) override {
+    if (limit_ != 0 && log_.state().count >= limit_) {
+      return absl::DataLossError("injected write failure (--fail_apply_after)");
+    }
+    return log_.Apply(index, bytes);
+  }
+  absl::StatusOr<std::string> SnapshotIdentity(uint64_t index) override {
+    return log_.SnapshotIdentity(index);
+  }
+  absl::Status Restore(uint64_t index, absl::string_view identity) override {
+    return log_.Restore(index, identity);
+  }
+
+ private:
+  CounterLog& log_;
+  const uint64_t limit_;
+};
 
 void Say(const std::string& line) {
   const std::string text = line + "\n";
@@ -154,8 +179,9 @@ int Run() {
     Say("raft_node: " + log.status().ToString());
     return 2;
   }
+  FailingApply machine(**log, absl::GetFlag(FLAGS_fail_apply_after));
   absl::StatusOr<std::unique_ptr<replication::RaftNode>> node =
-      replication::RaftNode::Start(*std::move(options), log->get());
+      replication::RaftNode::Start(*std::move(options), &machine);
   if (!node.ok()) {
     Say("raft_node: " + node.status().ToString());
     return 2;

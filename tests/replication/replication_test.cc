@@ -1,9 +1,7 @@
 // engine/replication in one process: the snapshot record, the file manifest,
 // and a one-member RaftNode (elects itself, applies in order, survives a
-// restart without applying an entry twice, refuses work once stopped).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+// restart without applying an entry twice, refuses work once stopped), and
+// the entry frame whose padding a restart depends on (entry_frame.h).
 #include <unistd.h>
 
 #include <chrono>
@@ -14,14 +12,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "engine/base/error.h"
+#include "engine/replication/entry_frame.h"
 #include "engine/replication/file_manifest.h"
 #include "engine/replication/raft_node.h"
 #include "engine/replication/snapshot_record.h"
 #include "gtest/gtest.h"
 #include "tests/replication/counter_log.h"
+#include "tests/replication/node_setup.h"
 
 namespace loyalty::replication {
 namespace {
+
+using testing::FreeLoopbackPort;
 
 std::string TempDir(const std::string& name) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "/repl-", name,
@@ -29,18 +31,6 @@ std::string TempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
-}
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 TEST(SnapshotRecordTest, RoundTripsAndRefusesADamagedRecord) {
@@ -58,6 +48,23 @@ TEST(SnapshotRecordTest, RoundTripsAndRefusesADamagedRecord) {
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeSnapshotRecord("LRS1").status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+TEST(EntryFrameTest, PadsToEightBytesAndGivesBackThePayload) {
+  for (const std::string& payload : {std::string(), std::string("entry-0"),
+                                    std::string(8, 'x'), std::string(13, 'y')}) {
+    std::string framed(FramedSize(payload.size()), '?');
+    EXPECT_EQ(framed.size() % 8, 0u);
+    WriteFrame(payload, framed.data());
+    absl::StatusOr<absl::string_view> read = ReadFrame(framed);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, payload);
+  }
+  std::string framed(FramedSize(7), '\0');
+  WriteFrame("entry-0", framed.data());
+  framed[0] = 9;  // a length its frame cannot hold
+  EXPECT_EQ(ReadFrame(framed).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ReadFrame("entry-0").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(FileManifestTest, ChecksFilesBySizeAndHash) {
@@ -117,7 +124,7 @@ bool WaitForLeader(const RaftNode& node) {
 
 TEST(RaftNodeTest, OneMemberAppliesInOrderAndNothingTwiceAfterRestart) {
   const std::string dir = TempDir("one");
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   testing::CounterLog::State before;
   {
     OneNode one = StartOneNode(dir, port);
@@ -153,7 +160,7 @@ TEST(RaftNodeTest, OneMemberAppliesInOrderAndNothingTwiceAfterRestart) {
 
 TEST(RaftNodeTest, RefusesAnEntryOverTheLimit) {
   const std::string dir = TempDir("big");
-  OneNode one = StartOneNode(dir, FreePort());
+  OneNode one = StartOneNode(dir, FreeLoopbackPort());
   ASSERT_NE(one.node, nullptr);
   ASSERT_TRUE(WaitForLeader(*one.node));
   absl::StatusOr<uint64_t> refused =
