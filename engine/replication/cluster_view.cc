@@ -14,19 +14,26 @@ constexpr absl::string_view kLeaderHintUrl =
 
 absl::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kFollower: return "follower";
-    case Role::kCandidate: return "candidate";
-    case Role::kLeader: return "leader";
-    case Role::kUnavailable: break;
+    case Role::kFollower:
+      return "follower";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
+    case Role::kUnavailable:
+      break;
   }
   return "unavailable";
 }
 
 absl::string_view VoteName(Vote vote) {
   switch (vote) {
-    case Vote::kStandby: return "standby";
-    case Vote::kSpare: return "spare";
-    case Vote::kVoter: break;
+    case Vote::kStandby:
+      return "standby";
+    case Vote::kSpare:
+      return "spare";
+    case Vote::kVoter:
+      break;
   }
   return "voter";
 }

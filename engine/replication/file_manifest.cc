@@ -27,8 +27,8 @@ absl::StatusOr<FileDigest> ParseLine(absl::string_view line, size_t number) {
   if (parts.size() != 3 || !PlainName(parts[0]) ||
       !absl::SimpleAtoi(parts[1], &file.size_bytes) ||
       parts[2].size() != 2 * kSha256Bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("manifest line ", number, ": want <name> <size> <sha256>"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "manifest line ", number, ": want <name> <size> <sha256>"));
   }
   file.name = std::string(parts[0]);
   file.sha256_hex = std::string(parts[2]);
@@ -57,8 +57,8 @@ absl::StatusOr<FileDigest> DigestFile(const std::string& dir,
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_bytes = 0;
   EVP_DigestFinal_ex(context.get(), digest, &digest_bytes);
-  file.sha256_hex = HexEncode(absl::string_view(
-      reinterpret_cast<const char*>(digest), digest_bytes));
+  file.sha256_hex = HexEncode(
+      absl::string_view(reinterpret_cast<const char*>(digest), digest_bytes));
   return file;
 }
 
@@ -89,10 +89,10 @@ absl::Status VerifyFile(const std::string& dir, const FileDigest& expected) {
   absl::StatusOr<FileDigest> actual = DigestFile(dir, expected.name);
   if (!actual.ok()) return actual.status();
   if (!(*actual == expected)) {
-    return absl::DataLossError(absl::StrCat(
-        expected.name, ": want ", expected.size_bytes, " bytes sha256 ",
-        expected.sha256_hex, ", have ", actual->size_bytes, " bytes sha256 ",
-        actual->sha256_hex));
+    return absl::DataLossError(
+        absl::StrCat(expected.name, ": want ", expected.size_bytes,
+                     " bytes sha256 ", expected.sha256_hex, ", have ",
+                     actual->size_bytes, " bytes sha256 ", actual->sha256_hex));
   }
   return absl::OkStatus();
 }

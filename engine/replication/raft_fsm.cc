@@ -27,8 +27,9 @@ int Apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
   if (status.ok()) return 0;
   // Fail-stop: this node's state would fall behind its log. raft retries the
   // entry later; the owner stops the process first.
-  loop->Fatal(absl::Status(status.code(), absl::StrCat("apply entry ", index,
-                                                       ": ", status.message())));
+  loop->Fatal(absl::Status(
+      status.code(),
+      absl::StrCat("apply entry ", index, ": ", status.message())));
   return RAFT_IOERR;
 }
 
@@ -42,8 +43,7 @@ int Snapshot(struct raft_fsm* fsm, struct raft_buffer* bufs[],
   record.node_id = loop->options().id;
   absl::StatusOr<std::string> identity =
       loop->machine()->SnapshotIdentity(record.applied_index);
-  if (!identity.ok() ||
-      identity->size() > StateMachine::kMaxIdentityBytes) {
+  if (!identity.ok() || identity->size() > StateMachine::kMaxIdentityBytes) {
     // Not fatal: raft keeps the log and tries again at the next threshold.
     return RAFT_IOERR;
   }

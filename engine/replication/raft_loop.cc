@@ -17,10 +17,14 @@ RaftNode::Loop* LoopOf(uv_handle_t* handle) {
 
 Role RoleOf(int state) {
   switch (state) {
-    case RAFT_FOLLOWER: return Role::kFollower;
-    case RAFT_CANDIDATE: return Role::kCandidate;
-    case RAFT_LEADER: return Role::kLeader;
-    default: return Role::kUnavailable;
+    case RAFT_FOLLOWER:
+      return Role::kFollower;
+    case RAFT_CANDIDATE:
+      return Role::kCandidate;
+    case RAFT_LEADER:
+      return Role::kLeader;
+    default:
+      return Role::kUnavailable;
   }
 }
 
@@ -292,8 +296,8 @@ absl::Status RaftNode::Loop::ErrorOf(int code, absl::string_view what) {
       return MakeError(absl::StatusCode::kAlreadyExists, "NODE_EXISTS", "id",
                        text);
     default:
-      return MakeError(absl::StatusCode::kUnavailable, "REPLICATION_FAILED",
-                       "", text);
+      return MakeError(absl::StatusCode::kUnavailable, "REPLICATION_FAILED", "",
+                       text);
   }
 }
 

@@ -48,7 +48,9 @@ class RaftNode::Loop {
   void Stop();
 
   // --- raft-loop only (the request and FSM code in raft_*.cc) ---
-  struct raft* raft() { return &raft_; }
+  struct raft* raft() {
+    return &raft_;
+  }
   StateMachine* machine() { return machine_; }
   const RaftNodeOptions& options() const { return options_; }
   // Reports a fatal error once (on_fatal); later ones are dropped.
@@ -74,11 +76,11 @@ class RaftNode::Loop {
   uv_loop_t uv_loop_{};
   uv_async_t wake_{};
   uv_prepare_t monitor_{};
-  struct raft_uv_transport transport_{};
-  struct raft_io io_{};
-  struct raft_fsm fsm_{};
-  struct raft raft_{};
-  bool closing_ = false;  // raft-loop only
+  struct raft_uv_transport transport_ {};
+  struct raft_io io_ {};
+  struct raft_fsm fsm_ {};
+  struct raft raft_ {};
+  bool closing_ = false;   // raft-loop only
   ClusterView published_;  // raft-loop only: last view handed to on_view_change
   std::atomic<bool> fatal_{false};
 

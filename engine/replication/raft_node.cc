@@ -10,8 +10,8 @@ namespace loyalty::replication {
 
 absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(
     RaftNodeOptions options, StateMachine* machine) {
-  if (options.id == 0 || options.address.empty() ||
-      options.data_dir.empty() || !options.on_fatal) {
+  if (options.id == 0 || options.address.empty() || options.data_dir.empty() ||
+      !options.on_fatal) {
     return absl::InvalidArgumentError(
         "raft node: id, address, data_dir and on_fatal are required");
   }
@@ -25,14 +25,14 @@ RaftNode::RaftNode(std::unique_ptr<Loop> loop) : loop_(std::move(loop)) {}
 RaftNode::~RaftNode() { Stop(); }
 
 void RaftNode::Propose(std::string bytes, ProposeDone done) {
-  loop_->Post([bytes = std::move(bytes),
-               done = std::move(done)](Loop* loop) mutable {
-    if (loop == nullptr) {
-      done(NodeStopped());
-      return;
-    }
-    ProposeOnLoop(loop, std::move(bytes), std::move(done));
-  });
+  loop_->Post(
+      [bytes = std::move(bytes), done = std::move(done)](Loop* loop) mutable {
+        if (loop == nullptr) {
+          done(NodeStopped());
+          return;
+        }
+        ProposeOnLoop(loop, std::move(bytes), std::move(done));
+      });
 }
 
 std::future<absl::StatusOr<uint64_t>> RaftNode::Propose(std::string bytes) {
@@ -49,8 +49,8 @@ namespace {
 
 template <typename Run>
 RaftNode::Loop::Command Refusable(RaftNode::Done done, Run run) {
-  return [done = std::move(done), run = std::move(run)](
-             RaftNode::Loop* loop) mutable {
+  return [done = std::move(done),
+          run = std::move(run)](RaftNode::Loop* loop) mutable {
     if (loop == nullptr) {
       done(NodeStopped());
       return;
@@ -66,12 +66,11 @@ void RaftNode::Barrier(Done done) {
 }
 
 void RaftNode::Add(Member member, Done done) {
-  loop_->Post(Refusable(std::move(done),
-                        [member = std::move(member)](Loop* loop,
-                                                     Done callback) mutable {
-                          AddOnLoop(loop, std::move(member),
-                                    std::move(callback));
-                        }));
+  loop_->Post(Refusable(
+      std::move(done),
+      [member = std::move(member)](Loop* loop, Done callback) mutable {
+        AddOnLoop(loop, std::move(member), std::move(callback));
+      }));
 }
 
 void RaftNode::Remove(uint64_t id, Done done) {

@@ -37,7 +37,8 @@ struct TransferRequest {
 };
 
 void OnApplied(struct raft_apply* request, int status, void* /*result*/) {
-  std::unique_ptr<ApplyRequest> owned(static_cast<ApplyRequest*>(request->data));
+  std::unique_ptr<ApplyRequest> owned(
+      static_cast<ApplyRequest*>(request->data));
   if (status == 0) {
     owned->done(static_cast<uint64_t>(request->index));
   } else {
@@ -118,8 +119,8 @@ void ProposeOnLoop(RaftNode::Loop* loop, std::string bytes,
   owned->loop = loop;
   owned->done = std::move(done);
   owned->request.data = owned.get();
-  const int rv = raft_apply(loop->raft(), &owned->request, &buffer, 1,
-                            &OnApplied);
+  const int rv =
+      raft_apply(loop->raft(), &owned->request, &buffer, 1, &OnApplied);
   if (rv != 0) {
     raft_free(buffer.base);  // raft owns it only after a 0
     owned->done(loop->ErrorOf(rv, "propose"));
@@ -175,8 +176,8 @@ void TransferOnLoop(RaftNode::Loop* loop, uint64_t id, RaftNode::Done done) {
   owned->loop = loop;
   owned->done = std::move(done);
   owned->request.data = owned.get();
-  const int rv = raft_transfer(loop->raft(), &owned->request, id,
-                               &OnTransferred);
+  const int rv =
+      raft_transfer(loop->raft(), &owned->request, id, &OnTransferred);
   if (rv != 0) {
     owned->done(loop->ErrorOf(rv, "transfer leadership"));
     return;

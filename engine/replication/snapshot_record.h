@@ -20,8 +20,8 @@ namespace loyalty::replication {
 
 struct SnapshotRecord {
   uint64_t applied_index = 0;
-  uint64_t node_id = 0;   // who took it (for messages)
-  std::string identity;   // StateMachine::SnapshotIdentity's answer
+  uint64_t node_id = 0;  // who took it (for messages)
+  std::string identity;  // StateMachine::SnapshotIdentity's answer
 };
 
 std::string EncodeSnapshotRecord(const SnapshotRecord& record);

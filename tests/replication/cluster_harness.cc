@@ -73,7 +73,8 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
 
 Cluster::Cluster(const std::string& name, ClusterOptions options)
     : options_(options) {
-  root_ = absl::StrCat(::testing::TempDir(), "/cluster-", name, "-", ::getpid());
+  root_ =
+      absl::StrCat(::testing::TempDir(), "/cluster-", name, "-", ::getpid());
   std::filesystem::remove_all(root_);
   std::filesystem::create_directories(root_);
   for (int id = 1; id <= options_.voters + options_.spares; ++id) {
@@ -93,21 +94,24 @@ Cluster::~Cluster() {
 std::vector<std::string> Cluster::Args(uint64_t id) const {
   std::vector<std::string> peers;
   for (const auto& [peer, addresses] : peers_) {
-    peers.push_back(absl::StrCat(peer, "=", addresses.raft, "/", addresses.control));
+    peers.push_back(
+        absl::StrCat(peer, "=", addresses.raft, "/", addresses.control));
   }
   std::vector<std::string> voters;
   for (int voter = 1; voter <= options_.voters; ++voter) {
     voters.push_back(absl::StrCat(voter));
   }
-  std::vector<std::string> args = {RAFT_NODE_PATH,
-          absl::StrCat("--id=", id),
-          absl::StrCat("--dir=", root_, "/node", id),
-          "--peers=" + absl::StrJoin(peers, ","),
-          "--bootstrap_ids=" +
-              (static_cast<int>(id) <= options_.voters ? absl::StrJoin(voters, ",") : ""),
-          absl::StrCat("--election_timeout_ms=", options_.election_timeout_ms),
-          absl::StrCat("--snapshot_threshold=", options_.snapshot_threshold),
-          absl::StrCat("--snapshot_trailing=", options_.snapshot_trailing)};
+  std::vector<std::string> args = {
+      RAFT_NODE_PATH,
+      absl::StrCat("--id=", id),
+      absl::StrCat("--dir=", root_, "/node", id),
+      "--peers=" + absl::StrJoin(peers, ","),
+      "--bootstrap_ids=" + (static_cast<int>(id) <= options_.voters
+                                ? absl::StrJoin(voters, ",")
+                                : ""),
+      absl::StrCat("--election_timeout_ms=", options_.election_timeout_ms),
+      absl::StrCat("--snapshot_threshold=", options_.snapshot_threshold),
+      absl::StrCat("--snapshot_trailing=", options_.snapshot_trailing)};
   const auto extra = extra_args_.find(id);
   if (extra != extra_args_.end()) {
     args.insert(args.end(), extra->second.begin(), extra->second.end());
@@ -145,7 +149,8 @@ void Cluster::Kill(uint64_t id) {
   processes_.erase(id);
 }
 
-std::optional<ChildExit> Cluster::WaitExit(uint64_t id, absl::Duration timeout) {
+std::optional<ChildExit> Cluster::WaitExit(uint64_t id,
+                                           absl::Duration timeout) {
   const auto found = processes_.find(id);
   if (found == processes_.end()) return std::nullopt;
   return found->second->WaitFor(timeout);
@@ -199,8 +204,10 @@ ProposeResult Cluster::Propose(uint64_t id, const std::string& payload) const {
 
 std::string Cluster::Change(uint64_t at, const std::string& what,
                             uint64_t target) const {
-  const auto response = ClientFor(control(at), 90)->Post(
-      absl::StrCat("/", what, "?id=", target).c_str(), "", "text/plain");
+  const auto response =
+      ClientFor(control(at), 90)
+          ->Post(absl::StrCat("/", what, "?id=", target).c_str(), "",
+                 "text/plain");
   if (!response) return "NO_ANSWER";
   return response->body.substr(0, response->body.find('\n'));
 }
@@ -209,7 +216,8 @@ std::vector<std::string> Cluster::Payloads(uint64_t id) const {
   std::vector<std::string> payloads;
   const auto response = ClientFor(control(id), 30)->Get("/log");
   if (!response) return payloads;
-  for (absl::string_view line : absl::StrSplit(response->body, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(response->body, '\n', absl::SkipEmpty())) {
     const std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
     if (parts.size() == 3) payloads.push_back(absl::HexStringToBytes(parts[2]));
   }
@@ -220,34 +228,39 @@ uint64_t Cluster::WaitForLeader(absl::Duration timeout,
                                 std::vector<uint64_t> among) const {
   if (among.empty()) among = ids();
   uint64_t agreed = 0;
-  const bool found = WaitFor([&] {
-    agreed = 0;
-    for (uint64_t id : among) {
-      const std::optional<NodeStatus> status = Status(id);
-      if (!status || status->leader_id == 0) return false;
-      if (agreed != 0 && status->leader_id != agreed) return false;
-      agreed = status->leader_id;
-    }
-    const std::optional<NodeStatus> leader = Status(agreed);
-    return leader && leader->role == "leader";
-  }, timeout);
+  const bool found = WaitFor(
+      [&] {
+        agreed = 0;
+        for (uint64_t id : among) {
+          const std::optional<NodeStatus> status = Status(id);
+          if (!status || status->leader_id == 0) return false;
+          if (agreed != 0 && status->leader_id != agreed) return false;
+          agreed = status->leader_id;
+        }
+        const std::optional<NodeStatus> leader = Status(agreed);
+        return leader && leader->role == "leader";
+      },
+      timeout);
   return found ? agreed : 0;
 }
 
 bool Cluster::WaitConverged(const std::vector<uint64_t>& among,
                             uint64_t min_count, absl::Duration timeout) const {
-  return WaitFor([&] {
-    std::optional<NodeStatus> first;
-    for (uint64_t id : among) {
-      const std::optional<NodeStatus> status = Status(id);
-      if (!status || status->count < min_count) return false;
-      if (first && (status->count != first->count || status->hash != first->hash)) {
-        return false;
-      }
-      if (!first) first = status;
-    }
-    return true;
-  }, timeout);
+  return WaitFor(
+      [&] {
+        std::optional<NodeStatus> first;
+        for (uint64_t id : among) {
+          const std::optional<NodeStatus> status = Status(id);
+          if (!status || status->count < min_count) return false;
+          if (first &&
+              (status->count != first->count || status->hash != first->hash)) {
+            return false;
+          }
+          if (!first) first = status;
+        }
+        return true;
+      },
+      timeout);
 }
 
 }  // namespace loyalty::testing

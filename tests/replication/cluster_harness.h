@@ -36,16 +36,16 @@ struct NodeStatus {
 };
 
 struct ProposeResult {
-  int http = 0;            // 200 acknowledged; 0: no answer (connection)
-  std::string reason;      // NOT_LEADER, LEADERSHIP_LOST, TIMEOUT, ...
+  int http = 0;        // 200 acknowledged; 0: no answer (connection)
+  std::string reason;  // NOT_LEADER, LEADERSHIP_LOST, TIMEOUT, ...
   uint64_t index = 0;
   uint64_t leader_id = 0;  // the leader a refusal names
   std::string leader_control;
 };
 
 struct ClusterOptions {
-  int voters = 3;          // bootstrapped together: ids 1..voters
-  int spares = 0;          // more ids with ports, started only by Start(id)
+  int voters = 3;  // bootstrapped together: ids 1..voters
+  int spares = 0;  // more ids with ports, started only by Start(id)
   unsigned election_timeout_ms = 500;
   unsigned snapshot_threshold = 512;
   unsigned snapshot_trailing = 512;
@@ -63,20 +63,23 @@ class Cluster {
   void SetExtraArgs(uint64_t id, std::vector<std::string> args) {
     extra_args_[id] = std::move(args);
   }
-  void Start(uint64_t id);   // also a restart on the same data dir
-  void Kill(uint64_t id);    // SIGKILL
+  void Start(uint64_t id);  // also a restart on the same data dir
+  void Kill(uint64_t id);   // SIGKILL
   bool running(uint64_t id) const;
   // How node `id` ended, once it has (within `timeout`).
   std::optional<ChildExit> WaitExit(uint64_t id, absl::Duration timeout);
   std::vector<uint64_t> ids() const;
-  const std::string& control(uint64_t id) const { return peers_.at(id).control; }
+  const std::string& control(uint64_t id) const {
+    return peers_.at(id).control;
+  }
   std::string Stderr(uint64_t id) const;
 
   std::optional<NodeStatus> Status(uint64_t id) const;
   ProposeResult Propose(uint64_t id, const std::string& payload) const;
   // POST /add, /remove or /transfer with ?id=target at node `at`: "ok" or
   // the refusal's reason.
-  std::string Change(uint64_t at, const std::string& what, uint64_t target) const;
+  std::string Change(uint64_t at, const std::string& what,
+                     uint64_t target) const;
   // The payloads node `id` applied, in order.
   std::vector<std::string> Payloads(uint64_t id) const;
 

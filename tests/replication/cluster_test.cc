@@ -24,7 +24,8 @@ namespace {
 constexpr absl::Duration kElectionWait = absl::Seconds(60);
 constexpr absl::Duration kConvergeWait = absl::Seconds(90);
 
-std::vector<uint64_t> Others(const std::vector<uint64_t>& ids, uint64_t not_this) {
+std::vector<uint64_t> Others(const std::vector<uint64_t>& ids,
+                             uint64_t not_this) {
   std::vector<uint64_t> others;
   for (uint64_t id : ids) {
     if (id != not_this) others.push_back(id);
@@ -84,7 +85,8 @@ class Writer {
   std::atomic<bool> stop_{false};
   mutable absl::Mutex mu_;
   std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<absl::Time, std::string>> ack_times_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<absl::Time, std::string>> ack_times_
+      ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 
@@ -148,7 +150,8 @@ TEST(ClusterTest, AKilledLeaderLosesNoAcknowledgedEntry) {
   const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   Writer writer(cluster, "w");
-  ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= 20; }, kConvergeWait));
+  ASSERT_TRUE(
+      WaitFor([&] { return writer.acknowledged() >= 20; }, kConvergeWait));
   const absl::Time killed_at = absl::Now();
   cluster.Kill(leader);
   const size_t before = writer.acknowledged();
@@ -157,16 +160,20 @@ TEST(ClusterTest, AKilledLeaderLosesNoAcknowledgedEntry) {
   EXPECT_NE(next, leader);
   ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= before + 20; },
                       kConvergeWait));
-  std::printf("kill -9 of the leader to the first acknowledged entry on node %llu: %lld ms\n",
-              static_cast<unsigned long long>(next),
-              static_cast<long long>(absl::ToInt64Milliseconds(
-                  writer.first_ack_after(killed_at) - killed_at)));
+  std::printf(
+      "kill -9 of the leader to the first acknowledged entry on node %llu: "
+      "%lld ms\n",
+      static_cast<unsigned long long>(next),
+      static_cast<long long>(absl::ToInt64Milliseconds(
+          writer.first_ack_after(killed_at) - killed_at)));
   cluster.Start(leader);
   ASSERT_TRUE(WaitFor([&] { return writer.acknowledged() >= before + 40; },
                       kConvergeWait));
   writer.Stop();
-  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, writer.acknowledged(), kConvergeWait));
-  for (uint64_t id : {1, 2, 3}) ExpectEachOnce(writer.acked(), cluster.Payloads(id), id);
+  ASSERT_TRUE(
+      cluster.WaitConverged({1, 2, 3}, writer.acknowledged(), kConvergeWait));
+  for (uint64_t id : {1, 2, 3})
+    ExpectEachOnce(writer.acked(), cluster.Payloads(id), id);
 }
 
 TEST(ClusterTest, ANodeBehindACompactedLogCatchesUpThroughASnapshot) {
@@ -177,7 +184,8 @@ TEST(ClusterTest, ANodeBehindACompactedLogCatchesUpThroughASnapshot) {
   const uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
   const uint64_t behind = Others({1, 2, 3}, leader).front();
-  for (int n = 0; n < 5; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
+  for (int n = 0; n < 5; ++n)
+    ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
   ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 5, kConvergeWait));
   cluster.Kill(behind);
   std::vector<std::string> acked;
@@ -204,14 +212,16 @@ TEST(ClusterTest, AMemberIsAddedAndAnotherRemoved) {
   Cluster cluster("members", options);
   uint64_t leader = cluster.StartVotersAndElect();
   ASSERT_NE(leader, 0u);
-  for (int n = 0; n < 10; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
+  for (int n = 0; n < 10; ++n)
+    ASSERT_EQ(cluster.Propose(leader, absl::StrCat("a", n)).http, 200);
   cluster.Start(4);
   ASSERT_EQ(cluster.Change(leader, "add", 4), "ok");
   ASSERT_TRUE(cluster.WaitConverged({1, 2, 3, 4}, 10, kConvergeWait));
   EXPECT_EQ(cluster.Status(leader)->members[4], "voter");
   const uint64_t removed = Others({1, 2, 3}, leader).front();
   ASSERT_EQ(cluster.Change(leader, "remove", removed), "ok");
-  for (int n = 0; n < 10; ++n) ASSERT_EQ(cluster.Propose(leader, absl::StrCat("b", n)).http, 200);
+  for (int n = 0; n < 10; ++n)
+    ASSERT_EQ(cluster.Propose(leader, absl::StrCat("b", n)).http, 200);
   const std::vector<uint64_t> kept = Others({1, 2, 3, 4}, removed);
   ASSERT_TRUE(cluster.WaitConverged(kept, 20, kConvergeWait));
   EXPECT_EQ(cluster.Status(leader)->members.count(removed), 0u);
@@ -263,16 +273,21 @@ TEST(ClusterTest, ALeaderCutOffFromItsMajorityAcknowledgesNothing) {
       reasons[client] = result.reason;
     });
   }
-  ASSERT_TRUE(WaitFor([&] {
-    const std::optional<NodeStatus> status = cluster.Status(leader);
-    return status && status->role != "leader";
-  }, kElectionWait));
-  std::printf("the isolated leader stepped down after %lld ms (election timeout 500 ms)\n",
-              static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - cut_at)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::optional<NodeStatus> status = cluster.Status(leader);
+        return status && status->role != "leader";
+      },
+      kElectionWait));
+  std::printf(
+      "the isolated leader stepped down after %lld ms (election timeout 500 "
+      "ms)\n",
+      static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - cut_at)));
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(acknowledged.load(), 0);
   for (const std::string& reason : reasons) {
-    EXPECT_TRUE(reason == "LEADERSHIP_LOST" || reason == "NOT_LEADER") << reason;
+    EXPECT_TRUE(reason == "LEADERSHIP_LOST" || reason == "NOT_LEADER")
+        << reason;
   }
   EXPECT_EQ(cluster.Propose(leader, "after step-down").reason, "NOT_LEADER");
   EXPECT_EQ(cluster.Status(leader)->count, 1u);

@@ -122,27 +122,29 @@ void AddCheckpointRoutes(httplib::Server& server, CounterLog& log) {
     }
     response.set_content(*made, "text/plain");
   });
-  server.Get("/checkpoint/file", [&](const httplib::Request& request,
-                                     httplib::Response& response) {
-    const std::string name = request.get_param_value("name");
-    if (name != "entries.log") {
-      response.status = 404;
-      return;
-    }
-    response.set_content(ReadWholeFileOrEmpty(log.checkpoint_dir() + "/" + name),
-                         "application/octet-stream");
-  });
+  server.Get("/checkpoint/file",
+             [&](const httplib::Request& request, httplib::Response& response) {
+               const std::string name = request.get_param_value("name");
+               if (name != "entries.log") {
+                 response.status = 404;
+                 return;
+               }
+               response.set_content(
+                   ReadWholeFileOrEmpty(log.checkpoint_dir() + "/" + name),
+                   "application/octet-stream");
+             });
 }
 
 }  // namespace
 
 void AddControlRoutes(httplib::Server& server, RaftNode& node, CounterLog& log,
                       const PeerMap& peers) {
-  server.Get("/status", [&](const httplib::Request&, httplib::Response& response) {
-    response.set_content(
-        StatusText(node.View(), log.state(), log.restores_fetched()),
-        "text/plain");
-  });
+  server.Get("/status",
+             [&](const httplib::Request&, httplib::Response& response) {
+               response.set_content(
+                   StatusText(node.View(), log.state(), log.restores_fetched()),
+                   "text/plain");
+             });
   server.Get("/log", [&](const httplib::Request&, httplib::Response& response) {
     response.set_content(log.Contents(), "text/plain");
   });

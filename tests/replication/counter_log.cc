@@ -88,7 +88,8 @@ absl::Status WriteAll(int fd, absl::string_view bytes) {
 absl::StatusOr<std::unique_ptr<CounterLog>> CounterLog::Open(std::string dir,
                                                              Fetch fetch) {
   std::filesystem::create_directories(dir);
-  std::unique_ptr<CounterLog> log(new CounterLog(std::move(dir), std::move(fetch)));
+  std::unique_ptr<CounterLog> log(
+      new CounterLog(std::move(dir), std::move(fetch)));
   absl::MutexLock lock(&log->mu_);
   if (absl::Status loaded = log->Load(); !loaded.ok()) return loaded;
   return log;
@@ -115,7 +116,8 @@ absl::Status CounterLog::OpenForAppend() {
   if (fd_ >= 0) ::close(fd_);
   const std::string path = dir_ + "/" + kFileName;
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  return fd_ >= 0 ? absl::OkStatus() : absl::InternalError("cannot open " + path);
+  return fd_ >= 0 ? absl::OkStatus()
+                  : absl::InternalError("cannot open " + path);
 }
 
 absl::Status CounterLog::Apply(uint64_t index, absl::string_view bytes) {
@@ -123,8 +125,9 @@ absl::Status CounterLog::Apply(uint64_t index, absl::string_view bytes) {
   if (index <= state_.applied_index) return absl::OkStatus();  // replayed
   const std::string hash = NextHash(state_.hash_hex, bytes);
   // No fsync: the entry is in the synced raft log of a majority.
-  if (absl::Status wrote = WriteAll(
-          fd_, absl::StrCat(index, " ", hash, " ", absl::BytesToHexString(bytes), "\n"));
+  if (absl::Status wrote =
+          WriteAll(fd_, absl::StrCat(index, " ", hash, " ",
+                                     absl::BytesToHexString(bytes), "\n"));
       !wrote.ok()) {
     return wrote;
   }
@@ -133,9 +136,11 @@ absl::Status CounterLog::Apply(uint64_t index, absl::string_view bytes) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> CounterLog::SnapshotIdentity(uint64_t applied_index) {
+absl::StatusOr<std::string> CounterLog::SnapshotIdentity(
+    uint64_t applied_index) {
   absl::MutexLock lock(&mu_);
-  if (::fdatasync(fd_) != 0) return absl::InternalError("fdatasync entries.log");
+  if (::fdatasync(fd_) != 0)
+    return absl::InternalError("fdatasync entries.log");
   if (state_.applied_index > applied_index) {
     return absl::InternalError("state is ahead of raft's applied index");
   }
@@ -155,8 +160,10 @@ absl::Status CounterLog::Restore(uint64_t index, absl::string_view identity) {
   const std::string incoming = dir_ + "/incoming";
   std::filesystem::remove_all(incoming);
   std::filesystem::create_directories(incoming);
-  if (absl::Status fetched = fetch_(index, incoming); !fetched.ok()) return fetched;
-  absl::StatusOr<Parsed> parsed = ParseEntries(ReadFile(incoming + "/" + kFileName));
+  if (absl::Status fetched = fetch_(index, incoming); !fetched.ok())
+    return fetched;
+  absl::StatusOr<Parsed> parsed =
+      ParseEntries(ReadFile(incoming + "/" + kFileName));
   if (!parsed.ok()) return parsed.status();
   if (parsed->state.applied_index < index || parsed->hashes.size() <= count ||
       parsed->hashes[count] != parts.second) {
@@ -198,14 +205,16 @@ absl::StatusOr<std::string> CounterLog::MakeCheckpoint() {
   const std::string out = checkpoint_dir();
   std::filesystem::create_directories(out);
   {
-    std::ofstream file(out + "/" + kFileName, std::ios::binary | std::ios::trunc);
+    std::ofstream file(out + "/" + kFileName,
+                       std::ios::binary | std::ios::trunc);
     file << contents;
     if (!file.flush()) return absl::InternalError("cannot write checkpoint");
   }
   absl::StatusOr<replication::FileDigest> digest =
       replication::DigestFile(out, kFileName);
   if (!digest.ok()) return digest.status();
-  return absl::StrCat(applied_index, "\n", replication::EncodeManifest({*digest}));
+  return absl::StrCat(applied_index, "\n",
+                      replication::EncodeManifest({*digest}));
 }
 
 }  // namespace loyalty::testing

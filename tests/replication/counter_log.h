@@ -57,7 +57,8 @@ class CounterLog : public replication::StateMachine {
   uint64_t restores_fetched() const;
 
  private:
-  CounterLog(std::string dir, Fetch fetch) : dir_(std::move(dir)), fetch_(std::move(fetch)) {}
+  CounterLog(std::string dir, Fetch fetch)
+      : dir_(std::move(dir)), fetch_(std::move(fetch)) {}
   absl::Status Load() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status OpenForAppend() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -32,8 +32,9 @@ ABSL_FLAG(std::string, bootstrap_ids, "", "ids of the first configuration");
 ABSL_FLAG(uint32_t, election_timeout_ms, 1000, "raft election timeout");
 ABSL_FLAG(uint32_t, snapshot_threshold, 512, "entries between snapshots");
 ABSL_FLAG(uint32_t, snapshot_trailing, 512, "entries kept after a snapshot");
-ABSL_FLAG(uint64_t, fail_apply_after, 0,
-          "test fault: applying fails once this many entries are applied (0: never)");
+ABSL_FLAG(
+    uint64_t, fail_apply_after, 0,
+    "test fault: applying fails once this many entries are applied (0: never)");
 
 namespace loyalty::testing {
 namespace {
@@ -88,22 +89,27 @@ absl::Status FetchFrom(const PeerAddresses& peer, uint64_t min_index,
   uint64_t index = 0;
   absl::StatusOr<std::vector<replication::FileDigest>> files =
       replication::DecodeManifest(parts.second);
-  if (!absl::SimpleAtoi(parts.first, &index) || index < min_index || !files.ok()) {
-    return absl::UnavailableError("checkpoint of " + peer.control + " is behind");
+  if (!absl::SimpleAtoi(parts.first, &index) || index < min_index ||
+      !files.ok()) {
+    return absl::UnavailableError("checkpoint of " + peer.control +
+                                  " is behind");
   }
   for (const replication::FileDigest& file : *files) {
-    const auto body = client.Get(("/checkpoint/file?name=" + file.name).c_str());
-    if (!body || body->status != 200) return absl::UnavailableError("file fetch");
+    const auto body =
+        client.Get(("/checkpoint/file?name=" + file.name).c_str());
+    if (!body || body->status != 200)
+      return absl::UnavailableError("file fetch");
     FILE* out = std::fopen((into + "/" + file.name).c_str(), "wb");
     if (out == nullptr) return absl::InternalError("cannot write " + into);
     std::fwrite(body->body.data(), 1, body->body.size(), out);
     std::fclose(out);
-    if (absl::Status checked = replication::VerifyFile(into, file); !checked.ok()) {
+    if (absl::Status checked = replication::VerifyFile(into, file);
+        !checked.ok()) {
       return checked;
     }
   }
-  Say(absl::StrCat("restore_fetched min_index=", min_index, " from=",
-                   peer.control, " index=", index));
+  Say(absl::StrCat("restore_fetched min_index=", min_index,
+                   " from=", peer.control, " index=", index));
   return absl::OkStatus();
 }
 
@@ -140,7 +146,8 @@ absl::StatusOr<replication::RaftNodeOptions> NodeOptions(const PeerMap& peers) {
     if (!absl::SimpleAtoi(text, &id) || !peers.count(id)) {
       return absl::InvalidArgumentError("--bootstrap_ids: unknown id");
     }
-    options.bootstrap.push_back({id, peers.at(id).raft, replication::Vote::kVoter});
+    options.bootstrap.push_back(
+        {id, peers.at(id).raft, replication::Vote::kVoter});
   }
   options.election_timeout_ms = absl::GetFlag(FLAGS_election_timeout_ms);
   options.heartbeat_timeout_ms = options.election_timeout_ms / 10;

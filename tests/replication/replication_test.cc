@@ -26,8 +26,8 @@ namespace {
 using testing::FreeLoopbackPort;
 
 std::string TempDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/repl-", name,
-                                       "-", ::getpid());
+  const std::string dir =
+      absl::StrCat(::testing::TempDir(), "/repl-", name, "-", ::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -51,8 +51,9 @@ TEST(SnapshotRecordTest, RoundTripsAndRefusesADamagedRecord) {
 }
 
 TEST(EntryFrameTest, PadsToEightBytesAndGivesBackThePayload) {
-  for (const std::string& payload : {std::string(), std::string("entry-0"),
-                                    std::string(8, 'x'), std::string(13, 'y')}) {
+  for (const std::string& payload :
+       {std::string(), std::string("entry-0"), std::string(8, 'x'),
+        std::string(13, 'y')}) {
     std::string framed(FramedSize(payload.size()), '?');
     EXPECT_EQ(framed.size() % 8, 0u);
     WriteFrame(payload, framed.data());
