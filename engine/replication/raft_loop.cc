@@ -47,7 +47,10 @@ absl::Status NodeStopped() {
 }
 
 RaftNode::Loop::Loop(RaftNodeOptions options, StateMachine* machine)
-    : options_(std::move(options)), machine_(machine) {}
+    : options_(std::move(options)),
+      machine_(machine),
+      transport_([this](const std::string& ip) { return PeerAllowed(ip); },
+                 options_.on_peer_refused) {}
 
 RaftNode::Loop::~Loop() { Stop(); }
 
@@ -83,12 +86,15 @@ absl::Status RaftNode::Loop::Open() {
 // Transport, disk I/O, raft itself, its settings, bootstrap and start. On an
 // error everything made so far is closed again.
 absl::Status RaftNode::Loop::SetUpRaft() {
-  int rv = raft_uv_tcp_init(&transport_, &uv_loop_);
-  if (rv != 0) return RaftError("raft transport", rv, "raft_uv_tcp_init");
-  rv = raft_uv_init(&io_, &uv_loop_, options_.data_dir.c_str(), &transport_);
+  if (absl::Status made = transport_.Init(&uv_loop_); !made.ok()) {
+    uv_loop_close(&uv_loop_);
+    return made;
+  }
+  int rv = raft_uv_init(&io_, &uv_loop_, options_.data_dir.c_str(),
+                        transport_.transport());
   if (rv != 0) {
     const absl::Status status = RaftError("raft storage", rv, io_.errmsg);
-    raft_uv_tcp_close(&transport_);
+    transport_.Close();
     uv_loop_close(&uv_loop_);
     return status;
   }
@@ -99,7 +105,7 @@ absl::Status RaftNode::Loop::SetUpRaft() {
   if (rv != 0) {
     const absl::Status status = RaftError("raft", rv, raft_.errmsg);
     raft_uv_close(&io_);
-    raft_uv_tcp_close(&transport_);
+    transport_.Close();
     uv_loop_close(&uv_loop_);
     return status;
   }
@@ -146,7 +152,7 @@ void RaftNode::Loop::CloseAfterFailedOpen() {
   raft_close(&raft_, [](struct raft*) {});
   uv_run(&uv_loop_, UV_RUN_DEFAULT);
   raft_uv_close(&io_);
-  raft_uv_tcp_close(&transport_);
+  transport_.Close();
   uv_loop_close(&uv_loop_);
 }
 
@@ -154,7 +160,7 @@ void RaftNode::Loop::RunThread() {
   uv_run(&uv_loop_, UV_RUN_DEFAULT);
   // Every handle is closed (BeginClose): release raft_uv's memory.
   raft_uv_close(&io_);
-  raft_uv_tcp_close(&transport_);
+  transport_.Close();
   uv_loop_close(&uv_loop_);
 }
 
@@ -208,6 +214,19 @@ void RaftNode::Loop::Stop() {
     refused.swap(commands_);
   }
   for (Command& command : refused) command(nullptr);
+}
+
+// The allow-list of the raft port (peer_filter.h): the configured hosts and
+// the hosts of the members raft knows now; everyone when none is configured.
+bool RaftNode::Loop::PeerAllowed(const std::string& ip) {
+  if (options_.allowed_peer_hosts.empty()) return true;
+  for (const std::string& host : options_.allowed_peer_hosts) {
+    if (host == ip) return true;
+  }
+  for (unsigned i = 0; i < raft_.configuration.n; ++i) {
+    if (HostOf(raft_.configuration.servers[i].address) == ip) return true;
+  }
+  return false;
 }
 
 ClusterView RaftNode::Loop::View() const {

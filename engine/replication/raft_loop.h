@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/replication/cluster_view.h"
+#include "engine/replication/peer_filter.h"
 #include "engine/replication/raft_c.h"
 #include "engine/replication/raft_node.h"
 #include "engine/replication/state_machine.h"
@@ -69,6 +70,7 @@ class RaftNode::Loop {
   void BeginClose();
   void CloseAfterFailedOpen();
   ClusterView ReadView();
+  bool PeerAllowed(const std::string& ip);
 
   const RaftNodeOptions options_;
   StateMachine* const machine_;
@@ -76,7 +78,7 @@ class RaftNode::Loop {
   uv_loop_t uv_loop_{};
   uv_async_t wake_{};
   uv_prepare_t monitor_{};
-  struct raft_uv_transport transport_ {};
+  PeerFilterTransport transport_;  // raft_uv_tcp behind the allow-list
   struct raft_io io_ {};
   struct raft_fsm fsm_ {};
   struct raft raft_ {};

@@ -72,6 +72,14 @@ struct RaftNodeOptions {
   // busy restoring is queued behind it and then costs a no-op Restore.
   unsigned install_snapshot_timeout_ms = 30000;
   size_t max_queued = 1024;  // proposals and commands waiting for the loop
+  // The raft port closes a connection unless it comes from one of these IPs
+  // or from the host of a member of the current configuration. Empty: from
+  // anywhere. raft's TCP transport has no authentication either way
+  // (peer_filter.h): keep the port on a private network.
+  std::vector<std::string> allowed_peer_hosts;
+  // Called on raft-loop for each connection refused. Optional.
+  std::function<void(const std::string& ip, uint64_t claimed_id)>
+      on_peer_refused;
   // Called on raft-loop whenever role, term or leader change (and once at
   // start). Optional.
   std::function<void(const ClusterView&)> on_view_change;

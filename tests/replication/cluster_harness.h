@@ -72,6 +72,9 @@ class Cluster {
   const std::string& control(uint64_t id) const {
     return peers_.at(id).control;
   }
+  const std::string& raft_address(uint64_t id) const {
+    return peers_.at(id).raft;
+  }
   std::string Stderr(uint64_t id) const;
 
   std::optional<NodeStatus> Status(uint64_t id) const;

@@ -1,9 +1,15 @@
 // Groups of raft_node processes on loopback (cluster_harness.h): election,
 // replication in one order, kill -9 and catch-up, a follower's refusal, a
 // catch-up through a snapshot after the log was compacted, membership
-// changes, leadership transfer, and a leader cut off from its majority.
+// changes, leadership transfer, a leader cut off from its majority, a node
+// that cannot apply, and the raft port's allow-list.
 // Every wait is on a condition with a generous deadline; times are printed,
 // never asserted.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -17,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/replication/cluster_harness.h"
+#include "tests/replication/node_setup.h"
 
 namespace loyalty::testing {
 namespace {
@@ -319,6 +326,61 @@ TEST(ClusterTest, AFollowerThatCannotApplyStopsAndTheOthersServeOn) {
   ASSERT_GE(acked.size(), 5u);
   ASSERT_TRUE(cluster.WaitConverged({1, 2}, acked.size(), kConvergeWait));
   for (uint64_t id : {1, 2}) ExpectEachOnce(acked, cluster.Payloads(id), id);
+}
+
+// Opens a TCP connection from `source_ip` to `address` and sends raft_uv's
+// handshake (protocol 1, a claimed server id, an address): what any raft
+// peer sends first. Returns the socket, or -1.
+int ConnectAsRaftPeer(const std::string& source_ip, const std::string& address,
+                      uint64_t claimed_id) {
+  std::string host;
+  int port = 0;
+  if (!SplitHostPort(address, &host, &port)) return -1;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source_ip.c_str(), &source.sin_addr);
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &target.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) !=
+          0) {
+    ::close(fd);
+    return -1;
+  }
+  const std::string claimed_address(16, '\0');
+  const uint64_t preamble[3] = {1, claimed_id, claimed_address.size()};
+  std::string handshake(reinterpret_cast<const char*>(preamble),
+                        sizeof(preamble));
+  handshake += claimed_address;
+  if (::send(fd, handshake.data(), handshake.size(), 0) !=
+      static_cast<ssize_t>(handshake.size())) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(ClusterTest, TheRaftPortClosesAConnectionFromAHostNotAllowed) {
+  Cluster cluster("allow", {});
+  const uint64_t leader = cluster.StartVotersAndElect();
+  ASSERT_NE(leader, 0u);
+  // Every node's raft address is on 127.0.0.1; 127.0.0.9 is loopback too,
+  // but no peer's host.
+  const int fd = ConnectAsRaftPeer("127.0.0.9", cluster.raft_address(leader),
+                                   Others({1, 2, 3}, leader).front());
+  ASSERT_GE(fd, 0);
+  timeval wait{60, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  char byte = 0;
+  EXPECT_EQ(::recv(fd, &byte, 1, 0), 0);  // closed by the node
+  ::close(fd);
+  EXPECT_NE(cluster.Stderr(leader).find("raft_peer_refused ip=127.0.0.9"),
+            std::string::npos)
+      << cluster.Stderr(leader);
+  EXPECT_EQ(cluster.Propose(leader, "still serving").http, 200);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/replication/file_manifest.h"
+#include "engine/replication/peer_filter.h"
 #include "engine/replication/raft_node.h"
 #include "tests/replication/control_server.h"
 #include "tests/replication/counter_log.h"
@@ -159,6 +160,13 @@ absl::StatusOr<replication::RaftNodeOptions> NodeOptions(const PeerMap& peers) {
   options.on_view_change = [](const replication::ClusterView& view) {
     Say(absl::StrCat("view role=", replication::RoleName(view.role),
                      " term=", view.term, " leader=", view.leader_id));
+  };
+  // The raft port takes connections from the peers' hosts only.
+  for (const auto& [id, addresses] : peers) {
+    options.allowed_peer_hosts.push_back(replication::HostOf(addresses.raft));
+  }
+  options.on_peer_refused = [](const std::string& ip, uint64_t claimed_id) {
+    Say(absl::StrCat("raft_peer_refused ip=", ip, " claimed_id=", claimed_id));
   };
   options.on_fatal = [](const absl::Status& status) {
     Say("fatal: " + status.ToString());
