@@ -1,5 +1,7 @@
 #include "engine/replication/raft_loop.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -201,6 +203,11 @@ void RaftNode::Loop::BeginClose() {
 }
 
 void RaftNode::Loop::Stop() {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    // A programmer error: joining raft-loop from itself never returns.
+    std::fprintf(stderr, "RaftNode::Stop called on raft-loop\n");
+    std::abort();
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!thread_.joinable()) return;

@@ -31,9 +31,15 @@
 // steps down (raft's contact-quorum check), so it stops acknowledging within
 // one to two election timeouts; what it acknowledged before is on a majority.
 //
-// Thread-safety: every public method is safe from any thread. Callbacks
-// (done, on_view_change, on_fatal, and the StateMachine) run on raft-loop and
-// must not block; they may call Propose, Barrier and the rest.
+// Order: proposals made from one thread are appended in the order of the
+// calls (one FIFO queue into the loop), so a single writer thread that
+// proposes batch after batch gets them committed and applied in that order;
+// several may be in flight at once.
+//
+// Thread-safety: every public method is safe from any thread, except Stop
+// (and the destructor), which must not run on raft-loop. Callbacks (done,
+// on_view_change, on_fatal, and the StateMachine) run on raft-loop and must
+// not block; they may call Propose, Barrier and the rest.
 #ifndef LOYALTY_ENGINE_REPLICATION_RAFT_NODE_H_
 #define LOYALTY_ENGINE_REPLICATION_RAFT_NODE_H_
 
