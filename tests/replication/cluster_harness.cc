@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 
@@ -156,6 +158,10 @@ std::optional<ChildExit> Cluster::WaitExit(uint64_t id,
   return found->second->WaitFor(timeout);
 }
 
+void Cluster::Pause(uint64_t id) { processes_.at(id)->Signal(SIGSTOP); }
+
+void Cluster::Resume(uint64_t id) { processes_.at(id)->Signal(SIGCONT); }
+
 bool Cluster::running(uint64_t id) const { return processes_.count(id) > 0; }
 
 std::vector<uint64_t> Cluster::ids() const {
@@ -236,6 +242,11 @@ uint64_t Cluster::WaitForLeader(absl::Duration timeout,
           if (!status || status->leader_id == 0) return false;
           if (agreed != 0 && status->leader_id != agreed) return false;
           agreed = status->leader_id;
+        }
+        // A leader outside `among` (paused, cut off) is not asked: it may not
+        // answer at all.
+        if (std::find(among.begin(), among.end(), agreed) == among.end()) {
+          return false;
         }
         const std::optional<NodeStatus> leader = Status(agreed);
         return leader && leader->role == "leader";

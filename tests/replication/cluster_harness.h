@@ -63,8 +63,10 @@ class Cluster {
   void SetExtraArgs(uint64_t id, std::vector<std::string> args) {
     extra_args_[id] = std::move(args);
   }
-  void Start(uint64_t id);  // also a restart on the same data dir
-  void Kill(uint64_t id);   // SIGKILL
+  void Start(uint64_t id);   // also a restart on the same data dir
+  void Kill(uint64_t id);    // SIGKILL
+  void Pause(uint64_t id);   // SIGSTOP
+  void Resume(uint64_t id);  // SIGCONT
   bool running(uint64_t id) const;
   // How node `id` ended, once it has (within `timeout`).
   std::optional<ChildExit> WaitExit(uint64_t id, absl::Duration timeout);

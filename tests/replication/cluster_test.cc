@@ -351,6 +351,40 @@ TEST(ClusterTest, AFollowerThatCannotApplyStopsAndTheOthersServeOn) {
   for (uint64_t id : {1, 2}) ExpectEachOnce(acked, cluster.Payloads(id), id);
 }
 
+TEST(ClusterTest, APausedLeaderAcknowledgesNothingAfterItsPauseAndCatchesUp) {
+  Cluster cluster("pause", {});
+  const uint64_t leader = cluster.StartVotersAndElect();
+  ASSERT_NE(leader, 0u);
+  ASSERT_EQ(cluster.Propose(leader, "before").http, 200);
+  cluster.Pause(leader);  // SIGSTOP, past the election timeout
+  const uint64_t next =
+      cluster.WaitForLeader(kElectionWait, Others({1, 2, 3}, leader));
+  ASSERT_NE(next, 0u);
+  ProposeResult late;
+  std::thread late_client(
+      [&] { late = cluster.Propose(leader, "to the paused leader"); });
+  std::vector<std::string> acked = {"before"};
+  for (int n = 0; n < 20; ++n) {
+    const std::string payload = absl::StrCat("p", n);
+    EXPECT_EQ(cluster.Propose(next, payload).http, 200);
+    acked.push_back(payload);
+  }
+  cluster.Resume(leader);  // SIGCONT
+  late_client.join();
+  EXPECT_NE(late.http, 200) << "the old leader acknowledged after its pause";
+  EXPECT_TRUE(late.reason == "LEADERSHIP_LOST" || late.reason == "NOT_LEADER")
+      << late.reason;
+  ASSERT_TRUE(cluster.WaitConverged({1, 2, 3}, 21, kConvergeWait));
+  EXPECT_EQ(cluster.Status(leader)->role, "follower");
+  for (uint64_t id : {1, 2, 3}) {
+    const std::vector<std::string> payloads = cluster.Payloads(id);
+    ExpectEachOnce(acked, payloads, id);
+    EXPECT_EQ(std::count(payloads.begin(), payloads.end(),
+                         std::string("to the paused leader")),
+              0);
+  }
+}
+
 // Opens a TCP connection from `source_ip` to `address` and sends raft_uv's
 // handshake (protocol 1, a claimed server id, an address): what any raft
 // peer sends first. Returns the socket, or -1.
