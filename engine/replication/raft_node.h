@@ -125,6 +125,8 @@ class RaftNode {
   // Membership, leader only, one change at a time (else FAILED_PRECONDITION
   // CHANGE_IN_PROGRESS). Add joins `member` as a non-voter, lets it catch up,
   // then makes it a voter; `done` fires when the voter change is committed.
+  // Start the new node first (empty, no bootstrap): raft gives up on a
+  // member that does not catch up within its catch-up rounds (10 x 5 s).
   void Add(Member member, Done done);
   void Remove(uint64_t id, Done done);
   // Hands leadership to `id` (0: raft picks a caught-up voter). OK once the

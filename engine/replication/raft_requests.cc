@@ -97,6 +97,27 @@ void OnTransferred(struct raft_transfer* request) {
                    leader)));
 }
 
+template <typename Request, typename Done>
+std::unique_ptr<Request> MakeRequest(RaftNode::Loop* loop, Done done) {
+  auto owned = std::make_unique<Request>();
+  owned->loop = loop;
+  owned->done = std::move(done);
+  owned->request.data = owned.get();
+  return owned;
+}
+
+// Hands `owned` to raft through `call` (a raft_* function on its request):
+// raft owns it until its callback on a 0; otherwise it fails here.
+template <typename Request, typename Call>
+void Launch(std::unique_ptr<Request> owned, absl::string_view what, Call call) {
+  const int rv = call(&owned->request);
+  if (rv != 0) {
+    owned->done(owned->loop->ErrorOf(rv, what));
+    return;
+  }
+  owned.release();
+}
+
 }  // namespace
 
 void ProposeOnLoop(RaftNode::Loop* loop, std::string bytes,
@@ -115,74 +136,43 @@ void ProposeOnLoop(RaftNode::Loop* loop, std::string bytes,
     return;
   }
   WriteFrame(bytes, static_cast<char*>(buffer.base));
-  auto owned = std::make_unique<ApplyRequest>();
-  owned->loop = loop;
-  owned->done = std::move(done);
-  owned->request.data = owned.get();
-  const int rv =
-      raft_apply(loop->raft(), &owned->request, &buffer, 1, &OnApplied);
-  if (rv != 0) {
-    raft_free(buffer.base);  // raft owns it only after a 0
-    owned->done(loop->ErrorOf(rv, "propose"));
-    return;
-  }
-  owned.release();
+  auto owned = MakeRequest<ApplyRequest>(loop, std::move(done));
+  Launch(std::move(owned), "propose", [&](struct raft_apply* request) {
+    const int rv = raft_apply(loop->raft(), request, &buffer, 1, &OnApplied);
+    if (rv != 0) raft_free(buffer.base);  // raft owns it only after a 0
+    return rv;
+  });
 }
 
 void BarrierOnLoop(RaftNode::Loop* loop, RaftNode::Done done) {
-  auto owned = std::make_unique<BarrierRequest>();
-  owned->loop = loop;
-  owned->done = std::move(done);
-  owned->request.data = owned.get();
-  const int rv = raft_barrier(loop->raft(), &owned->request, &OnBarrier);
-  if (rv != 0) {
-    owned->done(loop->ErrorOf(rv, "barrier"));
-    return;
-  }
-  owned.release();
+  Launch(MakeRequest<BarrierRequest>(loop, std::move(done)), "barrier",
+         [&](struct raft_barrier* request) {
+           return raft_barrier(loop->raft(), request, &OnBarrier);
+         });
 }
 
 void AddOnLoop(RaftNode::Loop* loop, Member member, RaftNode::Done done) {
-  auto owned = std::make_unique<ChangeRequest>();
-  owned->loop = loop;
+  auto owned = MakeRequest<ChangeRequest>(loop, std::move(done));
   owned->member = std::move(member);
-  owned->done = std::move(done);
-  owned->request.data = owned.get();
-  const int rv = raft_add(loop->raft(), &owned->request, owned->member.id,
-                          owned->member.address.c_str(), &OnAddedAsSpare);
-  if (rv != 0) {
-    owned->done(loop->ErrorOf(rv, "add member"));
-    return;
-  }
-  owned.release();
+  const Member& added = owned->member;
+  Launch(std::move(owned), "add member", [&](struct raft_change* request) {
+    return raft_add(loop->raft(), request, added.id, added.address.c_str(),
+                    &OnAddedAsSpare);
+  });
 }
 
 void RemoveOnLoop(RaftNode::Loop* loop, uint64_t id, RaftNode::Done done) {
-  auto owned = std::make_unique<ChangeRequest>();
-  owned->loop = loop;
-  owned->member.id = id;
-  owned->done = std::move(done);
-  owned->request.data = owned.get();
-  const int rv = raft_remove(loop->raft(), &owned->request, id, &OnChanged);
-  if (rv != 0) {
-    owned->done(loop->ErrorOf(rv, "remove member"));
-    return;
-  }
-  owned.release();
+  Launch(MakeRequest<ChangeRequest>(loop, std::move(done)), "remove member",
+         [&](struct raft_change* request) {
+           return raft_remove(loop->raft(), request, id, &OnChanged);
+         });
 }
 
 void TransferOnLoop(RaftNode::Loop* loop, uint64_t id, RaftNode::Done done) {
-  auto owned = std::make_unique<TransferRequest>();
-  owned->loop = loop;
-  owned->done = std::move(done);
-  owned->request.data = owned.get();
-  const int rv =
-      raft_transfer(loop->raft(), &owned->request, id, &OnTransferred);
-  if (rv != 0) {
-    owned->done(loop->ErrorOf(rv, "transfer leadership"));
-    return;
-  }
-  owned.release();
+  Launch(MakeRequest<TransferRequest>(loop, std::move(done)),
+         "transfer leadership", [&](struct raft_transfer* request) {
+           return raft_transfer(loop->raft(), request, id, &OnTransferred);
+         });
 }
 
 }  // namespace loyalty::replication
