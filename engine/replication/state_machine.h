@@ -1,8 +1,10 @@
 // What a replicated node applies: the contract between RaftNode (raft_node.h)
 // and the state it replicates (the ledger later; a counter log in the tests).
 //
-// Every method runs on the node's raft-loop thread, one call at a time, in
-// log order, and blocks that loop while it runs: keep Apply short (one
+// Every method runs on the node's raft-loop thread (except the Restore that
+// raft makes at start, which runs inside RaftNode::Start on its caller's
+// thread, before raft-loop exists), one call at a time, in log order, and
+// blocks that loop while it runs: keep Apply short (one
 // RocksDB WriteBatch), and know that a long Restore (a checkpoint download)
 // stops this node's heartbeats and votes meanwhile, which a three-node group
 // survives (the other two keep the majority).
