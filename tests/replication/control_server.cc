@@ -81,7 +81,11 @@ template <typename Call>
 void Change(const httplib::Request& request, httplib::Response& response,
             const PeerMap& peers, Call call) {
   uint64_t id = 0;
-  absl::SimpleAtoi(request.get_param_value("id"), &id);
+  if (!absl::SimpleAtoi(request.get_param_value("id"), &id)) {
+    response.status = 400;
+    response.set_content("BAD_ID\n", "text/plain");
+    return;
+  }
   auto promise = std::make_shared<std::promise<absl::Status>>();
   call(id, [promise](absl::Status status) { promise->set_value(status); });
   Answer(response, promise->get_future(), peers);
