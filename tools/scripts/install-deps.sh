@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev openssl libjemalloc2 curl
   clang-14 libclang-rt-14-dev clang-format-14
   libcpp-httplib-dev prometheus dpkg-dev
+  libraft-dev libuv1-dev
 )
 
 missing=()
