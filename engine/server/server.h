@@ -84,6 +84,7 @@ class HttpDoor;
 class MaintenanceRuns;
 class ProgramService;
 class RpcHandlers;
+class SimulationRuns;
 
 class LoyaltyServer {
  public:
@@ -140,6 +141,9 @@ class LoyaltyServer {
   // the gRPC door onto them. Destroyed after the server (declared before).
   std::unique_ptr<RpcHandlers> handlers_;
   std::unique_ptr<CallPath> path_;
+  // Simulations run on the reader pool: destroyed after it (declared
+  // before), so that no task of theirs outlives them.
+  std::unique_ptr<SimulationRuns> simulations_;
   // Threads for long reads; stopped (its queue run) after the services,
   // before the handlers its tasks use.
   std::unique_ptr<ReaderPool> readers_;
