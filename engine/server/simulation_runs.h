@@ -46,8 +46,8 @@ class SimulationRuns {
   // (SIMULATION_RUNNING) while another simulation runs.
   absl::Status Start(const v1::SimulateRulesRequest& request,
                      std::string partner_id, CallLog log,
-                     std::shared_ptr<std::atomic<bool>> stop,
-                     Progress progress, End end);
+                     std::shared_ptr<std::atomic<bool>> stop, Progress progress,
+                     End end);
 
  private:
   absl::StatusOr<ReaderPool::Slot> Claim(

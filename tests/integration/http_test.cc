@@ -685,10 +685,9 @@ TEST_F(HttpTest, TheSimulationStreamsItsProgressAndReportAsJsonLines) {
       "earn: {points: 2, per_minor: 100, rounding: down}\\n"
       "burn: {max_basket_share_percent: 50, earned_points_pay_same_order: "
       "false}\\n";
-  const Answer run = Post(
-      "/v1/rules:simulate",
-      absl::StrCat(R"({"fileName":"double.yaml","yaml":")", doubled, R"(",)",
-                   period, "}"));
+  const Answer run = Post("/v1/rules:simulate",
+                          absl::StrCat(R"({"fileName":"double.yaml","yaml":")",
+                                       doubled, R"(",)", period, "}"));
   ASSERT_EQ(run.status, 200) << run.body;
   EXPECT_EQ(run.headers.find("Content-Type")->second, "application/x-ndjson");
   const std::vector<std::string> lines =
