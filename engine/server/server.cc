@@ -19,6 +19,7 @@
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
 #include "engine/server/call_path.h"
+#include "engine/server/console_assets.h"
 #include "engine/server/handlers.h"
 #include "engine/server/http_api.h"
 #include "engine/server/http_door.h"
@@ -225,6 +226,7 @@ absl::Status LoyaltyServer::StartHttp(const ServerOptions& options) {
                    simulations_.get(), options.http.call_timeout});
   http_ = std::make_unique<HttpDoor>(options.http);
   http_api_->MountOn(http_.get());
+  MountConsole(http_.get(), authorizer_.get());
   return http_->Listen(options.http_listen_address, options.tls);
 }
 

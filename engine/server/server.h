@@ -123,9 +123,8 @@ class LoyaltyServer {
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
-  // The HTTP/JSON door onto the same path, when options ask for one. More
-  // routes (the console's assets, other GET routes) mount here, before it
-  // listens.
+  // The HTTP/JSON door onto the same path, when options ask for one, and
+  // the web console (console_assets.h) on it.
   absl::Status StartHttp(const ServerOptions& options);
 
   // Declared first: destroyed after the ledger, whose last writes may still

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev openssl libjemalloc2
   clang-14 libclang-rt-14-dev clang-format-14
   libcpp-httplib-dev prometheus dpkg-dev
+  libjs-chart.js chromium chromium-driver python3-selenium
 )
 
 missing=()
