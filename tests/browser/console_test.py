@@ -168,6 +168,7 @@ class ConsoleTest(unittest.TestCase):
                          '--disable-dev-shm-usage', '--window-size=1280,1000',
                          f'--user-data-dir={os.path.join(cls.scratch, "profile")}'):
             options.add_argument(argument)
+        options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
         options.add_experimental_option('prefs', {
             'download.default_directory': cls.downloads, 'download.prompt_for_download': False})
         cls.browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -179,6 +180,14 @@ class ConsoleTest(unittest.TestCase):
         if cls.server:
             cls.server.stop()
         shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def tearDown(self):
+        # No script error and no blocked script or style (the page's
+        # Content-Security-Policy) on any page the test saw; refusals the
+        # test asked for are network entries, not these.
+        errors = [entry['message'] for entry in self.browser.get_log('browser')
+                  if entry['level'] == 'SEVERE' and entry['source'] != 'network']
+        self.assertEqual(errors, [])
 
     def key(self, role):
         return self.server.call('POST', '/v1/apiKeys', {

@@ -121,7 +121,8 @@ const Ui = (() => {
   // Hundredths -> "2.50".
   function centi(value) { return (Number(value || 0) / 100).toFixed(2); }
 
-  function time(text) { return text ? text.replace('T', ' ').replace('Z', ' UTC') : '-'; }
+  // "2026-05-01T10:30:00.123Z" -> "2026-05-01 10:30:00 UTC".
+  function time(text) { return text ? text.replace(/(\.\d+)?Z$/, ' UTC').replace('T', ' ') : '-'; }
 
   // An element with attributes and children (strings become text).
   function el(tag, attributes, ...children) {

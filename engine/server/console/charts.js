@@ -29,7 +29,8 @@ const Charts = (() => {
           pointRadius: dashed && dashed.includes(i) ? 0 : 3,
         })),
       },
-      options: {scales: {x: {stacked: Boolean(stacked)}, y: {stacked: Boolean(stacked)}}},
+      options: {scales: {x: {stacked: Boolean(stacked)},
+                         y: {stacked: Boolean(stacked), beginAtZero: true}}},
     });
   }
 

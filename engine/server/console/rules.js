@@ -120,7 +120,16 @@ const Rules = (() => {
     return out;
   }
 
+  // The start file (loyaltyd --rules) is stored without its text.
+  function noActiveText() {
+    if (activeYaml) return false;
+    Ui.show($('rules-status'), 'The active version was loaded from a file at start and its text ' +
+                               'is not stored: open that file to start from it.', true);
+    return true;
+  }
+
   function showDiff() {
+    if (noActiveText()) return;
     const out = $('rules-diff-out');
     const changes = diff(activeYaml.split('\n'), lines());
     out.replaceChildren(...changes.map(([kind, text]) => Ui.el('span', {class: kind}, `${text}\n`)));
@@ -179,7 +188,11 @@ const Rules = (() => {
       $('rules-file-name').value = file.name;
       showProblems([]);
     });
-    $('rules-copy-active').addEventListener('click', () => { editor.value = activeYaml; showProblems([]); });
+    $('rules-copy-active').addEventListener('click', () => {
+      if (noActiveText()) return;
+      editor.value = activeYaml;
+      showProblems([]);
+    });
     $('rules-validate').addEventListener('click', validate);
     $('rules-diff').addEventListener('click', showDiff);
     $('rules-load').addEventListener('click', load);
