@@ -45,8 +45,8 @@ void ServeAsset(absl::string_view name, httplib::Response& response) {
     return;
   }
   SetPageHeaders(response);
-  response.set_content(reinterpret_cast<const char*>(asset->bytes),
-                       asset->size, std::string(ConsoleContentType(name)));
+  response.set_content(reinterpret_cast<const char*>(asset->bytes), asset->size,
+                       std::string(ConsoleContentType(name)));
 }
 
 // The caller's key as the API reads it (http_api.h's HttpOrigin).
@@ -79,10 +79,10 @@ void ServeSession(const Authorizer& authorizer, const httplib::Request& http,
     rpcs.add_values()->set_string_value(RpcName(rpc));
   }
   if (!caller.has_value()) {  // a role that may call nothing
-    WriteError(MakeError(absl::StatusCode::kPermissionDenied,
-                         "ROLE_NOT_ALLOWED", kApiKeyHeader,
-                         "this key's role may not call any RPC"),
-               response);
+    WriteError(
+        MakeError(absl::StatusCode::kPermissionDenied, "ROLE_NOT_ALLOWED",
+                  kApiKeyHeader, "this key's role may not call any RPC"),
+        response);
     return;
   }
   google::protobuf::Struct session;
@@ -117,11 +117,10 @@ absl::string_view ConsoleContentType(absl::string_view name) {
 }
 
 void MountConsole(HttpDoor* door, const Authorizer* authorizer) {
-  door->Mount("GET", "/",
-              [](const httplib::Request&, const PathParams&,
-                 httplib::Response& response) {
-                ServeAsset("index.html", response);
-              });
+  door->Mount(
+      "GET", "/",
+      [](const httplib::Request&, const PathParams&,
+         httplib::Response& response) { ServeAsset("index.html", response); });
   // Before /console/{file}: the first route that matches serves.
   door->Mount("GET", "/console/session",
               [authorizer](const httplib::Request& http, const PathParams&,

@@ -11,7 +11,9 @@ scratch directory:
      `loyaltyctl verify` accepts;
   3. the dashboard shows, for a scripted history (sales, a redemption, a
      goodwill adjustment, survey answers), the figures GetProgramMetrics
-     gives over gRPC (`loyaltyctl metrics --json`).
+     gives over gRPC (`loyaltyctl metrics --json`);
+  4. as tools/scripts/serve.sh leaves it (--auth=none, a demo sale, the key
+     it prints): that key signs in and the dashboard shows the sale.
 
 Run by CTest (tests/browser/CMakeLists.txt). Exits 77 (CTest: skipped), with
 the reason, only when the browser cannot run here: a package missing.
@@ -58,7 +60,7 @@ def free_port():
 class Loyaltyd:
     """A loyaltyd process on a scratch ledger: gRPC and HTTP on loopback."""
 
-    def __init__(self, scratch):
+    def __init__(self, scratch, auth='keys'):
         self.grpc = f'127.0.0.1:{free_port()}'
         self.http = f'127.0.0.1:{free_port()}'
         key_file = os.path.join(scratch, 'ADMIN_KEY')
@@ -66,15 +68,17 @@ class Loyaltyd:
         self.process = subprocess.Popen(
             [LOYALTYD, '--data-dir', os.path.join(scratch, 'ledger'), '--listen', self.grpc,
              '--http-listen', self.http, '--rules', RULES_FILE, '--plaintext',
-             '--auth=keys', '--admin-key-file', key_file],
+             f'--auth={auth}', '--admin-key-file', key_file],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.time() + 60
-        while not os.path.exists(key_file) or not self.ready():
+        while (auth == 'keys' and not os.path.exists(key_file)) or not self.ready():
             if self.process.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f'loyaltyd did not start; see {self.log.name}')
             time.sleep(0.1)
-        with open(key_file) as f:
-            self.admin = f.read().strip()
+        self.admin = ''
+        if auth == 'keys':
+            with open(key_file) as f:
+                self.admin = f.read().strip()
 
     def ready(self):
         try:
@@ -96,7 +100,8 @@ class Loyaltyd:
             raise AssertionError(f'{method} {path}: {error.code} {error.read()!r}') from None
 
     def ctl(self, *args):
-        return subprocess.run([LOYALTYCTL, '--server', self.grpc, '--api-key', self.admin, *args],
+        key = ['--api-key', self.admin] if self.admin else []
+        return subprocess.run([LOYALTYCTL, '--server', self.grpc, *key, *args],
                               capture_output=True, text=True, stdin=subprocess.DEVNULL,
                               timeout=120)
 
@@ -162,16 +167,8 @@ class ConsoleTest(unittest.TestCase):
         os.mkdir(cls.downloads)
         cls.server = Loyaltyd(cls.scratch)
         script_history(cls.server)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for argument in ('--headless=new', '--no-sandbox', '--disable-gpu',
-                         '--disable-dev-shm-usage', '--window-size=1280,1000',
-                         f'--user-data-dir={os.path.join(cls.scratch, "profile")}'):
-            options.add_argument(argument)
-        options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-        options.add_experimental_option('prefs', {
-            'download.default_directory': cls.downloads, 'download.prompt_for_download': False})
-        cls.browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        cls.browser = webdriver.Chrome(service=Service(CHROMEDRIVER),
+                                       options=browser_options(cls.scratch))
 
     @classmethod
     def tearDownClass(cls):
@@ -319,6 +316,56 @@ class ConsoleTest(unittest.TestCase):
                  for tr in self.browser.find_elements(By.CSS_SELECTOR, '#table-cohorts tbody tr')]
         self.assertIn([month, count(cohort['issued']), count(cohort['redeemed']),
                        count(cohort['expired']), count(cohort['outstanding'])], cells)
+
+
+def browser_options(scratch):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ('--headless=new', '--no-sandbox', '--disable-gpu',
+                     '--disable-dev-shm-usage', '--window-size=1280,1000',
+                     f'--user-data-dir={os.path.join(scratch, "profile")}'):
+        options.add_argument(argument)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    options.add_experimental_option('prefs', {
+        'download.default_directory': os.path.join(scratch, 'downloads'),
+        'download.prompt_for_download': False})
+    return options
+
+
+class ServeCommandTest(unittest.TestCase):
+    """The serve command's newcomer: its key signs in, its sale is shown."""
+
+    def test_the_key_serve_prints_signs_in_and_the_dashboard_shows_the_demo_sale(self):
+        scratch = tempfile.mkdtemp(prefix='console-serve-')
+        server = Loyaltyd(scratch, auth='none')
+        browser = None
+        try:
+            # What tools/scripts/serve.sh does, with the same loyaltyctl verbs.
+            for args in (('member', 'enroll', '--id', 'demo-member', '--request-id', 'demo-enroll'),
+                         ('checkout', 'commit', '--member', 'demo-member', '--order', 'demo-order-1',
+                          '--line', 'coffee:2:350:drinks', '--line', 'croissant:1:180:bakery',
+                          '--request-id', 'demo-sale-1')):
+                done = server.ctl(*args)
+                self.assertEqual(done.returncode, 0, done.stderr)
+            created = server.ctl('--json', 'key', 'create', '--role', 'admin', '--request-id',
+                                 'demo-console-key')
+            self.assertEqual(created.returncode, 0, created.stderr)
+            key = json.loads(created.stdout)['apiKey']
+            browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=browser_options(scratch))
+            browser.get(f'http://{server.http}/')
+            browser.find_element(By.ID, 'api-key').send_keys(key)
+            browser.find_element(By.CSS_SELECTOR, '#sign-in-form button').click()
+            WebDriverWait(browser, WAIT_SECONDS).until(
+                lambda b: b.find_element(By.TAG_NAME, 'body').get_attribute('data-dashboard') == 'ready')
+            figure = lambda name: browser.find_element(By.CSS_SELECTOR, f'dd[data-figure="{name}"]').text
+            self.assertEqual(figure('purchases'), '1')
+            self.assertEqual(figure('revenueMinor'), '8.80 EUR')
+            self.assertEqual(figure('pointsIssued'), '8')
+        finally:
+            if browser:
+                browser.quit()
+            server.stop()
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def missing():
