@@ -5,9 +5,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "engine/base/error.h"
 #include "engine/program/reasons.h"
+#include "engine/server/http_api.h"
 #include "engine/server/http_json.h"
 #include "engine/server/http_router.h"
 #include "google/protobuf/struct.pb.h"
@@ -49,22 +49,12 @@ void ServeAsset(absl::string_view name, httplib::Response& response) {
                        std::string(ConsoleContentType(name)));
 }
 
-// The caller's key as the API reads it (http_api.h's HttpOrigin).
-std::optional<std::string> KeyOf(const httplib::Request& http) {
-  absl::string_view authorization = http.get_header_value("Authorization");
-  if (absl::ConsumePrefix(&authorization, "Bearer ")) {
-    return std::string(absl::StripAsciiWhitespace(authorization));
-  }
-  if (http.has_header(kApiKeyHeader)) {
-    return http.get_header_value(kApiKeyHeader);
-  }
-  return std::nullopt;
-}
-
 // {"role":"ROLE_AUDITOR","partnerId":"","keyId":"...","rpcs":[...]}.
 void ServeSession(const Authorizer& authorizer, const httplib::Request& http,
                   httplib::Response& response) {
-  const std::optional<std::string> key = KeyOf(http);
+  // The key read as the API reads it (http_api.h).
+  const std::optional<std::string> key =
+      HttpOrigin(http, absl::ZeroDuration()).api_key;
   std::optional<Caller> caller;
   google::protobuf::ListValue rpcs;
   for (int i = 0; i <= static_cast<int>(kLastRpc); ++i) {

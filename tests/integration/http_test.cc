@@ -20,6 +20,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "engine/server/auth.h"
 #include "engine/server/http_json.h"
 #include "engine/server/http_routes.h"
 #include "engine/server/server.h"
@@ -704,6 +705,49 @@ TEST_F(HttpTest, TheSimulationStreamsItsProgressAndReportAsJsonLines) {
       absl::StrCat(R"({"fileName":"bad.yaml","yaml":"earn: [",)", period, "}"));
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_EQ(bad.reason(), "INVALID_RULES");
+}
+
+// The web console: its page and files as compiled in, under a policy that
+// lets only its own files run; the session names a key's role and exactly
+// the RPCs auth.cc's table lets that role call.
+TEST_F(HttpTest, TheConsoleServesItsFilesAndNamesEachKeysRole) {
+  const Answer page = Call("GET", "/", "", "");  // no key needed for the page
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers.find("Content-Type")->second,
+            "text/html; charset=utf-8");
+  EXPECT_TRUE(absl::StrContains(page.body, "<title>Loyalty console</title>"));
+  EXPECT_TRUE(
+      absl::StrContains(page.headers.find("Content-Security-Policy")->second,
+                        "default-src 'self'"));
+  const Answer chart = Call("GET", "/console/chart.min.js", "", "");
+  ASSERT_EQ(chart.status, 200);
+  EXPECT_EQ(chart.headers.find("Content-Type")->second,
+            "text/javascript; charset=utf-8");
+  EXPECT_GT(chart.body.size(), 100000u);  // Debian's Chart.js, whole
+  EXPECT_EQ(Call("GET", "/console/nothing.js", "", "").status, 404);
+
+  for (const std::string role : {"ROLE_MARKETING", "ROLE_AUDITOR"}) {
+    SCOPED_TRACE(role);
+    const Answer session = Call("GET", "/console/session", "", CreateKey(role));
+    ASSERT_EQ(session.status, 200) << session.body;
+    const Struct object = ParseObject(session.body);
+    EXPECT_EQ(Field(object, "role"), role);
+    std::set<std::string> rpcs;
+    for (const auto& rpc : object.fields().at("rpcs").list_value().values()) {
+      rpcs.insert(rpc.string_value());
+    }
+    const v1::Role parsed =
+        role == "ROLE_AUDITOR" ? v1::ROLE_AUDITOR : v1::ROLE_MARKETING;
+    for (int i = 0; i <= static_cast<int>(server::Rpc::kCommitPurchases); ++i) {
+      const auto rpc = static_cast<server::Rpc>(i);
+      EXPECT_EQ(rpcs.count(server::RpcName(rpc)),
+                server::RoleMayCall(parsed, rpc) ? 1u : 0u)
+          << server::RpcName(rpc);
+    }
+  }
+  const Answer stranger = Call("GET", "/console/session", "", "lk_a_b");
+  EXPECT_EQ(stranger.status, 401);
+  EXPECT_EQ(stranger.reason(), "INVALID_API_KEY");
 }
 
 TEST_F(HttpTest, TheOpenApiDescriptionHoldsEveryRouteAndItsSchemas) {
