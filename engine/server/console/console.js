@@ -67,7 +67,7 @@ const Session = (() => {
     document.body.dataset.role = Session.role();
     applyRole();
     await showPage();
-    $('main').focus();
+    $('main').focus({preventScroll: true});
   }
 
   function signOut() {
