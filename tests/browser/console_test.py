@@ -74,6 +74,7 @@ class Loyaltyd:
         deadline = time.time() + 60
         while (auth == 'keys' and not os.path.exists(key_file)) or not self.ready():
             if self.process.poll() is not None or time.time() > deadline:
+                self.stop()
                 raise RuntimeError(f'loyaltyd did not start; see {self.log.name}')
             time.sleep(0.1)
         self.admin = ''
@@ -107,8 +108,9 @@ class Loyaltyd:
                               timeout=120)
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=60)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
         self.log.close()
 
 
@@ -166,10 +168,14 @@ class ConsoleTest(unittest.TestCase):
         cls.scratch = tempfile.mkdtemp(prefix='console-test-')
         cls.downloads = os.path.join(cls.scratch, 'downloads')
         os.mkdir(cls.downloads)
-        cls.server = Loyaltyd(cls.scratch)
-        script_history(cls.server)
-        cls.browser = webdriver.Chrome(service=Service(CHROMEDRIVER),
-                                       options=browser_options(cls.scratch))
+        try:
+            cls.server = Loyaltyd(cls.scratch)
+            script_history(cls.server)
+            cls.browser = webdriver.Chrome(service=Service(CHROMEDRIVER),
+                                           options=browser_options(cls.scratch))
+        except BaseException:
+            cls.tearDownClass()  # unittest does not when setUpClass fails
+            raise
 
     @classmethod
     def tearDownClass(cls):
