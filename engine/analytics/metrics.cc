@@ -1,6 +1,7 @@
 #include "engine/analytics/metrics.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -174,6 +175,38 @@ void FillLifetime(const Counters& years, const Period& period,
       (__int128)basket * purchases * 10000 / active / lifetime_bp_inverse));
 }
 
+// The months of `period` that hold a group counter or a survey answer.
+std::set<std::string> MonthsWithFigures(const Counters& groups,
+                                        const Counters& surveys,
+                                        const Period& period) {
+  std::set<std::string> months;
+  for (const auto& [key, values] : groups) months.insert(key.substr(2, 7));
+  for (const auto& [key, values] : surveys) months.insert(key.substr(2, 7));
+  months.erase(months.begin(), months.lower_bound(period.first));
+  months.erase(months.lower_bound(period.end), months.end());
+  return months;
+}
+
+// by_month: each month's rows and scores, as a one-month period of its own.
+absl::Status FillMonths(const ledger::Ledger& ledger, const Counters& groups,
+                        const Counters& surveys, const Period& period,
+                        const char* prefix,
+                        GetProgramMetricsResponse* response) {
+  for (const std::string& month : MonthsWithFigures(groups, surveys, period)) {
+    // "~" sorts after any day of the month: the month alone.
+    const Period one{month, month + "~"};
+    ASSIGN_OR_RETURN(auto members,
+                     CountDistinctMembers(ledger, one.first, one.end, prefix));
+    auto* figures = response->add_months();
+    figures->set_month(month);
+    GetProgramMetricsResponse rows;
+    FillRows(groups, one, prefix, members, &rows);
+    *figures->mutable_rows() = std::move(*rows.mutable_rows());
+    FillSurveys(surveys, one, figures->mutable_surveys());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FillOutstanding(const ledger::Ledger& ledger,
                              const loyalty::v1::RuleSet& rules,
                              GetProgramMetricsResponse* response) {
@@ -221,6 +254,10 @@ absl::StatusOr<GetProgramMetricsResponse> ComputeMetrics(
   FillCohorts(cohorts, period, &response);
   FillSurveys(surveys, period, response.mutable_surveys());
   FillLifetime(years, period, groups, &response);
+  if (request.by_month()) {
+    RETURN_IF_ERROR(
+        FillMonths(ledger, groups, surveys, period, prefix, &response));
+  }
   RETURN_IF_ERROR(FillOutstanding(ledger, rules, &response));
   return response;
 }

@@ -10,7 +10,7 @@
 // waits for the answer and writes it as JSON, 200, or the refusal as the
 // JSON error body with the HTTP status of its code (http_json.h).
 //
-// A stream (ExportLedger, RunExpiry) answers 200 with
+// A stream (ExportLedger, RunExpiry, SimulateRules) answers 200 with
 // `application/x-ndjson`: one JSON object per line, each a message the gRPC
 // stream would send; a failure after the first line is a last line
 // {"error": {...}} holding the error body. A refusal before the stream
@@ -29,6 +29,7 @@
 #include "engine/server/http_json.h"
 #include "engine/server/maintenance_runs.h"
 #include "engine/server/reader_pool.h"
+#include "engine/server/simulation_runs.h"
 
 namespace loyalty::server {
 
@@ -38,6 +39,7 @@ struct HttpApiParts {
   ledger::Ledger* ledger = nullptr;  // exports
   ReaderPool* readers = nullptr;     // an export holds a slot while it streams
   MaintenanceRuns* runs = nullptr;   // RunExpiry
+  SimulationRuns* simulations = nullptr;  // SimulateRules
   absl::Duration call_timeout = absl::Seconds(30);
 };
 
@@ -75,6 +77,10 @@ template <>
 void HttpApi::ServeStream<v1::RunExpiryRequest>(const httplib::Request& http,
                                                 const PathParams& params,
                                                 httplib::Response& response);
+template <>
+void HttpApi::ServeStream<v1::SimulateRulesRequest>(
+    const httplib::Request& http, const PathParams& params,
+    httplib::Response& response);
 
 // The caller's API key (`Authorization: Bearer KEY`, else `x-api-key`) and
 // the call's deadline, `call_timeout` from now.

@@ -50,6 +50,7 @@ void ForEachHttpRoute(Visitor& visit) {
   visit.template Unary<v1::ValidateRulesRequest>({"POST", "/v1/rules:validate"});
   visit.template Unary<v1::LoadRulesRequest>({"POST", "/v1/rules"});
   visit.template Unary<v1::GetRulesRequest>({"GET", "/v1/rules"});
+  visit.template Stream<v1::SimulateRulesRequest>({"POST", "/v1/rules:simulate"});
   visit.template Unary<v1::UpsertPartnerRequest>({"PUT", "/v1/partners/{partner_id}"});
   visit.template Unary<v1::ListPartnersRequest>({"GET", "/v1/partners"});
   visit.template Unary<v1::AdjustBalanceRequest>({"POST", "/v1/members/{member_id}:adjust"});

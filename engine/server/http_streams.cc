@@ -1,6 +1,7 @@
-// The two streams over HTTP, as JSON lines (http_api.h): ExportLedger, one
-// line per page of entries read from one snapshot, and RunExpiry, one line
-// per page of the maintenance run's figures.
+// The three streams over HTTP, as JSON lines (http_api.h): ExportLedger,
+// one line per page of entries read from one snapshot; RunExpiry, one line
+// per page of the maintenance run's figures; SimulateRules, one line per
+// page of the replay, the last with the report.
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,12 +69,14 @@ class ExportLines {
   bool ended_ = false;
 };
 
-// A maintenance run's figures, written as they come: the newest figures
-// whenever the last line is written, so a slow client never holds the run
-// back (it runs on its own thread, maintenance_runs.h).
-class RunLines {
+// A long run's figures (a maintenance run's, a simulation's), written as
+// they come: the newest figures whenever the last line is written, so a
+// slow client never holds the run back (it runs on a thread of its own,
+// maintenance_runs.h, simulation_runs.h).
+template <typename Response>
+class ProgressLines {
  public:
-  void Progress(const v1::RunExpiryResponse& figures) {
+  void Progress(const Response& figures) {
     absl::MutexLock lock(&mu_);
     waiting_ = figures;
   }
@@ -83,12 +86,23 @@ class RunLines {
     status_ = std::move(status);
   }
 
+  // Waits for the first figures or the end of the run: the run's status
+  // when it ended without any (a refusal the door answers as such, with
+  // its HTTP status), else OK.
+  absl::Status RefusalBeforeFirstLine() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &ProgressLines::HasNews));
+    if (waiting_.has_value() || status_.ok()) return absl::OkStatus();
+    reported_ = true;
+    return status_;
+  }
+
   // Waits for the next figures or the end of the run.
   bool WriteNext(httplib::DataSink& sink) {
     std::string line;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &RunLines::HasNews));
+      mu_.Await(absl::Condition(this, &ProgressLines::HasNews));
       if (waiting_.has_value()) {
         line = JsonLine(*waiting_);
         waiting_.reset();
@@ -110,11 +124,14 @@ class RunLines {
   }
 
   absl::Mutex mu_;
-  std::optional<v1::RunExpiryResponse> waiting_ ABSL_GUARDED_BY(mu_);
+  std::optional<Response> waiting_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool reported_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
 };
+
+using RunLines = ProgressLines<v1::RunExpiryResponse>;
+using SimulationLines = ProgressLines<v1::SimulateRulesResponse>;
 
 }  // namespace
 
@@ -165,6 +182,45 @@ void HttpApi::ServeStream<v1::RunExpiryRequest>(const httplib::Request& http,
       kJsonLines, [lines](size_t, httplib::DataSink& sink) {
         return lines->WriteNext(sink);
       });
+}
+
+template <>
+void HttpApi::ServeStream<v1::SimulateRulesRequest>(
+    const httplib::Request& http, const PathParams& params,
+    httplib::Response& response) {
+  const absl::StatusOr<v1::SimulateRulesRequest> request =
+      ReadHttp<v1::SimulateRulesRequest>(http, params);
+  Admission call =
+      parts_.path->Admit(HttpOrigin(http, parts_.call_timeout), request);
+  if (!call.refusal.ok()) {
+    call.log.Failure(call.refusal);
+    WriteError(call.refusal, response);
+    return;
+  }
+  auto lines = std::make_shared<SimulationLines>();
+  // Set when the client goes away (or the answer is over): the replay ends
+  // at its next page.
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  const absl::Status started = parts_.simulations->Start(
+      *request, std::move(call.partner_id), std::move(call.log), stop,
+      [lines](const v1::SimulateRulesResponse& progress) {
+        lines->Progress(progress);
+      },
+      [lines](absl::Status status) { lines->End(std::move(status)); });
+  // A bad file or period is found by the replay itself, before its first
+  // page: an ordinary error answer, as for any refusal.
+  const absl::Status refused =
+      started.ok() ? lines->RefusalBeforeFirstLine() : started;
+  if (!refused.ok()) {
+    WriteError(refused, response);
+    return;
+  }
+  response.set_chunked_content_provider(
+      kJsonLines,
+      [lines](size_t, httplib::DataSink& sink) {
+        return lines->WriteNext(sink);
+      },
+      [stop](bool) { *stop = true; });
 }
 
 }  // namespace loyalty::server

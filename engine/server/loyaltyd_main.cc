@@ -33,9 +33,10 @@ ABSL_FLAG(std::string, data_dir, "var/loyalty",
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (plain text: keep it on loopback).");
 ABSL_FLAG(std::string, http_listen, "",
-          "Address to serve the HTTP/JSON API on (host:port; empty: off). "
-          "HTTPS with the TLS files; plain HTTP only with --plaintext, on "
-          "loopback. Routes: /v1/openapi.json.");
+          "Address to serve the HTTP/JSON API and the web console on "
+          "(host:port; empty: off). HTTPS with the TLS files; plain HTTP only "
+          "with --plaintext, on loopback. Routes: /v1/openapi.json; the "
+          "console: /.");
 ABSL_FLAG(std::string, rules, "rules/default.yaml",
           "Rule file (YAML) that prices purchases; see rules/README.md.");
 ABSL_FLAG(std::string, tls_cert_file, "",
@@ -230,7 +231,7 @@ void AnnounceStart(loyalty::server::LoyaltyServer& server,
   if (server.http_port() != 0) {
     std::printf(
         "loyaltyd: HTTP/JSON API on %s://%s (port %d); routes in "
-        "/v1/openapi.json\n",
+        "/v1/openapi.json; the web console at /\n",
         options.tls.has_value() ? "https" : "http",
         options.http_listen_address.c_str(), server.http_port());
   }

@@ -19,6 +19,7 @@
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
 #include "engine/server/call_path.h"
+#include "engine/server/console_assets.h"
 #include "engine/server/handlers.h"
 #include "engine/server/http_api.h"
 #include "engine/server/http_door.h"
@@ -150,8 +151,10 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
   checkout_ = std::make_unique<CheckoutService>(path_.get());
   members_ = std::make_unique<MembersService>(path_.get());
   runs_ = std::make_unique<MaintenanceRuns>(operations_.get());
-  program_ = std::make_unique<ProgramService>(
-      path_.get(), runs_.get(), operations_.get(), readers_.get());
+  simulations_ =
+      std::make_unique<SimulationRuns>(operations_.get(), readers_.get());
+  program_ = std::make_unique<ProgramService>(path_.get(), runs_.get(),
+                                              simulations_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
 }
@@ -224,9 +227,10 @@ absl::Status LoyaltyServer::StartHttp(const ServerOptions& options) {
   if (options.http_listen_address.empty()) return absl::OkStatus();
   http_api_ = std::make_unique<HttpApi>(
       HttpApiParts{path_.get(), ledger_.get(), readers_.get(), runs_.get(),
-                   options.http.call_timeout});
+                   simulations_.get(), options.http.call_timeout});
   http_ = std::make_unique<HttpDoor>(options.http);
   http_api_->MountOn(http_.get());
+  MountConsole(http_.get(), authorizer_.get());
   return http_->Listen(options.http_listen_address, options.tls);
 }
 

@@ -84,6 +84,7 @@ class HttpDoor;
 class MaintenanceRuns;
 class ProgramService;
 class RpcHandlers;
+class SimulationRuns;
 
 class LoyaltyServer {
  public:
@@ -122,9 +123,8 @@ class LoyaltyServer {
   // During Shutdown, until `stopped`: closes client connections once no
   // call is in flight.
   void CloseConnectionsWhenQuiet(const absl::Notification& stopped);
-  // The HTTP/JSON door onto the same path, when options ask for one. More
-  // routes (the console's assets, other GET routes) mount here, before it
-  // listens.
+  // The HTTP/JSON door onto the same path, when options ask for one, and
+  // the web console (console_assets.h) on it.
   absl::Status StartHttp(const ServerOptions& options);
 
   // Declared first: destroyed after the ledger, whose last writes may still
@@ -140,6 +140,9 @@ class LoyaltyServer {
   // the gRPC door onto them. Destroyed after the server (declared before).
   std::unique_ptr<RpcHandlers> handlers_;
   std::unique_ptr<CallPath> path_;
+  // Simulations run on the reader pool: destroyed after it (declared
+  // before), so that no task of theirs outlives them.
+  std::unique_ptr<SimulationRuns> simulations_;
   // Threads for long reads; stopped (its queue run) after the services,
   // before the handlers its tasks use.
   std::unique_ptr<ReaderPool> readers_;

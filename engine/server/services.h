@@ -17,6 +17,7 @@
 #include "engine/server/grpc_door.h"
 #include "engine/server/maintenance_runs.h"
 #include "engine/server/reader_pool.h"
+#include "engine/server/simulation_runs.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
 #include "loyalty/v1/members.grpc.pb.h"
 #include "loyalty/v1/program.grpc.pb.h"
@@ -129,11 +130,11 @@ using ProgramBase = v1::Program::WithRawCallbackMethod_ValidateRules<
 // run.
 class ProgramService final : public ProgramBase {
  public:
-  // Maintenance runs go through `runs` (not owned), one at a time;
-  // simulations run on `readers`.
+  // Maintenance runs go through `runs`, simulations through `simulations`
+  // (neither owned), one of each at a time.
   ProgramService(const CallPath* path, MaintenanceRuns* runs,
-                 program::Operations* operations, ReaderPool* readers)
-      : path_(path), runs_(runs), operations_(operations), readers_(readers) {}
+                 SimulationRuns* simulations)
+      : path_(path), runs_(runs), simulations_(simulations) {}
 
   // For a stop of the server: a maintenance run in progress ends at its next
   // page of members, its call with UNAVAILABLE (what it wrote stays
@@ -216,16 +217,8 @@ class ProgramService final : public ProgramBase {
 
  private:
   const CallPath* const path_;
-  absl::StatusOr<ReaderPool::Slot> StartSimulation(
-      std::shared_ptr<std::atomic<bool>> stop);
-
   MaintenanceRuns* const runs_;
-  program::Operations* const operations_;
-  ReaderPool* const readers_;
-  std::atomic<bool> stopping_{false};
-  absl::Mutex mu_;
-  // The stop of the simulation in progress; nullptr when none runs.
-  std::shared_ptr<std::atomic<bool>> simulation_stop_ ABSL_GUARDED_BY(mu_);
+  SimulationRuns* const simulations_;
 };
 
 }  // namespace loyalty::server

@@ -20,6 +20,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "engine/server/auth.h"
 #include "engine/server/http_json.h"
 #include "engine/server/http_routes.h"
 #include "engine/server/server.h"
@@ -608,10 +609,7 @@ TEST(HttpLimitsTest, SlowClientsHoldOnlyTheDoorsOwnThreads) {
 // and by a partner-bound key.
 TEST_F(HttpTest, EveryRouteGivesTheDecisionGrpcGivesForEveryRole) {
   const std::vector<TableRoute> routes = AllRoutes();
-  // Every RPC of the four services has one route, but those not served yet.
-  // SimulateRules streams through a reactor of the gRPC door only, so far.
-  const std::set<std::string> kNotServedYet = {
-      "loyalty.v1.Program.SimulateRules"};
+  // Every RPC of the four services has one route.
   std::set<std::string> rpcs;
   for (const TableRoute& route : routes) {
     EXPECT_TRUE(rpcs.insert(MethodOf(*route.request)->full_name()).second);
@@ -622,7 +620,7 @@ TEST_F(HttpTest, EveryRouteGivesTheDecisionGrpcGivesForEveryRole) {
                            v1::VerifyLedgerRequest::descriptor()->file()}) {
     for (int m = 0; m < file->service(0)->method_count(); ++m) {
       const std::string rpc = file->service(0)->method(m)->full_name();
-      EXPECT_EQ(rpcs.count(rpc) + kNotServedYet.count(rpc), 1u)
+      EXPECT_EQ(rpcs.count(rpc), 1u)
           << rpc << ": one line in engine/server/http_routes.h";
     }
   }
@@ -673,6 +671,83 @@ TEST_F(HttpTest, StreamsAnswerOneJsonObjectPerLine) {
           "&to_time=2026-01-01T00:00:00Z");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.reason(), "INVALID_RANGE");
+}
+
+// SimulateRules as JSON lines: progress, the last line done with the
+// report; a bad file is refused before the stream starts, as over gRPC.
+TEST_F(HttpTest, TheSimulationStreamsItsProgressAndReportAsJsonLines) {
+  ASSERT_NO_FATAL_FAILURE(Enroll("ann"));
+  ASSERT_EQ(Post("/v1/checkout:commit", SaleJson("ann", "A-1", "s1")).status,
+            200);
+  const std::string period =
+      R"("fromTime":"2000-01-01T00:00:00Z","toTime":"2100-01-01T00:00:00Z")";
+  const std::string doubled =
+      "program: {id: default, currency: EUR, point_value_minor: 1}\\n"
+      "earn: {points: 2, per_minor: 100, rounding: down}\\n"
+      "burn: {max_basket_share_percent: 50, earned_points_pay_same_order: "
+      "false}\\n";
+  const Answer run = Post("/v1/rules:simulate",
+                          absl::StrCat(R"({"fileName":"double.yaml","yaml":")",
+                                       doubled, R"(",)", period, "}"));
+  ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_EQ(run.headers.find("Content-Type")->second, "application/x-ndjson");
+  const std::vector<std::string> lines =
+      absl::StrSplit(run.body, '\n', absl::SkipEmpty());
+  ASSERT_FALSE(lines.empty());
+  const auto last = ParseMessage<v1::SimulateRulesResponse>(lines.back());
+  ASSERT_TRUE(last.done()) << run.body;
+  EXPECT_EQ(last.report().recorded().sales(), 1);
+  EXPECT_EQ(last.report().recorded().points_issued(), 21);
+  EXPECT_EQ(last.report().candidate().points_issued(), 43);
+
+  const Answer bad = Post(
+      "/v1/rules:simulate",
+      absl::StrCat(R"({"fileName":"bad.yaml","yaml":"earn: [",)", period, "}"));
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.reason(), "INVALID_RULES");
+}
+
+// The web console: its page and files as compiled in, under a policy that
+// lets only its own files run; the session names a key's role and exactly
+// the RPCs auth.cc's table lets that role call.
+TEST_F(HttpTest, TheConsoleServesItsFilesAndNamesEachKeysRole) {
+  const Answer page = Call("GET", "/", "", "");  // no key needed for the page
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers.find("Content-Type")->second,
+            "text/html; charset=utf-8");
+  EXPECT_TRUE(absl::StrContains(page.body, "<title>Loyalty console</title>"));
+  EXPECT_TRUE(
+      absl::StrContains(page.headers.find("Content-Security-Policy")->second,
+                        "default-src 'self'"));
+  const Answer chart = Call("GET", "/console/chart.min.js", "", "");
+  ASSERT_EQ(chart.status, 200);
+  EXPECT_EQ(chart.headers.find("Content-Type")->second,
+            "text/javascript; charset=utf-8");
+  EXPECT_GT(chart.body.size(), 100000u);  // Debian's Chart.js, whole
+  EXPECT_EQ(Call("GET", "/console/nothing.js", "", "").status, 404);
+
+  for (const std::string role : {"ROLE_MARKETING", "ROLE_AUDITOR"}) {
+    SCOPED_TRACE(role);
+    const Answer session = Call("GET", "/console/session", "", CreateKey(role));
+    ASSERT_EQ(session.status, 200) << session.body;
+    const Struct object = ParseObject(session.body);
+    EXPECT_EQ(Field(object, "role"), role);
+    std::set<std::string> rpcs;
+    for (const auto& rpc : object.fields().at("rpcs").list_value().values()) {
+      rpcs.insert(rpc.string_value());
+    }
+    const v1::Role parsed =
+        role == "ROLE_AUDITOR" ? v1::ROLE_AUDITOR : v1::ROLE_MARKETING;
+    for (int i = 0; i <= static_cast<int>(server::Rpc::kCommitPurchases); ++i) {
+      const auto rpc = static_cast<server::Rpc>(i);
+      EXPECT_EQ(rpcs.count(server::RpcName(rpc)),
+                server::RoleMayCall(parsed, rpc) ? 1u : 0u)
+          << server::RpcName(rpc);
+    }
+  }
+  const Answer stranger = Call("GET", "/console/session", "", "lk_a_b");
+  EXPECT_EQ(stranger.status, 401);
+  EXPECT_EQ(stranger.reason(), "INVALID_API_KEY");
 }
 
 TEST_F(HttpTest, TheOpenApiDescriptionHoldsEveryRouteAndItsSchemas) {

@@ -217,6 +217,38 @@ TEST_F(MetricsOverMonthsTest, AMemberWhoBuysInFourMonthsCountsOncePerGroup) {
   ExpectMembers(by_tier.at("tier:gold"), 1, 1, 3);
 }
 
+// by_month: each month of the period with its own rows, equal to what the
+// same request for that month alone gives.
+TEST_F(MetricsOverMonthsTest, ByMonthGivesEachMonthAsItsOwnPeriodWould) {
+  JulyAndAugust();
+  grpc::ClientContext context;
+  v1::GetProgramMetricsRequest request;
+  *request.mutable_from_time() = ToTimestamp(Day(6, 1));
+  *request.mutable_to_time() = ToTimestamp(Day(10, 1));
+  request.set_grouping(v1::METRICS_GROUPING_STORE);
+  request.set_by_month(true);
+  v1::GetProgramMetricsResponse response;
+  ASSERT_TRUE(
+      served_.audit().GetProgramMetrics(&context, request, &response).ok());
+  ASSERT_EQ(response.months_size(), 2);  // June and September hold nothing
+  EXPECT_EQ(response.months(0).month(), "2026-07");
+  EXPECT_EQ(response.months(1).month(), "2026-08");
+  for (const v1::MetricsMonth& month : response.months()) {
+    const absl::Time start = Day(month.month() == "2026-07" ? 7 : 8, 1);
+    const auto alone =
+        Rows(start, start + absl::Hours(24 * 31), v1::METRICS_GROUPING_STORE);
+    ASSERT_EQ(static_cast<size_t>(month.rows_size()), alone.size());
+    for (const v1::MetricsRow& row : month.rows()) {
+      SCOPED_TRACE(month.month() + " " + row.group());
+      EXPECT_EQ(row.SerializeAsString(),
+                alone.at(row.group()).SerializeAsString());
+    }
+  }
+  ASSERT_EQ(response.months(1).rows_size(), 1);  // August: south only
+  EXPECT_EQ(response.months(1).rows(0).group(), "store:south");
+  ExpectMembers(response.months(1).rows(0), 4, 0, 4);
+}
+
 // A sale refunded in full was still a visit: the member stays active (and
 // the purchase counted), as documented in engine/analytics/activity.h.
 TEST_F(MetricsOverMonthsTest, AFullyRefundedSaleStillMakesTheMemberActive) {

@@ -10,8 +10,9 @@ packages=(
   libcpp-httplib-dev
   libgtest-dev libgmock-dev openssl libjemalloc2 curl
   clang-14 libclang-rt-14-dev clang-format-14
-  libcpp-httplib-dev prometheus dpkg-dev
+  prometheus dpkg-dev
   libraft-dev libuv1-dev
+  libjs-chart.js chromium chromium-driver python3-selenium
 )
 
 missing=()

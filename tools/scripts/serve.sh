@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The serve command: installs what is missing, builds, starts loyaltyd on an
 # embedded RocksDB in var/loyalty with rules/default.yaml, shows it working
-# with a short loyaltyctl session, then keeps serving until Ctrl-C.
+# with a short loyaltyctl session, prints the web console's address and a key
+# to sign in with, then keeps serving until Ctrl-C.
 # Environment: LOYALTY_LISTEN (default 127.0.0.1:50051),
 #              LOYALTY_HTTP_LISTEN (the HTTP/JSON API; default 127.0.0.1:8080),
 #              LOYALTY_DATA_DIR (default var/loyalty).
@@ -34,6 +35,16 @@ ctl member enroll --id demo-member --name "Demo Member" --request-id demo-enroll
 ctl checkout commit --member demo-member --order demo-order-1 \
   --line coffee:2:350:drinks --line croissant:1:180:bakery --request-id demo-sale-1
 ctl member balance demo-member
+# An admin key for the console (the same request id gives the same key on
+# every run). This development server runs with --auth=none, where every
+# caller is admin; the key is a real one, which signs in as admin on a
+# server started with --auth=keys (the default) too.
+console_key=$(ctl --json key create --role admin --name "web console (serve.sh)" \
+  --request-id demo-console-key | sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p')
+echo
+echo "== Web console: http://$http_listen/"
+echo "   Sign in with the key $console_key"
+echo "   (the dashboard shows the sale above; Rules, Members, Partners, Audit are beside it)"
 echo
 echo "== Serving on $listen (data in $data_dir). Try, in another shell:"
 echo "   $bin/tools/loyaltyctl/loyaltyctl member history demo-member"
