@@ -331,11 +331,8 @@ ledger::Operation Operations::PurchaseOperation(
 void Operations::CommitPurchase(
     const loyalty::v1::CommitPurchaseRequest& request,
     Reply<loyalty::v1::CommitPurchaseResponse> reply, absl::Time deadline) {
-  ledger::Operation operation = PurchaseOperation(request, deadline);
-  internal::SubmitToLedger(ledger_, std::move(operation.request_id),
-                           std::move(operation.fingerprint),
-                           std::move(operation.decide), std::move(reply),
-                           deadline);
+  internal::SubmitToLedger(ledger_, PurchaseOperation(request, deadline),
+                           std::move(reply));
 }
 
 absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(
