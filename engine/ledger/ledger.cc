@@ -54,11 +54,12 @@ Outcome Refused(absl::Status status) {
 // read back: the request is never decided again.
 absl::Status UnreadableAnswer(absl::string_view request_id,
                               absl::string_view why) {
-  return MakeError(
-      absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE", "request_id",
-      absl::StrCat("the answer kept for request id ", Quoted(request_id), " ",
-                   why, "; the request is not decided again (check the "
-                   "ledger: loyaltyctl verify)"));
+  return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
+                   "request_id",
+                   absl::StrCat("the answer kept for request id ",
+                                Quoted(request_id), " ", why,
+                                "; the request is not decided again (check the "
+                                "ledger: loyaltyctl verify)"));
 }
 
 // The response kept in `record`: as it was stored, or rebuilt by the

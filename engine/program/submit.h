@@ -37,20 +37,19 @@ std::string Fingerprint(absl::string_view method, Request request) {
 template <typename Response>
 void SubmitToLedger(ledger::Ledger* ledger, ledger::Operation operation,
                     Reply<Response> reply) {
-  ledger->Submit(
-      std::move(operation),
-      [reply = std::move(reply)](ledger::Outcome outcome) mutable {
-        if (!outcome.status.ok()) {
-          reply(outcome.status);
-          return;
-        }
-        Response response;
-        if (!response.ParseFromString(outcome.response)) {
-          reply(absl::InternalError("a stored response does not parse"));
-          return;
-        }
-        reply(std::move(response));
-      });
+  ledger->Submit(std::move(operation), [reply = std::move(reply)](
+                                           ledger::Outcome outcome) mutable {
+    if (!outcome.status.ok()) {
+      reply(outcome.status);
+      return;
+    }
+    Response response;
+    if (!response.ParseFromString(outcome.response)) {
+      reply(absl::InternalError("a stored response does not parse"));
+      return;
+    }
+    reply(std::move(response));
+  });
 }
 
 // The same, for an operation given by its parts.
@@ -59,10 +58,11 @@ void SubmitToLedger(ledger::Ledger* ledger, std::string request_id,
                     std::string fingerprint, ledger::Decide decide,
                     Reply<Response> reply,
                     absl::Time deadline = absl::InfiniteFuture()) {
-  SubmitToLedger(ledger,
-                 ledger::Operation{std::move(request_id), std::move(fingerprint),
-                                   std::move(decide), deadline},
-                 std::move(reply));
+  SubmitToLedger(
+      ledger,
+      ledger::Operation{std::move(request_id), std::move(fingerprint),
+                        std::move(decide), deadline},
+      std::move(reply));
 }
 
 }  // namespace loyalty::program::internal

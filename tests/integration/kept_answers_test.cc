@@ -45,7 +45,8 @@ class KeptAnswersTest : public ::testing::Test {
     rocksdb::DB* raw = nullptr;
     rocksdb::Options options = ledger::DatabaseOptions();
     options.create_if_missing = false;
-    rocksdb::Status status = rocksdb::DB::Open(options, served_.data_dir(), &raw);
+    rocksdb::Status status =
+        rocksdb::DB::Open(options, served_.data_dir(), &raw);
     ASSERT_TRUE(status.ok()) << status.ToString();
     std::unique_ptr<rocksdb::DB> db(raw);
     change(*db);
@@ -59,7 +60,8 @@ class KeptAnswersTest : public ::testing::Test {
     v1::IdempotencyRecord record;
     WithServerStopped([&](rocksdb::DB& db) {
       std::string value;
-      ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), ledger::keys::Request(request_id), &value)
+      ASSERT_TRUE(db.Get(rocksdb::ReadOptions(),
+                         ledger::keys::Request(request_id), &value)
                       .ok());
       ASSERT_TRUE(record.ParseFromString(value));
     });
@@ -93,13 +95,15 @@ class KeptAnswersTest : public ::testing::Test {
   grpc::Status Commit(const v1::CommitPurchaseRequest& request,
                       v1::CommitPurchaseResponse* response) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     return served_.checkout().CommitPurchase(&context, request, response);
   }
 
   // Commits `request` and returns its answer, which must have a priced
   // purchase with points earned (so that a lost part would show).
-  v1::CommitPurchaseResponse FirstAnswer(const v1::CommitPurchaseRequest& request) {
+  v1::CommitPurchaseResponse FirstAnswer(
+      const v1::CommitPurchaseRequest& request) {
     v1::CommitPurchaseResponse response;
     const grpc::Status status = Commit(request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -114,14 +118,16 @@ class KeptAnswersTest : public ::testing::Test {
     const grpc::Status status = Commit(request, &again);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_TRUE(MessageDifferencer::Equals(again, expected))
-        << again.DebugString() << "\nexpected\n" << expected.DebugString();
+        << again.DebugString() << "\nexpected\n"
+        << expected.DebugString();
   }
 
   ManualClock clock_{kNow};
   testing::ServedLedger served_;  // after the clock it uses
 };
 
-TEST_F(KeptAnswersTest, TheRequestRecordLeavesThePricedPurchaseToTheOrderRecord) {
+TEST_F(KeptAnswersTest,
+       TheRequestRecordLeavesThePricedPurchaseToTheOrderRecord) {
   const auto sale = Sale("sale-1", "order-1");
   const v1::CommitPurchaseResponse first = FirstAnswer(sale);
   const v1::IdempotencyRecord record = StoredRecord("sale-1");
@@ -144,12 +150,14 @@ TEST_F(KeptAnswersTest, ARetryGetsTheWholeFirstAnswerBeforeAndAfterARestart) {
   FirstAnswer(Sale("sale-2", "order-2"));
   {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     v1::RefundPurchaseRequest refund;
     refund.set_request_id("refund-1");
     refund.set_order_id("order-1");
     v1::RefundPurchaseResponse refunded;
-    ASSERT_TRUE(served_.checkout().RefundPurchase(&context, refund, &refunded).ok());
+    ASSERT_TRUE(
+        served_.checkout().RefundPurchase(&context, refund, &refunded).ok());
   }
   served_.Stop();
   ASSERT_NO_FATAL_FAILURE(Start());
@@ -177,11 +185,13 @@ TEST_F(KeptAnswersTest, ARecordWithTheWholeAnswerIsAnsweredAsItIs) {
 TEST_F(KeptAnswersTest, AKeptAnswerWhoseOrderRecordIsUnreadableIsDataLoss) {
   const auto sale = Sale("sale-1", "order-1");
   FirstAnswer(sale);
-  ASSERT_NO_FATAL_FAILURE(Put(ledger::keys::Aux("order//order-1"), "\xff\xff\xff\xff"));
+  ASSERT_NO_FATAL_FAILURE(
+      Put(ledger::keys::Aux("order//order-1"), "\xff\xff\xff\xff"));
   for (int retry = 0; retry < 2; ++retry) {
     v1::CommitPurchaseResponse response;
     const grpc::Status status = Commit(sale, &response);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS) << status.error_message();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
+        << status.error_message();
     EXPECT_EQ(testing::DetailOf(status).reason(), "STORED_RECORD_UNREADABLE");
     EXPECT_EQ(testing::DetailOf(status).field(), "request_id");
   }
