@@ -2,7 +2,8 @@
 // server (RocksDB in a temp dir, gRPC on loopback):
 //   - the request's record keeps the answer without the priced purchase,
 //     which the order's record holds, and a retry gets the whole first
-//     answer back, from a batch not yet written and after a restart alike;
+//     answer back: in the same batch, from the writer's state and after a
+//     restart alike;
 //   - a record in the shape ledgers kept before (the whole answer) is
 //     answered as it is;
 //   - a kept answer whose order record cannot be read is DATA_LOSS
@@ -166,6 +167,32 @@ TEST_F(KeptAnswersTest, ARetryGetsTheWholeFirstAnswerBeforeAndAfterARestart) {
   v1::CommitPurchaseResponse other;
   EXPECT_EQ(Commit(Sale("sale-1", "order-3"), &other).error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
+}
+
+// The same sale twice in one CommitPurchases: the second is answered from
+// the first's record while both are still in the batch being decided.
+TEST_F(KeptAnswersTest, ARepeatInTheSameBatchGetsTheWholeFirstAnswer) {
+  v1::CommitPurchasesRequest request;
+  *request.add_purchases() = Sale("sale-1", "order-1");
+  *request.add_purchases() = Sale("sale-1", "order-1");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::CommitPurchasesResponse response;
+  const grpc::Status status =
+      served_.checkout().CommitPurchases(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.outcomes_size(), 2);
+  ASSERT_TRUE(response.outcomes(0).has_committed());
+  ASSERT_TRUE(response.outcomes(1).has_committed())
+      << response.outcomes(1).refused().message();
+  EXPECT_FALSE(response.outcomes(0).replayed());
+  EXPECT_TRUE(response.outcomes(1).replayed());
+  EXPECT_GT(response.outcomes(0).committed().priced().points_earned(), 0);
+  EXPECT_TRUE(MessageDifferencer::Equals(response.outcomes(1).committed(),
+                                         response.outcomes(0).committed()));
+  ASSERT_NO_FATAL_FAILURE(ExpectAnswer(Sale("sale-1", "order-1"),
+                                       response.outcomes(0).committed()));
 }
 
 TEST_F(KeptAnswersTest, ARecordWithTheWholeAnswerIsAnsweredAsItIs) {
