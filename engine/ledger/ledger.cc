@@ -50,10 +50,39 @@ Outcome Refused(absl::Status status) {
   return outcome;
 }
 
+// DATA_LOSS (STORED_RECORD_UNREADABLE) for a kept answer that cannot be
+// read back: the request is never decided again.
+absl::Status UnreadableAnswer(absl::string_view request_id,
+                              absl::string_view why) {
+  return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
+                   "request_id",
+                   absl::StrCat("the answer kept for request id ",
+                                Quoted(request_id), " ", why,
+                                "; the request is not decided again (check the "
+                                "ledger: loyaltyctl verify)"));
+}
+
+// The response kept in `record`: as it was stored, or rebuilt by the
+// operation from what its decision kept and wrote (reads through `batch`).
+absl::StatusOr<std::string> KeptResponse(const IdempotencyRecord& record,
+                                         Operation& operation,
+                                         BatchState* batch, absl::Time now) {
+  if (!record.has_kept()) return record.response();
+  if (!operation.rebuild) {
+    return UnreadableAnswer(operation.request_id,
+                            "cannot be rebuilt by this operation");
+  }
+  Transaction reads(batch, now, operation.request_id);
+  absl::StatusOr<std::string> rebuilt = operation.rebuild(record.kept(), reads);
+  if (rebuilt.ok()) return rebuilt;
+  if (rebuilt.status().code() == absl::StatusCode::kUnavailable) return rebuilt;
+  return UnreadableAnswer(operation.request_id, rebuilt.status().message());
+}
+
 // The first outcome of a request seen before, when `operation` is the same
 // request; REQUEST_ID_REUSED otherwise.
-Outcome ReplayOrReject(const IdempotencyRecord& record,
-                       const Operation& operation) {
+Outcome ReplayOrReject(const IdempotencyRecord& record, Operation& operation,
+                       BatchState* batch, absl::Time now) {
   if (record.fingerprint() != operation.fingerprint) {
     return Refused(MakeError(
         absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
@@ -66,9 +95,12 @@ Outcome ReplayOrReject(const IdempotencyRecord& record,
     outcome.status = RestoreError(
         static_cast<absl::StatusCode>(record.status_code()),
         record.status_message(), record.reason(), record.field());
-  } else {
-    outcome.response = record.response();
+    return outcome;
   }
+  absl::StatusOr<std::string> response =
+      KeptResponse(record, operation, batch, now);
+  if (!response.ok()) return Refused(response.status());
+  outcome.response = *std::move(response);
   return outcome;
 }
 
@@ -344,7 +376,9 @@ Outcome Ledger::Process(Operation& operation, BatchState* batch) {
   absl::StatusOr<std::optional<IdempotencyRecord>> seen =
       FindRequest(operation.request_id, *batch);
   if (!seen.ok()) return Refused(seen.status());
-  if (seen->has_value()) return ReplayOrReject(**seen, operation);
+  if (seen->has_value()) {
+    return ReplayOrReject(**seen, operation, batch, options_.clock->Now());
+  }
   if (absl::Now() > operation.deadline) {
     return Refused(absl::DeadlineExceededError(
         "the call's deadline passed before the ledger reached it; nothing was "
@@ -373,26 +407,26 @@ absl::StatusOr<std::optional<IdempotencyRecord>> Ledger::FindRequest(
   // request again could record it twice or answer it differently.
   IdempotencyRecord stored;
   if (!stored.ParseFromString(value)) {
-    return MakeError(
-        absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE", "request_id",
-        absl::StrCat("the answer kept for request id '", request_id,
-                     "' cannot be read; the request is not decided again "
-                     "(check the ledger: loyaltyctl verify)"));
+    return UnreadableAnswer(request_id, "cannot be read");
   }
   return stored;
 }
 
 Outcome Ledger::DecideAndKeep(Operation& operation, BatchState* batch) {
   Transaction transaction(batch, options_.clock->Now(), operation.request_id);
-  absl::StatusOr<std::string> decided = operation.decide(transaction);
+  absl::StatusOr<Decision> decided = operation.decide(transaction);
   if (decided.ok() && !transaction.refusal().ok()) decided = transaction.refusal();
   Outcome outcome;
   IdempotencyRecord record;
   record.set_fingerprint(operation.fingerprint);
   if (decided.ok()) {
     transaction.CommitTo(batch);
-    record.set_response(*decided);
-    outcome.response = *std::move(decided);
+    if (decided->kept.has_value()) {
+      record.set_kept(*std::move(decided->kept));
+    } else {
+      record.set_response(decided->response);
+    }
+    outcome.response = std::move(decided->response);
   } else if (IsBusinessOutcome(decided.status().code())) {
     record.set_status_code(static_cast<int>(decided.status().code()));
     record.set_status_message(std::string(decided.status().message()));

@@ -29,6 +29,9 @@
 // Idempotency: an operation with a request_id that the ledger has seen gets
 // the first outcome again (a success or a business refusal) if its
 // fingerprint matches, and ALREADY_EXISTS (REQUEST_ID_REUSED) otherwise.
+// A success is kept whole, or, for an operation that says how to rebuild it
+// (Decision::kept, Operation::rebuild: a sale's priced purchase is in its
+// order record), as the part that no record of its decision holds.
 // A kept outcome that cannot be read is DATA_LOSS (STORED_RECORD_UNREADABLE):
 // the request is never decided again, since that could record it twice or
 // answer it differently. DATA_LOSS from a decision is a fault, not an
@@ -83,10 +86,30 @@ struct LedgerOptions {
   std::function<void(absl::string_view)> on_progress;
 };
 
+// What a decision answers: the serialized response, and what of it to keep
+// under the request id. Without `kept` the whole response is kept. With it,
+// `kept` is kept instead (the response less what records the decision wrote
+// hold already, so that a sale's WAL bytes do not repeat them), and a replay
+// asks the operation's Rebuild for the response.
+struct Decision {
+  Decision(std::string whole)  // NOLINT: implicit, the whole is kept
+      : response(std::move(whole)) {}
+  Decision(std::string whole, std::string part)
+      : response(std::move(whole)), kept(std::move(part)) {}
+  std::string response;
+  std::optional<std::string> kept;
+};
+
 // The decision of one operation: runs on the writer thread, stages its
-// changes through the Transaction, and returns the response to store and
-// send back (serialized). An error drops everything staged.
-using Decide = absl::AnyInvocable<absl::StatusOr<std::string>(Transaction&)>;
+// changes through the Transaction, and returns the response to send back
+// (serialized) and what to keep of it. An error drops everything staged.
+using Decide = absl::AnyInvocable<absl::StatusOr<Decision>(Transaction&)>;
+
+// Rebuilds a response from what a Decision kept and from the records its
+// decision wrote, read through the Transaction (which is never committed).
+// Runs on the writer thread when a request seen before is sent again.
+using Rebuild = absl::AnyInvocable<absl::StatusOr<std::string>(
+    absl::string_view kept, Transaction&)>;
 
 struct Operation {
   std::string request_id;   // required, 1..128 bytes
@@ -96,6 +119,8 @@ struct Operation {
   // when it passes is not decided and gets DEADLINE_EXCEEDED, which is not
   // kept under its request id, so a retry is decided afresh.
   absl::Time deadline = absl::InfiniteFuture();
+  // Needed when `decide` returns a Decision with `kept`; unset otherwise.
+  Rebuild rebuild = nullptr;
 };
 
 struct Outcome {

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/evaluator/evaluator.h"
+#include "engine/ledger/ledger.h"
 #include "engine/ledger/transaction.h"
 #include "engine/program/rule_book.h"
 #include "engine/program/time_bounds.h"
@@ -24,6 +25,15 @@ namespace loyalty::program::internal {
 absl::StatusOr<std::string> DecidePurchase(
     const loyalty::v1::Purchase& purchase, const RuleBook& book,
     const TimeBounds& bounds, ledger::Transaction& transaction);
+// DecidePurchase for the ledger: the response, and what to keep of it under
+// the request id (all but the priced purchase, which the order's record
+// holds); RebuildPurchaseResponse puts the two together again on a replay.
+absl::StatusOr<ledger::Decision> DecideKeptPurchase(
+    const loyalty::v1::Purchase& purchase, const RuleBook& book,
+    const TimeBounds& bounds, ledger::Transaction& transaction);
+absl::StatusOr<std::string> RebuildPurchaseResponse(
+    const loyalty::v1::Purchase& purchase, absl::string_view kept,
+    ledger::Transaction& transaction);
 absl::StatusOr<std::string> DecideAdjust(
     const loyalty::v1::AdjustBalanceRequest& request,
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction);

@@ -28,6 +28,7 @@
 namespace loyalty::program {
 namespace {
 
+using loyalty::v1::CommitPurchaseResponse;
 using loyalty::v1::MemberRecord;
 using loyalty::v1::Purchase;
 
@@ -226,14 +227,9 @@ absl::StatusOr<MemberRecord*> RecordSale(
   return after;
 }
 
-}  // namespace
-
-namespace internal {
-
-absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
-                                           const RuleBook& book,
-                                           const TimeBounds& bounds,
-                                           ledger::Transaction& transaction) {
+absl::StatusOr<CommitPurchaseResponse> DecidePurchaseResponse(
+    const Purchase& purchase, const RuleBook& book, const TimeBounds& bounds,
+    ledger::Transaction& transaction) {
   // Upkeep, tiers and the balance answered are as of now ...
   const std::shared_ptr<const evaluator::CompiledRules> now_rules =
       book.ActiveAt(transaction.now());
@@ -261,10 +257,55 @@ absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
       RecordSale(purchase, rules, sale, sequence,
                  ConsumedSince(transaction, consumed_before), transaction));
   // Step 6, answer (sent once the write is durable).
-  loyalty::v1::CommitPurchaseResponse response;
+  CommitPurchaseResponse response;
   response.set_transaction_id(absl::StrCat(sequence));
   *response.mutable_priced() = std::move(sale.priced);
   *response.mutable_balance() = BalanceAt(current, *after, transaction.now());
+  return response;
+}
+
+}  // namespace
+
+namespace internal {
+
+absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
+                                           const RuleBook& book,
+                                           const TimeBounds& bounds,
+                                           ledger::Transaction& transaction) {
+  ASSIGN_OR_RETURN(CommitPurchaseResponse response,
+                   DecidePurchaseResponse(purchase, book, bounds, transaction));
+  return response.SerializeAsString();
+}
+
+absl::StatusOr<ledger::Decision> DecideKeptPurchase(
+    const Purchase& purchase, const RuleBook& book, const TimeBounds& bounds,
+    ledger::Transaction& transaction) {
+  ASSIGN_OR_RETURN(CommitPurchaseResponse response,
+                   DecidePurchaseResponse(purchase, book, bounds, transaction));
+  std::string whole = response.SerializeAsString();
+  // The priced purchase is in the order's record: the request's record
+  // keeps the rest (RebuildPurchaseResponse).
+  response.clear_priced();
+  return ledger::Decision(std::move(whole), response.SerializeAsString());
+}
+
+absl::StatusOr<std::string> RebuildPurchaseResponse(
+    const Purchase& purchase, absl::string_view kept,
+    ledger::Transaction& transaction) {
+  CommitPurchaseResponse response;
+  if (!response.ParseFromArray(kept.data(), static_cast<int>(kept.size()))) {
+    return absl::DataLossError("its kept part does not parse");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                   transaction.GetAux(OrderKey(purchase)));
+  loyalty::v1::OrderRecord order;
+  if (!stored.has_value() || !order.ParseFromString(*stored) ||
+      absl::StrCat(order.sequence()) != response.transaction_id()) {
+    return absl::DataLossError(absl::StrCat(
+        "the record of order ", Quoted(purchase.order_id()),
+        " that holds its priced purchase is missing or unreadable"));
+  }
+  *response.mutable_priced() = std::move(*order.mutable_priced());
   return response.SerializeAsString();
 }
 
@@ -275,22 +316,23 @@ ledger::Operation Operations::PurchaseOperation(
   // The rule set is read on the writer thread, at decision time, so that a
   // purchase is priced by exactly one version: the one active at its
   // purchase_time among those stored when it commits.
+  auto purchase = std::make_shared<const Purchase>(request.purchase());
   return ledger::Operation{
       request.request_id(), internal::Fingerprint("CommitPurchase", request),
-      [this, purchase = request.purchase()](ledger::Transaction& t) {
-        return internal::DecidePurchase(purchase, book_, bounds_, t);
+      [this, purchase](ledger::Transaction& t) {
+        return internal::DecideKeptPurchase(*purchase, book_, bounds_, t);
       },
-      deadline};
+      deadline,
+      [purchase](absl::string_view kept, ledger::Transaction& t) {
+        return internal::RebuildPurchaseResponse(*purchase, kept, t);
+      }};
 }
 
 void Operations::CommitPurchase(
     const loyalty::v1::CommitPurchaseRequest& request,
     Reply<loyalty::v1::CommitPurchaseResponse> reply, absl::Time deadline) {
-  ledger::Operation operation = PurchaseOperation(request, deadline);
-  internal::SubmitToLedger(ledger_, std::move(operation.request_id),
-                           std::move(operation.fingerprint),
-                           std::move(operation.decide), std::move(reply),
-                           deadline);
+  internal::SubmitToLedger(ledger_, PurchaseOperation(request, deadline),
+                           std::move(reply));
 }
 
 absl::StatusOr<loyalty::v1::QuotePurchaseResponse> Operations::QuotePurchase(

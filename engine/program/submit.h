@@ -30,30 +30,39 @@ std::string Fingerprint(absl::string_view method, Request request) {
   return Sha256Pair(method, bytes);
 }
 
-// Hands `decide` to the ledger (it runs on the writer thread) and turns its
-// outcome into a Response for `reply`, which runs on the ledger's completer
-// thread once the write is durable (operations.h). An operation still
-// queued at `deadline` (the caller's) is not decided.
+// Hands `operation` to the ledger (its decision runs on the writer thread)
+// and turns its outcome into a Response for `reply`, which runs on the
+// ledger's completer thread once the write is durable (operations.h). An
+// operation still queued at its deadline (the caller's) is not decided.
+template <typename Response>
+void SubmitToLedger(ledger::Ledger* ledger, ledger::Operation operation,
+                    Reply<Response> reply) {
+  ledger->Submit(std::move(operation), [reply = std::move(reply)](
+                                           ledger::Outcome outcome) mutable {
+    if (!outcome.status.ok()) {
+      reply(outcome.status);
+      return;
+    }
+    Response response;
+    if (!response.ParseFromString(outcome.response)) {
+      reply(absl::InternalError("a stored response does not parse"));
+      return;
+    }
+    reply(std::move(response));
+  });
+}
+
+// The same, for an operation given by its parts.
 template <typename Response>
 void SubmitToLedger(ledger::Ledger* ledger, std::string request_id,
                     std::string fingerprint, ledger::Decide decide,
                     Reply<Response> reply,
                     absl::Time deadline = absl::InfiniteFuture()) {
-  ledger->Submit(
+  SubmitToLedger(
+      ledger,
       ledger::Operation{std::move(request_id), std::move(fingerprint),
                         std::move(decide), deadline},
-      [reply = std::move(reply)](ledger::Outcome outcome) mutable {
-        if (!outcome.status.ok()) {
-          reply(outcome.status);
-          return;
-        }
-        Response response;
-        if (!response.ParseFromString(outcome.response)) {
-          reply(absl::InternalError("a stored response does not parse"));
-          return;
-        }
-        reply(std::move(response));
-      });
+      std::move(reply));
 }
 
 }  // namespace loyalty::program::internal

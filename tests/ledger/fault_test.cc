@@ -203,7 +203,7 @@ class FaultTest : public ::testing::Test {
   // `decide`, telling `decided` when it has run.
   static Decide Noting(Decide decide, absl::Notification* decided) {
     return [decide = std::move(decide),
-            decided](Transaction& t) mutable -> absl::StatusOr<std::string> {
+            decided](Transaction& t) mutable -> absl::StatusOr<Decision> {
       auto result = decide(t);
       if (!decided->HasBeenNotified()) decided->Notify();
       return result;
