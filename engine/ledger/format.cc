@@ -12,7 +12,7 @@ const FormatHistory& LedgerFormats() {
   // "loyalty-ledger-1": the shapes of proto/loyalty/v1/storage.proto as of
   // the fixture tests/fixtures/ledger-1. Add a format with its step below.
   static const FormatHistory* const history = new FormatHistory{
-      "loyalty-ledger-kept-answers",
+      "loyalty-ledger-2",
       {
           // A sale's idempotency record keeps its answer without the priced
           // purchase (IdempotencyRecord.kept; the order record holds it).
@@ -20,7 +20,7 @@ const FormatHistory& LedgerFormats() {
           // `response` and are read as they are: nothing to rewrite. The
           // key moves so that an older loyaltyd, which would answer a retry
           // with an empty response, refuses this ledger.
-          {"loyalty-ledger-1", "loyalty-ledger-kept-answers",
+          {"loyalty-ledger-1", "loyalty-ledger-2",
            [](rocksdb::DB&, const std::function<void(absl::string_view)>&) {
              return absl::OkStatus();
            }},
