@@ -38,7 +38,8 @@ bool IsMembers(Rpc rpc) {
 
 bool IsAuditRead(Rpc rpc) {
   return rpc == Rpc::kExportLedger || rpc == Rpc::kVerifyLedger ||
-         rpc == Rpc::kGetProgramMetrics || rpc == Rpc::kSettlePartners;
+         rpc == Rpc::kGetProgramMetrics || rpc == Rpc::kSettlePartners ||
+         rpc == Rpc::kWatchEvents;
 }
 
 bool IsAdminOnly(Rpc rpc) {
@@ -61,7 +62,7 @@ const char* RpcName(Rpc rpc) {
       "UpsertPartner", "AdjustBalance",     "RecordFeedback", "RunExpiry",
       "CreateApiKey",  "ListApiKeys",       "RevokeApiKey",   "ExportLedger",
       "VerifyLedger",  "GetProgramMetrics", "SettlePartners", "CreateBackup",
-      "ListPartners",  "CommitPurchases"};
+      "ListPartners",  "CommitPurchases",   "WatchEvents"};
   return kNames[static_cast<int>(rpc)];
 }
 

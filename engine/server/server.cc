@@ -19,6 +19,7 @@
 #include "engine/server/audit_service.h"
 #include "engine/server/call_log.h"
 #include "engine/server/call_path.h"
+#include "engine/server/events_service.h"
 #include "engine/server/handlers.h"
 #include "engine/server/http_api.h"
 #include "engine/server/http_door.h"
@@ -154,6 +155,9 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
       path_.get(), runs_.get(), operations_.get(), readers_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
+  events_ = std::make_unique<EventsService>(EventsParts{
+      path_.get(), ledger_.get(), operations_.get(), readers_.get(),
+      &events_hub_});
 }
 
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
@@ -174,7 +178,10 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger_options.clock = options.clock;
   ledger_options.env = options.env;
   ledger_options.on_fatal = FatalToHealth(&server->health_, options.on_fatal);
+  EventHub* hub = &server->events_hub_;
+  ledger_options.on_durable = [hub](int64_t sequence) { hub->Published(sequence); };
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
+  hub->Published(server->ledger_->Head().sequence());
   // Once per ledger written before members' month records existed.
   RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));
   server->operations_ = std::make_unique<program::Operations>(
@@ -198,7 +205,8 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
                              30 * 1000);
   for (grpc::Service* service : {server->checkout_.get(), server->members_.get(),
                                  static_cast<grpc::Service*>(server->program_.get()),
-                                 static_cast<grpc::Service*>(server->audit_.get())}) {
+                                 static_cast<grpc::Service*>(server->audit_.get()),
+                                 static_cast<grpc::Service*>(server->events_.get())}) {
     builder.RegisterService(service);
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -236,6 +244,7 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   health_.Stopping();
   program_->Stop();
   audit_->Stop();
+  events_hub_.Stop();
   // The HTTP door first: its requests in flight are answered (the ledger
   // still runs), its idle connections closed.
   if (http_api_ != nullptr) http_api_->Stop();
