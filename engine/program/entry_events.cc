@@ -114,6 +114,19 @@ void AddTierChange(const JournalEntry& entry, const TierLadder& ladder,
   events->push_back(std::move(event));
 }
 
+// The referrer's side of a referral, when the entry moved another member's
+// accounts.
+void AddReferral(const JournalEntry& entry, const MemberMoves& moves,
+                 EventKind kind, std::vector<Event>* events) {
+  if (moves.other_member.empty()) return;
+  Event referral = Base(entry, kind);
+  referral.set_member_id(moves.other_member);
+  referral.set_newcomer_id(entry.member_id());
+  referral.set_points(moves.other_points);
+  referral.set_cashback_minor(moves.other_cashback);
+  events->push_back(std::move(referral));
+}
+
 void AddPurchase(const JournalEntry& entry, const TierLadder& ladder,
                  std::vector<Event>* events) {
   const MemberMoves moves = MovesOf(entry);
@@ -123,26 +136,24 @@ void AddPurchase(const JournalEntry& entry, const TierLadder& ladder,
   sale.set_points_redeemed(moves.points_out);
   events->push_back(std::move(sale));
   AddTierChange(entry, ladder, "purchase", events);
-  if (moves.other_member.empty()) return;
-  Event referral = Base(entry, loyalty::v1::EVENT_KIND_REFERRAL_REWARDED);
-  referral.set_member_id(moves.other_member);
-  referral.set_newcomer_id(entry.member_id());
-  referral.set_points(moves.other_points);
-  referral.set_cashback_minor(moves.other_cashback);
-  events->push_back(std::move(referral));
+  AddReferral(entry, moves, loyalty::v1::EVENT_KIND_REFERRAL_REWARDED, events);
 }
 
 // One event of `kind` whose amounts are the entry's net member moves.
 void AddSimple(const JournalEntry& entry, EventKind kind,
                std::vector<Event>* events) {
+  const MemberMoves moves = MovesOf(entry);
   Event event = Base(entry, kind);
-  SetMoney(entry, MovesOf(entry), &event);
+  SetMoney(entry, moves, &event);
   if (kind == loyalty::v1::EVENT_KIND_ADJUSTMENT_MADE) {
     event.set_reason(entry.reason_code());
     event.set_note(entry.note());
   }
   event.set_reward_id(entry.reward_id());
   events->push_back(std::move(event));
+  if (kind == loyalty::v1::EVENT_KIND_REFUND) {
+    AddReferral(entry, moves, loyalty::v1::EVENT_KIND_REFERRAL_REVERSED, events);
+  }
 }
 
 void AddUpkeep(const JournalEntry& entry, const TierLadder& ladder,

@@ -7,7 +7,7 @@
 //   PURCHASE    PURCHASE_COMMITTED; TIER_CHANGED (reason "purchase") when
 //               the sale crossed a threshold; REFERRAL_REWARDED when it was
 //               a newcomer's qualifying purchase (member_id: the referrer)
-//   REFUND      REFUND
+//   REFUND      REFUND; REFERRAL_REVERSED when it took back a referral
 //   REWARD      REWARD_REDEEMED
 //   ADJUSTMENT  ADJUSTMENT_MADE (reason: the reason code)
 //   UPKEEP      POINTS_RELEASED, POINTS_EXPIRED, BIRTHDAY_GIFT, each when

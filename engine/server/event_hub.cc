@@ -53,6 +53,27 @@ int EventHub::streams() const {
   return streams_;
 }
 
+void EventHub::Hold(int64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  held_bytes_ += bytes;
+  max_held_bytes_ = std::max(max_held_bytes_, held_bytes_);
+}
+
+void EventHub::Release(int64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  held_bytes_ -= bytes;
+}
+
+int64_t EventHub::held_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return held_bytes_;
+}
+
+int64_t EventHub::max_held_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return max_held_bytes_;
+}
+
 uint64_t EventHub::Wait(int64_t after_sequence, Waker wake) {
   absl::MutexLock lock(&mu_);
   if (stopping_ || durable_ > after_sequence) return 0;

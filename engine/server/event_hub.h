@@ -49,6 +49,15 @@ class EventHub {
   void Leave() ABSL_LOCKS_EXCLUDED(mu_);
   int streams() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // The bytes of pages the streams hold (read, not yet written out): a
+  // stream holds one page at most, so this stays below kMaxEventStreams
+  // pages however far behind its consumers are. max_held_bytes() is the
+  // most it has been since the start (for tests and /metrics).
+  void Hold(int64_t bytes) ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(int64_t bytes) ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t held_bytes() const ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t max_held_bytes() const ABSL_LOCKS_EXCLUDED(mu_);
+
   // Calls `wake` once, from Published or Stop, when an entry after
   // `after_sequence` is durable; returns its ticket (> 0). Returns 0 without
   // keeping `wake` when one already is, or the hub is stopping: read now.
@@ -67,6 +76,8 @@ class EventHub {
   int64_t durable_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int streams_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t held_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t max_held_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 1;
   // At most one per open stream: bounded by kMaxEventStreams.
   std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);

@@ -24,7 +24,10 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     ReadSoon();
   }
 
+  ~EventsReactor() override { parts_.hub->Release(held_); }
+
   void OnWriteDone(bool ok) override {
+    parts_.hub->Release(std::exchange(held_, 0));
     if (!ok) {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
@@ -99,6 +102,8 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(ToGrpcStatus(written));
       return;
     }
+    held_ = static_cast<int64_t>(bytes_.Length());
+    parts_.hub->Hold(held_);
     StartWrite(&bytes_);
   }
 
@@ -134,6 +139,7 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   int64_t after_ = 0;  // every entry up to here is read
   bool wrote_ = false;
   grpc::ByteBuffer bytes_;  // the page being written
+  int64_t held_ = 0;        // its size, counted by the hub until written
   absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t ticket_ ABSL_GUARDED_BY(mu_) = 0;  // the hub's, while waiting

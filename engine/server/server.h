@@ -107,6 +107,8 @@ class LoyaltyServer {
   const RpcMetrics& rpc_metrics() const { return rpc_metrics_; }
   // Serving, stopping or fatal (health.h); gRPC's health service follows it.
   Health& health() { return health_; }
+  // The event streams' hub (event_hub.h): streams open, page bytes held.
+  const EventHub& events_hub() const { return events_hub_; }
 
   // Health NOT_SERVING; exports, event streams and a maintenance run in
   // progress end at their next page (UNAVAILABLE); no new call is taken, and the calls in
