@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
         &loyaltyctl::ProgramCommands, &loyaltyctl::RewardCommands,
         &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
         &loyaltyctl::PartnerCommands, &loyaltyctl::MetricsCommands,
-        &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
+        &loyaltyctl::ExportCommands, &loyaltyctl::EventsCommands,
+        &loyaltyctl::VerifyCommands,
         &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands,
         &loyaltyctl::CompletionCommands}) {
     for (loyaltyctl::CommandSpec& command : (*group)()) {
