@@ -18,6 +18,9 @@
 //   once per batch.
 // - the completer calls each operation's `done`, in order, only after its
 //   batch is durable.
+//   Once a batch is durable, the syncer announces the new head
+//   (LedgerOptions::on_durable): event streams wait on it, and never read
+//   past it.
 //   When no answer is pending and no batch waits to be written (one
 //   caller, or a quiet moment), the syncer answers the batch itself: the
 //   same order, one thread hand-off less per answer.
