@@ -1,11 +1,11 @@
 // Commit throughput with and without event consumers, on one in-process
 // loyaltyd (a real ledger on disk, every sale synced):
 //   build/release/tests/integration/events_benchmark [CLIENTS] [SALES_PER_CLIENT]
-// (default 16 clients, 300 sales each). Three rounds on the same ledger,
-// the same clients each time: no consumer; a consumer that follows the
-// stream and keeps up; a consumer that reads its first message and then
-// nothing (its connection takes 16 KiB, as a slow consumer's over a real
-// network would). Prints one row per round: sales per second, latency
+// (default 16 clients, 300 sales each). Five rounds on the same ledger,
+// the same clients each time: no consumer; a consumer that reads its first
+// message and then nothing (its connection takes 16 KiB, as a slow consumer's over a real
+// network would); no consumer; a consumer that follows the stream and
+// keeps up; no consumer again. Prints one row per round: sales per second, latency
 // percentiles, and the most page bytes the event streams held at once. Not
 // a test: numbers only, run by hand; no assertion on time.
 #include <algorithm>
@@ -44,7 +44,7 @@ struct Row {
 bool Sell(v1::Checkout::Stub& checkout, const std::string& round, int client,
           int sale) {
   v1::CommitPurchaseRequest request;
-  request.set_request_id(absl::StrCat(round, "-", client, "-", sale));
+  request.set_request_id(absl::StrCat(round, "-", client, "-", sale));  // new each round
   v1::Purchase& purchase = *request.mutable_purchase();
   purchase.set_member_id(absl::StrCat("member-", client));
   purchase.set_order_id(request.request_id());
@@ -61,6 +61,8 @@ bool Sell(v1::Checkout::Stub& checkout, const std::string& round, int client,
 
 Row Round(const std::string& consumer, const std::shared_ptr<grpc::Channel>& channel,
           int clients, int sales_per_client) {
+  static int rounds = 0;
+  const std::string round = absl::StrCat(consumer, "-", ++rounds);
   auto checkout = v1::Checkout::NewStub(channel);
   std::vector<std::vector<double>> latencies(clients);
   std::vector<int> failures(clients, 0);
@@ -70,7 +72,7 @@ Row Round(const std::string& consumer, const std::shared_ptr<grpc::Channel>& cha
     threads.emplace_back([&, c] {
       for (int s = 0; s < sales_per_client; ++s) {
         const Clock::time_point sent = Clock::now();
-        if (!Sell(*checkout, consumer, c, s)) ++failures[c];
+        if (!Sell(*checkout, round, c, s)) ++failures[c];
         latencies[c].push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
       }
@@ -173,17 +175,23 @@ int Main(int argc, char** argv) {
   std::printf("commits, %d clients x %d sales each, every sale synced\n", clients, sales);
   std::printf("%-10s %8s %7s %10s %8s %8s %12s\n", "consumer", "sales", "failed",
               "sales/s", "p50 ms", "p99 ms", "held bytes");
-  Print(Round("none", channel, clients, sales), loyaltyd.events_hub().max_held_bytes());
-  {
-    Consumer following(address, loyaltyd.ledger().Head().sequence(), false);
-    Print(Round("following", channel, clients, sales),
-          loyaltyd.events_hub().max_held_bytes());
-  }
+  // Each consumer's round between two without one, so that the ledger's
+  // growth (flushes, compactions) shows as drift between the "none" rows.
+  const auto round = [&](const std::string& consumer) {
+    const Row row = Round(consumer, channel, clients, sales);
+    Print(row, loyaltyd.events_hub().max_held_bytes());
+  };
+  round("none");
   {
     Consumer stalled(address, loyaltyd.ledger().Head().sequence(), true);
-    Print(Round("stalled", channel, clients, sales),
-          loyaltyd.events_hub().max_held_bytes());
+    round("stalled");
   }
+  round("none");
+  {
+    Consumer following(address, loyaltyd.ledger().Head().sequence(), false);
+    round("following");
+  }
+  round("none");
   loyaltyd.Shutdown(absl::Seconds(5));
   return 0;
 }
