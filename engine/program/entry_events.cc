@@ -8,20 +8,20 @@
 namespace loyalty::program {
 namespace {
 
+using ledger::MemberAccount;
 using loyalty::v1::Event;
 using loyalty::v1::EventKind;
 using loyalty::v1::JournalEntry;
-using ledger::MemberAccount;
 
 // What the entry's postings move on member accounts.
 struct MemberMoves {
-  int64_t points_in = 0;       // the entry's member: credits of points
-  int64_t points_out = 0;      // ... debits of available points (> 0)
-  int64_t pending_out = 0;     // ... debits of pending points (> 0)
-  int64_t available_net = 0;   // ... available points, net
-  int64_t cashback_net = 0;    // ... cashback, net
-  int64_t expired = 0;         // credited to program/points/expired
-  std::string other_member;    // another member credited (a referrer)
+  int64_t points_in = 0;      // the entry's member: credits of points
+  int64_t points_out = 0;     // ... debits of available points (> 0)
+  int64_t pending_out = 0;    // ... debits of pending points (> 0)
+  int64_t available_net = 0;  // ... available points, net
+  int64_t cashback_net = 0;   // ... cashback, net
+  int64_t expired = 0;        // credited to program/points/expired
+  std::string other_member;   // another member credited (a referrer)
   int64_t other_points = 0;
   int64_t other_cashback = 0;
 };
@@ -152,7 +152,8 @@ void AddSimple(const JournalEntry& entry, EventKind kind,
   event.set_reward_id(entry.reward_id());
   events->push_back(std::move(event));
   if (kind == loyalty::v1::EVENT_KIND_REFUND) {
-    AddReferral(entry, moves, loyalty::v1::EVENT_KIND_REFERRAL_REVERSED, events);
+    AddReferral(entry, moves, loyalty::v1::EVENT_KIND_REFERRAL_REVERSED,
+                events);
   }
 }
 

@@ -30,12 +30,11 @@ absl::StatusOr<EventPage> ReadEventPage(const ledger::Ledger& ledger,
   if (!entries.ok()) return entries.status();
   EventPage page;
   // A full page ends at its last entry; a shorter one read all there was.
-  page.scanned_sequence =
-      static_cast<int>(entries->size()) == kEventPageEntries
-          ? entries->back().sequence()
-          : reader->snapshot_sequence();
-  page.scanned_sequence =
-      std::max(after_sequence, std::min(page.scanned_sequence, through_sequence));
+  page.scanned_sequence = static_cast<int>(entries->size()) == kEventPageEntries
+                              ? entries->back().sequence()
+                              : reader->snapshot_sequence();
+  page.scanned_sequence = std::max(
+      after_sequence, std::min(page.scanned_sequence, through_sequence));
   for (const loyalty::v1::JournalEntry& entry : *entries) {
     if (entry.sequence() > through_sequence) break;
     for (loyalty::v1::Event& event : EventsOfEntry(entry, query.ladder)) {

@@ -84,8 +84,9 @@ uint64_t EventHub::Wait(int64_t after_sequence, Waker wake) {
 
 bool EventHub::Cancel(uint64_t ticket) {
   absl::MutexLock lock(&mu_);
-  auto it = std::find_if(waiting_.begin(), waiting_.end(),
-                         [ticket](const Waiting& w) { return w.ticket == ticket; });
+  auto it =
+      std::find_if(waiting_.begin(), waiting_.end(),
+                   [ticket](const Waiting& w) { return w.ticket == ticket; });
   if (it == waiting_.end()) return false;
   waiting_.erase(it);
   return true;

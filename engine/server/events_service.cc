@@ -61,9 +61,10 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // read, after which `this` is not touched.
   void Read() {
     if (parts_.hub->stopping()) {
-      Finish(ToGrpcStatus(MakeError(
-          absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
-          "the server is stopping; reconnect after the last sequence handled")));
+      Finish(ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable,
+                                    "SERVER_STOPPING", "",
+                                    "the server is stopping; reconnect after "
+                                    "the last sequence handled")));
       return;
     }
     if (Cancelled()) {
@@ -157,9 +158,8 @@ class RefusedEvents : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* EventsService::WatchEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
-  absl::StatusOr<AdmittedEvents> admitted =
-      AdmitEvents(parts_, OriginOf(*context),
-                  ParseMessage<v1::WatchEventsRequest>(*bytes));
+  absl::StatusOr<AdmittedEvents> admitted = AdmitEvents(
+      parts_, OriginOf(*context), ParseMessage<v1::WatchEventsRequest>(*bytes));
   if (!admitted.ok()) return new RefusedEvents(admitted.status());
   return new EventsReactor(parts_, *std::move(admitted));
 }

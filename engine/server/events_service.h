@@ -28,7 +28,8 @@ struct EventsParts {
 };
 
 class EventsService final
-    : public v1::Events::WithRawCallbackMethod_WatchEvents<v1::Events::Service> {
+    : public v1::Events::WithRawCallbackMethod_WatchEvents<
+          v1::Events::Service> {
  public:
   // Nothing is owned; everything must outlive the service's calls.
   explicit EventsService(EventsParts parts) : parts_(parts) {}

@@ -155,9 +155,9 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
       path_.get(), runs_.get(), operations_.get(), readers_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
-  events_ = std::make_unique<EventsService>(EventsParts{
-      path_.get(), ledger_.get(), operations_.get(), readers_.get(),
-      &events_hub_});
+  events_ = std::make_unique<EventsService>(
+      EventsParts{path_.get(), ledger_.get(), operations_.get(), readers_.get(),
+                  &events_hub_});
 }
 
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
@@ -179,7 +179,9 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger_options.env = options.env;
   ledger_options.on_fatal = FatalToHealth(&server->health_, options.on_fatal);
   EventHub* hub = &server->events_hub_;
-  ledger_options.on_durable = [hub](int64_t sequence) { hub->Published(sequence); };
+  ledger_options.on_durable = [hub](int64_t sequence) {
+    hub->Published(sequence);
+  };
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   hub->Published(server->ledger_->Head().sequence());
   // Once per ledger written before members' month records existed.
@@ -203,10 +205,11 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              30 * 1000);
-  for (grpc::Service* service : {server->checkout_.get(), server->members_.get(),
-                                 static_cast<grpc::Service*>(server->program_.get()),
-                                 static_cast<grpc::Service*>(server->audit_.get()),
-                                 static_cast<grpc::Service*>(server->events_.get())}) {
+  for (grpc::Service* service :
+       {server->checkout_.get(), server->members_.get(),
+        static_cast<grpc::Service*>(server->program_.get()),
+        static_cast<grpc::Service*>(server->audit_.get()),
+        static_cast<grpc::Service*>(server->events_.get())}) {
     builder.RegisterService(service);
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -111,10 +111,11 @@ class LoyaltyServer {
   const EventHub& events_hub() const { return events_hub_; }
 
   // Health NOT_SERVING; exports, event streams and a maintenance run in
-  // progress end at their next page (UNAVAILABLE); no new call is taken, and the calls in
-  // flight finish until `deadline`, when the rest are cancelled. Once none is
-  // left, open client connections are closed (idle ones would otherwise hold
-  // gRPC's shutdown until the deadline), then the ledger's queue is drained.
+  // progress end at their next page (UNAVAILABLE); no new call is taken, and
+  // the calls in flight finish until `deadline`, when the rest are cancelled.
+  // Once none is left, open client connections are closed (idle ones would
+  // otherwise hold gRPC's shutdown until the deadline), then the ledger's queue
+  // is drained.
   void Shutdown(absl::Duration deadline);
 
  private:

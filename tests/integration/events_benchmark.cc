@@ -1,13 +1,14 @@
 // Commit throughput with and without event consumers, on one in-process
 // loyaltyd (a real ledger on disk, every sale synced):
-//   build/release/tests/integration/events_benchmark [CLIENTS] [SALES_PER_CLIENT]
+//   build/release/tests/integration/events_benchmark [CLIENTS]
+//   [SALES_PER_CLIENT]
 // (default 16 clients, 300 sales each). Five rounds on the same ledger,
 // the same clients each time: no consumer; a consumer that reads its first
-// message and then nothing (its connection takes 16 KiB, as a slow consumer's over a real
-// network would); no consumer; a consumer that follows the stream and
-// keeps up; no consumer again. Prints one row per round: sales per second, latency
-// percentiles, and the most page bytes the event streams held at once. Not
-// a test: numbers only, run by hand; no assertion on time.
+// message and then nothing (its connection takes 16 KiB, as a slow consumer's
+// over a real network would); no consumer; a consumer that follows the stream
+// and keeps up; no consumer again. Prints one row per round: sales per second,
+// latency percentiles, and the most page bytes the event streams held at once.
+// Not a test: numbers only, run by hand; no assertion on time.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/evaluator/rule_file.h"
 #include "engine/server/server.h"
 #include "grpcpp/create_channel.h"
 #include "loyalty/v1/checkout.grpc.pb.h"
@@ -26,7 +28,6 @@
 #include "loyalty/v1/members.grpc.pb.h"
 #include "tests/support/benchmark.h"
 #include "tests/support/temp_dir.h"
-#include "engine/evaluator/rule_file.h"
 
 namespace loyalty {
 namespace {
@@ -44,7 +45,8 @@ struct Row {
 bool Sell(v1::Checkout::Stub& checkout, const std::string& round, int client,
           int sale) {
   v1::CommitPurchaseRequest request;
-  request.set_request_id(absl::StrCat(round, "-", client, "-", sale));  // new each round
+  request.set_request_id(
+      absl::StrCat(round, "-", client, "-", sale));  // new each round
   v1::Purchase& purchase = *request.mutable_purchase();
   purchase.set_member_id(absl::StrCat("member-", client));
   purchase.set_order_id(request.request_id());
@@ -55,12 +57,14 @@ bool Sell(v1::Checkout::Stub& checkout, const std::string& round, int client,
   line.set_unit_price_minor(350);
   v1::CommitPurchaseResponse response;
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
   return checkout.CommitPurchase(&context, request, &response).ok();
 }
 
-Row Round(const std::string& consumer, const std::shared_ptr<grpc::Channel>& channel,
-          int clients, int sales_per_client) {
+Row Round(const std::string& consumer,
+          const std::shared_ptr<grpc::Channel>& channel, int clients,
+          int sales_per_client) {
   static int rounds = 0;
   const std::string round = absl::StrCat(consumer, "-", ++rounds);
   auto checkout = v1::Checkout::NewStub(channel);
@@ -74,13 +78,17 @@ Row Round(const std::string& consumer, const std::shared_ptr<grpc::Channel>& cha
         const Clock::time_point sent = Clock::now();
         if (!Sell(*checkout, round, c, s)) ++failures[c];
         latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+            std::chrono::duration<double, std::milli>(Clock::now() - sent)
+                .count());
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  Row row{consumer, clients * sales_per_client, 0,
-          std::chrono::duration<double>(Clock::now() - start).count(), {}};
+  Row row{consumer,
+          clients * sales_per_client,
+          0,
+          std::chrono::duration<double>(Clock::now() - start).count(),
+          {}};
   for (int c = 0; c < clients; ++c) {
     row.failed += failures[c];
     row.latency_ms.insert(row.latency_ms.end(), latencies[c].begin(),
@@ -92,13 +100,15 @@ Row Round(const std::string& consumer, const std::shared_ptr<grpc::Channel>& cha
 
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(p * sorted.size()))];
 }
 
 void Print(const Row& row, int64_t held_bytes) {
   std::printf("%-10s %8d %7d %10.0f %8.2f %8.2f %12lld\n", row.consumer.c_str(),
               row.sales, row.failed, row.sales / row.seconds,
-              Percentile(row.latency_ms, 0.50), Percentile(row.latency_ms, 0.99),
+              Percentile(row.latency_ms, 0.50),
+              Percentile(row.latency_ms, 0.99),
               static_cast<long long>(held_bytes));
 }
 
@@ -143,14 +153,16 @@ int Main(int argc, char** argv) {
   const int clients = argc > 1 ? std::atoi(argv[1]) : 16;
   const int sales = argc > 2 ? std::atoi(argv[2]) : 300;
   if (clients < 1 || clients > 256 || sales < 1 || sales > 100000) {
-    std::fprintf(stderr, "usage: events_benchmark [CLIENTS 1..256] [SALES 1..100000]\n");
+    std::fprintf(
+        stderr, "usage: events_benchmark [CLIENTS 1..256] [SALES 1..100000]\n");
     return 2;
   }
   testing::TempDir dir;
   server::ServerOptions options;
   options.data_dir = dir.Sub("data");
   options.listen_address = "127.0.0.1:0";
-  auto rule_set = evaluator::ParseRuleFile("bench.yaml", testing::kBenchmarkRulesYaml);
+  auto rule_set =
+      evaluator::ParseRuleFile("bench.yaml", testing::kBenchmarkRulesYaml);
   if (!rule_set.ok()) return 1;
   auto rules = evaluator::CompiledRules::Compile(*std::move(rule_set));
   if (!rules.ok()) return 1;
@@ -162,7 +174,8 @@ int Main(int argc, char** argv) {
   }
   server::LoyaltyServer& loyaltyd = **started;
   const std::string address = absl::StrCat("127.0.0.1:", loyaltyd.port());
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto members = v1::Members::NewStub(channel);
   for (int c = 0; c < clients; ++c) {
     v1::EnrollMemberRequest enroll;
@@ -172,9 +185,10 @@ int Main(int argc, char** argv) {
     grpc::ClientContext context;
     if (!members->EnrollMember(&context, enroll, &enrolled).ok()) return 1;
   }
-  std::printf("commits, %d clients x %d sales each, every sale synced\n", clients, sales);
-  std::printf("%-10s %8s %7s %10s %8s %8s %12s\n", "consumer", "sales", "failed",
-              "sales/s", "p50 ms", "p99 ms", "held bytes");
+  std::printf("commits, %d clients x %d sales each, every sale synced\n",
+              clients, sales);
+  std::printf("%-10s %8s %7s %10s %8s %8s %12s\n", "consumer", "sales",
+              "failed", "sales/s", "p50 ms", "p99 ms", "held bytes");
   // Each consumer's round between two without one, so that the ledger's
   // growth (flushes, compactions) shows as drift between the "none" rows.
   const auto round = [&](const std::string& consumer) {

@@ -136,7 +136,8 @@ class EventsTest : public ::testing::Test {
     v1::GetBalanceRequest request;
     request.set_member_id(member);
     v1::GetBalanceResponse response;
-    EXPECT_TRUE(served_.members().GetBalance(&context, request, &response).ok());
+    EXPECT_TRUE(
+        served_.members().GetBalance(&context, request, &response).ok());
     return response.balance().points_available() +
            response.balance().points_pending();
   }
@@ -197,7 +198,8 @@ class EventsTest : public ::testing::Test {
       redeem.set_member_id("ann");
       redeem.set_reward_id("coffee");
       v1::RedeemRewardResponse redeemed;
-      ASSERT_TRUE(served_.checkout().RedeemReward(&context, redeem, &redeemed).ok());
+      ASSERT_TRUE(
+          served_.checkout().RedeemReward(&context, redeem, &redeemed).ok());
     }
     {
       grpc::ClientContext context;
@@ -208,7 +210,8 @@ class EventsTest : public ::testing::Test {
       adjust.set_reason_code("GOODWILL");
       adjust.set_note("late delivery");
       v1::AdjustBalanceResponse adjusted;
-      ASSERT_TRUE(served_.program().AdjustBalance(&context, adjust, &adjusted).ok());
+      ASSERT_TRUE(
+          served_.program().AdjustBalance(&context, adjust, &adjusted).ok());
     }
     {
       grpc::ClientContext context;
@@ -248,9 +251,9 @@ void ExpectEntriesOf(const std::vector<Event>& events,
     SCOPED_TRACE(Said(event));
     ASSERT_TRUE(journal.count(event.sequence()));
     const v1::JournalEntry& entry = journal[event.sequence()];
-    EXPECT_EQ(event.newcomer_id().empty() ? event.member_id()
-                                          : event.newcomer_id(),
-              entry.member_id());
+    EXPECT_EQ(
+        event.newcomer_id().empty() ? event.member_id() : event.newcomer_id(),
+        entry.member_id());
     EXPECT_EQ(event.partner_id(), entry.partner_id());
     EXPECT_EQ(event.order_id(), entry.order_id());
     EXPECT_EQ(event.record_time().seconds(), entry.record_time().seconds());
@@ -439,7 +442,8 @@ TEST_F(EventsTest, AConsumerThatDropsAndResumesGetsEveryEntryOnceInOrder) {
     expected.push_back({entry.sequence(), 0});  // enrolls and sales: one each
   }
   std::vector<std::pair<int64_t, int>> got;
-  for (const Event& event : kept) got.push_back({event.sequence(), event.index()});
+  for (const Event& event : kept)
+    got.push_back({event.sequence(), event.index()});
   EXPECT_EQ(got, expected);
   EXPECT_EQ(got.size(), static_cast<size_t>(kClients * (kSalesPerClient + 1)));
 }

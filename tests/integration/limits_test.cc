@@ -30,9 +30,9 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-constexpr const char* kServices[] = {"loyalty.v1.Checkout", "loyalty.v1.Members",
-                                     "loyalty.v1.Program", "loyalty.v1.Audit",
-                                     "loyalty.v1.Events"};
+constexpr const char* kServices[] = {"loyalty.v1.Checkout",
+                                     "loyalty.v1.Members", "loyalty.v1.Program",
+                                     "loyalty.v1.Audit", "loyalty.v1.Events"};
 
 using testing::DetailOf;
 

@@ -63,7 +63,9 @@ class Receiver {
     thread_.join();
   }
 
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
+  std::string url() const {
+    return absl::StrCat("http://127.0.0.1:", port_, "/hook");
+  }
   // Fail the next `n` POSTs with 500.
   void FailNext(int n) {
     absl::MutexLock lock(&mu_);
@@ -164,16 +166,17 @@ class EventsCtlTest : public ::testing::Test {
   }
 
   void Sale(const std::string& order) {
-    const Ran ran = Ctl({"checkout", "commit", "--member", "ann", "--order", order,
-                         "--line", "coffee:2:350:drinks", "--request-id",
-                         "sale-" + order});
+    const Ran ran =
+        Ctl({"checkout", "commit", "--member", "ann", "--order", order,
+             "--line", "coffee:2:350:drinks", "--request-id", "sale-" + order});
     ASSERT_EQ(ran.exit_code, 0) << ran.err;
   }
 
   Ran Forward(const Receiver& receiver, std::vector<std::string> more = {}) {
-    std::vector<std::string> args = {"events", "forward", "--url", receiver.url(),
+    std::vector<std::string> args = {"events",        "forward",
+                                     "--url",         receiver.url(),
                                      "--secret-file", dir_.Sub("secret"),
-                                     "--checkpoint", dir_.Sub("checkpoint")};
+                                     "--checkpoint",  dir_.Sub("checkpoint")};
     args.insert(args.end(), more.begin(), more.end());
     return Ctl(args);
   }
@@ -188,9 +191,10 @@ class EventsCtlTest : public ::testing::Test {
 };
 
 TEST_F(EventsCtlTest, TailPrintsTheBacklogAsTextAndJsonAndFollowsNewSales) {
-  ASSERT_EQ(Ctl({"member", "enroll", "--id", "ann", "--request-id", "enroll-ann"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Ctl({"member", "enroll", "--id", "ann", "--request-id", "enroll-ann"})
+          .exit_code,
+      0);
   ASSERT_NO_FATAL_FAILURE(Sale("A-1"));
   ASSERT_NO_FATAL_FAILURE(Sale("A-2"));
 
@@ -200,16 +204,19 @@ TEST_F(EventsCtlTest, TailPrintsTheBacklogAsTextAndJsonAndFollowsNewSales) {
   ASSERT_EQ(lines.size(), 3u) << text.out;
   EXPECT_TRUE(absl::StrContains(lines[0], "member_enrolled  ann")) << lines[0];
   EXPECT_TRUE(absl::StartsWith(lines[1], "2.0  ")) << lines[1];
-  EXPECT_TRUE(absl::StrContains(lines[1], "purchase_committed  ann  +7 pts  order A-1"))
+  EXPECT_TRUE(
+      absl::StrContains(lines[1], "purchase_committed  ann  +7 pts  order A-1"))
       << lines[1];
 
-  const Ran json = Ctl({"events", "tail", "--json", "--kind", "purchase_committed",
-                        "--after", "2"});
+  const Ran json = Ctl({"events", "tail", "--json", "--kind",
+                        "purchase_committed", "--after", "2"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const std::vector<std::string> objects = Lines(json.out);
   ASSERT_EQ(objects.size(), 1u) << json.out;
-  EXPECT_TRUE(absl::StrContains(objects[0], "\"orderId\":\"A-2\"")) << objects[0];
-  EXPECT_TRUE(absl::StrContains(objects[0], "\"kind\":\"EVENT_KIND_PURCHASE_COMMITTED\""));
+  EXPECT_TRUE(absl::StrContains(objects[0], "\"orderId\":\"A-2\""))
+      << objects[0];
+  EXPECT_TRUE(absl::StrContains(objects[0],
+                                "\"kind\":\"EVENT_KIND_PURCHASE_COMMITTED\""));
 
   const Ran bad = Ctl({"events", "tail", "--kind", "sale"});
   EXPECT_EQ(bad.exit_code, 2);
@@ -227,7 +234,8 @@ TEST_F(EventsCtlTest, TailPrintsTheBacklogAsTextAndJsonAndFollowsNewSales) {
          absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));
   }
-  EXPECT_TRUE(absl::StrContains(ReadWholeFile(out), "4.0  ")) << ReadWholeFile(out);
+  EXPECT_TRUE(absl::StrContains(ReadWholeFile(out), "4.0  "))
+      << ReadWholeFile(out);
   EXPECT_EQ(Lines(ReadWholeFile(out)).size(), 1u);
   (*follow)->Signal(SIGTERM);
   (*follow)->WaitFor(absl::Seconds(30));
@@ -235,10 +243,12 @@ TEST_F(EventsCtlTest, TailPrintsTheBacklogAsTextAndJsonAndFollowsNewSales) {
 
 TEST_F(EventsCtlTest, ForwardSignsRetriesAndResumesFromItsCheckpoint) {
   Receiver receiver;
-  ASSERT_EQ(Ctl({"member", "enroll", "--id", "ann", "--request-id", "enroll-ann"})
-                .exit_code,
-            0);
-  for (int s = 1; s <= 5; ++s) ASSERT_NO_FATAL_FAILURE(Sale(absl::StrCat("A-", s)));
+  ASSERT_EQ(
+      Ctl({"member", "enroll", "--id", "ann", "--request-id", "enroll-ann"})
+          .exit_code,
+      0);
+  for (int s = 1; s <= 5; ++s)
+    ASSERT_NO_FATAL_FAILURE(Sale(absl::StrCat("A-", s)));
 
   // One failed POST is retried; then the receiver takes three events and
   // goes down: the forwarder gives up and keeps its place.
@@ -255,8 +265,8 @@ TEST_F(EventsCtlTest, ForwardSignsRetriesAndResumesFromItsCheckpoint) {
   receiver.AcceptOnly(-1);
   const Ran second = Forward(receiver);
   EXPECT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(receiver.ids(), (std::vector<std::string>{"1.0", "2.0", "3.0", "4.0",
-                                                      "5.0", "6.0"}));
+  EXPECT_EQ(receiver.ids(), (std::vector<std::string>{"1.0", "2.0", "3.0",
+                                                      "4.0", "5.0", "6.0"}));
   EXPECT_EQ(ReadWholeFile(dir_.Sub("checkpoint")), "6\n");
 
   // Later sales, a later run: only those.
@@ -265,7 +275,8 @@ TEST_F(EventsCtlTest, ForwardSignsRetriesAndResumesFromItsCheckpoint) {
   EXPECT_EQ(third.exit_code, 0) << third.err;
   EXPECT_EQ(receiver.ids().size(), 7u);
   EXPECT_EQ(receiver.ids().back(), "7.0");
-  EXPECT_TRUE(absl::StrContains(receiver.bodies().back(), "\"orderId\":\"A-6\""))
+  EXPECT_TRUE(
+      absl::StrContains(receiver.bodies().back(), "\"orderId\":\"A-6\""))
       << receiver.bodies().back();
   EXPECT_EQ(receiver.bad_signatures(), 0);
   EXPECT_GE(receiver.failed(), 2);  // the retried one, the refused ones

@@ -24,7 +24,8 @@ absl::Status Failed(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& path) {
+absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(
+    const std::string& path) {
   std::ifstream file(path);
   if (!file) {
     if (errno == ENOENT) return std::optional<Checkpoint>();
@@ -40,26 +41,30 @@ absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& path
             absl::SimpleAtoi(words[0], &checkpoint.sequence) &&
             checkpoint.sequence >= 0;
   if (ok && words.size() == 2) {
-    ok = absl::SimpleAtoi(words[1], &index) && index >= 0 && checkpoint.sequence > 0;
+    ok = absl::SimpleAtoi(words[1], &index) && index >= 0 &&
+         checkpoint.sequence > 0;
     checkpoint.index = index;
   }
   if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "checkpoint ", path, " does not read as 'SEQUENCE [INDEX]'; fix or "
-        "remove it (removing it forwards from --after again)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint ", path,
+                     " does not read as 'SEQUENCE [INDEX]'; fix or "
+                     "remove it (removing it forwards from --after again)"));
   }
   return std::optional<Checkpoint>(checkpoint);
 }
 
-absl::Status WriteCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
+absl::Status WriteCheckpoint(const std::string& path,
+                             const Checkpoint& checkpoint) {
   const std::string temporary = path + ".tmp";
   std::FILE* file = std::fopen(temporary.c_str(), "w");
   if (file == nullptr) return Failed("create", temporary);
   std::string line = absl::StrCat(checkpoint.sequence);
   if (checkpoint.index) absl::StrAppend(&line, " ", *checkpoint.index);
   line += "\n";
-  const bool written = std::fwrite(line.data(), 1, line.size(), file) == line.size() &&
-                       std::fflush(file) == 0 && fsync(fileno(file)) == 0;
+  const bool written =
+      std::fwrite(line.data(), 1, line.size(), file) == line.size() &&
+      std::fflush(file) == 0 && fsync(fileno(file)) == 0;
   if (std::fclose(file) != 0 || !written) {
     std::remove(temporary.c_str());
     return Failed("write", temporary);

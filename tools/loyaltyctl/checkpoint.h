@@ -36,8 +36,10 @@ struct Checkpoint {
 
 // The checkpoint in `path`; nullopt when there is no such file. A file that
 // does not read as a checkpoint is INVALID_ARGUMENT (never guessed at).
-absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(const std::string& path);
-absl::Status WriteCheckpoint(const std::string& path, const Checkpoint& checkpoint);
+absl::StatusOr<std::optional<Checkpoint>> ReadCheckpoint(
+    const std::string& path);
+absl::Status WriteCheckpoint(const std::string& path,
+                             const Checkpoint& checkpoint);
 
 }  // namespace loyaltyctl
 

@@ -24,14 +24,15 @@ std::vector<std::string> Details(const Event& event) {
     words.push_back("partner " + event.partner_id());
   }
   if (event.total_due_minor() != 0) {
-    words.push_back(
-        "paid " + FormatMoneyOrPlain(event.total_due_minor(), event.currency()));
+    words.push_back("paid " + FormatMoneyOrPlain(event.total_due_minor(),
+                                                 event.currency()));
   }
   if (!event.tier_after().empty() || !event.tier_before().empty()) {
-    words.push_back(absl::StrCat("tier ", event.tier_before(), " -> ",
-                                 event.tier_after()));
+    words.push_back(
+        absl::StrCat("tier ", event.tier_before(), " -> ", event.tier_after()));
   }
-  if (!event.reward_id().empty()) words.push_back("reward " + event.reward_id());
+  if (!event.reward_id().empty())
+    words.push_back("reward " + event.reward_id());
   if (!event.newcomer_id().empty()) {
     words.push_back("newcomer " + event.newcomer_id());
   }
@@ -60,8 +61,8 @@ absl::StatusOr<loyalty::v1::EventKind> ParseEventKind(const std::string& text) {
     kinds.push_back(EventKindName(static_cast<loyalty::v1::EventKind>(k)));
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "--kind '", text, "' is not an event kind; one of: ",
-      absl::StrJoin(kinds, ", ")));
+      "--kind '", text,
+      "' is not an event kind; one of: ", absl::StrJoin(kinds, ", ")));
 }
 
 std::string EventId(const Event& event) {
@@ -69,19 +70,20 @@ std::string EventId(const Event& event) {
 }
 
 std::string EventLine(const Event& event) {
-  std::string line = absl::StrCat(EventId(event), "  ",
-                                   FormatTime(event.record_time()), "  ",
-                                   EventKindName(event.kind()), "  ",
-                                   event.member_id());
+  std::string line =
+      absl::StrCat(EventId(event), "  ", FormatTime(event.record_time()), "  ",
+                   EventKindName(event.kind()), "  ", event.member_id());
   if (event.points() != 0) {
     absl::StrAppend(&line, "  ", FormatSigned(event.points()), " pts");
   }
   if (event.cashback_minor() != 0) {
-    absl::StrAppend(&line, "  cashback ",
-                    FormatMoneyOrPlain(event.cashback_minor(), event.currency()));
+    absl::StrAppend(
+        &line, "  cashback ",
+        FormatMoneyOrPlain(event.cashback_minor(), event.currency()));
   }
   const std::vector<std::string> details = Details(event);
-  if (!details.empty()) absl::StrAppend(&line, "  ", absl::StrJoin(details, "  "));
+  if (!details.empty())
+    absl::StrAppend(&line, "  ", absl::StrJoin(details, "  "));
   return line;
 }
 
@@ -89,9 +91,8 @@ absl::StatusOr<std::string> EventJson(const Event& event) {
   std::string json;
   const auto status = google::protobuf::util::MessageToJsonString(event, &json);
   if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("event ", EventId(event),
-                                            ": cannot write JSON: ",
-                                            status.ToString()));
+    return absl::InternalError(absl::StrCat(
+        "event ", EventId(event), ": cannot write JSON: ", status.ToString()));
   }
   return json;
 }

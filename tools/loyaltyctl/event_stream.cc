@@ -24,9 +24,9 @@ absl::StatusOr<loyalty::v1::WatchEventsRequest> WatchRequestFrom(
   if (flags.Has("after")) {
     int64_t after = 0;
     if (!absl::SimpleAtoi(flags.Get("after"), &after) || after < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--after must be a sequence (0 or more), got '", flags.Get("after"),
-          "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--after must be a sequence (0 or more), got '",
+                       flags.Get("after"), "'"));
     }
     request.set_after_sequence(after);
   }

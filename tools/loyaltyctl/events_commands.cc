@@ -37,28 +37,29 @@ int RunTail(const Invocation& invocation) {
       WatchRequestFrom(invocation.flags);
   if (!request.ok()) return UsageError(invocation, request.status());
   const bool json = invocation.global.json;
-  const StreamOutcome outcome = WatchEach(
-      invocation.global, *request,
-      [json](const WatchEventsResponse& message) -> absl::Status {
-        for (const Event& event : message.events()) {
-          if (!json) {
-            std::cout << EventLine(event) << "\n";
-            continue;
-          }
-          absl::StatusOr<std::string> line = EventJson(event);
-          if (!line.ok()) return line.status();
-          std::cout << *line << "\n";
-        }
-        std::cout.flush();
-        return absl::OkStatus();
-      });
+  const StreamOutcome outcome =
+      WatchEach(invocation.global, *request,
+                [json](const WatchEventsResponse& message) -> absl::Status {
+                  for (const Event& event : message.events()) {
+                    if (!json) {
+                      std::cout << EventLine(event) << "\n";
+                      continue;
+                    }
+                    absl::StatusOr<std::string> line = EventJson(event);
+                    if (!line.ok()) return line.status();
+                    std::cout << *line << "\n";
+                  }
+                  std::cout.flush();
+                  return absl::OkStatus();
+                });
   return Finish(outcome, json);
 }
 
 absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    return absl::NotFoundError(absl::StrCat("cannot read --secret-file ", path));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read --secret-file ", path));
   }
   std::string secret(kMaxSecretBytes + 1, '\0');
   file.read(secret.data(), static_cast<std::streamsize>(secret.size()));
@@ -106,7 +107,8 @@ class Forwarder {
       if (!kept.ok()) return kept;
     }
     if (message.scanned_sequence() > checkpoint_.sequence ||
-        (message.scanned_sequence() == checkpoint_.sequence && checkpoint_.index)) {
+        (message.scanned_sequence() == checkpoint_.sequence &&
+         checkpoint_.index)) {
       return Keep({message.scanned_sequence(), std::nullopt});
     }
     return absl::OkStatus();

@@ -20,9 +20,8 @@ int main(int argc, char** argv) {
         &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
         &loyaltyctl::PartnerCommands, &loyaltyctl::MetricsCommands,
         &loyaltyctl::ExportCommands, &loyaltyctl::EventsCommands,
-        &loyaltyctl::VerifyCommands,
-        &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands,
-        &loyaltyctl::CompletionCommands}) {
+        &loyaltyctl::VerifyCommands, &loyaltyctl::BackupCommands,
+        &loyaltyctl::KeyCommands, &loyaltyctl::CompletionCommands}) {
     for (loyaltyctl::CommandSpec& command : (*group)()) {
       commands.push_back(std::move(command));
     }

@@ -12,20 +12,23 @@
 
 namespace loyaltyctl {
 
-std::string WebhookSignature(const std::string& secret, const std::string& body) {
+std::string WebhookSignature(const std::string& secret,
+                             const std::string& body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest,
        &length);
-  return absl::StrCat(
-      "sha256=", absl::BytesToHexString(absl::string_view(
-                     reinterpret_cast<const char*>(digest), length)));
+  return absl::StrCat("sha256=",
+                      absl::BytesToHexString(absl::string_view(
+                          reinterpret_cast<const char*>(digest), length)));
 }
 
-absl::StatusOr<std::unique_ptr<Webhook>> Webhook::Create(WebhookOptions options) {
+absl::StatusOr<std::unique_ptr<Webhook>> Webhook::Create(
+    WebhookOptions options) {
   const std::string& url = options.url;
-  const bool known = absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
+  const bool known =
+      absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
   const size_t host = url.find("://") + 3;
   const size_t slash = known ? url.find('/', host) : std::string::npos;
   const std::string origin = url.substr(0, slash);
@@ -76,9 +79,9 @@ absl::Status Webhook::Deliver(const std::string& event_id,
     last = PostOnce(event_id, body);
     if (last.ok()) return last;
   }
-  return absl::UnavailableError(absl::StrCat("event ", event_id, " not delivered after ",
-                                             options_.max_attempts,
-                                             " attempts: ", last.message()));
+  return absl::UnavailableError(
+      absl::StrCat("event ", event_id, " not delivered after ",
+                   options_.max_attempts, " attempts: ", last.message()));
 }
 
 }  // namespace loyaltyctl

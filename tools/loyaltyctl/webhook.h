@@ -21,8 +21,8 @@ inline constexpr char kEventIdHeader[] = "X-Loyalty-Event-Id";
 inline constexpr char kSignatureHeader[] = "X-Loyalty-Signature";
 
 struct WebhookOptions {
-  std::string url;     // http://host[:port]/path or https://...
-  std::string secret;  // the HMAC key, as read from --secret-file
+  std::string url;        // http://host[:port]/path or https://...
+  std::string secret;     // the HMAC key, as read from --secret-file
   int max_attempts = 10;  // per event; then Deliver fails
   absl::Duration first_delay = absl::Milliseconds(500);  // doubles per retry
   absl::Duration max_delay = absl::Seconds(30);
@@ -30,12 +30,14 @@ struct WebhookOptions {
 };
 
 // "sha256=" and the lower-case hex of HMAC-SHA256(secret, body).
-std::string WebhookSignature(const std::string& secret, const std::string& body);
+std::string WebhookSignature(const std::string& secret,
+                             const std::string& body);
 
 class Webhook {
  public:
   // INVALID_ARGUMENT for a URL that is not http(s)://host[:port][/path].
-  static absl::StatusOr<std::unique_ptr<Webhook>> Create(WebhookOptions options);
+  static absl::StatusOr<std::unique_ptr<Webhook>> Create(
+      WebhookOptions options);
   Webhook(const Webhook&) = delete;
   Webhook& operator=(const Webhook&) = delete;
 
