@@ -56,6 +56,7 @@ constexpr FieldLimit kCountLimits[] = {
     {"promo_codes", kMaxPromoCodesPerPurchase, "TOO_MANY_PROMO_CODES"},
     {"segments", kMaxSegments, kTooMany},
     {"purchases", kMaxBatchPurchases, "TOO_MANY_PURCHASES"},
+    {"kinds", kMaxEventKinds, kTooMany},
 };
 
 template <size_t N>

@@ -33,6 +33,8 @@ inline constexpr size_t kMaxNoteBytes = 500;
 inline constexpr int kMaxBasketLines = 1000;
 inline constexpr int kMaxPromoCodesPerPurchase = 10;
 inline constexpr int kMaxSegments = 32;
+// Events.WatchEvents: kinds asked for (there are fewer kinds than this).
+inline constexpr int kMaxEventKinds = 16;
 // Checkout.CommitPurchases: purchases per call, and their bytes in all (so
 // that the answer, a priced sale and a balance per purchase, fits the 4 MiB
 // message limit too).

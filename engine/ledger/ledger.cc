@@ -539,6 +539,9 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
     }
     ++written_batches_;
   }
+  if (cause.ok() && !failed_before && options_.on_durable) {
+    options_.on_durable(staged.state.head.sequence());
+  }
   if (answer_here) {
     // Every earlier answer has been given, and only this thread makes more
     // (the next batch waits for it): these go out in order, from here.

@@ -18,6 +18,9 @@
 //   once per batch.
 // - the completer calls each operation's `done`, in order, only after its
 //   batch is durable.
+//   Once a batch is durable, the syncer announces the new head
+//   (LedgerOptions::on_durable): event streams wait on it, and never read
+//   past it.
 //   When no answer is pending and no batch waits to be written (one
 //   caller, or a quiet moment), the syncer answers the batch itself: the
 //   same order, one thread hand-off less per answer.
@@ -75,6 +78,11 @@ struct LedgerOptions {
   // Called once, on the syncer thread, when a write could not be made
   // durable.
   std::function<void(const absl::Status&)> on_fatal;
+  // Called on the syncer thread each time a batch is durable, with the new
+  // head's sequence (every entry up to it can be read), in order, outside
+  // the ledger's lock; the next batch is written only once it returns, so
+  // it must be quick and must not block (e.g. wake a waiting reader).
+  std::function<void(int64_t durable_sequence)> on_durable;
   // The file system RocksDB uses; nullptr is the real one. Tests pass a
   // wrapper that injects I/O errors. Not owned; must outlive the ledger.
   rocksdb::Env* env = nullptr;
@@ -146,6 +154,7 @@ struct EntryFilter {
   std::optional<absl::Time> to_time;    // record_time < to_time
   std::string member_id;   // only entries that touch this member
   std::string partner_id;  // only entries of this partner
+  int64_t after_sequence = 0;  // only entries with a greater sequence
 };
 
 // Reads journal entries, oldest first, from the snapshot taken when it was

@@ -25,7 +25,10 @@ class SnapshotEntryReader : public EntryReader {
     by_member_ = !filter_.member_id.empty();
     prefix_ = by_member_ ? keys::HistoryPrefix(filter_.member_id)
                          : std::string(keys::kEntryPrefix);
-    iterator_->Seek(prefix_);
+    const int64_t first = filter_.after_sequence + 1;
+    iterator_->Seek(filter_.after_sequence <= 0 ? prefix_
+                    : by_member_ ? keys::History(filter_.member_id, first)
+                                 : keys::Entry(first));
   }
 
   int64_t snapshot_sequence() const override { return head_; }

@@ -38,7 +38,8 @@ bool IsMembers(Rpc rpc) {
 
 bool IsAuditRead(Rpc rpc) {
   return rpc == Rpc::kExportLedger || rpc == Rpc::kVerifyLedger ||
-         rpc == Rpc::kGetProgramMetrics || rpc == Rpc::kSettlePartners;
+         rpc == Rpc::kGetProgramMetrics || rpc == Rpc::kSettlePartners ||
+         rpc == Rpc::kWatchEvents;
 }
 
 bool IsAdminOnly(Rpc rpc) {
@@ -61,7 +62,9 @@ const char* RpcName(Rpc rpc) {
       "UpsertPartner", "AdjustBalance",     "RecordFeedback", "RunExpiry",
       "CreateApiKey",  "ListApiKeys",       "RevokeApiKey",   "ExportLedger",
       "VerifyLedger",  "GetProgramMetrics", "SettlePartners", "CreateBackup",
-      "ListPartners",  "CommitPurchases"};
+      "ListPartners",  "CommitPurchases",   "WatchEvents"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<int>(kLastRpc) + 1,
+                "a name for every RPC, kLastRpc the last");
   return kNames[static_cast<int>(rpc)];
 }
 

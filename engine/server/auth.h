@@ -8,7 +8,8 @@
 // be bound to one partner; roles map to RPCs by the table in auth.cc:
 //   pos, eshop  Checkout; EnrollMember and the Members reads
 //   marketing   Program (not the API keys)
-//   auditor     Audit reads (export, verify, metrics, settlement)
+//   auditor     Audit reads (export, verify, metrics, settlement) and the
+//               event stream (Events.WatchEvents)
 //   admin       everything, API keys and backups included
 // A partner-bound key acts only for its partner: it can price, commit and
 // read only that partner's purchases (how each RPC meets such a key:
@@ -59,7 +60,11 @@ enum class Rpc {
   kCreateBackup,
   kListPartners,
   kCommitPurchases,
+  kWatchEvents,
 };
+// The enum's last entry (a loop over every RPC goes up to it): move it when
+// an RPC is added.
+inline constexpr Rpc kLastRpc = Rpc::kWatchEvents;
 
 const char* RpcName(Rpc rpc);
 bool RoleMayCall(loyalty::v1::Role role, Rpc rpc);

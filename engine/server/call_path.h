@@ -14,8 +14,8 @@
 //      the status to its protocol (grpc_status.h for gRPC); a refusal or a
 //      failure is logged on the way (call_log.h), and every call is counted
 //      by RPC and code with its latency (rpc_metrics.h).
-// Streams (ExportLedger, RunExpiry, SimulateRules) take steps 1-4 through
-// Admit and answer through their own reactors.
+// Streams (ExportLedger, RunExpiry, SimulateRules, WatchEvents) take steps
+// 1-4 through Admit and answer through their own reactors.
 //
 // Thread-safe; Run never blocks on the ledger.
 #ifndef LOYALTY_ENGINE_SERVER_CALL_PATH_H_

@@ -15,9 +15,6 @@
 namespace loyalty::server {
 namespace {
 
-// The last RPC of auth.h's enum: the session lists every RPC up to it.
-constexpr Rpc kLastRpc = Rpc::kCommitPurchases;
-
 const ConsoleAsset* FindAsset(absl::string_view name) {
   for (size_t i = 0; i < kConsoleAssetCount; ++i) {
     if (name == kConsoleAssets[i].name) return &kConsoleAssets[i];

@@ -10,6 +10,7 @@
 #include "engine/server/auth.h"
 #include "loyalty/v1/audit.pb.h"
 #include "loyalty/v1/checkout.pb.h"
+#include "loyalty/v1/events.pb.h"
 #include "loyalty/v1/members.pb.h"
 #include "loyalty/v1/program.pb.h"
 
@@ -220,6 +221,17 @@ template <>
 struct RpcOf<loyalty::v1::CreateBackupRequest>
     : RpcRow<loyalty::v1::CreateBackupResponse, Rpc::kCreateBackup,
              PartnerScope::kProgram> {};
+
+// Events. A stream (events_service.cc): admitted by the path, answered by
+// its reactor; a bound key sees only its partner's events.
+template <>
+struct RpcOf<loyalty::v1::WatchEventsRequest>
+    : RpcRow<loyalty::v1::WatchEventsResponse, Rpc::kWatchEvents,
+             PartnerScope::kNarrows> {
+  static NamedPartner Named(const loyalty::v1::WatchEventsRequest& request) {
+    return {request.partner_id(), "partner_id"};
+  }
+};
 
 }  // namespace loyalty::server
 

@@ -20,6 +20,7 @@
 #include "engine/server/call_log.h"
 #include "engine/server/call_path.h"
 #include "engine/server/console_assets.h"
+#include "engine/server/events_service.h"
 #include "engine/server/handlers.h"
 #include "engine/server/http_api.h"
 #include "engine/server/http_door.h"
@@ -157,6 +158,9 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
                                               simulations_.get());
   audit_ = std::make_unique<AuditService>(path_.get(), ledger_.get(),
                                           readers_.get());
+  events_ = std::make_unique<EventsService>(
+      EventsParts{path_.get(), ledger_.get(), operations_.get(), readers_.get(),
+                  &events_hub_});
 }
 
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
@@ -181,7 +185,12 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
                                     options.logger](absl::string_view line) {
     logger->Log(LogLevel::kInfo, "ledger_open", {{"step", line}});
   };
+  EventHub* hub = &server->events_hub_;
+  ledger_options.on_durable = [hub](int64_t sequence) {
+    hub->Published(sequence);
+  };
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
+  hub->Published(server->ledger_->Head().sequence());
   // Once per ledger written before members' month records existed.
   RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));
   server->operations_ = std::make_unique<program::Operations>(
@@ -203,9 +212,11 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              30 * 1000);
-  for (grpc::Service* service : {server->checkout_.get(), server->members_.get(),
-                                 static_cast<grpc::Service*>(server->program_.get()),
-                                 static_cast<grpc::Service*>(server->audit_.get())}) {
+  for (grpc::Service* service :
+       {server->checkout_.get(), server->members_.get(),
+        static_cast<grpc::Service*>(server->program_.get()),
+        static_cast<grpc::Service*>(server->audit_.get()),
+        static_cast<grpc::Service*>(server->events_.get())}) {
     builder.RegisterService(service);
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -244,6 +255,7 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   health_.Stopping();
   program_->Stop();
   audit_->Stop();
+  events_hub_.Stop();
   // The HTTP door first: its requests in flight are answered (the ledger
   // still runs), its idle connections closed.
   if (http_api_ != nullptr) http_api_->Stop();

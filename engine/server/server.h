@@ -19,6 +19,7 @@
 #include "engine/program/operations.h"
 #include "engine/server/auth.h"
 #include "engine/server/calls_in_flight.h"
+#include "engine/server/event_hub.h"
 #include "engine/server/health.h"
 #include "engine/server/http_options.h"
 #include "engine/server/reader_pool.h"
@@ -78,6 +79,7 @@ struct ServerOptions {
 };
 
 class AuditService;
+class EventsService;
 class CallPath;
 class HttpApi;
 class HttpDoor;
@@ -106,12 +108,15 @@ class LoyaltyServer {
   const RpcMetrics& rpc_metrics() const { return rpc_metrics_; }
   // Serving, stopping or fatal (health.h); gRPC's health service follows it.
   Health& health() { return health_; }
+  // The event streams' hub (event_hub.h): streams open, page bytes held.
+  const EventHub& events_hub() const { return events_hub_; }
 
-  // Health NOT_SERVING; exports and a maintenance run in progress end at
-  // their next page (UNAVAILABLE); no new call is taken, and the calls in
-  // flight finish until `deadline`, when the rest are cancelled. Once none is
-  // left, open client connections are closed (idle ones would otherwise hold
-  // gRPC's shutdown until the deadline), then the ledger's queue is drained.
+  // Health NOT_SERVING; exports, event streams and a maintenance run in
+  // progress end at their next page (UNAVAILABLE); no new call is taken, and
+  // the calls in flight finish until `deadline`, when the rest are cancelled.
+  // Once none is left, open client connections are closed (idle ones would
+  // otherwise hold gRPC's shutdown until the deadline), then the ledger's queue
+  // is drained.
   void Shutdown(absl::Duration deadline);
 
  private:
@@ -131,6 +136,8 @@ class LoyaltyServer {
   // report a fatal failure, and after the call path that records calls.
   RpcMetrics rpc_metrics_;
   Health health_;
+  // Told of every durable head by the ledger; outlives it and the streams.
+  EventHub events_hub_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<program::Operations> operations_;
   KeyRing keys_;
@@ -151,6 +158,7 @@ class LoyaltyServer {
   std::unique_ptr<MaintenanceRuns> runs_;  // outlives the doors' streams
   std::unique_ptr<ProgramService> program_;
   std::unique_ptr<AuditService> audit_;
+  std::unique_ptr<EventsService> events_;
   CallsInFlight calls_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   // The HTTP door and its API, stopped in Shutdown and destroyed first.

@@ -738,7 +738,7 @@ TEST_F(HttpTest, TheConsoleServesItsFilesAndNamesEachKeysRole) {
     }
     const v1::Role parsed =
         role == "ROLE_AUDITOR" ? v1::ROLE_AUDITOR : v1::ROLE_MARKETING;
-    for (int i = 0; i <= static_cast<int>(server::Rpc::kCommitPurchases); ++i) {
+    for (int i = 0; i <= static_cast<int>(server::kLastRpc); ++i) {
       const auto rpc = static_cast<server::Rpc>(i);
       EXPECT_EQ(rpcs.count(server::RpcName(rpc)),
                 server::RoleMayCall(parsed, rpc) ? 1u : 0u)

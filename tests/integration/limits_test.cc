@@ -20,6 +20,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "loyalty/v1/events.grpc.pb.h"
 #include "tests/support/served_ledger.h"
 
 namespace loyalty {
@@ -29,8 +30,9 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-constexpr const char* kServices[] = {"loyalty.v1.Checkout", "loyalty.v1.Members",
-                                     "loyalty.v1.Program", "loyalty.v1.Audit"};
+constexpr const char* kServices[] = {"loyalty.v1.Checkout",
+                                     "loyalty.v1.Members", "loyalty.v1.Program",
+                                     "loyalty.v1.Audit", "loyalty.v1.Events"};
 
 using testing::DetailOf;
 
@@ -276,8 +278,8 @@ TEST_F(LimitsTest, BytesThatAreNotARequestAreRefusedNamingTheRequest) {
       }
     }
   }
-  EXPECT_EQ(checked, 3 * 26);  // every served RPC, CommitPurchases and
-                               // SimulateRules included
+  EXPECT_EQ(checked, 3 * 27);  // every served RPC, CommitPurchases,
+                               // SimulateRules and WatchEvents included
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 // alias) and the server's address (in $LOYALTY_SERVER). The commands run in
 // a scratch directory, which stands for the repository root that the README
 // runs them from. Also: `export --out -`, `verify` of an empty export, the
-// README's what-if example (`rules simulate`) and its HTTP/JSON curl lines.
+// README's what-if example (`rules simulate`), its HTTP/JSON curl lines and
+// its events example (`events tail`).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -259,6 +260,32 @@ TEST_F(ReadmeAuditorTest, TheHttpExamplesWorkAsWritten) {
   EXPECT_TRUE(absl::StrContains(step.out, "demo-order-1")) << Printed(step);
   EXPECT_TRUE(absl::StrContains(ReadWholeFile(dir_.Sub("root/openapi.json")),
                                 "\"openapi\""));
+}
+
+// The README's events example: the backlog as lines, then the last sale
+// as JSON.
+TEST_F(ReadmeAuditorTest, TheEventsExampleWorksAsWritten) {
+  MakeSales();
+  const std::vector<std::string> block =
+      ReadmeBlock("## Events for CRMs and warehouses");
+  ASSERT_EQ(block.size(), 2u) << "README's events block not found";
+  const std::vector<Step> steps = RunShell(block);
+  ASSERT_EQ(steps.size(), 2u);
+  for (const Step& step : steps) EXPECT_EQ(step.exit_code, 0) << Printed(step);
+  const std::vector<std::string> lines =
+      absl::StrSplit(steps[0].out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 6u) << Printed(steps[0]);
+  EXPECT_TRUE(absl::StrContains(lines[0], "member_enrolled  m0")) << lines[0];
+  EXPECT_TRUE(absl::StrContains(
+      lines[1], "purchase_committed  m0  +21 pts  order o0  paid 21.50 EUR"))
+      << lines[1];
+  const std::vector<std::string> json =
+      absl::StrSplit(steps[1].out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(json.size(), 1u) << Printed(steps[1]);
+  EXPECT_TRUE(absl::StartsWith(
+      json[0],
+      R"({"sequence":"6","kind":"EVENT_KIND_PURCHASE_COMMITTED","memberId":"m2")"))
+      << json[0];
 }
 
 TEST_F(ReadmeAuditorTest, ExportToStandardOutputWritesTheEntriesThere) {

@@ -46,6 +46,9 @@ std::vector<CommandSpec> RewardCommands();
 std::vector<CommandSpec> PartnerCommands();
 // key create | list | revoke (loyalty.v1.Program API keys, admin only).
 std::vector<CommandSpec> KeyCommands();
+// events tail | forward (loyalty.v1.Events.WatchEvents; forward posts each
+// event to a webhook).
+std::vector<CommandSpec> EventsCommands();
 // completion bash: the bash completion script of every verb and flag.
 std::vector<CommandSpec> CompletionCommands();
 

@@ -19,9 +19,9 @@ int main(int argc, char** argv) {
         &loyaltyctl::ProgramCommands, &loyaltyctl::RewardCommands,
         &loyaltyctl::FeedbackCommands, &loyaltyctl::RulesCommands,
         &loyaltyctl::PartnerCommands, &loyaltyctl::MetricsCommands,
-        &loyaltyctl::ExportCommands, &loyaltyctl::VerifyCommands,
-        &loyaltyctl::BackupCommands, &loyaltyctl::KeyCommands,
-        &loyaltyctl::CompletionCommands}) {
+        &loyaltyctl::ExportCommands, &loyaltyctl::EventsCommands,
+        &loyaltyctl::VerifyCommands, &loyaltyctl::BackupCommands,
+        &loyaltyctl::KeyCommands, &loyaltyctl::CompletionCommands}) {
     for (loyaltyctl::CommandSpec& command : (*group)()) {
       commands.push_back(std::move(command));
     }

@@ -63,8 +63,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"json", "", "print the response or error as JSON, for scripts", ""},
       {"timeout", "SECONDS",
        "deadline of every call (default 10; 3600 for export, verify, program "
-       "expire and "
-       "backup create)",
+       "expire, backup create and events without --follow; none for events "
+       "with --follow)",
        ""},
       {"api-key", "KEY",
        "API key sent as x-api-key (default $LOYALTY_API_KEY; a flag shows "
