@@ -11,6 +11,7 @@
 // | program/points/expired                | breakage             | + every point that expired             |
 // | program/cashback/{CUR}/issued         | funding, money       | - every cashback credit                |
 // | program/cashback/{CUR}/redeemed       | cashback spent       | + every cashback debit                 |
+// | program/cashback/{CUR}/forfeited      | cashback released    | + wallets of erased members            |
 // | partner/{id}/points/issued            | funding source       | - the partner's share of points earned |
 // |                                       |                      |   at it (coalition partners)           |
 // | partner/{id}/points/redeemed          | burned points        | + points burned at the partner         |
@@ -50,6 +51,8 @@ std::string MemberCashback(absl::string_view member_id,
                            absl::string_view currency);
 std::string ProgramCashbackIssued(absl::string_view currency);
 std::string ProgramCashbackRedeemed(absl::string_view currency);
+// Where the cashback of an erased member goes (Members.EraseMember).
+std::string ProgramCashbackForfeited(absl::string_view currency);
 // The funding / burned-points account of a partner; of the program when
 // `partner_id` is empty.
 std::string PointsIssued(absl::string_view partner_id);

@@ -9,6 +9,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/decisions.h"
+#include "engine/program/member_data.h"
 #include "engine/program/partners.h"
 #include "engine/program/refund.h"
 #include "engine/program/tiers.h"
@@ -177,6 +178,13 @@ absl::StatusOr<std::string> Replay::Decide(
       request.set_member_id(main.member_id());
       request.set_reward_id(main.reward_id());
       return internal::DecideRedeem(request, rules, transaction);
+    }
+    case loyalty::v1::ENTRY_KIND_ERASURE: {  // forfeits what is left, as then
+      loyalty::v1::EraseMemberResponse forfeited;
+      RETURN_IF_ERROR(internal::AppendForfeiture(main.member_id(), main.actor(),
+                                                 transaction, &forfeited)
+                          .status());
+      return std::string();
     }
     case loyalty::v1::ENTRY_KIND_FEEDBACK:
       return internal::DecideFeedback(main.feedback(), rules, transaction);
