@@ -95,6 +95,10 @@ const Method kMethods[] = {
     {Rpc::kSettlePartners, "/loyalty.v1.Audit/SettlePartners", Scope::kNarrows},
     {Rpc::kCreateBackup, "/loyalty.v1.Audit/CreateBackup", Scope::kNone},
     {Rpc::kListPartners, "/loyalty.v1.Program/ListPartners", Scope::kNarrows},
+    {Rpc::kUpdateMember, "/loyalty.v1.Members/UpdateMember", Scope::kNone},
+    {Rpc::kSearchMembers, "/loyalty.v1.Members/SearchMembers", Scope::kNone},
+    {Rpc::kExportMemberData, "/loyalty.v1.Members/ExportMemberData", Scope::kNone},
+    {Rpc::kEraseMember, "/loyalty.v1.Members/EraseMember", Scope::kNone},
 };
 
 // RPCs whose work has not landed: the generated base class answers
@@ -276,6 +280,10 @@ TEST_F(SecurityTest, EachRoleReachesExactlyItsRpcs) {
       {Rpc::kSettlePartners, {0, 0, 0, 1, 1}},
       {Rpc::kCreateBackup, {0, 0, 0, 0, 1}},
       {Rpc::kListPartners, {0, 0, 1, 0, 1}},
+      {Rpc::kUpdateMember, {1, 1, 0, 0, 1}},
+      {Rpc::kSearchMembers, {1, 1, 0, 0, 1}},
+      {Rpc::kExportMemberData, {0, 0, 0, 0, 1}},
+      {Rpc::kEraseMember, {0, 0, 0, 0, 1}},
   };
   const v1::Role columns[] = {v1::ROLE_POS, v1::ROLE_ESHOP, v1::ROLE_MARKETING,
                               v1::ROLE_AUDITOR, v1::ROLE_ADMIN};
@@ -298,6 +306,34 @@ TEST_F(SecurityTest, EachRoleReachesExactlyItsRpcs) {
       } else {
         EXPECT_EQ(code, grpc::StatusCode::PERMISSION_DENIED)
             << method.path << " " << v1::Role_Name(role);
+      }
+    }
+  }
+}
+
+// A till finds a member by card number or phone, never by e-mail or name.
+TEST_F(SecurityTest, TillsSearchMembersByCardOrPhoneOnly) {
+  const std::map<v1::Role, std::string> keys = {
+      {v1::ROLE_POS, CreateKey(v1::ROLE_POS)},
+      {v1::ROLE_ESHOP, CreateKey(v1::ROLE_ESHOP)},
+      {v1::ROLE_ADMIN, admin_key_}};
+  const char* path = "/loyalty.v1.Members/SearchMembers";
+  for (const auto& [role, key] : keys) {
+    for (const char* field : {"card_number", "phone", "email", "name_prefix"}) {
+      v1::SearchMembersRequest request;
+      request.GetReflection()->SetString(
+          &request, request.GetDescriptor()->FindFieldByName(field), "5550001");
+      const Answer answer = CallBytes(path, key, request.SerializeAsString());
+      const bool allowed = role == v1::ROLE_ADMIN ||
+                           std::string(field) == "card_number" ||
+                           std::string(field) == "phone";
+      EXPECT_EQ(server::RoleMaySearchBy(role, field), allowed) << field;
+      if (allowed) {
+        EXPECT_TRUE(answer.status.ok()) << field << " " << v1::Role_Name(role);
+      } else {
+        EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << field << " " << v1::Role_Name(role);
+        EXPECT_EQ(testing::DetailOf(answer.status).reason(), "SEARCH_FIELD");
       }
     }
   }
