@@ -33,6 +33,8 @@ std::string OrDash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
 
+}  // namespace
+
 KeyValues ProfileRows(const loyalty::v1::MemberProfile& profile) {
   return {
       {"member", profile.member_id()},
@@ -45,8 +47,11 @@ KeyValues ProfileRows(const loyalty::v1::MemberProfile& profile) {
       {"enrolled", FormatTime(profile.enroll_time())},
       {"referral code", OrDash(profile.referral_code())},
       {"referred by", OrDash(profile.referred_by())},
+      {"card number", OrDash(profile.card_number())},
   };
 }
+
+namespace {
 
 int RunEnroll(const Invocation& invocation) {
   const ParsedFlags& flags = invocation.flags;
@@ -57,6 +62,7 @@ int RunEnroll(const Invocation& invocation) {
   profile->set_email(flags.Get("email"));
   profile->set_phone(flags.Get("phone"));
   profile->set_birth_date(flags.Get("birth-date"));
+  profile->set_card_number(flags.Get("card-number"));
   profile->set_region(flags.Get("region"));
   for (const std::string& segment : flags.GetAll("segment")) {
     profile->add_segments(segment);
@@ -271,6 +277,7 @@ CommandSpec EnrollCommand() {
            {"phone", "P", "Phone number.", "--phone +33612345678"},
            {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
             "--birth-date 1990-04-17"},
+           {"card-number", "C", "Loyalty card number.", "--card-number 6001-0042"},
            {"region", "R", "Region the member belongs to.", "--region north"},
            {"segment", "S", "Marketing segment; repeat for several.",
             "--segment student --segment b2b", false, true},
@@ -363,8 +370,10 @@ CommandSpec AdjustCommand() {
 }  // namespace
 
 std::vector<CommandSpec> MemberCommands() {
-  return {EnrollCommand(), GetCommand(), BalanceCommand(), HistoryCommand(),
-          AdjustCommand()};
+  std::vector<CommandSpec> commands = {EnrollCommand(), GetCommand(), BalanceCommand(),
+                                      HistoryCommand(), AdjustCommand()};
+  for (CommandSpec& command : MemberDataCommands()) commands.push_back(std::move(command));
+  return commands;
 }
 
 }  // namespace loyaltyctl
