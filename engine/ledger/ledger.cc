@@ -7,6 +7,7 @@
 #include "engine/base/limits.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/thread_name.h"
+#include "engine/ledger/format.h"
 #include "engine/ledger/keys.h"
 #include "engine/ledger/rocksdb_options.h"
 
@@ -15,10 +16,6 @@ namespace {
 
 using loyalty::v1::IdempotencyRecord;
 
-// Written once when a ledger is created; its absence in a non-empty
-// database means the directory holds something else.
-constexpr char kFormatKey[] = "c/format";
-constexpr char kFormatValue[] = "loyalty-ledger-1";
 // Durable batches whose answers wait for the completer; the syncer waits
 // beyond it.
 constexpr size_t kMaxBatchesToAnswer = 4;
@@ -112,6 +109,10 @@ absl::Status Ledger::Load() {
                      "': ", opened.ToString()));
   }
   db_.reset(raw);
+  // Written once when a ledger is created; its absence in a non-empty
+  // database means the directory holds something else.
+  const FormatHistory& formats =
+      options_.formats != nullptr ? *options_.formats : LedgerFormats();
   std::string format;
   rocksdb::Status read = db_->Get(VerifiedReadOptions(), kFormatKey, &format);
   if (read.IsNotFound()) {
@@ -122,15 +123,13 @@ absl::Status Ledger::Load() {
           "'", options_.data_dir, "' holds a database that is not a ledger"));
     }
     rocksdb::WriteBatch batch(0, 0, kProtectionBytesPerKey, 0);
-    batch.Put(kFormatKey, kFormatValue);
+    batch.Put(kFormatKey, formats.current);
     batch.Put(keys::kChainHead, loyalty::v1::ChainHead().SerializeAsString());
     return FromRocks(db_->Write(DurableWriteOptions(), &batch), "create ledger");
   }
   RETURN_IF_ERROR(FromRocks(read, "read the ledger format"));
-  if (format != kFormatValue) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("unknown ledger format '", format, "'"));
-  }
+  RETURN_IF_ERROR(
+      BringFormatUpToDate(*db_, formats, format, options_.on_progress));
   std::string head;
   RETURN_IF_ERROR(FromRocks(db_->Get(VerifiedReadOptions(), keys::kChainHead, &head),
                             "read the chain head"));

@@ -55,6 +55,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/base/clock.h"
+#include "engine/ledger/format.h"
 #include "engine/ledger/ledger_stats.h"
 #include "engine/ledger/transaction.h"
 #include "loyalty/v1/storage.pb.h"
@@ -74,6 +75,12 @@ struct LedgerOptions {
   // The file system RocksDB uses; nullptr is the real one. Tests pass a
   // wrapper that injects I/O errors. Not owned; must outlive the ledger.
   rocksdb::Env* env = nullptr;
+  // The formats the ledger can be brought up from when it opens (format.h);
+  // nullptr: this build's (LedgerFormats()). Not owned.
+  const FormatHistory* formats = nullptr;
+  // Told, one short line at a time, what a long step of opening does (an
+  // older ledger brought up to today's format); may be empty.
+  std::function<void(absl::string_view)> on_progress;
 };
 
 // The decision of one operation: runs on the writer thread, stages its

@@ -174,6 +174,10 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   ledger_options.clock = options.clock;
   ledger_options.env = options.env;
   ledger_options.on_fatal = FatalToHealth(&server->health_, options.on_fatal);
+  ledger_options.on_progress = [logger =
+                                    options.logger](absl::string_view line) {
+    logger->Log(LogLevel::kInfo, "ledger_open", {{"step", line}});
+  };
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
   // Once per ledger written before members' month records existed.
   RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));

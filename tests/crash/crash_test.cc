@@ -1,7 +1,8 @@
 // Crash-kill test: the real loyaltyd binary as a child process, on one data
-// dir, while 8-16 client threads commit sales (some earn, some burn points),
-// refund them (fully or one line) and redeem catalogue rewards, is killed
-// with SIGKILL at a random moment, restarted, and checked:
+// dir, while 8-16 client threads commit sales (some earn, some burn points;
+// some alone, some in batches of 2-8 through CommitPurchases, each retried
+// alone), refund them (fully or one line) and redeem catalogue rewards, is
+// killed with SIGKILL at a random moment, restarted, and checked:
 //   (a) every commit whose answer reached a client is in the ledger exactly
 //       once, under the transaction id it was answered with; every answered
 //       refusal wrote nothing;
@@ -63,6 +64,9 @@ constexpr int kMaxRedeemPoints = 20;
 constexpr int kRefusalEvery = 40;
 constexpr int kRefundEvery = 6;   // one call in 6 refunds an order
 constexpr int kRedeemEvery = 12;  // one in 12 buys a reward
+constexpr int kBatchEvery =
+    8;  // one in 8 sends 2-8 sales in one CommitPurchases
+constexpr int kMaxBatch = 8;
 // The default rules plus a catalogue with a small stock, so that some
 // redemptions are refused for stock as well as for points.
 constexpr char kRewardsYaml[] =
@@ -126,6 +130,7 @@ struct Attempt {
   std::string transaction;
   int64_t points_after = 0;  // the member's available points after it
   int64_t redeemed_points = 0;  // burned by a sale or a reward
+  bool batched = false;  // sent in a CommitPurchases call (retried alone)
 
   const std::string& request_id() const {
     switch (kind) {
@@ -190,6 +195,47 @@ Attempt Send(v1::Checkout::Stub& stub, Attempt attempt) {
   attempt.error_message = status.error_message();
   attempt.error_details = status.error_details();
   return attempt;
+}
+
+// Sends `sales` (kCommit attempts) as one CommitPurchases call and fills in
+// each one's outcome: a sale's own answer or fault, or, when the whole call
+// failed (the server died under it), the call's status for every sale.
+std::vector<Attempt> SendBatch(v1::Checkout::Stub& stub,
+                               std::vector<Attempt> sales) {
+  v1::CommitPurchasesRequest request;
+  for (const Attempt& sale : sales) *request.add_purchases() = sale.commit;
+  grpc::ClientContext context;
+  SetDeadline(&context, kCallTimeout);
+  v1::CommitPurchasesResponse response;
+  const grpc::Status status =
+      stub.CommitPurchases(&context, request, &response);
+  const bool whole =
+      status.ok() && response.outcomes_size() == static_cast<int>(sales.size());
+  for (size_t i = 0; i < sales.size(); ++i) {
+    Attempt& sale = sales[i];
+    if (!whole) {
+      sale.code =
+          status.ok() ? grpc::StatusCode::INTERNAL : status.error_code();
+      sale.error_message =
+          status.ok() ? "outcomes missing" : status.error_message();
+      sale.error_details = status.error_details();
+      continue;
+    }
+    const v1::PurchaseOutcome& outcome = response.outcomes(static_cast<int>(i));
+    if (outcome.has_refused()) {
+      sale.code = static_cast<grpc::StatusCode>(outcome.refused().code());
+      sale.error_message = outcome.refused().message();
+      sale.error_details = outcome.refused().SerializeAsString();
+      continue;
+    }
+    const v1::CommitPurchaseResponse& committed = outcome.committed();
+    sale.code = grpc::StatusCode::OK;
+    sale.response = committed.SerializeAsString();
+    sale.transaction = committed.transaction_id();
+    sale.points_after = committed.balance().points_available();
+    sale.redeemed_points = committed.priced().redeemed_points();
+  }
+  return sales;
 }
 
 // A sale of 1-3 lines; burns up to kMaxRedeemPoints points one time in three
@@ -282,6 +328,7 @@ struct CycleCounts {
   int64_t burned = 0;   // ... and it was a sale that burned points
   int64_t refunds = 0;  // ... and it was a refund that went through
   int64_t rewards = 0;  // ... and it was a reward bought
+  int64_t batched = 0;  // ... and it was a sale sent in a batch
   int64_t in_flight = 0;
   int64_t in_flight_present = 0;  // recorded although never answered
   int64_t connection_faults = 0;
@@ -377,6 +424,14 @@ class CrashTest : public ::testing::Test {
         attempt.redeem.set_member_id(MemberId(member));
         attempt.redeem.set_reward_id(random() % 2 == 0 ? "coffee" : "mug");
         attempt.member_id = MemberId(member);
+      } else if (dice % kBatchEvery == 2) {
+        const size_t first = log->size();
+        for (Attempt& sale :
+             SendBatch(*stub, BatchOfSales(request_id, client, random))) {
+          log->push_back(std::move(sale));
+        }
+        for (size_t i = first; i < log->size(); ++i) Remember((*log)[i], &sold);
+        continue;
       } else {
         const int member = static_cast<int>(random() % kMembers);
         attempt.commit = Sale(request_id, member, client,
@@ -384,14 +439,33 @@ class CrashTest : public ::testing::Test {
         attempt.member_id = MemberId(member);
       }
       log->push_back(Send(*stub, std::move(attempt)));
-      const Attempt& done = log->back();
-      if (!done.committed()) continue;
-      const int member = std::stoi(done.member_id.substr(1));
-      known_points_[member] = done.points_after;
-      if (done.kind == Attempt::Kind::kCommit) {
-        sold.push_back({done.commit.purchase().order_id(), member,
-                        done.commit.purchase().lines_size()});
-      }
+      Remember(log->back(), &sold);
+    }
+  }
+
+  // 2 to kMaxBatch sales of random members, request ids `request_id`-b0, -b1...
+  std::vector<Attempt> BatchOfSales(const std::string& request_id, int client,
+                                    std::mt19937_64& random) {
+    std::vector<Attempt> sales(2 + random() % (kMaxBatch - 1));
+    for (size_t b = 0; b < sales.size(); ++b) {
+      const int member = static_cast<int>(random() % kMembers);
+      sales[b].commit = Sale(absl::StrCat(request_id, "-b", b), member, client,
+                             known_points_[member].load(), random);
+      sales[b].member_id = MemberId(member);
+      sales[b].batched = true;
+    }
+    return sales;
+  }
+
+  // What a client learns from a committed call: the member's points, and a
+  // sale it may refund later.
+  void Remember(const Attempt& done, std::vector<Sold>* sold) {
+    if (!done.committed()) return;
+    const int member = std::stoi(done.member_id.substr(1));
+    known_points_[member] = done.points_after;
+    if (done.kind == Attempt::Kind::kCommit) {
+      sold->push_back({done.commit.purchase().order_id(), member,
+                       done.commit.purchase().lines_size()});
     }
   }
 
@@ -590,6 +664,7 @@ class CrashTest : public ::testing::Test {
       if (attempt.answered()) {
         answered->push_back(&attempt);
         ++counts->acked;
+        if (attempt.batched) ++counts->batched;
         if (attempt.committed()) {
           committed_[attempt.request_id()] = attempt.transaction_id();
           if (attempt.kind == Attempt::Kind::kCommit && attempt.redeemed_points > 0) {
@@ -652,13 +727,18 @@ class CrashTest : public ::testing::Test {
                                          "than a lost connection";
     std::printf(
         "cycle %d/%d: %d clients, kill after %d ms: %lld acked (%lld burned "
-        "points, %lld refunds, %lld rewards, %lld refused), %lld in flight, %lld "
+        "points, %lld refunds, %lld rewards, %lld batched, %lld refused), %lld "
+        "in flight, %lld "
         "of them present; ledger %lld entries; %.2f s\n",
         cycle, cycles, clients, delay_ms, static_cast<long long>(counts.acked),
-        static_cast<long long>(counts.burned), static_cast<long long>(counts.refunds),
+        static_cast<long long>(counts.burned),
+        static_cast<long long>(counts.refunds),
         static_cast<long long>(counts.rewards),
-        static_cast<long long>(counts.refused), static_cast<long long>(counts.in_flight),
-        static_cast<long long>(counts.in_flight_present), static_cast<long long>(entries),
+        static_cast<long long>(counts.batched),
+        static_cast<long long>(counts.refused),
+        static_cast<long long>(counts.in_flight),
+        static_cast<long long>(counts.in_flight_present),
+        static_cast<long long>(entries),
         absl::ToDoubleSeconds(absl::Now() - start));
     std::fflush(stdout);
     totals->attempts += counts.attempts;
@@ -667,6 +747,7 @@ class CrashTest : public ::testing::Test {
     totals->burned += counts.burned;
     totals->refunds += counts.refunds;
     totals->rewards += counts.rewards;
+    totals->batched += counts.batched;
     totals->in_flight += counts.in_flight;
     totals->in_flight_present += counts.in_flight_present;
   }
@@ -709,13 +790,18 @@ TEST_F(CrashTest, KillNineWhileCommittingRefundingAndRedeemingLosesAndDoublesNot
   ASSERT_NO_FATAL_FAILURE(StopGracefullyAndCheck());
   std::printf(
       "crash test total: %d cycles in %.1f s; %lld calls sent, %lld acked "
-      "(%lld burned points, %lld refunds, %lld rewards, %lld refused), %lld in "
+      "(%lld burned points, %lld refunds, %lld rewards, %lld batched, %lld "
+      "refused), %lld in "
       "flight at a kill, %lld of them recorded; seed %llu\n",
       cycles, absl::ToDoubleSeconds(absl::Now() - start),
-      static_cast<long long>(totals.attempts), static_cast<long long>(totals.acked),
-      static_cast<long long>(totals.burned), static_cast<long long>(totals.refunds),
+      static_cast<long long>(totals.attempts),
+      static_cast<long long>(totals.acked),
+      static_cast<long long>(totals.burned),
+      static_cast<long long>(totals.refunds),
       static_cast<long long>(totals.rewards),
-      static_cast<long long>(totals.refused), static_cast<long long>(totals.in_flight),
+      static_cast<long long>(totals.batched),
+      static_cast<long long>(totals.refused),
+      static_cast<long long>(totals.in_flight),
       static_cast<long long>(totals.in_flight_present),
       static_cast<unsigned long long>(seed_));
   EXPECT_GT(totals.acked, cycles);
@@ -725,6 +811,7 @@ TEST_F(CrashTest, KillNineWhileCommittingRefundingAndRedeemingLosesAndDoublesNot
     EXPECT_GT(totals.burned, 0);
     EXPECT_GT(totals.refunds, 0);
     EXPECT_GT(totals.rewards, 0);
+    EXPECT_GT(totals.batched, 0);
     EXPECT_GT(totals.refused, 0);
     EXPECT_GT(totals.in_flight, 0);
   }

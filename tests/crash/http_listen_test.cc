@@ -15,20 +15,6 @@
 namespace loyalty {
 namespace {
 
-// The HTTP port from "loyaltyd: HTTP/JSON API on http://... (port N); ...".
-int HttpPort(const std::string& output) {
-  const size_t line = output.find("HTTP/JSON API on http://");
-  if (line == std::string::npos) return 0;
-  const size_t at = output.find("(port ", line);
-  const size_t end = output.find(')', at);
-  int port = 0;
-  if (at == std::string::npos || end == std::string::npos ||
-      !absl::SimpleAtoi(output.substr(at + 6, end - at - 6), &port)) {
-    return 0;
-  }
-  return port;
-}
-
 TEST(HttpListenTest, LoyaltydSaysWhereTheHttpApiListensAndServesThere) {
   testing::TempDir dir;
   std::vector<std::string> args =
@@ -36,8 +22,8 @@ TEST(HttpListenTest, LoyaltydSaysWhereTheHttpApiListensAndServesThere) {
   args.push_back("--http-listen=127.0.0.1:0");
   auto started = testing::StartLoyaltyd(args, dir.Sub("loyaltyd"));
   ASSERT_TRUE(started.ok()) << started.status();
-  const int port =
-      HttpPort(testing::ReadWholeFile(started->process->stdout_path()));
+  const int port = testing::HttpPort(
+      testing::ReadWholeFile(started->process->stdout_path()));
   ASSERT_GT(port, 0) << testing::ReadWholeFile(started->process->stdout_path());
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(30, 0);

@@ -43,6 +43,14 @@ inline int ParsePort(const std::string& output) {
   return port;
 }
 
+// The HTTP port from "loyaltyd: HTTP/JSON API on http://... (port N); ...",
+// or 0.
+inline int HttpPort(const std::string& output) {
+  const size_t line = output.find("HTTP/JSON API on http");
+  if (line == std::string::npos) return 0;
+  return ParsePort(output.substr(line));
+}
+
 // A started loyaltyd and the port it serves on.
 struct RunningLoyaltyd {
   std::unique_ptr<ChildProcess> process;

@@ -343,6 +343,29 @@ TEST_F(HandWorkedTest, ADoubledWeekendRate) {
   EXPECT_EQ(report.largest_differences(1).difference_minor(), 10);
 }
 
+// The period is [from, to): the sale made at exactly `from` (Sunday 10:00)
+// is replayed, the one made at exactly `to` (Monday 10:00) is not, nor the
+// one before `from`, whose points still count in the liability at `to`.
+TEST_F(HandWorkedTest, ThePeriodTakesItsFirstInstantAndNotItsLast) {
+  const std::string candidate = WithRules(kPlainRules, R"(  - id: weekend-double
+    description: Weekend double points
+    valid: {weekdays: [sat, sun]}
+    multiply_points: {percent: 200}
+)");
+  const testing::Simulated simulated = Simulate(candidate, At(3, 8), At(3, 9));
+  ASSERT_TRUE(simulated.status.ok()) << simulated.status.error_message();
+  const v1::SimulationReport& report = simulated.last.report();
+  EXPECT_EQ(report.recorded().sales(), 1);
+  EXPECT_EQ(report.candidate().sales(), 1);
+  EXPECT_EQ(report.recorded().points_issued(), 10);
+  EXPECT_EQ(report.candidate().points_issued(), 20);
+  EXPECT_EQ(report.recorded().liability_points(), 40 + 10);
+  EXPECT_EQ(report.candidate().liability_points(), 40 + 20);
+  EXPECT_EQ(report.sales_priced_differently(), 1);
+  ASSERT_EQ(report.largest_differences_size(), 1);
+  EXPECT_EQ(report.largest_differences(0).order_id(), "sun");
+}
+
 TEST_F(HandWorkedTest, ABudgetThatRunsOutMidPeriod) {
   // 30 points a sale from a budget of 70: 30 on Saturday, 30 on Sunday, the
   // last 10 on Monday, when it runs out.

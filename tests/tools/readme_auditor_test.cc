@@ -5,8 +5,8 @@
 // only the loyaltyctl path is given (as a shell function, like the README's
 // alias) and the server's address (in $LOYALTY_SERVER). The commands run in
 // a scratch directory, which stands for the repository root that the README
-// runs them from. Also: `export --out -`, `verify` of an empty export, and
-// the README's what-if example (`rules simulate`).
+// runs them from. Also: `export --out -`, `verify` of an empty export, the
+// README's what-if example (`rules simulate`) and its HTTP/JSON curl lines.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "engine/ledger/ledger.h"
@@ -66,12 +67,15 @@ std::string Printed(const Step& step) {
 class ReadmeAuditorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto started = testing::StartLoyaltyd(
-        testing::LoyaltydArgs(dir_.Sub("var-loyalty"),
-                              testing::DefaultRulesPath()),
-        dir_.Sub("loyaltyd"));
+    std::vector<std::string> args = testing::LoyaltydArgs(
+        dir_.Sub("var-loyalty"), testing::DefaultRulesPath());
+    args.push_back("--http-listen=127.0.0.1:0");  // as serve.sh does
+    auto started = testing::StartLoyaltyd(args, dir_.Sub("loyaltyd"));
     ASSERT_TRUE(started.ok()) << started.status();
     loyaltyd_ = *std::move(started);
+    http_port_ =
+        testing::HttpPort(ReadWholeFile(loyaltyd_.process->stdout_path()));
+    ASSERT_NE(http_port_, 0) << ReadWholeFile(loyaltyd_.process->stdout_path());
     ASSERT_EQ(::mkdir(dir_.Sub("root").c_str(), 0700), 0);
   }
 
@@ -130,6 +134,7 @@ class ReadmeAuditorTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::RunningLoyaltyd loyaltyd_;
+  int http_port_ = 0;
   int steps_run_ = 0;
 };
 
@@ -219,6 +224,41 @@ TEST_F(ReadmeAuditorTest, TheWhatIfExampleWorksAsWritten) {
       << Printed(step);
   const std::string json = ReadWholeFile(dir_.Sub("root/whatif.json"));
   EXPECT_TRUE(absl::StrContains(json, "\"pointsIssued\": \"129\"")) << json;
+}
+
+// The README's curl lines of the HTTP/JSON API, each run as written once
+// serve.sh's demo ran (the address 127.0.0.1:8080 that serve.sh picks is the
+// only change: the test's server listens on a free port).
+TEST_F(ReadmeAuditorTest, TheHttpExamplesWorkAsWritten) {
+  for (const Step& step : RunShell(
+           {"loyaltyctl member enroll --id demo-member --name 'Demo Member' "
+            "--request-id demo-enroll",
+            "loyaltyctl checkout commit --member demo-member --order "
+            "demo-order-1 "
+            "--line coffee:2:350:drinks --line croissant:1:180:bakery "
+            "--request-id demo-sale-1"})) {
+    ASSERT_EQ(step.exit_code, 0) << Printed(step);
+  }
+  const std::vector<std::string> block = ReadmeBlock("## Console and HTTP API");
+  ASSERT_GE(block.size(), 4u) << "README's HTTP block not found";
+  std::string script = absl::StrJoin(block, "\n");
+  ASSERT_TRUE(absl::StrContains(script, "127.0.0.1:8080")) << script;
+  absl::StrReplaceAll(
+      {{"127.0.0.1:8080", absl::StrCat("127.0.0.1:", http_port_)}}, &script);
+  // One script (a request body spans lines); any failure, an HTTP error
+  // status too, stops it with that command's status.
+  const std::vector<Step> steps = RunShell({absl::StrCat(
+      "set -e\ncurl() { command curl --fail-with-body \"$@\"; }\n", script)});
+  ASSERT_EQ(steps.size(), 1u);
+  const Step& step = steps[0];
+  EXPECT_EQ(step.exit_code, 0) << Printed(step);
+  EXPECT_TRUE(absl::StrContains(step.out, "\"memberId\":\"demo-member\""))
+      << Printed(step);
+  EXPECT_TRUE(absl::StrContains(step.out, "\"pointsEarned\":\"3\""))
+      << Printed(step);
+  EXPECT_TRUE(absl::StrContains(step.out, "demo-order-1")) << Printed(step);
+  EXPECT_TRUE(absl::StrContains(ReadWholeFile(dir_.Sub("root/openapi.json")),
+                                "\"openapi\""));
 }
 
 TEST_F(ReadmeAuditorTest, ExportToStandardOutputWritesTheEntriesThere) {

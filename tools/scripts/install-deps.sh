@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libyaml-cpp-dev libssl-dev libcli11-dev
   libcpp-httplib-dev
-  libgtest-dev libgmock-dev openssl libjemalloc2
+  libgtest-dev libgmock-dev openssl libjemalloc2 curl
   clang-14 libclang-rt-14-dev clang-format-14
   libcpp-httplib-dev prometheus dpkg-dev
 )
