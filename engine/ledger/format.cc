@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
+#include "engine/ledger/format_members.h"
 #include "engine/ledger/rocksdb_options.h"
 
 namespace loyalty::ledger {
@@ -11,9 +12,12 @@ namespace loyalty::ledger {
 const FormatHistory& LedgerFormats() {
   // "loyalty-ledger-1": the shapes of proto/loyalty/v1/storage.proto as of
   // the fixture tests/fixtures/ledger-1. Add a format with its step below.
+  // "loyalty-ledger-2" (issue 18, members' data): profiles sealed under
+  // per-member keys, the search index, enrollment answers without personal
+  // fields (format_members.h).
   static const FormatHistory* const history = new FormatHistory{
-      "loyalty-ledger-1",
-      {},
+      "loyalty-ledger-2",
+      {{"loyalty-ledger-1", "loyalty-ledger-2", SealMemberProfiles}},
   };
   return *history;
 }

@@ -8,10 +8,10 @@
 #include "absl/strings/str_join.h"
 #include "engine/analytics/counters.h"
 #include "engine/base/error.h"
+#include "engine/base/member_index.h"
 #include "engine/base/status_macros.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/member_data.h"
-#include "engine/program/member_index.h"
 #include "engine/program/member_view.h"
 #include "engine/program/postings.h"
 
@@ -23,8 +23,9 @@ using loyalty::v1::MemberProfile;
 using loyalty::v1::MemberRecord;
 
 // The fields an update mask may name.
-const char* const kUpdatable[] = {"display_name", "email",  "phone",   "birth_date",
-                                  "card_number",  "region", "segments"};
+const char* const kUpdatable[] = {"display_name", "email",       "phone",
+                                  "birth_date",   "card_number", "region",
+                                  "segments"};
 
 absl::Status CheckMask(const loyalty::v1::UpdateMemberRequest& request) {
   if (request.update_mask().paths().empty()) {
@@ -50,8 +51,9 @@ absl::Status CheckMask(const loyalty::v1::UpdateMemberRequest& request) {
 
 // Copies the masked fields of `from` into the personal profile and the
 // record's profile.
-void ApplyMask(const google::protobuf::FieldMask& mask, const MemberProfile& from,
-               MemberProfile* personal, MemberProfile* stored) {
+void ApplyMask(const google::protobuf::FieldMask& mask,
+               const MemberProfile& from, MemberProfile* personal,
+               MemberProfile* stored) {
   for (const std::string& path : mask.paths()) {
     if (path == "display_name") personal->set_display_name(from.display_name());
     if (path == "email") personal->set_email(from.email());
@@ -66,13 +68,16 @@ void ApplyMask(const google::protobuf::FieldMask& mask, const MemberProfile& fro
 // One posting pair per funder of the lots a forfeiture takes.
 void PostForfeitedPoints(const MemberRecord& record, bool pending,
                          JournalEntry* entry) {
-  const int64_t held = pending ? record.points_pending() : record.points_available();
+  const int64_t held =
+      pending ? record.points_pending() : record.points_available();
   if (held <= 0) return;  // a clawback's debt below zero stays as it is
   const std::string& id = entry->member_id();
-  const std::string account =
-      pending ? ledger::MemberPointsPending(id) : ledger::MemberPointsAvailable(id);
-  for (const auto& [funder, points] : ledger::PlanBurn(record, held, 0, pending)) {
-    loyalty::v1::Posting* debit = Post(entry, account, ledger::kPointsAsset, -points);
+  const std::string account = pending ? ledger::MemberPointsPending(id)
+                                      : ledger::MemberPointsAvailable(id);
+  for (const auto& [funder, points] :
+       ledger::PlanBurn(record, held, 0, pending)) {
+    loyalty::v1::Posting* debit =
+        Post(entry, account, ledger::kPointsAsset, -points);
     debit->set_by_lot_partner(true);
     debit->set_lot_partner_id(funder);
     Post(entry, ledger::kProgramPointsExpired, ledger::kPointsAsset, points)
@@ -82,10 +87,10 @@ void PostForfeitedPoints(const MemberRecord& record, bool pending,
 
 }  // namespace
 
-absl::StatusOr<int64_t> AppendForfeiture(absl::string_view member_id,
-                                         const std::string& actor,
-                                         ledger::Transaction& transaction,
-                                         loyalty::v1::EraseMemberResponse* response) {
+absl::StatusOr<int64_t> AppendForfeiture(
+    absl::string_view member_id, const std::string& actor,
+    ledger::Transaction& transaction,
+    loyalty::v1::EraseMemberResponse* response) {
   ASSIGN_OR_RETURN(const MemberRecord* record, transaction.Member(member_id));
   JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ERASURE);
@@ -102,8 +107,9 @@ absl::StatusOr<int64_t> AppendForfeiture(absl::string_view member_id,
          wallet.amount_minor());
     *response->add_cashback_forfeited() = wallet;
   }
-  response->set_points_forfeited(std::max<int64_t>(record->points_available(), 0) +
-                                 std::max<int64_t>(record->points_pending(), 0));
+  response->set_points_forfeited(
+      std::max<int64_t>(record->points_available(), 0) +
+      std::max<int64_t>(record->points_pending(), 0));
   const size_t consumed_before = transaction.consumed_lots().size();
   ASSIGN_OR_RETURN(const int64_t sequence, transaction.Append(entry));
   ASSIGN_OR_RETURN(const MemberRecord* after, transaction.Member(member_id));
@@ -126,14 +132,15 @@ absl::StatusOr<std::string> DecideUpdateMember(
   ApplyMask(request.update_mask(), request.profile(), &personal, &stored);
   RETURN_IF_ERROR(StagePersonal(personal, before, secrets, transaction));
   *record->mutable_profile() = stored;
-  record->set_birthday(BirthdayOf(personal.birth_date()));
+  record->set_birthday(BirthdayMonthDay(personal.birth_date()));
   JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_PROFILE_UPDATE);
   entry.set_member_id(id);
   entry.set_description(absl::StrCat(
       "profile changed: ", absl::StrJoin(request.update_mask().paths(), ", ")));
   entry.set_actor(actor);
-  ASSIGN_OR_RETURN(const int64_t sequence, transaction.Append(std::move(entry)));
+  ASSIGN_OR_RETURN(const int64_t sequence,
+                   transaction.Append(std::move(entry)));
   loyalty::v1::UpdateMemberResponse response;
   *response.mutable_member() = std::move(stored);
   response.set_transaction_id(absl::StrCat(sequence));
@@ -145,7 +152,8 @@ absl::StatusOr<std::string> DecideEraseMember(
     ledger::Transaction& transaction) {
   const std::string& id = request.member_id();
   if (id.empty()) {
-    return InvalidArgument("MISSING_FIELD", "member_id", "a member id is needed");
+    return InvalidArgument("MISSING_FIELD", "member_id",
+                           "a member id is needed");
   }
   RETURN_IF_ERROR(ExistingMember(transaction, id, "member_id").status());
   ASSIGN_OR_RETURN(MemberProfile personal, StagedPersonal(id, transaction));
@@ -156,7 +164,8 @@ absl::StatusOr<std::string> DecideEraseMember(
   UnstagePersonal(personal, transaction);
   ASSIGN_OR_RETURN(MemberRecord * record, transaction.MutableMember(id));
   if (!record->profile().referral_code().empty()) {
-    transaction.DeleteAux(absl::StrCat("referral/", record->profile().referral_code()));
+    transaction.DeleteAux(
+        absl::StrCat("referral/", record->profile().referral_code()));
   }
   *record->mutable_profile() = WithoutPersonal(record->profile());
   record->clear_birthday();

@@ -6,27 +6,22 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "engine/analytics/counters.h"
 #include "absl/time/civil_time.h"
+#include "engine/analytics/counters.h"
 #include "engine/base/error.h"
 #include "engine/base/limits.h"
+#include "engine/base/member_index.h"
+#include "engine/base/profile_seal.h"
 #include "engine/base/status_macros.h"
 #include "engine/ledger/accounts.h"
-#include "engine/program/member_index.h"
 #include "engine/program/member_view.h"
 #include "engine/program/postings.h"
-#include "engine/program/profile_seal.h"
 
 namespace loyalty::program {
 namespace {
 
 using loyalty::v1::MemberProfile;
 using loyalty::v1::MemberRecord;
-
-std::string KeyRecord(absl::string_view id) { return PersonalPrefix(id) + "key"; }
-std::string ProfileRecord(absl::string_view id) {
-  return PersonalPrefix(id) + "profile";
-}
 
 // The personal fields held by a record written before profiles were sealed.
 MemberProfile PersonalInRecord(const MemberRecord& record) {
@@ -38,9 +33,10 @@ MemberProfile PersonalInRecord(const MemberRecord& record) {
 // The personal profile sealed in `sealed` under `key`; nullopt when either
 // record is missing.
 absl::StatusOr<std::optional<MemberProfile>> Open(
-    const std::optional<std::string>& key, const std::optional<std::string>& sealed,
-    absl::string_view member_id) {
-  if (!key.has_value() || !sealed.has_value()) return std::optional<MemberProfile>();
+    const std::optional<std::string>& key,
+    const std::optional<std::string>& sealed, absl::string_view member_id) {
+  if (!key.has_value() || !sealed.has_value())
+    return std::optional<MemberProfile>();
   loyalty::v1::SealedProfile parsed;
   if (!parsed.ParseFromString(*sealed)) {
     return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
@@ -58,27 +54,6 @@ ProfileSecrets NewProfileSecrets() {
   return {RandomBytes(kProfileKeyBytes), RandomBytes(kProfileNonceBytes)};
 }
 
-std::string PersonalPrefix(absl::string_view member_id) {
-  return absl::StrCat("pii/", member_id, "/");
-}
-
-MemberProfile WithoutPersonal(MemberProfile profile) {
-  profile.clear_display_name();
-  profile.clear_email();
-  profile.clear_phone();
-  profile.clear_birth_date();
-  profile.clear_card_number();
-  return profile;
-}
-
-void MergePersonal(const MemberProfile& personal, MemberProfile* into) {
-  into->set_display_name(personal.display_name());
-  into->set_email(personal.email());
-  into->set_phone(personal.phone());
-  into->set_birth_date(personal.birth_date());
-  into->set_card_number(personal.card_number());
-}
-
 absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
   for (const auto& [field, text] :
        {std::pair<const char*, const std::string*>{"profile.display_name",
@@ -88,8 +63,9 @@ absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
         {"profile.card_number", &profile.card_number()},
         {"profile.region", &profile.region()}}) {
     if (text->size() > kMaxProfileTextBytes) {
-      return InvalidArgument("TEXT_TOO_LONG", field,
-                             absl::StrCat("at most ", kMaxProfileTextBytes, " bytes"));
+      return InvalidArgument(
+          "TEXT_TOO_LONG", field,
+          absl::StrCat("at most ", kMaxProfileTextBytes, " bytes"));
     }
   }
   absl::CivilDay day;
@@ -107,21 +83,20 @@ absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
   return absl::OkStatus();
 }
 
-std::string BirthdayOf(absl::string_view birth_date) {
-  return birth_date.size() == 10 ? std::string(birth_date.substr(5)) : "";
-}
-
-absl::Status StagePersonal(const MemberProfile& profile, const MemberProfile& before,
+absl::Status StagePersonal(const MemberProfile& profile,
+                           const MemberProfile& before,
                            const ProfileSecrets& secrets,
                            ledger::Transaction& transaction) {
   const std::string& id = profile.member_id();
-  ASSIGN_OR_RETURN(std::optional<std::string> key, transaction.GetAux(KeyRecord(id)));
+  ASSIGN_OR_RETURN(std::optional<std::string> key,
+                   transaction.GetAux(PersonalKeyRecord(id)));
   if (!key.has_value()) {
     key = secrets.key;
-    transaction.PutAux(KeyRecord(id), secrets.key);
+    transaction.PutAux(PersonalKeyRecord(id), secrets.key);
   }
-  transaction.PutAux(ProfileRecord(id),
-                     SealProfile(profile, id, *key, secrets.nonce).SerializeAsString());
+  transaction.PutAux(
+      SealedProfileRecord(id),
+      SealProfile(profile, id, *key, secrets.nonce).SerializeAsString());
   MemberProfile old = before;
   old.set_member_id(id);
   const std::vector<std::string> old_keys = IndexKeysOf(old);
@@ -138,16 +113,18 @@ absl::Status StagePersonal(const MemberProfile& profile, const MemberProfile& be
 
 void UnstagePersonal(const MemberProfile& personal,
                      ledger::Transaction& transaction) {
-  for (const std::string& key : IndexKeysOf(personal)) transaction.DeleteAux(key);
-  transaction.DeleteAux(KeyRecord(personal.member_id()));
-  transaction.DeleteAux(ProfileRecord(personal.member_id()));
+  for (const std::string& key : IndexKeysOf(personal))
+    transaction.DeleteAux(key);
+  transaction.DeleteAux(PersonalKeyRecord(personal.member_id()));
+  transaction.DeleteAux(SealedProfileRecord(personal.member_id()));
 }
 
 absl::StatusOr<MemberProfile> StagedPersonal(absl::string_view member_id,
                                              ledger::Transaction& transaction) {
   ASSIGN_OR_RETURN(const MemberRecord* record, transaction.Member(member_id));
-  ASSIGN_OR_RETURN(auto key, transaction.GetAux(KeyRecord(member_id)));
-  ASSIGN_OR_RETURN(auto sealed, transaction.GetAux(ProfileRecord(member_id)));
+  ASSIGN_OR_RETURN(auto key, transaction.GetAux(PersonalKeyRecord(member_id)));
+  ASSIGN_OR_RETURN(auto sealed,
+                   transaction.GetAux(SealedProfileRecord(member_id)));
   ASSIGN_OR_RETURN(std::optional<MemberProfile> opened,
                    Open(key, sealed, member_id));
   return opened.has_value() ? *std::move(opened) : PersonalInRecord(*record);
@@ -158,8 +135,8 @@ absl::StatusOr<std::optional<MemberProfile>> ReadSealed(
   ASSIGN_OR_RETURN(auto records, ledger.ReadAux(PersonalPrefix(member_id)));
   std::optional<std::string> key, sealed;
   for (auto& [name, value] : records) {
-    if (name == KeyRecord(member_id)) key = std::move(value);
-    if (name == ProfileRecord(member_id)) sealed = std::move(value);
+    if (name == PersonalKeyRecord(member_id)) key = std::move(value);
+    if (name == SealedProfileRecord(member_id)) sealed = std::move(value);
   }
   return Open(key, sealed, member_id);
 }

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/base/profile_seal.h"
 #include "engine/ledger/ledger.h"
 #include "engine/ledger/transaction.h"
 #include "loyalty/v1/members.pb.h"
@@ -39,24 +40,14 @@ inline constexpr char kErasedReason[] = "MEMBER_ERASED";
 
 // A key and a nonce drawn off the writer thread for one sealing.
 struct ProfileSecrets {
-  std::string key;    // used only when the member has no key yet
+  std::string key;  // used only when the member has no key yet
   std::string nonce;
 };
 ProfileSecrets NewProfileSecrets();
 
-// "pii/{id}/": the member's key and sealed profile.
-std::string PersonalPrefix(absl::string_view member_id);
-
-// `profile` without its personal fields, and those fields copied from
-// `personal` into `into`.
-loyalty::v1::MemberProfile WithoutPersonal(loyalty::v1::MemberProfile profile);
-void MergePersonal(const loyalty::v1::MemberProfile& personal,
-                   loyalty::v1::MemberProfile* into);
 // INVALID_ARGUMENT naming the first profile field that breaks its rule
 // (lengths, the birth date's form, the member id's characters).
 absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile);
-// "MM-DD" of a YYYY-MM-DD birth date; empty for an empty one.
-std::string BirthdayOf(absl::string_view birth_date);
 
 // Writer: seals `profile`'s personal fields under the member's key (a new
 // one from `secrets` when it has none) and brings the index from `before`'s
@@ -94,10 +85,10 @@ absl::StatusOr<std::string> DecideEraseMember(
 // The ERASURE entry's forfeiture alone (the simulation replays it): every
 // point available or pending and every cashback wallet of the member, with
 // its counters. Fills `response` with what was forfeited.
-absl::StatusOr<int64_t> AppendForfeiture(absl::string_view member_id,
-                                         const std::string& actor,
-                                         ledger::Transaction& transaction,
-                                         loyalty::v1::EraseMemberResponse* response);
+absl::StatusOr<int64_t> AppendForfeiture(
+    absl::string_view member_id, const std::string& actor,
+    ledger::Transaction& transaction,
+    loyalty::v1::EraseMemberResponse* response);
 
 }  // namespace internal
 }  // namespace loyalty::program

@@ -6,11 +6,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
+#include "engine/base/member_index.h"
 #include "engine/base/sha256.h"
 #include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 #include "engine/program/member_data.h"
-#include "engine/program/member_index.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
 #include "engine/program/submit.h"
@@ -37,17 +37,21 @@ struct SearchQuery {
   const char* field;
 };
 
-absl::StatusOr<SearchQuery> QueryOf(const loyalty::v1::SearchMembersRequest& request) {
+absl::StatusOr<SearchQuery> QueryOf(
+    const loyalty::v1::SearchMembersRequest& request) {
   std::vector<SearchQuery> given;
-  if (!request.email().empty()) given.push_back({IndexKind::kEmail, request.email(), "email"});
-  if (!request.phone().empty()) given.push_back({IndexKind::kPhone, request.phone(), "phone"});
+  if (!request.email().empty())
+    given.push_back({IndexKind::kEmail, request.email(), "email"});
+  if (!request.phone().empty())
+    given.push_back({IndexKind::kPhone, request.phone(), "phone"});
   if (!request.card_number().empty())
     given.push_back({IndexKind::kCard, request.card_number(), "card_number"});
   if (!request.name_prefix().empty())
     given.push_back({IndexKind::kName, request.name_prefix(), "name_prefix"});
   if (given.size() != 1) {
-    return InvalidArgument("ONE_SEARCH_FIELD", given.empty() ? "email" : given[1].field,
-                           "give exactly one of email, phone, card_number, name_prefix");
+    return InvalidArgument(
+        "ONE_SEARCH_FIELD", given.empty() ? "email" : given[1].field,
+        "give exactly one of email, phone, card_number, name_prefix");
   }
   if (NormalizeForIndex(given[0].kind, given[0].value).empty()) {
     return InvalidArgument("INVALID_SEARCH_VALUE", given[0].field,
@@ -64,10 +68,12 @@ std::string QueryDigest(const SearchQuery& query) {
       .substr(0, kTokenDigestBytes);
 }
 
-absl::StatusOr<std::string> AfterIdOf(const std::string& token, const SearchQuery& query) {
+absl::StatusOr<std::string> AfterIdOf(const std::string& token,
+                                      const SearchQuery& query) {
   if (token.empty()) return std::string();
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kTokenDigestBytes ||
+  if (!absl::WebSafeBase64Unescape(token, &raw) ||
+      raw.size() <= kTokenDigestBytes ||
       raw.substr(0, kTokenDigestBytes) != QueryDigest(query)) {
     return InvalidArgument("INVALID_PAGE_TOKEN", "page_token",
                            "pass the next_page_token of the same search");
@@ -78,11 +84,14 @@ absl::StatusOr<std::string> AfterIdOf(const std::string& token, const SearchQuer
 bool Matches(const SearchQuery& query, const MemberProfile& personal) {
   const std::string wanted = NormalizeForIndex(query.kind, query.value);
   switch (query.kind) {
-    case IndexKind::kEmail: return NormalizeForIndex(query.kind, personal.email()) == wanted;
-    case IndexKind::kPhone: return NormalizeForIndex(query.kind, personal.phone()) == wanted;
+    case IndexKind::kEmail:
+      return NormalizeForIndex(query.kind, personal.email()) == wanted;
+    case IndexKind::kPhone:
+      return NormalizeForIndex(query.kind, personal.phone()) == wanted;
     case IndexKind::kCard:
       return NormalizeForIndex(query.kind, personal.card_number()) == wanted;
-    case IndexKind::kName: return NameHasPrefix(personal, query.value);
+    case IndexKind::kName:
+      return NameHasPrefix(personal, query.value);
   }
   return false;
 }
@@ -101,12 +110,14 @@ void Operations::UpdateMember(const loyalty::v1::UpdateMemberRequest& request,
         if (answer.ok()) {
           auto personal = ReadSealed(*ledger_, answer->member().member_id());
           if (!personal.ok()) return reply(personal.status());
-          if (personal->has_value()) MergePersonal(**personal, answer->mutable_member());
+          if (personal->has_value())
+            MergePersonal(**personal, answer->mutable_member());
         }
         reply(std::move(answer));
       };
   internal::SubmitToLedger(
-      ledger_, request.request_id(), internal::Fingerprint("UpdateMember", request),
+      ledger_, request.request_id(),
+      internal::Fingerprint("UpdateMember", request),
       [request, actor = std::move(actor),
        secrets = NewProfileSecrets()](ledger::Transaction& t) {
         return internal::DecideUpdateMember(request, actor, secrets, t);
@@ -119,7 +130,8 @@ void Operations::EraseMember(const loyalty::v1::EraseMemberRequest& request,
                              Reply<loyalty::v1::EraseMemberResponse> reply,
                              absl::Time deadline) {
   internal::SubmitToLedger(
-      ledger_, request.request_id(), internal::Fingerprint("EraseMember", request),
+      ledger_, request.request_id(),
+      internal::Fingerprint("EraseMember", request),
       [request, actor = std::move(actor)](ledger::Transaction& t) {
         return internal::DecideEraseMember(request, actor, t);
       },
@@ -131,16 +143,19 @@ absl::StatusOr<loyalty::v1::SearchMembersResponse> Operations::SearchMembers(
   ASSIGN_OR_RETURN(const SearchQuery query, QueryOf(request));
   if (request.page_size() < 0 || request.page_size() > kMaxSearchPage) {
     return InvalidArgument("INVALID_PAGE_SIZE", "page_size",
-                           absl::StrCat("use 1 to ", kMaxSearchPage, ", or 0 for ",
-                                        kDefaultSearchPage));
+                           absl::StrCat("use 1 to ", kMaxSearchPage,
+                                        ", or 0 for ", kDefaultSearchPage));
   }
-  const int page_size = request.page_size() == 0 ? kDefaultSearchPage : request.page_size();
-  ASSIGN_OR_RETURN(const std::string after, AfterIdOf(request.page_token(), query));
+  const int page_size =
+      request.page_size() == 0 ? kDefaultSearchPage : request.page_size();
+  ASSIGN_OR_RETURN(const std::string after,
+                   AfterIdOf(request.page_token(), query));
   const std::string prefix = IndexValuePrefix(query.kind, query.value);
   const std::unique_ptr<ledger::AuxView> view = ledger_->NewAuxView();
   const std::unique_ptr<ledger::AuxCursor> cursor = view->NewCursor(prefix);
   cursor->Seek(prefix + after);
-  if (!after.empty() && cursor->Valid() && cursor->key() == prefix + after) cursor->Next();
+  if (!after.empty() && cursor->Valid() && cursor->key() == prefix + after)
+    cursor->Next();
   loyalty::v1::SearchMembersResponse response;
   std::string last;
   for (int examined = 0; cursor->Valid() && examined < kMaxSearchCandidates &&
@@ -150,7 +165,8 @@ absl::StatusOr<loyalty::v1::SearchMembersResponse> Operations::SearchMembers(
     auto record = ledger_->GetMember(last);
     if (record.status().code() == absl::StatusCode::kNotFound) continue;
     if (!record.ok()) return record.status();
-    ASSIGN_OR_RETURN(std::optional<MemberProfile> personal, ReadSealed(*ledger_, last));
+    ASSIGN_OR_RETURN(std::optional<MemberProfile> personal,
+                     ReadSealed(*ledger_, last));
     if (!personal.has_value() || !Matches(query, *personal)) continue;
     MemberProfile* found = response.add_members();
     *found = record->profile();
@@ -158,16 +174,19 @@ absl::StatusOr<loyalty::v1::SearchMembersResponse> Operations::SearchMembers(
   }
   RETURN_IF_ERROR(cursor->status());
   if (cursor->Valid()) {
-    response.set_next_page_token(absl::WebSafeBase64Escape(QueryDigest(query) + last));
+    response.set_next_page_token(
+        absl::WebSafeBase64Escape(QueryDigest(query) + last));
   }
   return response;
 }
 
-absl::StatusOr<loyalty::v1::ExportMemberDataResponse> Operations::ExportMemberData(
+absl::StatusOr<loyalty::v1::ExportMemberDataResponse>
+Operations::ExportMemberData(
     const loyalty::v1::ExportMemberDataRequest& request) const {
   const std::string& id = request.member_id();
   if (id.empty()) {
-    return InvalidArgument("MISSING_FIELD", "member_id", "a member id is needed");
+    return InvalidArgument("MISSING_FIELD", "member_id",
+                           "a member id is needed");
   }
   ASSIGN_OR_RETURN(loyalty::v1::MemberRecord record,
                    KnownMember(ledger_->GetMember(id), id, "member_id"));
@@ -178,23 +197,24 @@ absl::StatusOr<loyalty::v1::ExportMemberDataResponse> Operations::ExportMemberDa
   *response.mutable_balance() = BalanceAt(*book_.ActiveAt(now), record, now);
   *response.mutable_record() = std::move(record);
   for (int64_t after = 0;;) {
-    ASSIGN_OR_RETURN(auto entries, ledger_->ListMemberEntries(id, after, kReadPage));
+    ASSIGN_OR_RETURN(auto entries,
+                     ledger_->ListMemberEntries(id, after, kReadPage));
     if (entries.empty()) break;
     after = entries.back().sequence();
     for (auto& entry : entries) *response.add_entries() = std::move(entry);
     if (response.entries_size() > kMaxExportEntries) {
-      return MakeError(absl::StatusCode::kResourceExhausted, "EXPORT_TOO_LARGE",
-                       "member_id",
-                       absl::StrCat("the member has more than ", kMaxExportEntries,
-                                    " entries; export the ledger instead"));
+      return MakeError(
+          absl::StatusCode::kResourceExhausted, "EXPORT_TOO_LARGE", "member_id",
+          absl::StrCat("the member has more than ", kMaxExportEntries,
+                       " entries; export the ledger instead"));
     }
   }
   ASSIGN_OR_RETURN(*response.mutable_referred_member_ids(), ReferredBy(id));
   return response;
 }
 
-absl::StatusOr<google::protobuf::RepeatedPtrField<std::string>> Operations::ReferredBy(
-    absl::string_view referrer) const {
+absl::StatusOr<google::protobuf::RepeatedPtrField<std::string>>
+Operations::ReferredBy(absl::string_view referrer) const {
   google::protobuf::RepeatedPtrField<std::string> ids;
   std::string after;
   for (;;) {

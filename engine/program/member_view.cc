@@ -53,7 +53,8 @@ int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
   return held;
 }
 
-std::optional<absl::CivilDay> BirthdayOf(const loyalty::v1::MemberRecord& record) {
+std::optional<absl::CivilDay> BirthdayOf(
+    const loyalty::v1::MemberRecord& record) {
   absl::CivilDay day;
   // 2000 is a leap year: a birthday on 29 February parses.
   if (!record.birthday().empty() &&
@@ -73,8 +74,9 @@ absl::Status UnknownMember(absl::string_view member_id,
 absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
     ledger::Transaction& transaction, absl::string_view member_id,
     absl::string_view field) {
-  ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* record,
-                   KnownMember(transaction.Member(member_id), member_id, field));
+  ASSIGN_OR_RETURN(
+      const loyalty::v1::MemberRecord* record,
+      KnownMember(transaction.Member(member_id), member_id, field));
   if (record->erased()) {
     return FailedPrecondition(
         "MEMBER_ERASED", field,

@@ -30,7 +30,8 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
 // The member's birthday, for birthday rules and gifts: the month and day of
 // MemberRecord.birthday (in the year 2000), or, in a record written before
 // profiles were sealed, the profile's birth date; nullopt when unknown.
-std::optional<absl::CivilDay> BirthdayOf(const loyalty::v1::MemberRecord& record);
+std::optional<absl::CivilDay> BirthdayOf(
+    const loyalty::v1::MemberRecord& record);
 
 // The member's cashback wallet in `currency`; 0 when it has none.
 int64_t CashbackIn(const loyalty::v1::MemberRecord& record,

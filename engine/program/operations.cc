@@ -60,8 +60,8 @@ absl::Status CheckNotErased(absl::string_view member_id,
 
 absl::StatusOr<std::string> DecideEnroll(
     const loyalty::v1::EnrollMemberRequest& request,
-    const std::vector<std::string>& code_candidates, const ProfileSecrets& secrets,
-    const TimeBounds& bounds,
+    const std::vector<std::string>& code_candidates,
+    const ProfileSecrets& secrets, const TimeBounds& bounds,
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
   loyalty::v1::MemberProfile profile = request.profile();
   const std::string& referral_code = request.referral_code();
@@ -79,11 +79,11 @@ absl::StatusOr<std::string> DecideEnroll(
   *profile.mutable_enroll_time() = ToTimestamp(enroll_time);
   MemberRecord record;
   *record.mutable_profile() = WithoutPersonal(profile);
-  record.set_birthday(BirthdayOf(profile.birth_date()));
+  record.set_birthday(BirthdayMonthDay(profile.birth_date()));
   StartTier(rules, &record);
   RETURN_IF_ERROR(transaction.AddMember(std::move(record)));
-  RETURN_IF_ERROR(
-      StagePersonal(profile, loyalty::v1::MemberProfile(), secrets, transaction));
+  RETURN_IF_ERROR(StagePersonal(profile, loyalty::v1::MemberProfile(), secrets,
+                                transaction));
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
   entry.set_member_id(profile.member_id());
@@ -195,14 +195,14 @@ void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
         if (answer.ok()) MergePersonal(personal, answer->mutable_member());
         reply(std::move(answer));
       };
-  SubmitToLedger(ledger_, request.request_id(),
-                 Fingerprint("EnrollMember", request),
-                 [this, request, candidates = NewReferralCodes(),
-                  secrets = NewProfileSecrets()](ledger::Transaction& t) {
-                   return DecideEnroll(request, candidates, secrets, bounds_,
-                                       *book_.ActiveAt(t.now()), t);
-                 },
-                 std::move(with_personal), deadline);
+  SubmitToLedger(
+      ledger_, request.request_id(), Fingerprint("EnrollMember", request),
+      [this, request, candidates = NewReferralCodes(),
+       secrets = NewProfileSecrets()](ledger::Transaction& t) {
+        return DecideEnroll(request, candidates, secrets, bounds_,
+                            *book_.ActiveAt(t.now()), t);
+      },
+      std::move(with_personal), deadline);
 }
 
 void Operations::RefundPurchase(

@@ -237,10 +237,12 @@ class Operations {
   // `actor` says who asks ("key:{api key id}"); it is journaled with the
   // change and is not part of the request's fingerprint.
   void UpdateMember(const loyalty::v1::UpdateMemberRequest& request,
-                    std::string actor, Reply<loyalty::v1::UpdateMemberResponse> reply,
+                    std::string actor,
+                    Reply<loyalty::v1::UpdateMemberResponse> reply,
                     absl::Time deadline = absl::InfiniteFuture());
   void EraseMember(const loyalty::v1::EraseMemberRequest& request,
-                   std::string actor, Reply<loyalty::v1::EraseMemberResponse> reply,
+                   std::string actor,
+                   Reply<loyalty::v1::EraseMemberResponse> reply,
                    absl::Time deadline = absl::InfiniteFuture());
   // Exactly one of e-mail, phone, card number or name prefix; pages of at
   // most 100 in member id order, with opaque tokens bound to the query.

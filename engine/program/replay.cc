@@ -83,6 +83,7 @@ class Replay::Beneath : public ledger::EarlierState {
     ASSIGN_OR_RETURN(MemberRecord stored, snapshot_->GetMember(member_id));
     MemberRecord guest;
     *guest.mutable_profile() = stored.profile();
+    guest.set_birthday(stored.birthday());
     replay_->guests_.insert(std::string(member_id));
     return guest;
   }
@@ -138,6 +139,7 @@ absl::StatusOr<std::string> Replay::Enroll(
   ASSIGN_OR_RETURN(MemberRecord stored, snapshot_->GetMember(main.member_id()));
   MemberRecord record;
   *record.mutable_profile() = stored.profile();
+  record.set_birthday(stored.birthday());
   StartTier(rules, &record);
   beneath_->AllowGuests(false);  // the member is new here, never a guest
   const absl::Status added = transaction.AddMember(std::move(record));

@@ -57,14 +57,16 @@ absl::Status Unauthenticated(absl::string_view text) {
 
 const char* RpcName(Rpc rpc) {
   static const char* const kNames[] = {
-      "QuotePurchase", "CommitPurchase",    "RefundPurchase", "RedeemReward",
-      "EnrollMember",  "GetMember",         "GetBalance",     "ListEntries",
-      "ValidateRules", "LoadRules",         "GetRules",       "SimulateRules",
-      "UpsertPartner", "AdjustBalance",     "RecordFeedback", "RunExpiry",
-      "CreateApiKey",  "ListApiKeys",       "RevokeApiKey",   "ExportLedger",
-      "VerifyLedger",  "GetProgramMetrics", "SettlePartners", "CreateBackup",
-      "ListPartners",  "CommitPurchases",   "UpdateMember",   "SearchMembers",
-      "ExportMemberData", "EraseMember"};
+      "QuotePurchase",     "CommitPurchase",   "RefundPurchase",
+      "RedeemReward",      "EnrollMember",     "GetMember",
+      "GetBalance",        "ListEntries",      "ValidateRules",
+      "LoadRules",         "GetRules",         "SimulateRules",
+      "UpsertPartner",     "AdjustBalance",    "RecordFeedback",
+      "RunExpiry",         "CreateApiKey",     "ListApiKeys",
+      "RevokeApiKey",      "ExportLedger",     "VerifyLedger",
+      "GetProgramMetrics", "SettlePartners",   "CreateBackup",
+      "ListPartners",      "CommitPurchases",  "UpdateMember",
+      "SearchMembers",     "ExportMemberData", "EraseMember"};
   return kNames[static_cast<int>(rpc)];
 }
 

@@ -23,7 +23,8 @@ absl::Status CheckSearchField(const Caller& caller,
        {std::pair<const char*, const std::string*>{"email", &request.email()},
         {"name_prefix", &request.name_prefix()}}) {
     if (!value->empty() && !RoleMaySearchBy(caller.role, field)) {
-      return MakeError(absl::StatusCode::kPermissionDenied, "SEARCH_FIELD", field,
+      return MakeError(absl::StatusCode::kPermissionDenied, "SEARCH_FIELD",
+                       field,
                        "this key may search by card_number or phone only");
     }
   }
@@ -32,32 +33,39 @@ absl::Status CheckSearchField(const Caller& caller,
 
 }  // namespace
 
-void RpcHandlers::Run(const v1::UpdateMemberRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::UpdateMemberRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::UpdateMemberRequest> reply) {
   operations_->UpdateMember(request, ActorOf(call.caller), std::move(reply),
                             call.deadline);
 }
 
 // A name prefix may look at many index records: on a reader thread.
-void RpcHandlers::Run(const v1::SearchMembersRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::SearchMembersRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::SearchMembersRequest> reply) {
-  if (absl::Status allowed = CheckSearchField(call.caller, request); !allowed.ok()) {
+  if (absl::Status allowed = CheckSearchField(call.caller, request);
+      !allowed.ok()) {
     reply(std::move(allowed));
     return;
   }
-  readers_->Read<v1::SearchMembersResponse>(
-      std::move(reply), [this, &request] { return operations_->SearchMembers(request); });
+  readers_->Read<v1::SearchMembersResponse>(std::move(reply), [this, &request] {
+    return operations_->SearchMembers(request);
+  });
 }
 
 // Reads the member's whole history and every member record: on a reader
 // thread.
-void RpcHandlers::Run(const v1::ExportMemberDataRequest& request, const Admission&,
+void RpcHandlers::Run(const v1::ExportMemberDataRequest& request,
+                      const Admission&,
                       ReplyTo<v1::ExportMemberDataRequest> reply) {
   readers_->Read<v1::ExportMemberDataResponse>(
-      std::move(reply), [this, &request] { return operations_->ExportMemberData(request); });
+      std::move(reply),
+      [this, &request] { return operations_->ExportMemberData(request); });
 }
 
-void RpcHandlers::Run(const v1::EraseMemberRequest& request, const Admission& call,
+void RpcHandlers::Run(const v1::EraseMemberRequest& request,
+                      const Admission& call,
                       ReplyTo<v1::EraseMemberRequest> reply) {
   operations_->EraseMember(request, ActorOf(call.caller), std::move(reply),
                            call.deadline);

@@ -107,24 +107,28 @@ class MembersService final : public MembersBase {
                                               response);
   }
   grpc::ServerUnaryReactor* UpdateMember(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::UpdateMemberRequest>(*path_, context, request, response);
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::UpdateMemberRequest>(*path_, context, request,
+                                               response);
   }
   grpc::ServerUnaryReactor* SearchMembers(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::SearchMembersRequest>(*path_, context, request, response);
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::SearchMembersRequest>(*path_, context, request,
+                                                response);
   }
-  grpc::ServerUnaryReactor* ExportMemberData(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::ExportMemberDataRequest>(*path_, context, request, response);
+  grpc::ServerUnaryReactor* ExportMemberData(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::ExportMemberDataRequest>(*path_, context, request,
+                                                   response);
   }
   grpc::ServerUnaryReactor* EraseMember(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override {
-    return ServeUnary<v1::EraseMemberRequest>(*path_, context, request, response);
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::EraseMemberRequest>(*path_, context, request,
+                                              response);
   }
 
  private:

@@ -276,8 +276,8 @@ TEST_F(LimitsTest, BytesThatAreNotARequestAreRefusedNamingTheRequest) {
       }
     }
   }
-  EXPECT_EQ(checked, 3 * 26);  // every served RPC, CommitPurchases and
-                               // SimulateRules included
+  EXPECT_EQ(checked, 3 * 30);  // every served RPC, CommitPurchases,
+                               // SimulateRules and members' data included
 }
 
 }  // namespace

@@ -2,17 +2,13 @@
 // SearchMembers, ExportMemberData and EraseMember, and what an erasure
 // leaves on disk (README "Members' data").
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "engine/ledger/rocksdb_options.h"
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
+#include "tests/support/data_files.h"
 #include "tests/support/served_ledger.h"
 
 namespace loyalty {
@@ -22,20 +18,22 @@ struct Person {
   std::string id, name, email, phone, birth_date, card;
 };
 
-const Person kZelda = {"m-zelda", "Zelda Quixotic", "zelda.quixotic@example.net",
-                       "+15550001234", "1977-11-29", "CARD-998877"};
+const Person kZelda = {
+    "m-zelda",      "Zelda Quixotic", "zelda.quixotic@example.net",
+    "+15550001234", "1977-11-29",     "CARD-998877"};
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
   return context;
 }
 
 class MembersDataTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(served_.Start(
-        testing::ServedOptions(testing::RulesYaml(100, 50, /*cashback_bp=*/200))));
+    ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions(
+        testing::RulesYaml(100, 50, /*cashback_bp=*/200))));
   }
 
   v1::EnrollMemberResponse Enroll(const Person& person,
@@ -69,7 +67,8 @@ class MembersDataTest : public ::testing::Test {
     line->set_sku("goods");
     line->set_quantity(1);
     line->set_unit_price_minor(price_minor);
-    return served_.checkout().CommitPurchase(Context().get(), request, response);
+    return served_.checkout().CommitPurchase(Context().get(), request,
+                                             response);
   }
 
   grpc::Status Update(const std::string& request_id, const std::string& member,
@@ -80,7 +79,8 @@ class MembersDataTest : public ::testing::Test {
     request.set_request_id(request_id);
     request.set_member_id(member);
     *request.mutable_profile() = profile;
-    for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
+    for (const std::string& path : paths)
+      request.mutable_update_mask()->add_paths(path);
     return served_.members().UpdateMember(Context().get(), request, response);
   }
 
@@ -91,7 +91,8 @@ class MembersDataTest : public ::testing::Test {
       const grpc::Status status =
           served_.members().SearchMembers(Context().get(), request, &response);
       EXPECT_TRUE(status.ok()) << status.error_message();
-      for (const auto& member : response.members()) ids.push_back(member.member_id());
+      for (const auto& member : response.members())
+        ids.push_back(member.member_id());
       if (!status.ok() || response.next_page_token().empty()) break;
       request.set_page_token(response.next_page_token());
     }
@@ -101,7 +102,8 @@ class MembersDataTest : public ::testing::Test {
   v1::GetProgramMetricsResponse Metrics() {
     v1::GetProgramMetricsResponse response;
     EXPECT_TRUE(served_.audit()
-                    .GetProgramMetrics(Context().get(), v1::GetProgramMetricsRequest(),
+                    .GetProgramMetrics(Context().get(),
+                                       v1::GetProgramMetricsRequest(),
                                        &response)
                     .ok());
     return response;
@@ -109,9 +111,10 @@ class MembersDataTest : public ::testing::Test {
 
   void ExpectVerified() {
     v1::VerifyLedgerResponse response;
-    ASSERT_TRUE(served_.audit()
-                    .VerifyLedger(Context().get(), v1::VerifyLedgerRequest(), &response)
-                    .ok());
+    ASSERT_TRUE(
+        served_.audit()
+            .VerifyLedger(Context().get(), v1::VerifyLedgerRequest(), &response)
+            .ok());
     EXPECT_TRUE(response.ok()) << response.problem();
   }
 
@@ -125,7 +128,8 @@ TEST_F(MembersDataTest, UpdateChangesTheMaskedFieldsAndJournalsWhoButNoValue) {
   change.set_region("north");
   change.set_display_name("ignored, not in the mask");
   v1::UpdateMemberResponse updated;
-  const grpc::Status status = Update("update-1", kZelda.id, change, {"email", "region"}, &updated);
+  const grpc::Status status =
+      Update("update-1", kZelda.id, change, {"email", "region"}, &updated);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(updated.member().email(), "z.q@example.org");
   EXPECT_EQ(updated.member().region(), "north");
@@ -143,7 +147,8 @@ TEST_F(MembersDataTest, UpdateChangesTheMaskedFieldsAndJournalsWhoButNoValue) {
   v1::ListEntriesRequest list;
   list.set_member_id(kZelda.id);
   v1::ListEntriesResponse entries;
-  ASSERT_TRUE(served_.members().ListEntries(Context().get(), list, &entries).ok());
+  ASSERT_TRUE(
+      served_.members().ListEntries(Context().get(), list, &entries).ok());
   ASSERT_EQ(entries.entries_size(), 2);
   const v1::JournalEntry& entry = entries.entries(1);
   EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_PROFILE_UPDATE);
@@ -151,26 +156,31 @@ TEST_F(MembersDataTest, UpdateChangesTheMaskedFieldsAndJournalsWhoButNoValue) {
   EXPECT_EQ(entry.description(), "profile changed: email, region");
   for (const v1::JournalEntry& any : entries.entries()) {
     const std::string bytes = any.SerializeAsString();
-    for (const std::string& value : {kZelda.email, std::string("z.q@example.org"),
-                                     kZelda.name, kZelda.phone}) {
+    for (const std::string& value :
+         {kZelda.email, std::string("z.q@example.org"), kZelda.name,
+          kZelda.phone}) {
       EXPECT_FALSE(absl::StrContains(bytes, value)) << value;
     }
   }
 
   v1::UpdateMemberResponse refused;
-  grpc::Status unknown = Update("update-2", kZelda.id, change, {"tier"}, &refused);
+  grpc::Status unknown =
+      Update("update-2", kZelda.id, change, {"tier"}, &refused);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(testing::DetailOf(unknown).field(), "update_mask.paths[0]");
   grpc::Status empty = Update("update-3", kZelda.id, change, {}, &refused);
   EXPECT_EQ(testing::DetailOf(empty).reason(), "MISSING_FIELD");
-  grpc::Status nobody = Update("update-4", "nobody", change, {"email"}, &refused);
+  grpc::Status nobody =
+      Update("update-4", "nobody", change, {"email"}, &refused);
   EXPECT_EQ(nobody.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(MembersDataTest, SearchFindsExactValuesAndNamePrefixesPageByPage) {
   const std::vector<Person> people = {
-      {"m1", "Ann Lee", "ann@example.com", "+44 20 7946 0001", "1990-04-23", "6001-0001"},
-      {"m2", "Anna Berg", "anna@example.com", "+44 20 7946 0002", "", "6001-0002"},
+      {"m1", "Ann Lee", "ann@example.com", "+44 20 7946 0001", "1990-04-23",
+       "6001-0001"},
+      {"m2", "Anna Berg", "anna@example.com", "+44 20 7946 0002", "",
+       "6001-0002"},
       {"m3", "Annette Ray", "annette@example.com", "", "", ""},
       {"m4", "Bob Annan", "bob@example.com", "", "", ""},
       {"m5", "Carl Moe", "carl@example.com", "", "", ""}};
@@ -190,11 +200,13 @@ TEST_F(MembersDataTest, SearchFindsExactValuesAndNamePrefixesPageByPage) {
   by_name.set_name_prefix("Ann");
   by_name.set_page_size(2);
   v1::SearchMembersResponse first;
-  ASSERT_TRUE(served_.members().SearchMembers(Context().get(), by_name, &first).ok());
+  ASSERT_TRUE(
+      served_.members().SearchMembers(Context().get(), by_name, &first).ok());
   EXPECT_EQ(first.members_size(), 2);
   EXPECT_FALSE(first.next_page_token().empty());
   EXPECT_EQ(first.members(0).email(), "ann@example.com");
-  EXPECT_EQ(Search(by_name), (std::vector<std::string>{"m1", "m2", "m3", "m4"}));
+  EXPECT_EQ(Search(by_name),
+            (std::vector<std::string>{"m1", "m2", "m3", "m4"}));
   v1::SearchMembersRequest longer;
   longer.set_name_prefix("annette r");
   EXPECT_EQ(Search(longer), std::vector<std::string>{"m3"});
@@ -203,7 +215,8 @@ TEST_F(MembersDataTest, SearchFindsExactValuesAndNamePrefixesPageByPage) {
   v1::SearchMembersRequest other = by_email;
   other.set_page_token(first.next_page_token());
   v1::SearchMembersResponse refused;
-  grpc::Status status = served_.members().SearchMembers(Context().get(), other, &refused);
+  grpc::Status status =
+      served_.members().SearchMembers(Context().get(), other, &refused);
   EXPECT_EQ(testing::DetailOf(status).reason(), "INVALID_PAGE_TOKEN");
   v1::SearchMembersRequest two = by_email;
   two.set_phone("+4420");
@@ -233,7 +246,9 @@ TEST_F(MembersDataTest, ExportHoldsProfileBalancesHistoryFeedbackAndReferrals) {
   feedback.mutable_feedback()->set_survey(v1::SURVEY_KIND_NPS);
   feedback.mutable_feedback()->set_score(9);
   v1::RecordFeedbackResponse recorded;
-  ASSERT_TRUE(served_.program().RecordFeedback(Context().get(), feedback, &recorded).ok());
+  ASSERT_TRUE(served_.program()
+                  .RecordFeedback(Context().get(), feedback, &recorded)
+                  .ok());
 
   v1::ExportMemberDataRequest request;
   request.set_member_id(kZelda.id);
@@ -247,60 +262,35 @@ TEST_F(MembersDataTest, ExportHoldsProfileBalancesHistoryFeedbackAndReferrals) {
   EXPECT_EQ(data.record().lots_size(), 1);
   std::set<v1::EntryKind> kinds;
   for (const auto& entry : data.entries()) kinds.insert(entry.kind());
-  EXPECT_EQ(kinds, (std::set<v1::EntryKind>{v1::ENTRY_KIND_ENROLL, v1::ENTRY_KIND_PURCHASE,
+  EXPECT_EQ(kinds, (std::set<v1::EntryKind>{v1::ENTRY_KIND_ENROLL,
+                                            v1::ENTRY_KIND_PURCHASE,
                                             v1::ENTRY_KIND_FEEDBACK}));
   EXPECT_EQ(std::vector<std::string>(data.referred_member_ids().begin(),
                                      data.referred_member_ids().end()),
             std::vector<std::string>{"m-friend"});
 }
 
-// Every file under `dir` that holds `needle`, byte for byte.
-std::vector<std::string> FilesHolding(const std::string& dir, const std::string& needle) {
-  std::vector<std::string> found;
-  for (const auto& file : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!file.is_regular_file()) continue;
-    std::ifstream in(file.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    if (absl::StrContains(bytes, needle)) found.push_back(file.path().string());
-  }
-  return found;
-}
-
-// Flushes the memtable and rewrites every SST without compression, so that
-// a scan of the files sees each stored byte as it is.
-void FlushAndCompact(const std::string& data_dir) {
-  rocksdb::Options options = ledger::DatabaseOptions();
-  options.compression = rocksdb::kNoCompression;
-  options.bottommost_compression = rocksdb::kNoCompression;
-  options.create_if_missing = false;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(options, data_dir, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
-  rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  ASSERT_TRUE(db->CompactRange(compact, nullptr, nullptr).ok());
-  ASSERT_TRUE(db->Close().ok());
-}
-
-TEST_F(MembersDataTest, ErasureLeavesNoPersonalByteOnDiskWhileTotalsAndVerifyHold) {
+TEST_F(MembersDataTest,
+       ErasureLeavesNoPersonalByteOnDiskWhileTotalsAndVerifyHold) {
   Enroll(kZelda);
-  Enroll({"m-bob", "Bob Keeper", "bob.keeper@example.com", "+15550009999", "", "CARD-1"});
+  Enroll({"m-bob", "Bob Keeper", "bob.keeper@example.com", "+15550009999", "",
+          "CARD-1"});
   v1::CommitPurchaseResponse sale;
   ASSERT_TRUE(Sale(kZelda.id, "z-1", 4000, &sale).ok());
   ASSERT_TRUE(Sale("m-bob", "b-1", 3000, &sale).ok());
   v1::MemberProfile change;
   change.set_phone("+15550004321");
   v1::UpdateMemberResponse updated;
-  ASSERT_TRUE(Update("update-zelda", kZelda.id, change, {"phone"}, &updated).ok());
+  ASSERT_TRUE(
+      Update("update-zelda", kZelda.id, change, {"phone"}, &updated).ok());
   const v1::GetProgramMetricsResponse before = Metrics();
 
   v1::EraseMemberRequest erase;
   erase.set_request_id("erase-zelda");
   erase.set_member_id(kZelda.id);
   v1::EraseMemberResponse erased;
-  grpc::Status status = served_.members().EraseMember(Context().get(), erase, &erased);
+  grpc::Status status =
+      served_.members().EraseMember(Context().get(), erase, &erased);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(erased.points_forfeited(), 40);
   ASSERT_EQ(erased.cashback_forfeited_size(), 1);
@@ -338,18 +328,19 @@ TEST_F(MembersDataTest, ErasureLeavesNoPersonalByteOnDiskWhileTotalsAndVerifyHol
   EXPECT_TRUE(Search(by_card).empty());
 
   served_.Stop();
-  ASSERT_NO_FATAL_FAILURE(FlushAndCompact(served_.data_dir()));
+  ASSERT_NO_FATAL_FAILURE(testing::FlushAndCompact(served_.data_dir()));
   // The scan can see what is stored in the clear (the other member's id)...
-  EXPECT_FALSE(FilesHolding(served_.data_dir(), "m-bob").empty());
+  EXPECT_FALSE(testing::FilesHolding(served_.data_dir(), "m-bob").empty());
   // ...and finds no byte of the erased member's personal data.
-  for (const std::string& needle : {kZelda.name, kZelda.email, kZelda.phone,
-                                    std::string("+15550004321"), kZelda.birth_date,
-                                    kZelda.card}) {
-    EXPECT_EQ(FilesHolding(served_.data_dir(), needle), std::vector<std::string>())
+  for (const std::string& needle :
+       {kZelda.name, kZelda.email, kZelda.phone, std::string("+15550004321"),
+        kZelda.birth_date, kZelda.card}) {
+    EXPECT_EQ(testing::FilesHolding(served_.data_dir(), needle),
+              std::vector<std::string>())
         << needle;
   }
-  ASSERT_NO_FATAL_FAILURE(served_.Start(
-      testing::ServedOptions(testing::RulesYaml(100, 50, /*cashback_bp=*/200))));
+  ASSERT_NO_FATAL_FAILURE(served_.Start(testing::ServedOptions(
+      testing::RulesYaml(100, 50, /*cashback_bp=*/200))));
   ExpectVerified();
   EXPECT_EQ(Metrics().outstanding_points(), after.outstanding_points());
 }

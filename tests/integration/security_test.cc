@@ -97,7 +97,8 @@ const Method kMethods[] = {
     {Rpc::kListPartners, "/loyalty.v1.Program/ListPartners", Scope::kNarrows},
     {Rpc::kUpdateMember, "/loyalty.v1.Members/UpdateMember", Scope::kNone},
     {Rpc::kSearchMembers, "/loyalty.v1.Members/SearchMembers", Scope::kNone},
-    {Rpc::kExportMemberData, "/loyalty.v1.Members/ExportMemberData", Scope::kNone},
+    {Rpc::kExportMemberData, "/loyalty.v1.Members/ExportMemberData",
+     Scope::kNone},
     {Rpc::kEraseMember, "/loyalty.v1.Members/EraseMember", Scope::kNone},
 };
 
@@ -331,7 +332,8 @@ TEST_F(SecurityTest, TillsSearchMembersByCardOrPhoneOnly) {
       if (allowed) {
         EXPECT_TRUE(answer.status.ok()) << field << " " << v1::Role_Name(role);
       } else {
-        EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        EXPECT_EQ(answer.status.error_code(),
+                  grpc::StatusCode::PERMISSION_DENIED)
             << field << " " << v1::Role_Name(role);
         EXPECT_EQ(testing::DetailOf(answer.status).reason(), "SEARCH_FIELD");
       }

@@ -263,37 +263,38 @@ FlagSpec RequestIdFlag() {
 }
 
 CommandSpec EnrollCommand() {
-  return {"member",
-          "enroll",
-          "",
-          "",
-          "Enroll a member (idempotent by --request-id).",
-          {{"id", "ID",
-            "Member id: letters, digits, '-', '_', '.', at most 64 "
-            "characters. Omit to let the server assign one.",
-            "--id card-0042"},
-           {"name", "NAME", "Display name.", "--name \"Ann Lee\""},
-           {"email", "E", "E-mail address.", "--email ann@example.com"},
-           {"phone", "P", "Phone number.", "--phone +33612345678"},
-           {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
-            "--birth-date 1990-04-17"},
-           {"card-number", "C", "Loyalty card number.", "--card-number 6001-0042"},
-           {"region", "R", "Region the member belongs to.", "--region north"},
-           {"segment", "S", "Marketing segment; repeat for several.",
-            "--segment student --segment b2b", false, true},
-           {"referral-code", "CODE",
-            "The referral code of the member who brought this one (shown by "
-            "'member get'); both are rewarded at the first qualifying "
-            "purchase.",
-            "--referral-code K7M2QX9PRA"},
-           {"enroll-time", "RFC3339",
-            "When the member enrolled, for a till that enrolled offline and "
-            "syncs later (within loyaltyd's --max_backdate). Default: now.",
-            "--enroll-time 2024-05-01T10:25:00Z"},
-           RequestIdFlag()},
-          "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
-          "--segment student",
-          RunEnroll};
+  return {
+      "member",
+      "enroll",
+      "",
+      "",
+      "Enroll a member (idempotent by --request-id).",
+      {{"id", "ID",
+        "Member id: letters, digits, '-', '_', '.', at most 64 "
+        "characters. Omit to let the server assign one.",
+        "--id card-0042"},
+       {"name", "NAME", "Display name.", "--name \"Ann Lee\""},
+       {"email", "E", "E-mail address.", "--email ann@example.com"},
+       {"phone", "P", "Phone number.", "--phone +33612345678"},
+       {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
+        "--birth-date 1990-04-17"},
+       {"card-number", "C", "Loyalty card number.", "--card-number 6001-0042"},
+       {"region", "R", "Region the member belongs to.", "--region north"},
+       {"segment", "S", "Marketing segment; repeat for several.",
+        "--segment student --segment b2b", false, true},
+       {"referral-code", "CODE",
+        "The referral code of the member who brought this one (shown by "
+        "'member get'); both are rewarded at the first qualifying "
+        "purchase.",
+        "--referral-code K7M2QX9PRA"},
+       {"enroll-time", "RFC3339",
+        "When the member enrolled, for a till that enrolled offline and "
+        "syncs later (within loyaltyd's --max_backdate). Default: now.",
+        "--enroll-time 2024-05-01T10:25:00Z"},
+       RequestIdFlag()},
+      "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
+      "--segment student",
+      RunEnroll};
 }
 
 CommandSpec GetCommand() {
@@ -370,9 +371,11 @@ CommandSpec AdjustCommand() {
 }  // namespace
 
 std::vector<CommandSpec> MemberCommands() {
-  std::vector<CommandSpec> commands = {EnrollCommand(), GetCommand(), BalanceCommand(),
-                                      HistoryCommand(), AdjustCommand()};
-  for (CommandSpec& command : MemberDataCommands()) commands.push_back(std::move(command));
+  std::vector<CommandSpec> commands = {EnrollCommand(), GetCommand(),
+                                       BalanceCommand(), HistoryCommand(),
+                                       AdjustCommand()};
+  for (CommandSpec& command : MemberDataCommands())
+    commands.push_back(std::move(command));
   return commands;
 }
 

@@ -8,8 +8,8 @@
 // kIndexedNameBytes, of the whole name and of each of its words; a longer
 // prefix is looked up by its first kIndexedNameBytes and the candidates'
 // profiles checked.
-#ifndef LOYALTY_ENGINE_PROGRAM_MEMBER_INDEX_H_
-#define LOYALTY_ENGINE_PROGRAM_MEMBER_INDEX_H_
+#ifndef LOYALTY_ENGINE_BASE_MEMBER_INDEX_H_
+#define LOYALTY_ENGINE_BASE_MEMBER_INDEX_H_
 
 #include <string>
 #include <vector>
@@ -17,7 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "loyalty/v1/types.pb.h"
 
-namespace loyalty::program {
+namespace loyalty {
 
 inline constexpr char kMemberIndexPrefix[] = "member-index/";
 inline constexpr size_t kIndexedNameBytes = 16;
@@ -41,6 +41,6 @@ std::vector<std::string> IndexKeysOf(const loyalty::v1::MemberProfile& profile);
 bool NameHasPrefix(const loyalty::v1::MemberProfile& profile,
                    absl::string_view prefix);
 
-}  // namespace loyalty::program
+}  // namespace loyalty
 
-#endif  // LOYALTY_ENGINE_PROGRAM_MEMBER_INDEX_H_
+#endif  // LOYALTY_ENGINE_BASE_MEMBER_INDEX_H_
