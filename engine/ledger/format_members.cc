@@ -39,12 +39,14 @@ absl::Status WriteIfFull(rocksdb::DB& db, rocksdb::WriteBatch& batch, int* held,
 absl::Status SealOne(rocksdb::DB& db, loyalty::v1::MemberRecord record,
                      rocksdb::WriteBatch& batch) {
   const loyalty::v1::MemberProfile& profile = record.profile();
-  const std::string id = profile.member_id();  // a copy: the profile is replaced
+  const std::string id =
+      profile.member_id();  // a copy: the profile is replaced
   std::string key;
   const rocksdb::Status read =
       db.Get(VerifiedReadOptions(), keys::Aux(PersonalKeyRecord(id)), &key);
   if (read.IsNotFound()) key = RandomBytes(kProfileKeyBytes);
-  if (!read.ok() && !read.IsNotFound()) return FromRocks(read, "read a member key");
+  if (!read.ok() && !read.IsNotFound())
+    return FromRocks(read, "read a member key");
   batch.Put(keys::Aux(PersonalKeyRecord(id)), key);
   batch.Put(keys::Aux(SealedProfileRecord(id)),
             SealProfile(profile, id, key, RandomBytes(kProfileNonceBytes))
@@ -65,9 +67,10 @@ absl::StatusOr<int> SealRecords(rocksdb::DB& db) {
   for (it->Seek(keys::kMemberPrefix);
        it->Valid() && it->key().starts_with(keys::kMemberPrefix); it->Next()) {
     loyalty::v1::MemberRecord record;
-    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(
-          absl::StrCat("member record ", it->key().ToString(), " does not parse"));
+    if (!record.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "member record ", it->key().ToString(), " does not parse"));
     }
     if (!HasPersonal(record.profile())) continue;
     RETURN_IF_ERROR(SealOne(db, std::move(record), batch));
@@ -91,7 +94,8 @@ absl::StatusOr<bool> StripAnswer(rocksdb::DB& db, const std::string& request_id,
   loyalty::v1::IdempotencyRecord kept;
   loyalty::v1::EnrollMemberResponse answer;
   if (!kept.ParseFromString(stored) || kept.status_code() != 0 ||
-      !answer.ParseFromString(kept.response()) || !HasPersonal(answer.member())) {
+      !answer.ParseFromString(kept.response()) ||
+      !HasPersonal(answer.member())) {
     return false;
   }
   *answer.mutable_member() = WithoutPersonal(answer.member());
@@ -107,12 +111,14 @@ absl::StatusOr<int> StripEnrollAnswers(rocksdb::DB& db) {
   for (it->Seek(keys::kEntryPrefix);
        it->Valid() && it->key().starts_with(keys::kEntryPrefix); it->Next()) {
     loyalty::v1::JournalEntry entry;
-    if (!entry.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(
-          absl::StrCat("journal entry ", it->key().ToString(true), " does not parse"));
+    if (!entry.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "journal entry ", it->key().ToString(true), " does not parse"));
     }
     if (entry.kind() != loyalty::v1::ENTRY_KIND_ENROLL) continue;
-    ASSIGN_OR_RETURN(const bool changed, StripAnswer(db, entry.request_id(), batch));
+    ASSIGN_OR_RETURN(const bool changed,
+                     StripAnswer(db, entry.request_id(), batch));
     if (!changed) continue;
     ++stripped;
     RETURN_IF_ERROR(WriteIfFull(db, batch, &++held, kRecordsPerWrite));

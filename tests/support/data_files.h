@@ -44,7 +44,8 @@ inline void FlushAndCompact(const std::string& data_dir) {
   std::unique_ptr<rocksdb::DB> db(raw);
   ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
   rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
   ASSERT_TRUE(db->CompactRange(compact, nullptr, nullptr).ok());
   ASSERT_TRUE(db->Close().ok());
 }
