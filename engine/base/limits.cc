@@ -37,6 +37,9 @@ constexpr FieldLimit kTextLimits[] = {
     {"referred_by", kMaxMemberIdBytes, kTooLong},
     {"display_name", kMaxProfileTextBytes, kTooLong},
     {"email", kMaxProfileTextBytes, kTooLong},
+    {"card_number", kMaxProfileTextBytes, kTooLong},
+    {"name_prefix", kMaxProfileTextBytes, kTooLong},
+    {"paths", kMaxIdBytes, kTooLong},  // an update mask's field names
     {"phone", kMaxProfileTextBytes, kTooLong},
     {"region", kMaxProfileTextBytes, kTooLong},
     {"birth_date", 10, kTooLong},
@@ -46,7 +49,7 @@ constexpr FieldLimit kTextLimits[] = {
     {"note", kMaxNoteBytes, kTooLong},
     {"file_name", kMaxProfileTextBytes, kTooLong},
     {"yaml", kMaxRuleFileFieldBytes, kTooLong},
-    {"page_token", 32, kTooLong},
+    {"page_token", 128, kTooLong},
     {"backup_dir", 4096, kTooLong},
 };
 
@@ -57,6 +60,7 @@ constexpr FieldLimit kCountLimits[] = {
     {"segments", kMaxSegments, kTooMany},
     {"purchases", kMaxBatchPurchases, "TOO_MANY_PURCHASES"},
     {"kinds", kMaxEventKinds, kTooMany},
+    {"paths", 16, kTooMany},
 };
 
 template <size_t N>

@@ -30,6 +30,10 @@ std::string ProgramCashbackRedeemed(absl::string_view currency) {
   return absl::StrCat("program/cashback/", currency, "/redeemed");
 }
 
+std::string ProgramCashbackForfeited(absl::string_view currency) {
+  return absl::StrCat("program/cashback/", currency, "/forfeited");
+}
+
 std::string PointsIssued(absl::string_view partner_id) {
   return partner_id.empty() ? std::string(kProgramPointsIssued)
                             : absl::StrCat("partner/", partner_id, "/points/issued");

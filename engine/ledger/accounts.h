@@ -1,19 +1,25 @@
 // The chart of accounts. Account names are paths; the asset of a posting is
 // "PTS" for points or an ISO 4217 code for money.
 //
-// | account                               | kind                 | moves                                  |
+// | account                               | kind                 | moves |
 // |---------------------------------------|----------------------|----------------------------------------|
-// | member/{id}/points/available          | liability to member  | + accrual, - burn (FIFO over lots)     |
-// | member/{id}/points/pending            | liability to member  | + held accrual, - release              |
-// | member/{id}/cashback/{CUR}            | liability, money     | + cashback earned, - cashback used     |
-// | program/points/issued                 | funding source       | - every point issued                   |
-// | program/points/redeemed               | burned points        | + every point burned                   |
-// | program/points/expired                | breakage             | + every point that expired             |
-// | program/cashback/{CUR}/issued         | funding, money       | - every cashback credit                |
-// | program/cashback/{CUR}/redeemed       | cashback spent       | + every cashback debit                 |
-// | partner/{id}/points/issued            | funding source       | - the partner's share of points earned |
-// |                                       |                      |   at it (coalition partners)           |
-// | partner/{id}/points/redeemed          | burned points        | + points burned at the partner         |
+// | member/{id}/points/available          | liability to member  | + accrual, -
+// burn (FIFO over lots)     | | member/{id}/points/pending            |
+// liability to member  | + held accrual, - release              | |
+// member/{id}/cashback/{CUR}            | liability, money     | + cashback
+// earned, - cashback used     | | program/points/issued                 |
+// funding source       | - every point issued                   | |
+// program/points/redeemed               | burned points        | + every point
+// burned                   | | program/points/expired                | breakage
+// | + every point that expired             | | program/cashback/{CUR}/issued |
+// funding, money       | - every cashback credit                | |
+// program/cashback/{CUR}/redeemed       | cashback spent       | + every
+// cashback debit                 | | program/cashback/{CUR}/forfeited      |
+// cashback released    | + wallets of erased members            | |
+// partner/{id}/points/issued            | funding source       | - the
+// partner's share of points earned | |                                       |
+// |   at it (coalition partners)           | | partner/{id}/points/redeemed |
+// burned points        | + points burned at the partner         |
 //
 // Coalition funding: every lot remembers its funder (PointLot.partner_id,
 // empty for the program). A debit of a member's available points that takes
@@ -50,6 +56,8 @@ std::string MemberCashback(absl::string_view member_id,
                            absl::string_view currency);
 std::string ProgramCashbackIssued(absl::string_view currency);
 std::string ProgramCashbackRedeemed(absl::string_view currency);
+// Where the cashback of an erased member goes (Members.EraseMember).
+std::string ProgramCashbackForfeited(absl::string_view currency);
 // The funding / burned-points account of a partner; of the program when
 // `partner_id` is empty.
 std::string PointsIssued(absl::string_view partner_id);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
+#include "engine/ledger/format_members.h"
 #include "engine/ledger/rocksdb_options.h"
 
 namespace loyalty::ledger {
@@ -12,7 +13,7 @@ const FormatHistory& LedgerFormats() {
   // "loyalty-ledger-1": the shapes of proto/loyalty/v1/storage.proto as of
   // the fixture tests/fixtures/ledger-1. Add a format with its step below.
   static const FormatHistory* const history = new FormatHistory{
-      "loyalty-ledger-2",
+      "loyalty-ledger-3",
       {
           // A sale's idempotency record keeps its answer without the priced
           // purchase (IdempotencyRecord.kept; the order record holds it).
@@ -24,6 +25,10 @@ const FormatHistory& LedgerFormats() {
            [](rocksdb::DB&, const std::function<void(absl::string_view)>&) {
              return absl::OkStatus();
            }},
+          // Members' personal fields sealed under a per-member key in
+          // records of their own, the search index built, enrollment
+          // answers stored without personal fields (format_members.cc).
+          {"loyalty-ledger-2", "loyalty-ledger-3", SealMemberProfiles},
       },
   };
   return *history;

@@ -384,6 +384,8 @@ void Transaction::PutAux(absl::string_view key, std::string value) {
   aux_[key] = std::move(value);
 }
 
+void Transaction::DeleteAux(absl::string_view key) { aux_[key] = std::nullopt; }
+
 // First-touch prior states: an entry has a handful of postings, so the
 // lists stay short and a linear search is the cheapest lookup.
 struct Transaction::AppendUndo {
@@ -560,8 +562,11 @@ void Transaction::CommitTo(BatchState* batch) {
   }
   for (auto& [id, record] : members_) batch->members[id] = std::move(record);
   for (auto& [key, value] : aux_) {
-    if (batch->write_batch != nullptr)
-      batch->write_batch->Put(keys::Aux(key), value);
+    if (batch->write_batch != nullptr && value.has_value()) {
+      batch->write_batch->Put(keys::Aux(key), *value);
+    } else if (batch->write_batch != nullptr) {
+      batch->write_batch->Delete(keys::Aux(key));
+    }
     batch->aux[key] = std::move(value);
   }
   for (const auto& [key, delta] : program_deltas_) {

@@ -55,8 +55,8 @@ struct BatchState {
   EarlierState* earlier = nullptr;
   // Member records changed in this batch (written once, at the end).
   absl::flat_hash_map<std::string, loyalty::v1::MemberRecord> members;
-  // Program-layer records written in this batch.
-  absl::flat_hash_map<std::string, std::string> aux;
+  // Program-layer records written in this batch; nullopt: deleted.
+  absl::flat_hash_map<std::string, std::optional<std::string>> aux;
   // Idempotency records written in this batch.
   absl::flat_hash_map<std::string, loyalty::v1::IdempotencyRecord> requests;
   // Every program-level account balance (the ledger keeps all in memory).
@@ -131,6 +131,9 @@ class Transaction {
   // Records owned by the program layer (order index, later referral codes).
   absl::StatusOr<std::optional<std::string>> GetAux(absl::string_view key);
   void PutAux(absl::string_view key, std::string value);
+  // Deletes a program-layer record (nothing when there is none), in the
+  // same write as the rest of the operation.
+  void DeleteAux(absl::string_view key);
 
   // Appends `entry`: checks that its postings sum to zero per asset, applies
   // them to member and program balances (points credited to a member become a
@@ -192,7 +195,7 @@ class Transaction {
   // Node-based: a record keeps its address while more members are staged,
   // so the pointers Member and MutableMember give stay valid.
   absl::node_hash_map<std::string, loyalty::v1::MemberRecord> members_;
-  absl::flat_hash_map<std::string, std::string> aux_;
+  absl::flat_hash_map<std::string, std::optional<std::string>> aux_;
   std::map<AccountAsset, int64_t> program_deltas_;
   std::vector<loyalty::v1::JournalEntry> entries_;
   absl::flat_hash_map<std::string, std::vector<int64_t>> counter_deltas_;

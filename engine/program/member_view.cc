@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "engine/base/error.h"
+#include "engine/base/status_macros.h"
 #include "engine/base/time_util.h"
 
 namespace loyalty::program {
@@ -30,8 +31,7 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
   state.segments.assign(profile.segments().begin(), profile.segments().end());
   state.region = profile.region();
   if (profile.has_enroll_time()) state.enroll_time = FromTimestamp(profile.enroll_time());
-  absl::CivilDay birthday;
-  if (absl::ParseCivilTime(profile.birth_date(), &birthday)) state.birth_date = birthday;
+  state.birth_date = BirthdayOf(record);
   state.purchase_count = record.purchase_count();
   state.rewards_redeemed = record.rewards_redeemed();
   for (const std::string& key : evaluator::MemberUsageKeys(rules, when)) {
@@ -53,6 +53,18 @@ int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
   return held;
 }
 
+std::optional<absl::CivilDay> BirthdayOf(
+    const loyalty::v1::MemberRecord& record) {
+  absl::CivilDay day;
+  // 2000 is a leap year: a birthday on 29 February parses.
+  if (!record.birthday().empty() &&
+      absl::ParseCivilTime(absl::StrCat("2000-", record.birthday()), &day)) {
+    return day;
+  }
+  if (absl::ParseCivilTime(record.profile().birth_date(), &day)) return day;
+  return std::nullopt;
+}
+
 absl::Status UnknownMember(absl::string_view member_id,
                            absl::string_view field) {
   return NotFound("UNKNOWN_MEMBER", field,
@@ -62,7 +74,15 @@ absl::Status UnknownMember(absl::string_view member_id,
 absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
     ledger::Transaction& transaction, absl::string_view member_id,
     absl::string_view field) {
-  return KnownMember(transaction.Member(member_id), member_id, field);
+  ASSIGN_OR_RETURN(
+      const loyalty::v1::MemberRecord* record,
+      KnownMember(transaction.Member(member_id), member_id, field));
+  if (record->erased()) {
+    return FailedPrecondition(
+        "MEMBER_ERASED", field,
+        absl::StrCat("member ", Quoted(member_id), " was erased"));
+  }
+  return record;
 }
 
 }  // namespace loyalty::program

@@ -3,10 +3,12 @@
 #define LOYALTY_ENGINE_PROGRAM_MEMBER_VIEW_H_
 
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/transaction.h"
@@ -24,6 +26,12 @@ evaluator::MemberState MemberStateOf(const loyalty::v1::MemberRecord& record,
                                      const evaluator::CompiledRules& rules,
                                      absl::string_view currency,
                                      absl::Time when);
+
+// The member's birthday, for birthday rules and gifts: the month and day of
+// MemberRecord.birthday (in the year 2000), or, in a record written before
+// profiles were sealed, the profile's birth date; nullopt when unknown.
+std::optional<absl::CivilDay> BirthdayOf(
+    const loyalty::v1::MemberRecord& record);
 
 // The member's cashback wallet in `currency`; 0 when it has none.
 int64_t CashbackIn(const loyalty::v1::MemberRecord& record,
@@ -47,7 +55,8 @@ absl::StatusOr<Record> KnownMember(absl::StatusOr<Record> read,
 }
 
 // The member's record as `transaction` sees it; UnknownMember naming
-// `field` when there is no such member.
+// `field` when there is no such member, FAILED_PRECONDITION (MEMBER_ERASED)
+// when it was erased.
 absl::StatusOr<const loyalty::v1::MemberRecord*> ExistingMember(
     ledger::Transaction& transaction, absl::string_view member_id,
     absl::string_view field);

@@ -14,6 +14,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/decisions.h"
+#include "engine/program/member_data.h"
 #include "engine/program/member_view.h"
 #include "engine/program/reasons.h"
 #include "engine/program/referral.h"
@@ -33,33 +34,6 @@ using loyalty::v1::MemberRecord;
 // Tries at most this many numbers when assigning a member id.
 constexpr int kMaxAssignAttempts = 1000;
 
-absl::Status CheckProfile(const loyalty::v1::MemberProfile& profile) {
-  for (const auto& [field, text] :
-       {std::pair<const char*, const std::string*>{"profile.display_name",
-                                                   &profile.display_name()},
-        {"profile.email", &profile.email()},
-        {"profile.phone", &profile.phone()},
-        {"profile.region", &profile.region()}}) {
-    if (text->size() > kMaxProfileTextBytes) {
-      return InvalidArgument("TEXT_TOO_LONG", field,
-                             absl::StrCat("at most ", kMaxProfileTextBytes, " bytes"));
-    }
-  }
-  absl::CivilDay day;
-  if (!profile.birth_date().empty() &&
-      (profile.birth_date().size() != 10 ||
-       !absl::ParseCivilTime(profile.birth_date(), &day))) {
-    return InvalidArgument("INVALID_DATE", "profile.birth_date",
-                           "use YYYY-MM-DD, e.g. 1990-04-23");
-  }
-  if (!profile.member_id().empty() &&
-      !ledger::IsValidMemberId(profile.member_id())) {
-    return InvalidArgument("INVALID_MEMBER_ID", "profile.member_id",
-                           "use 1 to 64 letters, digits, '-', '_' or '.'");
-  }
-  return absl::OkStatus();
-}
-
 // The first free id of the form M00000042, counting from the member count.
 absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
   for (int attempt = 1; attempt <= kMaxAssignAttempts; ++attempt) {
@@ -72,9 +46,22 @@ absl::StatusOr<std::string> AssignMemberId(ledger::Transaction& transaction) {
   return absl::ResourceExhaustedError("no free member id found");
 }
 
+// An id that belonged to an erased member is never enrolled again.
+absl::Status CheckNotErased(absl::string_view member_id,
+                            ledger::Transaction& transaction) {
+  auto existing = transaction.Member(member_id);
+  if (existing.ok() && (*existing)->erased()) {
+    return FailedPrecondition(
+        "MEMBER_ERASED", "profile.member_id",
+        "this id belonged to an erased member and cannot be enrolled again");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> DecideEnroll(
     const loyalty::v1::EnrollMemberRequest& request,
-    const std::vector<std::string>& code_candidates, const TimeBounds& bounds,
+    const std::vector<std::string>& code_candidates,
+    const ProfileSecrets& secrets, const TimeBounds& bounds,
     const evaluator::CompiledRules& rules, ledger::Transaction& transaction) {
   loyalty::v1::MemberProfile profile = request.profile();
   const std::string& referral_code = request.referral_code();
@@ -86,21 +73,27 @@ absl::StatusOr<std::string> DecideEnroll(
     ASSIGN_OR_RETURN(std::string id, AssignMemberId(transaction));
     profile.set_member_id(id);
   }
+  RETURN_IF_ERROR(CheckNotErased(profile.member_id(), transaction));
   RETURN_IF_ERROR(
       PrepareReferral(referral_code, code_candidates, &profile, transaction));
   *profile.mutable_enroll_time() = ToTimestamp(enroll_time);
   MemberRecord record;
-  *record.mutable_profile() = profile;
+  *record.mutable_profile() = WithoutPersonal(profile);
+  record.set_birthday(BirthdayMonthDay(profile.birth_date()));
   StartTier(rules, &record);
   RETURN_IF_ERROR(transaction.AddMember(std::move(record)));
+  RETURN_IF_ERROR(StagePersonal(profile, loyalty::v1::MemberProfile(), secrets,
+                                transaction));
   loyalty::v1::JournalEntry entry;
   entry.set_kind(loyalty::v1::ENTRY_KIND_ENROLL);
   entry.set_member_id(profile.member_id());
   entry.set_description("enrolled");
   *entry.mutable_effective_time() = ToTimestamp(enroll_time);
   ASSIGN_OR_RETURN(int64_t sequence, transaction.Append(std::move(entry)));
+  // Kept under the request id: no personal fields (EnrollMember merges
+  // them in from the request).
   loyalty::v1::EnrollMemberResponse response;
-  *response.mutable_member() = std::move(profile);
+  *response.mutable_member() = WithoutPersonal(std::move(profile));
   response.set_transaction_id(absl::StrCat(sequence));
   return response.SerializeAsString();
 }
@@ -196,13 +189,20 @@ std::shared_ptr<const evaluator::CompiledRules> Operations::rules() const {
 void Operations::EnrollMember(const loyalty::v1::EnrollMemberRequest& request,
                               Reply<loyalty::v1::EnrollMemberResponse> reply,
                               absl::Time deadline) {
-  SubmitToLedger(ledger_, request.request_id(),
-                 Fingerprint("EnrollMember", request),
-                 [this, request, candidates = NewReferralCodes()](ledger::Transaction& t) {
-                   return DecideEnroll(request, candidates, bounds_,
-                                       *book_.ActiveAt(t.now()), t);
-                 },
-                 std::move(reply), deadline);
+  Reply<loyalty::v1::EnrollMemberResponse> with_personal =
+      [personal = request.profile(), reply = std::move(reply)](
+          absl::StatusOr<loyalty::v1::EnrollMemberResponse> answer) mutable {
+        if (answer.ok()) MergePersonal(personal, answer->mutable_member());
+        reply(std::move(answer));
+      };
+  SubmitToLedger(
+      ledger_, request.request_id(), Fingerprint("EnrollMember", request),
+      [this, request, candidates = NewReferralCodes(),
+       secrets = NewProfileSecrets()](ledger::Transaction& t) {
+        return DecideEnroll(request, candidates, secrets, bounds_,
+                            *book_.ActiveAt(t.now()), t);
+      },
+      std::move(with_personal), deadline);
 }
 
 void Operations::RefundPurchase(
@@ -300,7 +300,7 @@ absl::StatusOr<loyalty::v1::GetMemberResponse> Operations::GetMember(
   RETURN_IF_ERROR(CheckMemberId(request.member_id()));
   ASSIGN_OR_RETURN(MemberRecord record, ledger_->GetMember(request.member_id()));
   loyalty::v1::GetMemberResponse response;
-  *response.mutable_member() = record.profile();
+  ASSIGN_OR_RETURN(*response.mutable_member(), FullProfile(*ledger_, record));
   const absl::Time now = clock_->Now();
   *response.mutable_balance() = BalanceAt(*book_.ActiveAt(now), record, now);
   return response;

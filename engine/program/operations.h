@@ -233,6 +233,26 @@ class Operations {
                           absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<std::vector<loyalty::v1::ApiKeyRecord>> ApiKeyRecords() const;
 
+  // Members' data (member_data.h says where it lives; member_operations.cc).
+  // `actor` says who asks ("key:{api key id}"); it is journaled with the
+  // change and is not part of the request's fingerprint.
+  void UpdateMember(const loyalty::v1::UpdateMemberRequest& request,
+                    std::string actor,
+                    Reply<loyalty::v1::UpdateMemberResponse> reply,
+                    absl::Time deadline = absl::InfiniteFuture());
+  void EraseMember(const loyalty::v1::EraseMemberRequest& request,
+                   std::string actor,
+                   Reply<loyalty::v1::EraseMemberResponse> reply,
+                   absl::Time deadline = absl::InfiniteFuture());
+  // Exactly one of e-mail, phone, card number or name prefix; pages of at
+  // most 100 in member id order, with opaque tokens bound to the query.
+  absl::StatusOr<loyalty::v1::SearchMembersResponse> SearchMembers(
+      const loyalty::v1::SearchMembersRequest& request) const;
+  // Everything held about one member; RESOURCE_EXHAUSTED (EXPORT_TOO_LARGE)
+  // past 10000 entries. Reads every member record once (referrals).
+  absl::StatusOr<loyalty::v1::ExportMemberDataResponse> ExportMemberData(
+      const loyalty::v1::ExportMemberDataRequest& request) const;
+
   // Reads.
   absl::StatusOr<loyalty::v1::GetMemberResponse> GetMember(
       const loyalty::v1::GetMemberRequest& request) const;
@@ -253,6 +273,9 @@ class Operations {
   absl::Status StoreStartRules(
       std::shared_ptr<const evaluator::CompiledRules> initial);
   MoneyTerms DecidedTerms() const;
+  // The ids of the members whose referred_by is `referrer`.
+  absl::StatusOr<google::protobuf::RepeatedPtrField<std::string>> ReferredBy(
+      absl::string_view referrer) const;
   // On the writer thread, for a version being decided: checks `loaded`
   // against the terms of the version decided last (when points or money
   // moved) and makes them the decided terms.

@@ -153,6 +153,7 @@ absl::StatusOr<ReferralOutcome> DecideReferral(
       evaluator::internal::PeriodKeysAt(purchase_time, rules.program().zone).month;
   ASSIGN_OR_RETURN(const loyalty::v1::MemberRecord* referrer_record,
                    transaction.Member(referrer));
+  if (referrer_record->erased()) return outcome;  // settled without reward
   auto used = referrer_record->referrals_rewarded().find(month);
   const int64_t rewarded =
       used == referrer_record->referrals_rewarded().end() ? 0 : used->second;

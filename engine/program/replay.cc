@@ -9,6 +9,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/program/decisions.h"
+#include "engine/program/member_data.h"
 #include "engine/program/partners.h"
 #include "engine/program/refund.h"
 #include "engine/program/tiers.h"
@@ -82,6 +83,7 @@ class Replay::Beneath : public ledger::EarlierState {
     ASSIGN_OR_RETURN(MemberRecord stored, snapshot_->GetMember(member_id));
     MemberRecord guest;
     *guest.mutable_profile() = stored.profile();
+    guest.set_birthday(stored.birthday());
     replay_->guests_.insert(std::string(member_id));
     return guest;
   }
@@ -137,6 +139,7 @@ absl::StatusOr<std::string> Replay::Enroll(
   ASSIGN_OR_RETURN(MemberRecord stored, snapshot_->GetMember(main.member_id()));
   MemberRecord record;
   *record.mutable_profile() = stored.profile();
+  record.set_birthday(stored.birthday());
   StartTier(rules, &record);
   beneath_->AllowGuests(false);  // the member is new here, never a guest
   const absl::Status added = transaction.AddMember(std::move(record));
@@ -177,6 +180,13 @@ absl::StatusOr<std::string> Replay::Decide(
       request.set_member_id(main.member_id());
       request.set_reward_id(main.reward_id());
       return internal::DecideRedeem(request, rules, transaction);
+    }
+    case loyalty::v1::ENTRY_KIND_ERASURE: {  // forfeits what is left, as then
+      loyalty::v1::EraseMemberResponse forfeited;
+      RETURN_IF_ERROR(internal::AppendForfeiture(main.member_id(), main.actor(),
+                                                 transaction, &forfeited)
+                          .status());
+      return std::string();
     }
     case loyalty::v1::ENTRY_KIND_FEEDBACK:
       return internal::DecideFeedback(main.feedback(), rules, transaction);

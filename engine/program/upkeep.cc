@@ -66,10 +66,9 @@ void ForEachLotAfterRelease(const MemberRecord& member,
 int BirthdayDue(const evaluator::CompiledRules& rules, const MemberRecord& member,
                 absl::Time now) {
   const loyalty::v1::BirthdayGift& gift = rules.rule_set().birthday();
-  absl::CivilDay birth;
-  if (gift.points() <= 0 || !absl::ParseCivilTime(member.profile().birth_date(), &birth)) {
-    return 0;
-  }
+  const std::optional<absl::CivilDay> birthday_of = BirthdayOf(member);
+  if (gift.points() <= 0 || !birthday_of.has_value()) return 0;
+  const absl::CivilDay birth = *birthday_of;
   const absl::CivilDay today = absl::ToCivilDay(now, rules.time_zone());
   if (member.birthday_gift_year() >= today.year()) return 0;
   if (gift.when() == loyalty::v1::BIRTHDAY_WHEN_WEEK) {

@@ -33,7 +33,8 @@ bool IsCheckout(Rpc rpc) {
 
 bool IsMembers(Rpc rpc) {
   return rpc == Rpc::kEnrollMember || rpc == Rpc::kGetMember ||
-         rpc == Rpc::kGetBalance || rpc == Rpc::kListEntries;
+         rpc == Rpc::kGetBalance || rpc == Rpc::kListEntries ||
+         rpc == Rpc::kUpdateMember || rpc == Rpc::kSearchMembers;
 }
 
 bool IsAuditRead(Rpc rpc) {
@@ -44,7 +45,8 @@ bool IsAuditRead(Rpc rpc) {
 
 bool IsAdminOnly(Rpc rpc) {
   return rpc == Rpc::kCreateApiKey || rpc == Rpc::kListApiKeys ||
-         rpc == Rpc::kRevokeApiKey || rpc == Rpc::kCreateBackup;
+         rpc == Rpc::kRevokeApiKey || rpc == Rpc::kCreateBackup ||
+         rpc == Rpc::kExportMemberData || rpc == Rpc::kEraseMember;
 }
 
 absl::Status Unauthenticated(absl::string_view text) {
@@ -56,13 +58,17 @@ absl::Status Unauthenticated(absl::string_view text) {
 
 const char* RpcName(Rpc rpc) {
   static const char* const kNames[] = {
-      "QuotePurchase", "CommitPurchase",    "RefundPurchase", "RedeemReward",
-      "EnrollMember",  "GetMember",         "GetBalance",     "ListEntries",
-      "ValidateRules", "LoadRules",         "GetRules",       "SimulateRules",
-      "UpsertPartner", "AdjustBalance",     "RecordFeedback", "RunExpiry",
-      "CreateApiKey",  "ListApiKeys",       "RevokeApiKey",   "ExportLedger",
-      "VerifyLedger",  "GetProgramMetrics", "SettlePartners", "CreateBackup",
-      "ListPartners",  "CommitPurchases",   "WatchEvents"};
+      "QuotePurchase",     "CommitPurchase",   "RefundPurchase",
+      "RedeemReward",      "EnrollMember",     "GetMember",
+      "GetBalance",        "ListEntries",      "ValidateRules",
+      "LoadRules",         "GetRules",         "SimulateRules",
+      "UpsertPartner",     "AdjustBalance",    "RecordFeedback",
+      "RunExpiry",         "CreateApiKey",     "ListApiKeys",
+      "RevokeApiKey",      "ExportLedger",     "VerifyLedger",
+      "GetProgramMetrics", "SettlePartners",   "CreateBackup",
+      "ListPartners",      "CommitPurchases",  "WatchEvents",
+      "UpdateMember",      "SearchMembers",    "ExportMemberData",
+      "EraseMember"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<int>(kLastRpc) + 1,
                 "a name for every RPC, kLastRpc the last");
   return kNames[static_cast<int>(rpc)];
@@ -83,6 +89,12 @@ bool RoleMayCall(Role role, Rpc rpc) {
     default:
       return false;
   }
+}
+
+bool RoleMaySearchBy(Role role, absl::string_view field) {
+  if (role == loyalty::v1::ROLE_ADMIN) return true;
+  return RoleMayCall(role, Rpc::kSearchMembers) &&
+         (field == "card_number" || field == "phone");
 }
 
 NewApiKey GenerateApiKey(Role role, std::string name, std::string partner_id) {

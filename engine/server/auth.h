@@ -6,11 +6,13 @@
 // Callers send an API key in the `x-api-key` metadata: "lk_{key_id}_{secret}".
 // The server keeps only the SHA-256 of each secret. A key has a role and may
 // be bound to one partner; roles map to RPCs by the table in auth.cc:
-//   pos, eshop  Checkout; EnrollMember and the Members reads
+//   pos, eshop  Checkout; EnrollMember, UpdateMember and the Members reads
+//               (SearchMembers by card number or phone only)
 //   marketing   Program (not the API keys)
 //   auditor     Audit reads (export, verify, metrics, settlement) and the
 //               event stream (Events.WatchEvents)
-//   admin       everything, API keys and backups included
+//   admin       everything, API keys, backups, ExportMemberData and
+//               EraseMember included
 // A partner-bound key acts only for its partner: it can price, commit and
 // read only that partner's purchases (how each RPC meets such a key:
 // PartnerScope in rpc_table.h).
@@ -61,13 +63,20 @@ enum class Rpc {
   kListPartners,
   kCommitPurchases,
   kWatchEvents,
+  kUpdateMember,
+  kSearchMembers,
+  kExportMemberData,
+  kEraseMember,
 };
 // The enum's last entry (a loop over every RPC goes up to it): move it when
 // an RPC is added.
-inline constexpr Rpc kLastRpc = Rpc::kWatchEvents;
+inline constexpr Rpc kLastRpc = Rpc::kEraseMember;
 
 const char* RpcName(Rpc rpc);
 bool RoleMayCall(loyalty::v1::Role role, Rpc rpc);
+// Members.SearchMembers by `field` (email, phone, card_number, name_prefix):
+// pos and eshop keys by card_number and phone only, admin by any.
+bool RoleMaySearchBy(loyalty::v1::Role role, absl::string_view field);
 
 // The authenticated caller of one call.
 struct Caller {

@@ -59,6 +59,15 @@ class RpcHandlers {
            ReplyTo<v1::GetBalanceRequest> reply);
   void Run(const v1::ListEntriesRequest& request, const Admission& call,
            ReplyTo<v1::ListEntriesRequest> reply);
+  // Members' data (member_handlers.cc).
+  void Run(const v1::UpdateMemberRequest& request, const Admission& call,
+           ReplyTo<v1::UpdateMemberRequest> reply);
+  void Run(const v1::SearchMembersRequest& request, const Admission& call,
+           ReplyTo<v1::SearchMembersRequest> reply);
+  void Run(const v1::ExportMemberDataRequest& request, const Admission& call,
+           ReplyTo<v1::ExportMemberDataRequest> reply);
+  void Run(const v1::EraseMemberRequest& request, const Admission& call,
+           ReplyTo<v1::EraseMemberRequest> reply);
 
   // Program (program_handlers.cc).
   void Run(const v1::ValidateRulesRequest& request, const Admission& call,

@@ -46,6 +46,10 @@ void ForEachHttpRoute(Visitor& visit) {
   visit.template Unary<v1::GetMemberRequest>({"GET", "/v1/members/{member_id}"});
   visit.template Unary<v1::GetBalanceRequest>({"GET", "/v1/members/{member_id}/balance"});
   visit.template Unary<v1::ListEntriesRequest>({"GET", "/v1/members/{member_id}/entries"});
+  visit.template Unary<v1::UpdateMemberRequest>({"POST", "/v1/members/{member_id}:update"});
+  visit.template Unary<v1::SearchMembersRequest>({"POST", "/v1/members:search"});
+  visit.template Unary<v1::ExportMemberDataRequest>({"GET", "/v1/members/{member_id}/data"});
+  visit.template Unary<v1::EraseMemberRequest>({"POST", "/v1/members/{member_id}:erase"});
   // Program.
   visit.template Unary<v1::ValidateRulesRequest>({"POST", "/v1/rules:validate"});
   visit.template Unary<v1::LoadRulesRequest>({"POST", "/v1/rules"});

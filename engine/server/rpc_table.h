@@ -127,6 +127,22 @@ template <>
 struct RpcOf<loyalty::v1::ListEntriesRequest>
     : RpcRow<loyalty::v1::ListEntriesResponse, Rpc::kListEntries,
              PartnerScope::kNarrows> {};
+// Members' data: no partner's data (a bound key reaches them by role only).
+template <>
+struct RpcOf<loyalty::v1::UpdateMemberRequest>
+    : RpcRow<loyalty::v1::UpdateMemberResponse, Rpc::kUpdateMember> {};
+template <>
+struct RpcOf<loyalty::v1::SearchMembersRequest>
+    : RpcRow<loyalty::v1::SearchMembersResponse, Rpc::kSearchMembers> {};
+// A member's whole data and its erasure are the program's, not a partner's.
+template <>
+struct RpcOf<loyalty::v1::ExportMemberDataRequest>
+    : RpcRow<loyalty::v1::ExportMemberDataResponse, Rpc::kExportMemberData,
+             PartnerScope::kProgram> {};
+template <>
+struct RpcOf<loyalty::v1::EraseMemberRequest>
+    : RpcRow<loyalty::v1::EraseMemberResponse, Rpc::kEraseMember,
+             PartnerScope::kProgram> {};
 
 // Program. A bound key changes and lists only its own partner, and leaves
 // what belongs to the whole program alone.

@@ -74,7 +74,11 @@ using MembersBase = v1::Members::WithRawCallbackMethod_EnrollMember<
     v1::Members::WithRawCallbackMethod_GetMember<
         v1::Members::WithRawCallbackMethod_GetBalance<
             v1::Members::WithRawCallbackMethod_ListEntries<
-                v1::Members::Service>>>>;
+                v1::Members::WithRawCallbackMethod_UpdateMember<
+                    v1::Members::WithRawCallbackMethod_SearchMembers<
+                        v1::Members::WithRawCallbackMethod_ExportMemberData<
+                            v1::Members::WithRawCallbackMethod_EraseMember<
+                                v1::Members::Service>>>>>>>>;
 
 class MembersService final : public MembersBase {
  public:
@@ -101,6 +105,30 @@ class MembersService final : public MembersBase {
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override {
     return ServeUnary<v1::ListEntriesRequest>(*path_, context, request,
+                                              response);
+  }
+  grpc::ServerUnaryReactor* UpdateMember(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::UpdateMemberRequest>(*path_, context, request,
+                                               response);
+  }
+  grpc::ServerUnaryReactor* SearchMembers(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::SearchMembersRequest>(*path_, context, request,
+                                                response);
+  }
+  grpc::ServerUnaryReactor* ExportMemberData(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::ExportMemberDataRequest>(*path_, context, request,
+                                                   response);
+  }
+  grpc::ServerUnaryReactor* EraseMember(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override {
+    return ServeUnary<v1::EraseMemberRequest>(*path_, context, request,
                                               response);
   }
 

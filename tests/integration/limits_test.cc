@@ -278,8 +278,8 @@ TEST_F(LimitsTest, BytesThatAreNotARequestAreRefusedNamingTheRequest) {
       }
     }
   }
-  EXPECT_EQ(checked, 3 * 27);  // every served RPC, CommitPurchases,
-                               // SimulateRules and WatchEvents included
+  EXPECT_EQ(checked, 3 * 31);  // every served RPC, CommitPurchases,
+                               // SimulateRules, WatchEvents and members' data
 }
 
 }  // namespace

@@ -100,6 +100,11 @@ const Method kMethods[] = {
     // Without follow the stream ends after the backlog (one message here).
     {Rpc::kWatchEvents, "/loyalty.v1.Events/WatchEvents", Scope::kNarrows,
      "partner_id"},
+    {Rpc::kUpdateMember, "/loyalty.v1.Members/UpdateMember", Scope::kNone},
+    {Rpc::kSearchMembers, "/loyalty.v1.Members/SearchMembers", Scope::kNone},
+    {Rpc::kExportMemberData, "/loyalty.v1.Members/ExportMemberData",
+     Scope::kProgram},
+    {Rpc::kEraseMember, "/loyalty.v1.Members/EraseMember", Scope::kProgram},
 };
 
 // RPCs whose work has not landed: the generated base class answers
@@ -282,6 +287,10 @@ TEST_F(SecurityTest, EachRoleReachesExactlyItsRpcs) {
       {Rpc::kCreateBackup, {0, 0, 0, 0, 1}},
       {Rpc::kListPartners, {0, 0, 1, 0, 1}},
       {Rpc::kWatchEvents, {0, 0, 0, 1, 1}},
+      {Rpc::kUpdateMember, {1, 1, 0, 0, 1}},
+      {Rpc::kSearchMembers, {1, 1, 0, 0, 1}},
+      {Rpc::kExportMemberData, {0, 0, 0, 0, 1}},
+      {Rpc::kEraseMember, {0, 0, 0, 0, 1}},
   };
   const v1::Role columns[] = {v1::ROLE_POS, v1::ROLE_ESHOP, v1::ROLE_MARKETING,
                               v1::ROLE_AUDITOR, v1::ROLE_ADMIN};
@@ -304,6 +313,35 @@ TEST_F(SecurityTest, EachRoleReachesExactlyItsRpcs) {
       } else {
         EXPECT_EQ(code, grpc::StatusCode::PERMISSION_DENIED)
             << method.path << " " << v1::Role_Name(role);
+      }
+    }
+  }
+}
+
+// A till finds a member by card number or phone, never by e-mail or name.
+TEST_F(SecurityTest, TillsSearchMembersByCardOrPhoneOnly) {
+  const std::map<v1::Role, std::string> keys = {
+      {v1::ROLE_POS, CreateKey(v1::ROLE_POS)},
+      {v1::ROLE_ESHOP, CreateKey(v1::ROLE_ESHOP)},
+      {v1::ROLE_ADMIN, admin_key_}};
+  const char* path = "/loyalty.v1.Members/SearchMembers";
+  for (const auto& [role, key] : keys) {
+    for (const char* field : {"card_number", "phone", "email", "name_prefix"}) {
+      v1::SearchMembersRequest request;
+      request.GetReflection()->SetString(
+          &request, request.GetDescriptor()->FindFieldByName(field), "5550001");
+      const Answer answer = CallBytes(path, key, request.SerializeAsString());
+      const bool allowed = role == v1::ROLE_ADMIN ||
+                           std::string(field) == "card_number" ||
+                           std::string(field) == "phone";
+      EXPECT_EQ(server::RoleMaySearchBy(role, field), allowed) << field;
+      if (allowed) {
+        EXPECT_TRUE(answer.status.ok()) << field << " " << v1::Role_Name(role);
+      } else {
+        EXPECT_EQ(answer.status.error_code(),
+                  grpc::StatusCode::PERMISSION_DENIED)
+            << field << " " << v1::Role_Name(role);
+        EXPECT_EQ(testing::DetailOf(answer.status).reason(), "SEARCH_FIELD");
       }
     }
   }

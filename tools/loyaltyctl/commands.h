@@ -8,12 +8,19 @@
 #include "absl/status/statusor.h"
 
 #include "args.h"
+#include "loyalty/v1/types.pb.h"
+#include "output.h"
 
 namespace loyaltyctl {
 
 // member enroll | get | balance | history (loyalty.v1.Members) | adjust
 // (loyalty.v1.Program.AdjustBalance).
 std::vector<CommandSpec> MemberCommands();
+// member update | search | export | erase (members' personal data), listed
+// among MemberCommands.
+std::vector<CommandSpec> MemberDataCommands();
+// A member profile's rows for a key-value print.
+KeyValues ProfileRows(const loyalty::v1::MemberProfile& profile);
 // checkout quote | commit | refund | import (loyalty.v1.Checkout).
 std::vector<CommandSpec> CheckoutCommands();
 // checkout import FILE (loyalty.v1.Checkout.CommitPurchases), listed among

@@ -33,6 +33,8 @@ std::string OrDash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
 
+}  // namespace
+
 KeyValues ProfileRows(const loyalty::v1::MemberProfile& profile) {
   return {
       {"member", profile.member_id()},
@@ -45,8 +47,11 @@ KeyValues ProfileRows(const loyalty::v1::MemberProfile& profile) {
       {"enrolled", FormatTime(profile.enroll_time())},
       {"referral code", OrDash(profile.referral_code())},
       {"referred by", OrDash(profile.referred_by())},
+      {"card number", OrDash(profile.card_number())},
   };
 }
+
+namespace {
 
 int RunEnroll(const Invocation& invocation) {
   const ParsedFlags& flags = invocation.flags;
@@ -57,6 +62,7 @@ int RunEnroll(const Invocation& invocation) {
   profile->set_email(flags.Get("email"));
   profile->set_phone(flags.Get("phone"));
   profile->set_birth_date(flags.Get("birth-date"));
+  profile->set_card_number(flags.Get("card-number"));
   profile->set_region(flags.Get("region"));
   for (const std::string& segment : flags.GetAll("segment")) {
     profile->add_segments(segment);
@@ -257,36 +263,38 @@ FlagSpec RequestIdFlag() {
 }
 
 CommandSpec EnrollCommand() {
-  return {"member",
-          "enroll",
-          "",
-          "",
-          "Enroll a member (idempotent by --request-id).",
-          {{"id", "ID",
-            "Member id: letters, digits, '-', '_', '.', at most 64 "
-            "characters. Omit to let the server assign one.",
-            "--id card-0042"},
-           {"name", "NAME", "Display name.", "--name \"Ann Lee\""},
-           {"email", "E", "E-mail address.", "--email ann@example.com"},
-           {"phone", "P", "Phone number.", "--phone +33612345678"},
-           {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
-            "--birth-date 1990-04-17"},
-           {"region", "R", "Region the member belongs to.", "--region north"},
-           {"segment", "S", "Marketing segment; repeat for several.",
-            "--segment student --segment b2b", false, true},
-           {"referral-code", "CODE",
-            "The referral code of the member who brought this one (shown by "
-            "'member get'); both are rewarded at the first qualifying "
-            "purchase.",
-            "--referral-code K7M2QX9PRA"},
-           {"enroll-time", "RFC3339",
-            "When the member enrolled, for a till that enrolled offline and "
-            "syncs later (within loyaltyd's --max_backdate). Default: now.",
-            "--enroll-time 2024-05-01T10:25:00Z"},
-           RequestIdFlag()},
-          "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
-          "--segment student",
-          RunEnroll};
+  return {
+      "member",
+      "enroll",
+      "",
+      "",
+      "Enroll a member (idempotent by --request-id).",
+      {{"id", "ID",
+        "Member id: letters, digits, '-', '_', '.', at most 64 "
+        "characters. Omit to let the server assign one.",
+        "--id card-0042"},
+       {"name", "NAME", "Display name.", "--name \"Ann Lee\""},
+       {"email", "E", "E-mail address.", "--email ann@example.com"},
+       {"phone", "P", "Phone number.", "--phone +33612345678"},
+       {"birth-date", "YYYY-MM-DD", "Birth date, for birthday rewards.",
+        "--birth-date 1990-04-17"},
+       {"card-number", "C", "Loyalty card number.", "--card-number 6001-0042"},
+       {"region", "R", "Region the member belongs to.", "--region north"},
+       {"segment", "S", "Marketing segment; repeat for several.",
+        "--segment student --segment b2b", false, true},
+       {"referral-code", "CODE",
+        "The referral code of the member who brought this one (shown by "
+        "'member get'); both are rewarded at the first qualifying "
+        "purchase.",
+        "--referral-code K7M2QX9PRA"},
+       {"enroll-time", "RFC3339",
+        "When the member enrolled, for a till that enrolled offline and "
+        "syncs later (within loyaltyd's --max_backdate). Default: now.",
+        "--enroll-time 2024-05-01T10:25:00Z"},
+       RequestIdFlag()},
+      "loyaltyctl member enroll --id card-0042 --name \"Ann Lee\" "
+      "--segment student",
+      RunEnroll};
 }
 
 CommandSpec GetCommand() {
@@ -363,8 +371,12 @@ CommandSpec AdjustCommand() {
 }  // namespace
 
 std::vector<CommandSpec> MemberCommands() {
-  return {EnrollCommand(), GetCommand(), BalanceCommand(), HistoryCommand(),
-          AdjustCommand()};
+  std::vector<CommandSpec> commands = {EnrollCommand(), GetCommand(),
+                                       BalanceCommand(), HistoryCommand(),
+                                       AdjustCommand()};
+  for (CommandSpec& command : MemberDataCommands())
+    commands.push_back(std::move(command));
+  return commands;
 }
 
 }  // namespace loyaltyctl

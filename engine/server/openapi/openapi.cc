@@ -66,6 +66,7 @@ Value MessageSchema(const Descriptor& type,
   const std::string& name = type.full_name();
   if (name == "google.protobuf.Timestamp") return Typed("string", "date-time");
   if (name == "google.protobuf.Duration") return Typed("string");
+  if (name == "google.protobuf.FieldMask") return Typed("string");  // "a,b"
   if (absl::StartsWith(name, "google.protobuf.")) return Typed("object");
   pending->push_back(&type);
   return Ref(type);
