@@ -58,19 +58,17 @@ absl::Status Unauthenticated(absl::string_view text) {
 
 const char* RpcName(Rpc rpc) {
   static const char* const kNames[] = {
-      "QuotePurchase",     "CommitPurchase",   "RefundPurchase",
-      "RedeemReward",      "EnrollMember",     "GetMember",
-      "GetBalance",        "ListEntries",      "ValidateRules",
-      "LoadRules",         "GetRules",         "SimulateRules",
-      "UpsertPartner",     "AdjustBalance",    "RecordFeedback",
-      "RunExpiry",         "CreateApiKey",     "ListApiKeys",
-      "RevokeApiKey",      "ExportLedger",     "VerifyLedger",
-      "GetProgramMetrics", "SettlePartners",   "CreateBackup",
-      "ListPartners",      "CommitPurchases",  "WatchEvents",
-      "UpdateMember",      "SearchMembers",    "ExportMemberData",
-      "EraseMember"};
-  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<int>(kLastRpc) + 1,
-                "a name for every RPC, kLastRpc the last");
+      "QuotePurchase", "CommitPurchase",    "RefundPurchase", "RedeemReward",
+      "EnrollMember",  "GetMember",         "GetBalance",     "ListEntries",
+      "ValidateRules", "LoadRules",         "GetRules",       "SimulateRules",
+      "UpsertPartner", "AdjustBalance",     "RecordFeedback", "RunExpiry",
+      "CreateApiKey",  "ListApiKeys",       "RevokeApiKey",   "ExportLedger",
+      "VerifyLedger",  "GetProgramMetrics", "SettlePartners", "CreateBackup",
+      "ListPartners",  "CommitPurchases",   "WatchEvents",    "UpdateMember",
+      "SearchMembers", "ExportMemberData",  "EraseMember"};
+  static_assert(
+      sizeof(kNames) / sizeof(kNames[0]) == static_cast<int>(kLastRpc) + 1,
+      "a name for every RPC, kLastRpc the last");
   return kNames[static_cast<int>(rpc)];
 }
 

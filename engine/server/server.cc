@@ -163,6 +163,56 @@ void LoyaltyServer::MakeServices(const ServerOptions& options) {
                   &events_hub_});
 }
 
+absl::Status LoyaltyServer::OpenLedger(const ServerOptions& options) {
+  ledger::LedgerOptions ledger_options;
+  ledger_options.data_dir = options.data_dir;
+  ledger_options.clock = options.clock;
+  ledger_options.env = options.env;
+  ledger_options.on_fatal = FatalToHealth(&health_, options.on_fatal);
+  ledger_options.on_progress = [logger =
+                                    options.logger](absl::string_view line) {
+    logger->Log(LogLevel::kInfo, "ledger_open", {{"step", line}});
+  };
+  EventHub* hub = &events_hub_;
+  ledger_options.on_durable = [hub](int64_t sequence) {
+    hub->Published(sequence);
+  };
+  ASSIGN_OR_RETURN(ledger_, ledger::Ledger::Open(ledger_options));
+  hub->Published(ledger_->Head().sequence());
+  // Once per ledger written before members' month records existed.
+  return analytics::MigrateMemberMonths(*ledger_);
+}
+
+absl::Status LoyaltyServer::StartGrpc(const ServerOptions& options) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  ASSIGN_OR_RETURN(auto credentials, Credentials(options.tls));
+  builder.AddListeningPort(options.listen_address, credentials, &port_);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             30 * 1000);
+  for (grpc::Service* service : {checkout_.get(), members_.get(),
+                                 static_cast<grpc::Service*>(program_.get()),
+                                 static_cast<grpc::Service*>(audit_.get()),
+                                 static_cast<grpc::Service*>(events_.get())}) {
+    builder.RegisterService(service);
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(calls_.NewFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
     ServerOptions options) {
   if (options.rules == nullptr) {
@@ -171,28 +221,14 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   const program::TimeBounds& bounds = options.time_bounds;
   if (bounds.max_backdate < absl::ZeroDuration() ||
       bounds.max_backdate > program::kMaxBackdateHorizon ||
-      bounds.clock_skew < absl::ZeroDuration() || bounds.clock_skew > absl::Hours(1)) {
+      bounds.clock_skew < absl::ZeroDuration() ||
+      bounds.clock_skew > absl::Hours(1)) {
     return absl::InvalidArgumentError(
-        "--max-backdate must be 0 to 8784h (366 days), --max-clock-skew 0 to 1h");
+        "--max-backdate must be 0 to 8784h (366 days), --max-clock-skew 0 to "
+        "1h");
   }
   std::unique_ptr<LoyaltyServer> server(new LoyaltyServer());
-  ledger::LedgerOptions ledger_options;
-  ledger_options.data_dir = options.data_dir;
-  ledger_options.clock = options.clock;
-  ledger_options.env = options.env;
-  ledger_options.on_fatal = FatalToHealth(&server->health_, options.on_fatal);
-  ledger_options.on_progress = [logger =
-                                    options.logger](absl::string_view line) {
-    logger->Log(LogLevel::kInfo, "ledger_open", {{"step", line}});
-  };
-  EventHub* hub = &server->events_hub_;
-  ledger_options.on_durable = [hub](int64_t sequence) {
-    hub->Published(sequence);
-  };
-  ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(ledger_options));
-  hub->Published(server->ledger_->Head().sequence());
-  // Once per ledger written before members' month records existed.
-  RETURN_IF_ERROR(analytics::MigrateMemberMonths(*server->ledger_));
+  RETURN_IF_ERROR(server->OpenLedger(options));
   server->operations_ = std::make_unique<program::Operations>(
       server->ledger_.get(), options.rules, options.clock, options.time_bounds);
   RETURN_IF_ERROR(server->operations_->LoadStoredRules());
@@ -200,34 +236,7 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
       std::make_unique<Authorizer>(&server->keys_, options.require_api_keys);
   RETURN_IF_ERROR(server->LoadKeys(options));
   server->MakeServices(options);
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  ASSIGN_OR_RETURN(auto credentials, Credentials(options.tls));
-  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             30 * 1000);
-  for (grpc::Service* service :
-       {server->checkout_.get(), server->members_.get(),
-        static_cast<grpc::Service*>(server->program_.get()),
-        static_cast<grpc::Service*>(server->audit_.get()),
-        static_cast<grpc::Service*>(server->events_.get())}) {
-    builder.RegisterService(service);
-  }
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(server->calls_.NewFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address));
-  }
+  RETURN_IF_ERROR(server->StartGrpc(options));
   server->health_.AttachGrpc(server->server_->GetHealthCheckService());
   RETURN_IF_ERROR(server->StartHttp(options));
   server->health_.Serving();  // unless a write has failed already

@@ -122,6 +122,11 @@ class LoyaltyServer {
  private:
   LoyaltyServer() = default;
 
+  // Opens the ledger (an older one brought up to today's format) with its
+  // fatal, progress and durable-entry hooks.
+  absl::Status OpenLedger(const ServerOptions& options);
+  // The gRPC server on options.listen_address with every service.
+  absl::Status StartGrpc(const ServerOptions& options);
   absl::Status LoadKeys(const ServerOptions& options);
   // The call path, its handlers and the gRPC services onto it.
   void MakeServices(const ServerOptions& options);
