@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, http_listen, "",
           "Address to serve the HTTP/JSON API and the web console on "
           "(host:port; empty: off). HTTPS with the TLS files; plain HTTP only "
           "with --plaintext, on loopback. Routes: /v1/openapi.json; the "
-          "console: /.");
+          "console: /; /metrics, /healthz and /readyz (no key).");
 ABSL_FLAG(std::string, rules, "rules/default.yaml",
           "Rule file (YAML) that prices purchases; see rules/README.md.");
 ABSL_FLAG(std::string, tls_cert_file, "",

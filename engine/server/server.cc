@@ -25,6 +25,7 @@
 #include "engine/server/http_api.h"
 #include "engine/server/http_door.h"
 #include "engine/server/maintenance_runs.h"
+#include "engine/server/ops_pages.h"
 #include "engine/server/services.h"
 #include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -243,6 +244,30 @@ absl::StatusOr<std::unique_ptr<LoyaltyServer>> LoyaltyServer::Start(
   return server;
 }
 
+// /metrics, /healthz and /readyz (ops_pages.h) on the HTTP listener too,
+// without an API key, as on --metrics-listen: figures and states only.
+void LoyaltyServer::MountOpsPages(HttpDoor* door) {
+  const auto serve = [](const HttpPage& page, httplib::Response& response) {
+    response.status = page.status;
+    response.set_content(page.body, page.content_type);
+  };
+  door->Mount("GET", "/metrics",
+              [this, serve](const httplib::Request&, const PathParams&,
+                            httplib::Response& response) {
+                serve(MetricsPage(SourcesOf(*this)), response);
+              });
+  door->Mount("GET", "/healthz",
+              [this, serve](const httplib::Request&, const PathParams&,
+                            httplib::Response& response) {
+                serve(HealthzPage(health_.View()), response);
+              });
+  door->Mount("GET", "/readyz",
+              [this, serve](const httplib::Request&, const PathParams&,
+                            httplib::Response& response) {
+                serve(ReadyzPage(health_.View()), response);
+              });
+}
+
 absl::Status LoyaltyServer::StartHttp(const ServerOptions& options) {
   if (options.http_listen_address.empty()) return absl::OkStatus();
   http_api_ = std::make_unique<HttpApi>(
@@ -251,6 +276,7 @@ absl::Status LoyaltyServer::StartHttp(const ServerOptions& options) {
   http_ = std::make_unique<HttpDoor>(options.http);
   http_api_->MountOn(http_.get());
   MountConsole(http_.get(), authorizer_.get());
+  MountOpsPages(http_.get());
   return http_->Listen(options.http_listen_address, options.tls);
 }
 

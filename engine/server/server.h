@@ -136,6 +136,7 @@ class LoyaltyServer {
   // The HTTP/JSON door onto the same path, when options ask for one, and
   // the web console (console_assets.h) on it.
   absl::Status StartHttp(const ServerOptions& options);
+  void MountOpsPages(HttpDoor* door);
 
   // Declared first: destroyed after the ledger, whose last writes may still
   // report a fatal failure, and after the call path that records calls.

@@ -17,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
@@ -30,6 +31,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "tests/support/exposition_check.h"
 #include "tests/support/served_ledger.h"
 #include "tests/support/tls_files.h"
 
@@ -710,6 +712,29 @@ TEST_F(HttpTest, TheSimulationStreamsItsProgressAndReportAsJsonLines) {
 // The web console: its page and files as compiled in, under a policy that
 // lets only its own files run; the session names a key's role and exactly
 // the RPCs auth.cc's table lets that role call.
+// /metrics, /healthz and /readyz answer on the HTTP listener too, without
+// a key, and /metrics counts the calls that came through the door.
+TEST_F(HttpTest, TheOpsPagesAreServedOnTheHttpListener) {
+  ASSERT_NO_FATAL_FAILURE(Enroll("ann"));
+  ASSERT_EQ(
+      Post("/v1/checkout:commit", SaleJson("ann", "A-1", "ops-sale")).status,
+      200);
+  const Answer metrics = Call("GET", "/metrics", "", "");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_TRUE(absl::StartsWith(metrics.headers.find("Content-Type")->second,
+                               "text/plain"));
+  std::vector<std::string> problems;
+  const auto samples = testing::ReadPage(metrics.body, &problems);
+  EXPECT_TRUE(problems.empty()) << absl::StrJoin(problems, "\n");
+  EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
+                             {{"rpc", "CommitPurchase"}, {"code", "OK"}}),
+            1);
+  EXPECT_EQ(testing::ValueOf(samples, "loyalty_members"), 1);
+  EXPECT_EQ(Call("GET", "/healthz", "", "").status, 200);
+  const Answer ready = Call("GET", "/readyz", "", "");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+}
+
 TEST_F(HttpTest, TheConsoleServesItsFilesAndNamesEachKeysRole) {
   const Answer page = Call("GET", "/", "", "");  // no key needed for the page
   ASSERT_EQ(page.status, 200);
