@@ -47,7 +47,9 @@ echo "   Sign in with the key $console_key"
 echo "   (the dashboard shows the sale above; Rules, Members, Partners, Audit are beside it)"
 echo
 echo "== Serving on $listen (data in $data_dir). Try, in another shell:"
-echo "   $bin/tools/loyaltyctl/loyaltyctl member history demo-member"
+server_flag=""   # loyaltyctl's default address needs no flag
+[ "$listen" = 127.0.0.1:50051 ] || server_flag=" --server $listen"
+echo "   $bin/tools/loyaltyctl/loyaltyctl$server_flag member history demo-member"
 echo "   curl -s http://$http_listen/v1/members/demo-member/balance"
 echo "   HTTP/JSON API: http://$http_listen/v1/ (routes: http://$http_listen/v1/openapi.json)"
 echo "   Ctrl-C stops loyaltyd."
