@@ -27,14 +27,10 @@ class StreamCounter : public grpc::experimental::Interceptor {
   StreamCounter(RpcMetrics* metrics, Rpc rpc)
       : metrics_(metrics), rpc_(rpc), started_(absl::Now()) {}
 
-  void Intercept(
-      grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::PRE_SEND_STATUS)) {
-      metrics_->Record(
-          rpc_,
-          static_cast<absl::StatusCode>(methods->GetSendStatus().error_code()),
-          absl::Now() - started_);
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      metrics_->Record(rpc_, static_cast<absl::StatusCode>(methods->GetSendStatus().error_code()),
+                       absl::Now() - started_);
     }
     methods->Proceed();
   }
@@ -51,8 +47,7 @@ class Factory : public grpc::experimental::ServerInterceptorFactoryInterface {
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    if (info->type() !=
-        grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING) {
+    if (info->type() != grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING) {
       return nullptr;
     }
     const std::optional<Rpc> rpc = RpcOfMethod(info->method());
