@@ -27,7 +27,6 @@
 #include "engine/server/maintenance_runs.h"
 #include "engine/server/ops_pages.h"
 #include "engine/server/services.h"
-#include "engine/server/stream_metrics.h"
 #include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -206,7 +205,6 @@ absl::Status LoyaltyServer::StartGrpc(const ServerOptions& options) {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(calls_.NewFactory());
-  interceptors.push_back(StreamMetricsFactory(&rpc_metrics_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {

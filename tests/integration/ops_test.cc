@@ -225,44 +225,6 @@ TEST_F(OpsTest, MetricsFollowTheTrafficAndAreWellFormed) {
   ExpectWellFormed(page, served_.dir());
 }
 
-// Server streams count like unary calls: an export that ends OK and one
-// refused at the door for its period.
-TEST_F(OpsTest, StreamsAreCountedByMethodAndCode) {
-  ASSERT_NO_FATAL_FAILURE(StartServer());
-  ASSERT_TRUE(Enroll(served_, "ann").ok());
-  const auto export_ledger = [&](int64_t from_seconds, int64_t to_seconds) {
-    grpc::ClientContext context;
-    v1::ExportLedgerRequest request;
-    request.mutable_from_time()->set_seconds(from_seconds);
-    request.mutable_to_time()->set_seconds(to_seconds);
-    auto reader = served_.audit().ExportLedger(&context, request);
-    v1::ExportLedgerResponse page;
-    while (reader->Read(&page)) {
-    }
-    return reader->Finish();
-  };
-  ASSERT_TRUE(export_ledger(0, 4102444800).ok());
-  EXPECT_EQ(export_ledger(4102444800, 0).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-  const auto [status, page] = Get(*ops_, "/metrics");
-  ASSERT_EQ(status, 200);
-  std::vector<std::string> problems;
-  const auto samples = testing::ReadPage(page, &problems);
-  EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "ExportLedger"}, {"code", "OK"}}),
-            1);
-  EXPECT_EQ(
-      testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                       {{"rpc", "ExportLedger"}, {"code", "INVALID_ARGUMENT"}}),
-      1);
-  EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_duration_seconds_count",
-                             {{"rpc", "ExportLedger"}}),
-            2);
-  EXPECT_EQ(testing::ValueOf(samples, "loyalty_rpc_calls_total",
-                             {{"rpc", "EnrollMember"}, {"code", "OK"}}),
-            1);
-}
-
 TEST_F(OpsTest, AFatalWriteTurnsHealthNotServingAndProbesUnhealthy) {
   testing::FaultSwitch faults;
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
