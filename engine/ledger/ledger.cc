@@ -519,6 +519,8 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
   Answers answers = std::move(staged.answers);
   std::deque<std::pair<Operation, Done>> queued;
   bool answer_here = false;
+  // Read under the lock: once writing_ is false the writer may reuse `staged`.
+  int64_t durable_sequence = 0;
   {
     absl::MutexLock lock(&mu_);
     writing_ = false;
@@ -532,6 +534,7 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
       AnswerUnavailable(std::move(answers), std::move(queued), cause);
     } else {
       published_head_ = staged.state.head;
+      durable_sequence = published_head_.sequence();
       // With no answer pending and no batch waiting to be written, waking
       // the completer would only add a thread hand-off to every answer.
       answer_here = to_answer_.empty() && !answering_ && to_write_.empty();
@@ -540,7 +543,7 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
     ++written_batches_;
   }
   if (cause.ok() && !failed_before && options_.on_durable) {
-    options_.on_durable(staged.state.head.sequence());
+    options_.on_durable(durable_sequence);
   }
   if (answer_here) {
     // Every earlier answer has been given, and only this thread makes more
