@@ -39,62 +39,80 @@ class ProgressReactor final
 
   // Called by the run: the newest figures.
   void Progress(const Response& figures) {
+    Next next;
     {
       absl::MutexLock lock(&mu_);
       waiting_ = figures;
+      next = Decide();
     }
-    WriteNext();
+    Act(std::move(next));
   }
   // Called by the run once, at its end; the reactor may be gone after it.
+  // The end is recorded and the next step decided under one lock: a write
+  // that completes meanwhile (OnWriteDone) may finish the call and gRPC
+  // delete the reactor, so nothing of it is touched after the lock unless
+  // this call itself starts the finish.
   void End(absl::Status status) {
+    Next next;
     {
       absl::MutexLock lock(&mu_);
       ended_ = true;
       status_ = std::move(status);
+      next = Decide();
     }
-    WriteNext();
+    Act(std::move(next));
   }
 
   void OnCancel() override { *stop_ = true; }
   void OnWriteDone(bool ok) override {
+    Next next;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) broken_ = true;
+      next = Decide();
     }
-    WriteNext();
+    Act(std::move(next));
   }
   void OnDone() override { delete this; }
 
  private:
-  // Decides under the lock, then starts the write or the finish without it:
-  // gRPC may run OnWriteDone, or OnDone (which deletes this), on another
-  // thread as soon as it has them, so neither may wait for our lock nor find
-  // it destroyed.
-  void WriteNext() ABSL_LOCKS_EXCLUDED(mu_) {
+  // What to start once the lock is released: a write of `sending_`, the
+  // finish with its status, or nothing.
+  struct Next {
     bool write = false;
     std::optional<grpc::Status> finish;
-    {
-      absl::MutexLock lock(&mu_);
-      if (writing_ || finished_) return;
-      if (waiting_ && !broken_) {
-        const absl::Status written = SerializeMessage(*waiting_, &sending_);
-        waiting_.reset();
-        if (written.ok()) {
-          writing_ = true;
-          write = true;
-        } else {
-          broken_ = true;  // the run goes on; its end reports the status
-        }
-      } else if (ended_) {
-        finished_ = true;
-        finish = ToGrpcStatus(status_);
+  };
+
+  // Decides under the lock; the write or the finish is started without it
+  // (Act): gRPC may run OnWriteDone, or OnDone (which deletes this), on
+  // another thread as soon as it has them, so neither may wait for our lock
+  // nor find it destroyed.
+  Next Decide() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Next next;
+    if (writing_ || finished_) return next;
+    if (waiting_ && !broken_) {
+      const absl::Status written = SerializeMessage(*waiting_, &sending_);
+      waiting_.reset();
+      if (written.ok()) {
+        writing_ = true;
+        next.write = true;
+        return next;
       }
+      broken_ = true;  // the run goes on; its end reports the status
     }
-    if (write) {
+    if (ended_) {
+      finished_ = true;
+      next.finish = ToGrpcStatus(status_);
+    }
+    return next;
+  }
+
+  void Act(Next next) ABSL_LOCKS_EXCLUDED(mu_) {
+    if (next.write) {
       StartWrite(&sending_);  // not touched again until OnWriteDone
-    } else if (finish.has_value()) {
-      Finish(*std::move(finish));  // `this` may be gone from here on
+    } else if (next.finish.has_value()) {
+      Finish(*std::move(next.finish));  // `this` may be gone from here on
     }
   }
 

@@ -85,9 +85,11 @@ absl::Status WriteSecret(const std::string& path, const std::string& text) {
 }
 
 // How often a stop looks again for the end of the calls in flight, and how
-// long none must have been in flight before it closes the connections.
+// long none must have been in flight before it closes the connections, and
+// how long a stop waits for the contexts of the last calls to go.
 constexpr absl::Duration kStopPoll = absl::Milliseconds(10);
 constexpr absl::Duration kQuietBeforeClose = absl::Milliseconds(100);
+constexpr absl::Duration kLastContextsGone = absl::Seconds(1);
 
 // The ledger's on_fatal: health turns NOT_SERVING (health.h) before
 // `on_fatal`, the process's own, hears of the failure.
@@ -305,6 +307,10 @@ void LoyaltyServer::Shutdown(absl::Duration deadline) {
   CloseConnectionsWhenQuiet(stopped);
   stopper.join();
   server_->Wait();
+  // gRPC counts a call as ended once its reactor is done, and may still be
+  // destroying the call's context (and with it our in-flight counter) on
+  // its own thread; the services and the counter outlive that.
+  calls_.AwaitNone(kLastContextsGone);
   ledger_->Stop();
   health_.AttachGrpc(nullptr);
 }

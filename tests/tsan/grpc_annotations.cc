@@ -19,6 +19,19 @@
 // original. Blocking calls complete through grpc_completion_queue_pluck,
 // which acquires the tag it returns.
 //
+// A server call's end has the same gap: when the last of its callbacks
+// drops the call's count (ServerCallbackCall::MaybeDone, inline in our
+// binary), libgrpc++ sends CallOnDone to gRPC's executor thread, which runs
+// the reactor's OnDone and destroys the call's tags. That hand-over is
+// libgrpc's too, so a callback still reading its tag on the first thread
+// and the destructor on the executor looked raced (SimulateTest.
+// ACancelledSimulationStopsAndFreesItsPlace: CallbackWithSuccessTag::Run
+// against ~ServerCallbackWriterImpl). Here ScheduleOnDone is replaced:
+// it first acquires the call's count of outstanding callbacks (which every
+// callback run by our binary dropped with an instrumented atomic), then
+// CallOnDone runs on one thread of this file, handed over under a
+// std::mutex that TSan sees.
+//
 // Linked only into TSan builds, like absl_sync_annotations.cc (same
 // interposition: the executable's definition wins, also for libgrpc++'s
 // calls). Our code is still checked: only the hand-over inside libgrpc is
@@ -26,12 +39,17 @@
 // after the batch was started).
 #include <dlfcn.h>
 #include <grpc/grpc.h>
+#include <grpcpp/support/server_callback.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 extern "C" {
 void __tsan_acquire(void* address);
@@ -113,7 +131,74 @@ void WrapCallbackTag(void* tag) {
     functor->functor_run = trampoline;
 }
 
+// libgrpc++'s own ScheduleOnDone; with `inline_ondone` true it runs
+// CallOnDone on the calling thread.
+using ScheduleOnDoneFn = void (*)(grpc::internal::ServerCallbackCall*, bool);
+
+ScheduleOnDoneFn RealScheduleOnDone() {
+  static const auto real = reinterpret_cast<ScheduleOnDoneFn>(
+      Real("_ZN4grpc8internal18ServerCallbackCall14ScheduleOnDoneEb"));
+  return real;
+}
+
+// One thread that runs the calls' ends in the order they were handed over.
+// Made once and never destroyed: gRPC may end a call while the process
+// exits.
+class OnDoneThread {
+ public:
+  OnDoneThread() {
+    std::thread([this] { Run(); }).detach();
+  }
+
+  void Post(grpc::internal::ServerCallbackCall* call) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calls_.push_back(call);
+    }
+    ready_.notify_one();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      grpc::internal::ServerCallbackCall* call;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return !calls_.empty(); });
+        call = calls_.front();
+        calls_.pop_front();
+      }
+      RealScheduleOnDone()(call, true);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<grpc::internal::ServerCallbackCall*> calls_;
+};
+
+OnDoneThread& OnDoneRunner() {
+  static auto* runner = new OnDoneThread;
+  return *runner;
+}
+
 }  // namespace
+
+namespace grpc::internal {
+
+void ServerCallbackCall::ScheduleOnDone(bool inline_ondone) {
+  // The count's last drop may come from libgrpc++ itself (the context's
+  // completion op, on a cancel), uninstrumented; this load acquires every
+  // drop grpcpp's inline code made, after each callback it ran.
+  (void)callbacks_outstanding_.load(std::memory_order_acquire);
+  if (inline_ondone) {
+    RealScheduleOnDone()(this, true);
+    return;
+  }
+  OnDoneRunner().Post(this);
+}
+
+}  // namespace grpc::internal
 
 extern "C" {
 
