@@ -30,7 +30,7 @@
 // it first acquires the call's count of outstanding callbacks (which every
 // callback run by our binary dropped with an instrumented atomic), then
 // CallOnDone runs on one thread of this file, handed over under a
-// std::mutex that TSan sees.
+// std::mutex that TSan sees. A reactor's OnCancel goes the same way.
 //
 // Linked only into TSan builds, like absl_sync_annotations.cc (same
 // interposition: the executable's definition wins, also for libgrpc++'s
@@ -48,6 +48,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -141,7 +142,8 @@ ScheduleOnDoneFn RealScheduleOnDone() {
   return real;
 }
 
-// One thread that runs the calls' ends in the order they were handed over.
+// One thread that runs the calls' ends (and their cancels) in the order they
+// were handed over.
 // Made once and never destroyed: gRPC may end a call while the process
 // exits.
 class OnDoneThread {
@@ -150,10 +152,10 @@ class OnDoneThread {
     std::thread([this] { Run(); }).detach();
   }
 
-  void Post(grpc::internal::ServerCallbackCall* call) {
+  void Post(std::function<void()> work) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      calls_.push_back(call);
+      work_.push_back(std::move(work));
     }
     ready_.notify_one();
   }
@@ -161,20 +163,20 @@ class OnDoneThread {
  private:
   void Run() {
     for (;;) {
-      grpc::internal::ServerCallbackCall* call;
+      std::function<void()> work;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [this] { return !calls_.empty(); });
-        call = calls_.front();
-        calls_.pop_front();
+        ready_.wait(lock, [this] { return !work_.empty(); });
+        work = std::move(work_.front());
+        work_.pop_front();
       }
-      RealScheduleOnDone()(call, true);
+      work();
     }
   }
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<grpc::internal::ServerCallbackCall*> calls_;
+  std::deque<std::function<void()>> work_;
 };
 
 OnDoneThread& OnDoneRunner() {
@@ -195,7 +197,23 @@ void ServerCallbackCall::ScheduleOnDone(bool inline_ondone) {
     RealScheduleOnDone()(this, true);
     return;
   }
-  OnDoneRunner().Post(this);
+  OnDoneRunner().Post([this] { RealScheduleOnDone()(this, true); });
+}
+
+// Upstream runs a reactor's OnCancel on gRPC's executor and drops the
+// call's count after it inside libgrpc++ (uninstrumented), so OnCancel's
+// writes looked raced with OnDone's delete. The same steps, here, with the
+// drop made by our (instrumented) copy of MaybeDone.
+void ServerCallbackCall::CallOnCancel(ServerReactor* reactor) {
+  if (reactor->InternalInlineable()) {
+    reactor->OnCancel();
+    return;
+  }
+  Ref();  // the call outlives the cancel; dropped after it
+  OnDoneRunner().Post([this, reactor] {
+    reactor->OnCancel();
+    MaybeDone();
+  });
 }
 
 }  // namespace grpc::internal
