@@ -49,6 +49,7 @@ absl::Status AddRecord(absl::string_view value, const std::string& prefix,
   if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError("a member's month of activity does not parse");
   }
+  ExpandMemberMonth(&record);
   if (prefix == "all") {
     (*tally)["all"] += record.purchases();
     return absl::OkStatus();
@@ -89,6 +90,27 @@ std::string MemberMonthKey(absl::string_view month, absl::string_view member_id)
   return absl::StrCat(kActivityPrefix, month, "/", member_id);
 }
 
+void ExpandMemberMonth(loyalty::v1::MemberMonth* record) {
+  for (const std::string& group : record->every_purchase_groups()) {
+    (*record->mutable_group_purchases())[group] = record->purchases();
+  }
+  record->clear_every_purchase_groups();
+}
+
+void CompactMemberMonth(loyalty::v1::MemberMonth* record) {
+  ExpandMemberMonth(record);
+  std::vector<std::string> every;
+  auto& groups = *record->mutable_group_purchases();
+  for (const auto& [group, purchases] : groups) {
+    if (purchases == record->purchases()) every.push_back(group);
+  }
+  std::sort(every.begin(), every.end());
+  for (std::string& group : every) {
+    groups.erase(group);
+    record->add_every_purchase_groups(std::move(group));
+  }
+}
+
 absl::Status RecordMemberMonth(absl::string_view month,
                                absl::string_view member_id,
                                const std::vector<std::string>& groups,
@@ -99,6 +121,7 @@ absl::Status RecordMemberMonth(absl::string_view month,
   if (stored.has_value() && !record.ParseFromString(*stored)) {
     return absl::DataLossError(absl::StrCat("record ", key, " does not parse"));
   }
+  ExpandMemberMonth(&record);
   ASSIGN_OR_RETURN(int64_t purchases, PlusOne(record.purchases()));
   record.set_purchases(purchases);
   for (const std::string& group : groups) {
@@ -106,6 +129,7 @@ absl::Status RecordMemberMonth(absl::string_view month,
     int64_t& in_group = (*record.mutable_group_purchases())[group];
     ASSIGN_OR_RETURN(in_group, PlusOne(in_group));
   }
+  CompactMemberMonth(&record);
   transaction.PutAux(key, record.SerializeAsString());
   return absl::OkStatus();
 }

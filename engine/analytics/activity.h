@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "engine/ledger/ledger.h"
 #include "engine/ledger/transaction.h"
+#include "loyalty/v1/storage.pb.h"
 
 namespace loyalty::analytics {
 
@@ -31,6 +32,15 @@ namespace loyalty::analytics {
 inline constexpr int kMaxCountedMonths = 1200;
 
 std::string MemberMonthKey(absl::string_view month, absl::string_view member_id);
+
+// A member's month record as stored (the ledger format "loyalty-ledger-4"
+// on): the groups whose count is the month's total named in
+// every_purchase_groups without a count, the others in group_purchases.
+// ExpandMemberMonth gives every group its count in group_purchases (the
+// shape of records written before, which it leaves as they are);
+// CompactMemberMonth goes back. Each is the other's inverse.
+void ExpandMemberMonth(loyalty::v1::MemberMonth* record);
+void CompactMemberMonth(loyalty::v1::MemberMonth* record);
 
 // Adds one purchase by `member_id` in `month` to its record, in `groups`
 // ("all" is the record's total).

@@ -32,6 +32,8 @@ absl::StatusOr<std::string> MigrateMembers(const std::vector<std::string>& ids,
         return absl::DataLossError(absl::StrCat("record ", key, " does not parse"));
       }
       if (record.purchases() >= month.purchases()) continue;
+      // The groups keep their counts: only "all" rises.
+      ExpandMemberMonth(&record);
       record.set_purchases(month.purchases());
       t.PutAux(key, record.SerializeAsString());
     }

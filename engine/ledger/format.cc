@@ -13,7 +13,7 @@ const FormatHistory& LedgerFormats() {
   // "loyalty-ledger-1": the shapes of proto/loyalty/v1/storage.proto as of
   // the fixture tests/fixtures/ledger-1. Add a format with its step below.
   static const FormatHistory* const history = new FormatHistory{
-      "loyalty-ledger-3",
+      "loyalty-ledger-4",
       {
           // A sale's idempotency record keeps its answer without the priced
           // purchase (IdempotencyRecord.kept; the order record holds it).
@@ -29,6 +29,20 @@ const FormatHistory& LedgerFormats() {
           // records of their own, the search index built, enrollment
           // answers stored without personal fields (format_members.cc).
           {"loyalty-ledger-2", "loyalty-ledger-3", SealMemberProfiles},
+          // A sale's records without what they repeat: the order record
+          // without the ids its key holds, the priced currency and the
+          // qualifying spend when they are the purchase's currency and the
+          // total due (OrderRecord.left_out); the kept answer without the
+          // member's id (the request holds it); the member's month record
+          // without the counts that are its total
+          // (MemberMonth.every_purchase_groups). Records of the formats
+          // before are read as they are: nothing to rewrite. The key moves
+          // so that an older loyaltyd, which would read the fields left out
+          // as empty, refuses this ledger.
+          {"loyalty-ledger-3", "loyalty-ledger-4",
+           [](rocksdb::DB&, const std::function<void(absl::string_view)>&) {
+             return absl::OkStatus();
+           }},
       },
   };
   return *history;

@@ -15,6 +15,7 @@
 #include "engine/program/decisions.h"
 #include "engine/program/member_view.h"
 #include "engine/program/operations.h"
+#include "engine/program/order_record.h"
 #include "engine/program/partners.h"
 #include "engine/program/postings.h"
 #include "engine/program/purchase_entry.h"
@@ -217,7 +218,7 @@ absl::StatusOr<MemberRecord*> RecordSale(
       RecordReferral(purchase.member_id(), sale.referral, transaction));
   transaction.PutAux(
       OrderKey(purchase),
-      OrderRecordOf(purchase, sale, sequence, burned).SerializeAsString());
+      StoredOrder(OrderRecordOf(purchase, sale, sequence, burned)));
   ASSIGN_OR_RETURN(MemberRecord * after,
                    transaction.MutableMember(purchase.member_id()));
   after->set_purchase_count(after->purchase_count() + 1);
@@ -283,9 +284,10 @@ absl::StatusOr<ledger::Decision> DecideKeptPurchase(
   ASSIGN_OR_RETURN(CommitPurchaseResponse response,
                    DecidePurchaseResponse(purchase, book, bounds, transaction));
   std::string whole = response.SerializeAsString();
-  // The priced purchase is in the order's record: the request's record
-  // keeps the rest (RebuildPurchaseResponse).
+  // The priced purchase is in the order's record, the member's id in the
+  // request: the request's record keeps the rest (RebuildPurchaseResponse).
   response.clear_priced();
+  response.mutable_balance()->clear_member_id();
   return ledger::Decision(std::move(whole), response.SerializeAsString());
 }
 
@@ -299,13 +301,19 @@ absl::StatusOr<std::string> RebuildPurchaseResponse(
   ASSIGN_OR_RETURN(std::optional<std::string> stored,
                    transaction.GetAux(OrderKey(purchase)));
   loyalty::v1::OrderRecord order;
-  if (!stored.has_value() || !order.ParseFromString(*stored) ||
+  if (!stored.has_value() ||
+      !ReadStoredOrder(*stored, purchase.partner_id(), purchase.order_id(),
+                       &order) ||
       absl::StrCat(order.sequence()) != response.transaction_id()) {
     return absl::DataLossError(absl::StrCat(
         "the record of order ", Quoted(purchase.order_id()),
         " that holds its priced purchase is missing or unreadable"));
   }
   *response.mutable_priced() = std::move(*order.mutable_priced());
+  // Kept answers of ledgers before the format "loyalty-ledger-4" hold it.
+  if (response.balance().member_id().empty()) {
+    response.mutable_balance()->set_member_id(purchase.member_id());
+  }
   return response.SerializeAsString();
 }
 

@@ -173,7 +173,8 @@ absl::StatusOr<OrderRecord> LoadOrder(
                     absl::StrCat("no committed order ", Quoted(request.order_id())));
   }
   OrderRecord order;
-  if (!order.ParseFromString(*stored)) {
+  if (!ReadStoredOrder(*stored, request.partner_id(), request.order_id(),
+                       &order)) {
     // Not an answer to keep: the order exists, its record is damaged.
     return MakeError(absl::StatusCode::kDataLoss, "STORED_RECORD_UNREADABLE",
                      "order_id",
@@ -347,15 +348,11 @@ absl::StatusOr<loyalty::v1::MemberRecord*> RecordRefund(
                 transaction.now(), member);
   analytics::CountRefund(entry, *member, transaction);
   *order->mutable_refunded() = shares.after;
-  transaction.PutAux(key, order->SerializeAsString());
+  transaction.PutAux(key, StoredOrder(*order));
   return member;
 }
 
 }  // namespace
-
-std::string OrderKey(absl::string_view partner_id, absl::string_view order_id) {
-  return absl::StrCat("order/", partner_id, "/", order_id);
-}
 
 absl::StatusOr<std::string> DecideRefund(
     const loyalty::v1::RefundPurchaseRequest& request,

@@ -19,13 +19,11 @@
 #include "absl/status/statusor.h"
 #include "engine/evaluator/evaluator.h"
 #include "engine/ledger/transaction.h"
+#include "engine/program/order_record.h"
 #include "loyalty/v1/checkout.pb.h"
 #include "loyalty/v1/storage.pb.h"
 
 namespace loyalty::program {
-
-// The key of an order's record among the program layer's records.
-std::string OrderKey(absl::string_view partner_id, absl::string_view order_id);
 
 // Decides a refund on the writer thread; returns the serialized
 // RefundPurchaseResponse.

@@ -10,6 +10,7 @@
 #include "engine/ledger/accounts.h"
 #include "engine/program/decisions.h"
 #include "engine/program/member_data.h"
+#include "engine/program/order_record.h"
 #include "engine/program/partners.h"
 #include "engine/program/refund.h"
 #include "engine/program/tiers.h"
@@ -126,7 +127,8 @@ absl::StatusOr<loyalty::v1::OrderRecord> Replay::RecordedOrder(
       std::optional<std::string> stored,
       snapshot_->GetAux(OrderKey(entry.partner_id(), entry.order_id())));
   loyalty::v1::OrderRecord order;
-  if (!stored.has_value() || !order.ParseFromString(*stored)) {
+  if (!stored.has_value() ||
+      !ReadStoredOrder(*stored, entry.partner_id(), entry.order_id(), &order)) {
     return absl::DataLossError(absl::StrCat(
         "the order record of entry ", entry.sequence(), " cannot be read"));
   }
