@@ -60,9 +60,9 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // is not touched (gRPC may run OnWriteDone or OnDone at once).
   void WriteNextPage() {
     if (stopping_->load()) {
-      End(ToGrpcStatus(MakeError(
-          absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
-          "the server is stopping; export again once it is back")));
+      End(ToGrpcStatus(
+          MakeError(absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
+                    "the server is stopping; export again once it is back")));
       return;
     }
     auto page = reader_->Next(kExportPageEntries);

@@ -68,9 +68,9 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void Read() {
     if (parts_.hub->stopping()) {
       End(ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable,
-                                    "SERVER_STOPPING", "",
-                                    "the server is stopping; reconnect after "
-                                    "the last sequence handled")));
+                                 "SERVER_STOPPING", "",
+                                 "the server is stopping; reconnect after "
+                                 "the last sequence handled")));
       return;
     }
     if (Cancelled()) {
@@ -165,8 +165,7 @@ class RefusedEvents : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* EventsService::WatchEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
-  StreamCall call =
-      StartStream<v1::WatchEventsRequest>(*parts_.path, *bytes);
+  StreamCall call = StartStream<v1::WatchEventsRequest>(*parts_.path, *bytes);
   absl::StatusOr<AdmittedEvents> admitted = AdmitEvents(
       parts_, OriginOf(*context), ParseMessage<v1::WatchEventsRequest>(*bytes));
   if (!admitted.ok()) {

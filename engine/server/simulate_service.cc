@@ -21,8 +21,7 @@ void ProgramService::Stop() {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::SimulateRules(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
-  StreamCall stream =
-      StartStream<v1::SimulateRulesRequest>(*path_, *bytes);
+  StreamCall stream = StartStream<v1::SimulateRulesRequest>(*path_, *bytes);
   const absl::StatusOr<v1::SimulateRulesRequest> request =
       ParseMessage<v1::SimulateRulesRequest>(*bytes);
   Admission call = path_->Admit(OriginOf(*context), request);

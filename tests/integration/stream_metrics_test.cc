@@ -93,8 +93,8 @@ class GateClock : public Clock {
   // Waits until a caller is held.
   void AwaitHeld() {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](bool* holding) { return *holding; },
-                              &holding_));
+    mu_.Await(absl::Condition(
+        +[](bool* holding) { return *holding; }, &holding_));
   }
   void Release() {
     absl::MutexLock lock(&mu_);
