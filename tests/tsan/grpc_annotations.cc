@@ -113,7 +113,130 @@ void WrapCallbackTag(void* tag) {
     functor->functor_run = trampoline;
 }
 
+// A server reactor's OnCancel and OnDone. grpc::internal::
+// ServerCallbackCall::CallOnCancel and ScheduleOnDone (libgrpc++) run them,
+// for a reactor that is not inlineable (none of ours is), in a closure they
+// hand grpc_core::Executor::Run (libgrpc), on an executor thread: the
+// reactor reaches that thread through libgrpc's queue. Without the edge,
+// OnCancel looked raced with the reactor's allocation (a stream cancelled
+// before its first message: tests/integration/stream_metrics_test.cc). The
+// edge: while either runs, the closure its thread hands Executor::Run gets
+// a trampoline as its callback; the closure's argument is released as it
+// is scheduled and acquired before the original callback runs. Before
+// that, the wrapper acquires the call's own counter (the atomic_int that
+// MaybeCallOnCancel, respectively MaybeDone, counts down; grpcpp's inline
+// code releases it, instrumented, but libgrpc++'s copies count it down
+// unseen, and the last count may be one of theirs): so OnDone comes after
+// every callback of the call, as gRPC orders it.
+thread_local bool scheduling_reactor_closure = false;
+
+// grpc::internal::ServerCallbackCall's counters
+// (grpcpp/support/server_callback.h): after the vtable pointer,
+// on_cancel_conditions_remaining_ and then callbacks_outstanding_, two
+// std::atomic_int.
+constexpr size_t kOnCancelConditionsOffset = sizeof(void*);
+constexpr size_t kCallbacksOutstandingOffset = sizeof(void*) + sizeof(int);
+
+// grpc_iomgr_cb_func: (void* arg, absl::Status error), the status passed by
+// address (a class with a non-trivial copy: the Itanium ABI's rule).
+using ClosureCallback = void (*)(void* arg, void* error);
+
+// The original callbacks, one slot per distinct one seen (two: OnCancel's
+// and OnDone's closures).
+std::atomic<ClosureCallback> closure_originals[kSlots];
+
+template <int N>
+void AcquireThenCallBack(void* arg, void* error) {
+  __tsan_acquire(arg);
+  closure_originals[N].load(std::memory_order_acquire)(arg, error);
+}
+
+constexpr ClosureCallback kClosureTrampolines[kSlots] = {
+    &AcquireThenCallBack<0>, &AcquireThenCallBack<1>, &AcquireThenCallBack<2>,
+    &AcquireThenCallBack<3>};
+
+// The trampoline of `cb` (`cb` itself when it is one); null when the slots
+// are full (the edge is then not added).
+ClosureCallback ClosureTrampolineOf(ClosureCallback cb) {
+  for (ClosureCallback trampoline : kClosureTrampolines) {
+    if (cb == trampoline) return cb;
+  }
+  for (int i = 0; i < kSlots; ++i) {
+    ClosureCallback seen = closure_originals[i].load(std::memory_order_acquire);
+    if (seen == nullptr && closure_originals[i].compare_exchange_strong(
+                               seen, cb, std::memory_order_acq_rel)) {
+      return kClosureTrampolines[i];
+    }
+    if (seen == cb) return kClosureTrampolines[i];
+  }
+  return nullptr;
+}
+
+// The first fields of a grpc_closure (src/core/lib/iomgr/closure.h, not
+// installed): the queue's next pointer, the callback and its argument.
+struct ClosureHead {
+  void* next;
+  ClosureCallback cb;
+  void* cb_arg;
+};
+
+void WrapReactorClosure(void* closure) {
+  auto* head = static_cast<ClosureHead*>(closure);
+  if (head->cb == nullptr) return;
+  const ClosureCallback trampoline = ClosureTrampolineOf(head->cb);
+  if (trampoline == nullptr) return;
+  head->cb = trampoline;
+  __tsan_release(head->cb_arg);
+}
+
+constexpr char kCallOnCancel[] =
+    "_ZN4grpc8internal18ServerCallbackCall12CallOnCancelEPNS0_13ServerReactorE";
+constexpr char kScheduleOnDone[] =
+    "_ZN4grpc8internal18ServerCallbackCall14ScheduleOnDoneEb";
+constexpr char kExecutorRun[] =
+    "_ZN9grpc_core8Executor3RunEP12grpc_closureN4absl7debian36StatusENS_"
+    "12ExecutorTypeENS_15ExecutorJobTypeE";
+
 }  // namespace
+
+// grpc::internal::ServerCallbackCall::CallOnCancel(ServerReactor*).
+void CallOnCancel(void* call, void* reactor) __asm__(
+    "_ZN4grpc8internal18ServerCallbackCall12CallOnCancelEPNS0_"
+    "13ServerReactorE");
+void CallOnCancel(void* call, void* reactor) {
+  using Call = void (*)(void*, void*);
+  static auto real = reinterpret_cast<Call>(Real(kCallOnCancel));
+  __tsan_acquire(static_cast<char*>(call) + kOnCancelConditionsOffset);
+  scheduling_reactor_closure = true;
+  real(call, reactor);
+  scheduling_reactor_closure = false;
+}
+
+// grpc::internal::ServerCallbackCall::ScheduleOnDone(bool inline_ondone).
+void ScheduleOnDone(void* call, bool inline_ondone) __asm__(
+    "_ZN4grpc8internal18ServerCallbackCall14ScheduleOnDoneEb");
+void ScheduleOnDone(void* call, bool inline_ondone) {
+  using Schedule = void (*)(void*, bool);
+  static auto real = reinterpret_cast<Schedule>(Real(kScheduleOnDone));
+  __tsan_acquire(static_cast<char*>(call) + kCallbacksOutstandingOffset);
+  scheduling_reactor_closure = true;
+  real(call, inline_ondone);
+  scheduling_reactor_closure = false;
+}
+
+// grpc_core::Executor::Run(grpc_closure*, absl::Status, ExecutorType,
+// ExecutorJobType); the status by address, the enums as ints.
+void ExecutorRun(void* closure, void* error, int type, int job) __asm__(
+    "_ZN9grpc_core8Executor3RunEP12grpc_closureN4absl7debian36StatusENS_"
+    "12ExecutorTypeENS_15ExecutorJobTypeE");
+void ExecutorRun(void* closure, void* error, int type, int job) {
+  using Run = void (*)(void*, void*, int, int);
+  static auto real = reinterpret_cast<Run>(Real(kExecutorRun));
+  if (scheduling_reactor_closure && closure != nullptr) {
+    WrapReactorClosure(closure);
+  }
+  real(closure, error, type, job);
+}
 
 extern "C" {
 
