@@ -24,7 +24,8 @@ std::string StoredOrder(loyalty::v1::OrderRecord order);
 // The whole record from `stored`, the value of the key
 // OrderKey(partner_id, order_id); false when it does not parse.
 bool ReadStoredOrder(absl::string_view stored, absl::string_view partner_id,
-                     absl::string_view order_id, loyalty::v1::OrderRecord* order);
+                     absl::string_view order_id,
+                     loyalty::v1::OrderRecord* order);
 
 }  // namespace loyalty::program
 

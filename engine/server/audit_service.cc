@@ -8,6 +8,7 @@
 #include "engine/server/call_log.h"
 #include "engine/server/grpc_status.h"
 #include "engine/server/handlers.h"
+#include "engine/server/stream_call.h"
 
 namespace loyalty::server {
 namespace {
@@ -20,10 +21,11 @@ using loyalty::v1::ExportLedgerResponse;
 class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Ends early with UNAVAILABLE once `stopping` is set.
-  ExportReactor(std::unique_ptr<ledger::EntryReader> reader, CallLog log,
-                const std::atomic<bool>* stopping, ReaderPool* readers,
-                ReaderPool::Slot slot)
-      : reader_(std::move(reader)),
+  ExportReactor(StreamCall call, std::unique_ptr<ledger::EntryReader> reader,
+                CallLog log, const std::atomic<bool>* stopping,
+                ReaderPool* readers, ReaderPool::Slot slot)
+      : call_(std::move(call)),
+        reader_(std::move(reader)),
         log_(std::move(log)),
         stopping_(stopping),
         readers_(readers),
@@ -33,16 +35,23 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      call_.Cancelled();
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
     ReadNextPage();
   }
 
+  // The read or the write in hand ends the stream.
+  void OnCancel() override { call_.Cancelled(); }
+
   // Returns the slot, as the reactor goes.
   void OnDone() override { delete this; }
 
  private:
+  // Counted, then finished; `this` may be gone after it.
+  void End(grpc::Status status) { Finish(call_.Ending(std::move(status))); }
+
   void ReadNextPage() {
     readers_->Post(slot_, [this] { WriteNextPage(); });
   }
@@ -51,19 +60,19 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // is not touched (gRPC may run OnWriteDone or OnDone at once).
   void WriteNextPage() {
     if (stopping_->load()) {
-      Finish(ToGrpcStatus(MakeError(
-          absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
-          "the server is stopping; export again once it is back")));
+      End(ToGrpcStatus(
+          MakeError(absl::StatusCode::kUnavailable, "SERVER_STOPPING", "",
+                    "the server is stopping; export again once it is back")));
       return;
     }
     auto page = reader_->Next(kExportPageEntries);
     if (!page.ok()) {
       log_.Failure(page.status());
-      Finish(ToGrpcStatus(page.status()));
+      End(ToGrpcStatus(page.status()));
       return;
     }
     if (page->empty() && wrote_a_page_) {
-      Finish(grpc::Status::OK);
+      End(grpc::Status::OK);
       return;
     }
     // An export with no matching entry still sends one (empty) page, so the
@@ -75,12 +84,13 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     const absl::Status written = SerializeMessage(response, &bytes_);
     if (!written.ok()) {
       log_.Failure(written);
-      Finish(ToGrpcStatus(written));
+      End(ToGrpcStatus(written));
       return;
     }
     StartWrite(&bytes_);
   }
 
+  StreamCall call_;
   std::unique_ptr<ledger::EntryReader> reader_;
   const CallLog log_;
   const std::atomic<bool>* const stopping_;
@@ -92,8 +102,8 @@ class ExportReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 class FailedExport : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit FailedExport(const absl::Status& status) {
-    Finish(ToGrpcStatus(status));
+  FailedExport(StreamCall call, const absl::Status& status) {
+    Finish(call.Ending(ToGrpcStatus(status)));
   }
   void OnDone() override { delete this; }
 };
@@ -102,11 +112,14 @@ class FailedExport : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportLedger(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
+  StreamCall call = StartStream<v1::ExportLedgerRequest>(*path_, *bytes);
   absl::StatusOr<AdmittedExport> admitted =
       AdmitExport(*path_, ledger_, readers_, OriginOf(*context),
                   ParseMessage<v1::ExportLedgerRequest>(*bytes));
-  if (!admitted.ok()) return new FailedExport(admitted.status());
-  return new ExportReactor(std::move(admitted->reader),
+  if (!admitted.ok()) {
+    return new FailedExport(std::move(call), admitted.status());
+  }
+  return new ExportReactor(std::move(call), std::move(admitted->reader),
                            std::move(admitted->log), &stopping_, readers_,
                            std::move(admitted->slot));
 }

@@ -15,7 +15,8 @@
 //      failure is logged on the way (call_log.h), and every call is counted
 //      by RPC and code with its latency (rpc_metrics.h).
 // Streams (ExportLedger, RunExpiry, SimulateRules, WatchEvents) take steps
-// 1-4 through Admit and answer through their own reactors.
+// 1-4 through Admit and answer through their own reactors, which count
+// them as they end (StartStream, stream_call.h).
 //
 // Thread-safe; Run never blocks on the ledger.
 #ifndef LOYALTY_ENGINE_SERVER_CALL_PATH_H_
@@ -37,6 +38,7 @@
 #include "engine/server/handlers.h"
 #include "engine/server/rpc_metrics.h"
 #include "engine/server/rpc_table.h"
+#include "engine/server/stream_call.h"
 
 namespace loyalty::server {
 
@@ -92,7 +94,7 @@ absl::StatusOr<std::string> ScopeOf(const Caller& caller,
 class CallPath {
  public:
   // Nothing is owned; everything must outlive this object. `metrics`
-  // (optional) counts every unary call and its latency.
+  // (optional) counts every call and its latency.
   CallPath(const Authorizer* authorizer, const Logger* logger,
            RpcHandlers* handlers, RpcMetrics* metrics = nullptr)
       : authorizer_(authorizer),
@@ -118,6 +120,13 @@ class CallPath {
       call.refusal = partner.status();
     }
     return call;
+  }
+
+  // A server stream of RpcOf<Request> begins: taken before Admit, so that
+  // a refusal counts too; its reactor counts it as it ends it.
+  template <typename Request>
+  StreamCall StartStream() const {
+    return StreamCall(metrics_, RpcOf<Request>::kRpc);
   }
 
   // The whole path for a unary call: `done` gets the answer or the refusal,

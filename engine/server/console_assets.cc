@@ -90,6 +90,7 @@ void ServeSession(const Authorizer& authorizer, const httplib::Request& http,
   }
   SetPageHeaders(response);
   response.set_header("Cache-Control", "no-store");
+  json->push_back('\n');
   response.set_content(*std::move(json), "application/json");
 }
 

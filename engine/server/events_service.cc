@@ -7,6 +7,7 @@
 #include "engine/base/error.h"
 #include "engine/server/event_admission.h"
 #include "engine/server/grpc_status.h"
+#include "engine/server/stream_call.h"
 
 namespace loyalty::server {
 namespace {
@@ -18,8 +19,8 @@ namespace {
 // and finishes; otherwise the read or write in hand sees it.
 class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  EventsReactor(EventsParts parts, AdmittedEvents admitted)
-      : parts_(parts), admitted_(std::move(admitted)) {
+  EventsReactor(StreamCall call, EventsParts parts, AdmittedEvents admitted)
+      : call_(std::move(call)), parts_(parts), admitted_(std::move(admitted)) {
     after_ = admitted_.after_sequence;
     ReadSoon();
   }
@@ -29,13 +30,15 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnWriteDone(bool ok) override {
     parts_.hub->Release(std::exchange(held_, 0));
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      call_.Cancelled();
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
     ReadSoon();
   }
 
   void OnCancel() override {
+    call_.Cancelled();
     bool finish = false;
     {
       absl::MutexLock lock(&mu_);
@@ -46,13 +49,16 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       }
     }
     if (finish) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
     }
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // Counted, then finished; `this` may be gone after it.
+  void End(grpc::Status status) { Finish(call_.Ending(std::move(status))); }
+
   void ReadSoon() {
     parts_.readers->Post(admitted_.slot, [this] { Read(); });
   }
@@ -61,28 +67,28 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // read, after which `this` is not touched.
   void Read() {
     if (parts_.hub->stopping()) {
-      Finish(ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable,
-                                    "SERVER_STOPPING", "",
-                                    "the server is stopping; reconnect after "
-                                    "the last sequence handled")));
+      End(ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable,
+                                 "SERVER_STOPPING", "",
+                                 "the server is stopping; reconnect after "
+                                 "the last sequence handled")));
       return;
     }
     if (Cancelled()) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
     const int64_t durable = parts_.hub->durable();
     const int64_t through = admitted_.follow ? durable : admitted_.end_sequence;
     if (after_ >= through) {
       if (!wrote_) return Write({}, durable);
-      if (!admitted_.follow) return Finish(grpc::Status::OK);
+      if (!admitted_.follow) return End(grpc::Status::OK);
       return Wait();
     }
     absl::StatusOr<program::EventPage> page = program::ReadEventPage(
         *parts_.ledger, admitted_.query, after_, through);
     if (!page.ok()) {
       admitted_.log.Failure(page.status());
-      Finish(ToGrpcStatus(page.status()));
+      End(ToGrpcStatus(page.status()));
       return;
     }
     after_ = page->scanned_sequence;
@@ -100,7 +106,7 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     const absl::Status written = SerializeMessage(response, &bytes_);
     if (!written.ok()) {
       admitted_.log.Failure(written);
-      Finish(ToGrpcStatus(written));
+      End(ToGrpcStatus(written));
       return;
     }
     held_ = static_cast<int64_t>(bytes_.Length());
@@ -134,6 +140,7 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     return cancelled_;
   }
 
+  StreamCall call_;
   const EventsParts parts_;
   AdmittedEvents admitted_;
   // Touched only by the one that holds the stream (see the class comment).
@@ -148,8 +155,8 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 class RefusedEvents : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit RefusedEvents(const absl::Status& status) {
-    Finish(ToGrpcStatus(status));
+  RefusedEvents(StreamCall call, const absl::Status& status) {
+    Finish(call.Ending(ToGrpcStatus(status)));
   }
   void OnDone() override { delete this; }
 };
@@ -158,10 +165,13 @@ class RefusedEvents : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* EventsService::WatchEvents(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
+  StreamCall call = StartStream<v1::WatchEventsRequest>(*parts_.path, *bytes);
   absl::StatusOr<AdmittedEvents> admitted = AdmitEvents(
       parts_, OriginOf(*context), ParseMessage<v1::WatchEventsRequest>(*bytes));
-  if (!admitted.ok()) return new RefusedEvents(admitted.status());
-  return new EventsReactor(parts_, *std::move(admitted));
+  if (!admitted.ok()) {
+    return new RefusedEvents(std::move(call), admitted.status());
+  }
+  return new EventsReactor(std::move(call), parts_, *std::move(admitted));
 }
 
 }  // namespace loyalty::server

@@ -22,14 +22,15 @@ using RunExpiryReactor = ProgressReactor<RunExpiryResponse>;
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::RunExpiry(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
+  StreamCall stream = StartStream<v1::RunExpiryRequest>(*path_, *bytes);
   const absl::StatusOr<v1::RunExpiryRequest> request =
       ParseMessage<v1::RunExpiryRequest>(*bytes);
   Admission call = path_->Admit(OriginOf(*context), request);
   if (!call.refusal.ok()) {
     call.log.Failure(call.refusal);
-    return RunExpiryReactor::Refused(call.refusal);
+    return RunExpiryReactor::Refused(std::move(stream), call.refusal);
   }
-  auto* reactor = new RunExpiryReactor();
+  auto* reactor = new RunExpiryReactor(std::move(stream));
   const absl::Status started = runs_->Start(
       *request, std::move(call.log),
       [reactor](const RunExpiryResponse& figures) {

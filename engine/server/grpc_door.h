@@ -15,6 +15,7 @@
 #include "engine/server/admission.h"
 #include "engine/server/call_path.h"
 #include "engine/server/grpc_status.h"
+#include "engine/server/stream_call.h"
 #include "google/protobuf/message_lite.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -42,6 +43,18 @@ absl::StatusOr<Message> ParseMessage(const grpc::ByteBuffer& bytes) {
 // `message` as gRPC bytes, into *bytes; INTERNAL when it cannot be written.
 absl::Status SerializeMessage(const google::protobuf::MessageLite& message,
                               grpc::ByteBuffer* bytes);
+
+// A server stream of Request begins (stream_call.h), `bytes` its request.
+// gRPC hands a stream whose client cancelled it before its request arrived
+// to the service with no request bytes at all: the refusal that follows
+// (MALFORMED_REQUEST, as nobody sees it) is counted CANCELLED, as the
+// client saw it.
+template <typename Request>
+StreamCall StartStream(const CallPath& path, const grpc::ByteBuffer& bytes) {
+  StreamCall call = path.StartStream<Request>();
+  if (!bytes.Valid()) call.Cancelled();
+  return call;
+}
 
 // One unary call through the path: reads `request`, and once answered writes
 // `response` and finishes the call with the status mapped to gRPC's.

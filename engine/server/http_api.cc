@@ -86,6 +86,7 @@ void HttpApi::ServeUnary(const httplib::Request& http, const PathParams& params,
     return;
   }
   response.status = 200;
+  json->push_back('\n');  // so that curl's output ends its line
   response.set_content(*std::move(json), "application/json");
 }
 

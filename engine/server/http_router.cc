@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/base/error.h"
@@ -89,7 +90,8 @@ void WriteError(const absl::Status& status, httplib::Response& response) {
   if (status.code() == absl::StatusCode::kUnauthenticated) {
     response.set_header("WWW-Authenticate", "Bearer");
   }
-  response.set_content(ErrorJson(status), "application/json");
+  response.set_content(absl::StrCat(ErrorJson(status), "\n"),
+                       "application/json");
 }
 
 }  // namespace loyalty::server

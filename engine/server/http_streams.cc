@@ -2,12 +2,15 @@
 // one line per page of entries read from one snapshot; RunExpiry, one line
 // per page of the maintenance run's figures; SimulateRules, one line per
 // page of the replay, the last with the report.
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/base/error.h"
 #include "engine/server/export_admission.h"
@@ -130,8 +133,54 @@ class ProgressLines {
   absl::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
-using RunLines = ProgressLines<v1::RunExpiryResponse>;
-using SimulationLines = ProgressLines<v1::SimulateRulesResponse>;
+// How a long run starts (MaintenanceRuns::Start, SimulationRuns::Start):
+// with the admitted call, where its figures and its end go, and the stop a
+// client that goes away sets; a refusal at once, or OK.
+template <typename Response>
+using StartRun = absl::FunctionRef<absl::Status(
+    Admission& call, std::function<void(const Response&)> progress,
+    std::function<void(absl::Status)> end,
+    std::shared_ptr<std::atomic<bool>> stop)>;
+
+// A long run over HTTP (RunExpiry, SimulateRules): admitted by the path,
+// started by `start`, its figures written as JSON lines as they come. A
+// refusal at the door or at the start is an ordinary error answer, as for
+// any call; so is one the run itself finds before its first figures (a bad
+// file or period of a simulation) when `refuse_before_first_line`.
+template <typename Request>
+void ServeRun(const CallPath& path, const CallOrigin& origin,
+              const absl::StatusOr<Request>& request,
+              bool refuse_before_first_line,
+              StartRun<ResponseOf<Request>> start,
+              httplib::Response& response) {
+  Admission call = path.Admit(origin, request);
+  if (!call.refusal.ok()) {
+    call.log.Failure(call.refusal);
+    WriteError(call.refusal, response);
+    return;
+  }
+  auto lines = std::make_shared<ProgressLines<ResponseOf<Request>>>();
+  // Set when the client goes away (or the answer is over): a run that
+  // reads it ends at its next page.
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  absl::Status refused = start(
+      call,
+      [lines](const ResponseOf<Request>& figures) { lines->Progress(figures); },
+      [lines](absl::Status status) { lines->End(std::move(status)); }, stop);
+  if (refused.ok() && refuse_before_first_line) {
+    refused = lines->RefusalBeforeFirstLine();
+  }
+  if (!refused.ok()) {
+    WriteError(refused, response);
+    return;
+  }
+  response.set_chunked_content_provider(
+      kJsonLines,
+      [lines](size_t, httplib::DataSink& sink) {
+        return lines->WriteNext(sink);
+      },
+      [stop](bool) { *stop = true; });
+}
 
 }  // namespace
 
@@ -160,28 +209,13 @@ void HttpApi::ServeStream<v1::RunExpiryRequest>(const httplib::Request& http,
                                                 httplib::Response& response) {
   const absl::StatusOr<v1::RunExpiryRequest> request =
       ReadHttp<v1::RunExpiryRequest>(http, params);
-  Admission call =
-      parts_.path->Admit(HttpOrigin(http, parts_.call_timeout), request);
-  if (!call.refusal.ok()) {
-    call.log.Failure(call.refusal);
-    WriteError(call.refusal, response);
-    return;
-  }
-  auto lines = std::make_shared<RunLines>();
-  const absl::Status started = parts_.runs->Start(
-      *request, std::move(call.log),
-      [lines](const v1::RunExpiryResponse& figures) {
-        lines->Progress(figures);
+  ServeRun<v1::RunExpiryRequest>(
+      *parts_.path, HttpOrigin(http, parts_.call_timeout), request, false,
+      [&](Admission& call, auto progress, auto end, auto) {
+        return parts_.runs->Start(*request, std::move(call.log),
+                                  std::move(progress), std::move(end));
       },
-      [lines](absl::Status status) { lines->End(std::move(status)); });
-  if (!started.ok()) {
-    WriteError(started, response);
-    return;
-  }
-  response.set_chunked_content_provider(
-      kJsonLines, [lines](size_t, httplib::DataSink& sink) {
-        return lines->WriteNext(sink);
-      });
+      response);
 }
 
 template <>
@@ -190,37 +224,14 @@ void HttpApi::ServeStream<v1::SimulateRulesRequest>(
     httplib::Response& response) {
   const absl::StatusOr<v1::SimulateRulesRequest> request =
       ReadHttp<v1::SimulateRulesRequest>(http, params);
-  Admission call =
-      parts_.path->Admit(HttpOrigin(http, parts_.call_timeout), request);
-  if (!call.refusal.ok()) {
-    call.log.Failure(call.refusal);
-    WriteError(call.refusal, response);
-    return;
-  }
-  auto lines = std::make_shared<SimulationLines>();
-  // Set when the client goes away (or the answer is over): the replay ends
-  // at its next page.
-  auto stop = std::make_shared<std::atomic<bool>>(false);
-  const absl::Status started = parts_.simulations->Start(
-      *request, std::move(call.partner_id), std::move(call.log), stop,
-      [lines](const v1::SimulateRulesResponse& progress) {
-        lines->Progress(progress);
+  ServeRun<v1::SimulateRulesRequest>(
+      *parts_.path, HttpOrigin(http, parts_.call_timeout), request, true,
+      [&](Admission& call, auto progress, auto end, auto stop) {
+        return parts_.simulations->Start(*request, std::move(call.partner_id),
+                                         std::move(call.log), std::move(stop),
+                                         std::move(progress), std::move(end));
       },
-      [lines](absl::Status status) { lines->End(std::move(status)); });
-  // A bad file or period is found by the replay itself, before its first
-  // page: an ordinary error answer, as for any refusal.
-  const absl::Status refused =
-      started.ok() ? lines->RefusalBeforeFirstLine() : started;
-  if (!refused.ok()) {
-    WriteError(refused, response);
-    return;
-  }
-  response.set_chunked_content_provider(
-      kJsonLines,
-      [lines](size_t, httplib::DataSink& sink) {
-        return lines->WriteNext(sink);
-      },
-      [stop](bool) { *stop = true; });
+      response);
 }
 
 }  // namespace loyalty::server

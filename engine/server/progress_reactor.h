@@ -3,7 +3,8 @@
 // reactor sends the newest figures whenever the last write is done, so a
 // slow client never holds the run back (figures in between are skipped, the
 // last one never). A client that cancels the call sets stop(), which the
-// run reads between pages.
+// run reads between pages. The stream is counted as it finishes
+// (stream_call.h).
 #ifndef LOYALTY_ENGINE_SERVER_PROGRESS_REACTOR_H_
 #define LOYALTY_ENGINE_SERVER_PROGRESS_REACTOR_H_
 
@@ -17,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/server/grpc_door.h"
 #include "engine/server/grpc_status.h"
+#include "engine/server/stream_call.h"
 #include "grpcpp/grpcpp.h"
 
 namespace loyalty::server {
@@ -26,12 +28,13 @@ class ProgressReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // A call refused before the run starts.
-  static ProgressReactor* Refused(const absl::Status& status) {
-    auto* reactor = new ProgressReactor();
-    reactor->Finish(ToGrpcStatus(status));
+  static ProgressReactor* Refused(StreamCall call, const absl::Status& status) {
+    auto* reactor = new ProgressReactor(std::move(call));
+    reactor->Finish(reactor->call_.Ending(ToGrpcStatus(status)));
     return reactor;
   }
-  ProgressReactor() = default;
+  // `call` is counted as the reactor finishes.
+  explicit ProgressReactor(StreamCall call) : call_(std::move(call)) {}
 
   // Set when the client cancels; shared, so the run may hold it past the
   // call.
@@ -63,8 +66,12 @@ class ProgressReactor final
     Act(std::move(next));
   }
 
-  void OnCancel() override { *stop_ = true; }
+  void OnCancel() override {
+    call_.Cancelled();
+    *stop_ = true;
+  }
   void OnWriteDone(bool ok) override {
+    if (!ok) call_.Cancelled();
     Next next;
     {
       absl::MutexLock lock(&mu_);
@@ -112,10 +119,12 @@ class ProgressReactor final
     if (next.write) {
       StartWrite(&sending_);  // not touched again until OnWriteDone
     } else if (next.finish.has_value()) {
-      Finish(*std::move(next.finish));  // `this` may be gone from here on
+      // `this` may be gone from here on.
+      Finish(call_.Ending(*std::move(next.finish)));
     }
   }
 
+  StreamCall call_;
   const std::shared_ptr<std::atomic<bool>> stop_ =
       std::make_shared<std::atomic<bool>>(false);
   absl::Mutex mu_;

@@ -28,8 +28,9 @@ void RpcMetrics::Render(Exposition& page) const {
   std::array<HistogramCounts, kMaxRpcs> latencies;
   for (int i = 0; i < kMaxRpcs; ++i) latencies[i] = rows_[i]->latency_us.Read();
   page.Family("loyalty_rpc_calls_total", "counter",
-              "Calls answered, by RPC and gRPC status code (unary calls, "
-              "whichever door they came through).");
+              "Calls answered, by RPC and gRPC status code (unary calls "
+              "whichever door they came through; server streams over gRPC "
+              "once ended).");
   for (int i = 0; i < kMaxRpcs; ++i) {
     if (latencies[i].Total() == 0) continue;
     const std::string rpc = RpcName(static_cast<Rpc>(i));
@@ -45,7 +46,8 @@ void RpcMetrics::Render(Exposition& page) const {
     }
   }
   page.Family("loyalty_rpc_duration_seconds", "histogram",
-              "Time from a call's admission to its answer, by RPC.");
+              "Time from a call's admission to its answer (a stream's: "
+              "to its end), by RPC.");
   for (int i = 0; i < kMaxRpcs; ++i) {
     if (latencies[i].Total() == 0) continue;
     page.HistogramSamples("loyalty_rpc_duration_seconds",

@@ -1,8 +1,10 @@
 // What the one call path (call_path.h) counts about calls, for /metrics:
-// every unary call by RPC and status code, and its latency from admission to
-// answer, per RPC. Counted where every door's calls pass, so a call over
-// gRPC and one over the HTTP door to come count alike. Streams (ExportLedger,
-// RunExpiry) answer through their own reactors and are not counted here.
+// every call by RPC and status code, and its latency from admission to
+// answer, per RPC. Unary calls are counted where every door's calls pass,
+// so a call over gRPC and one over the HTTP door count alike. The server
+// streams over gRPC (ExportLedger, RunExpiry, SimulateRules, WatchEvents)
+// are counted by their reactors as they end (stream_call.h), from admission
+// to their end; their HTTP forms are not counted.
 // Figures only, never a member, a key or a request.
 //
 // Bounded: one row per Rpc (at most kMaxRpcs), 17 status codes each.

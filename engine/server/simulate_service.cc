@@ -21,14 +21,15 @@ void ProgramService::Stop() {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ProgramService::SimulateRules(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
+  StreamCall stream = StartStream<v1::SimulateRulesRequest>(*path_, *bytes);
   const absl::StatusOr<v1::SimulateRulesRequest> request =
       ParseMessage<v1::SimulateRulesRequest>(*bytes);
   Admission call = path_->Admit(OriginOf(*context), request);
   if (!call.refusal.ok()) {
     call.log.Failure(call.refusal);
-    return SimulationReactor::Refused(call.refusal);
+    return SimulationReactor::Refused(std::move(stream), call.refusal);
   }
-  auto* reactor = new SimulationReactor();
+  auto* reactor = new SimulationReactor(std::move(stream));
   const absl::Status started = simulations_->Start(
       *request, std::move(call.partner_id), std::move(call.log),
       reactor->stop(),

@@ -131,10 +131,10 @@ class CompactSaleRecordsTest : public ::testing::Test {
 
   void ExpectVerified() {
     v1::VerifyLedgerResponse response;
-    ASSERT_TRUE(served_.audit()
-                    .VerifyLedger(Context().get(), v1::VerifyLedgerRequest(),
-                                  &response)
-                    .ok());
+    ASSERT_TRUE(
+        served_.audit()
+            .VerifyLedger(Context().get(), v1::VerifyLedgerRequest(), &response)
+            .ok());
     EXPECT_TRUE(response.ok()) << response.problem();
   }
 
@@ -142,7 +142,8 @@ class CompactSaleRecordsTest : public ::testing::Test {
   testing::ServedLedger served_;  // after the clock it uses
 };
 
-const std::string kOrderKey = ledger::keys::Aux(program::OrderKey("", "order-1"));
+const std::string kOrderKey =
+    ledger::keys::Aux(program::OrderKey("", "order-1"));
 const std::string kMonthKey =
     ledger::keys::Aux(analytics::MemberMonthKey(kMonth, "ann"));
 
@@ -159,14 +160,16 @@ TEST_F(CompactSaleRecordsTest, ASaleWritesItsRecordsWithoutRepeats) {
     EXPECT_EQ(order.purchase().store_id(), "s1");
     // Read back, it is the order as priced: the answer's priced purchase.
     v1::OrderRecord whole;
-    ASSERT_TRUE(program::ReadStoredOrder(Get(db, kOrderKey), "", "order-1", &whole));
+    ASSERT_TRUE(
+        program::ReadStoredOrder(Get(db, kOrderKey), "", "order-1", &whole));
     EXPECT_EQ(whole.purchase().order_id(), "order-1");
     EXPECT_EQ(whole.left_out(), 0u);
     EXPECT_TRUE(MessageDifferencer::Equals(whole.priced(), first.priced()));
     EXPECT_LT(order.ByteSizeLong(), whole.ByteSizeLong());
 
     v1::IdempotencyRecord request;
-    ASSERT_TRUE(request.ParseFromString(Get(db, ledger::keys::Request("sale-1"))));
+    ASSERT_TRUE(
+        request.ParseFromString(Get(db, ledger::keys::Request("sale-1"))));
     v1::CommitPurchaseResponse kept;
     ASSERT_TRUE(kept.ParseFromString(request.kept()));
     EXPECT_TRUE(kept.balance().member_id().empty());
@@ -184,18 +187,17 @@ TEST_F(CompactSaleRecordsTest, ASaleWritesItsRecordsWithoutRepeats) {
 // the format key back there.
 void MakeOldShapes(rocksdb::DB& db, const std::string& request_id) {
   v1::OrderRecord order;
-  ASSERT_TRUE(program::ReadStoredOrder(Get(db, kOrderKey),
-                                       "", "order-1", &order));
+  ASSERT_TRUE(
+      program::ReadStoredOrder(Get(db, kOrderKey), "", "order-1", &order));
   Put(db, kOrderKey, order.SerializeAsString());
   v1::IdempotencyRecord request;
-  ASSERT_TRUE(request.ParseFromString(
-      Get(db, ledger::keys::Request(request_id))));
+  ASSERT_TRUE(
+      request.ParseFromString(Get(db, ledger::keys::Request(request_id))));
   v1::CommitPurchaseResponse kept;
   ASSERT_TRUE(kept.ParseFromString(request.kept()));
   kept.mutable_balance()->set_member_id("ann");
   request.set_kept(kept.SerializeAsString());
-  Put(db, ledger::keys::Request(request_id),
-                              request.SerializeAsString());
+  Put(db, ledger::keys::Request(request_id), request.SerializeAsString());
   v1::MemberMonth month;
   ASSERT_TRUE(month.ParseFromString(Get(db, kMonthKey)));
   analytics::ExpandMemberMonth(&month);
@@ -223,9 +225,11 @@ TEST_F(CompactSaleRecordsTest, ALedgerOfTheFormatBeforeIsReadAsItIs) {
   });
   // The retry gets the first answer, metrics count the same.
   v1::CommitPurchaseResponse again;
-  ASSERT_TRUE(served_.checkout().CommitPurchase(Context().get(), sale, &again).ok());
+  ASSERT_TRUE(
+      served_.checkout().CommitPurchase(Context().get(), sale, &again).ok());
   EXPECT_TRUE(MessageDifferencer::Equals(again, first))
-      << again.DebugString() << "\nexpected\n" << first.DebugString();
+      << again.DebugString() << "\nexpected\n"
+      << first.DebugString();
   EXPECT_TRUE(MessageDifferencer::Equals(Metrics(), metrics));
   // A new sale in the month counts on top of the old record.
   const v1::CommitPurchaseResponse second = Commit(Sale("sale-2", "order-2"));
@@ -238,20 +242,23 @@ TEST_F(CompactSaleRecordsTest, ALedgerOfTheFormatBeforeIsReadAsItIs) {
   const grpc::Status status =
       served_.checkout().RefundPurchase(Context().get(), refund, &refunded);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(refunded.balance().points_available(),
-            second.balance().points_available() - first.priced().points_earned());
+  EXPECT_EQ(
+      refunded.balance().points_available(),
+      second.balance().points_available() - first.priced().points_earned());
   ASSERT_NO_FATAL_FAILURE(ExpectVerified());
   // The refund wrote the order back in today's shape, whole when read.
   WithServerStopped([&](rocksdb::DB& db) {
     v1::OrderRecord order;
-    ASSERT_TRUE(program::ReadStoredOrder(Get(db, kOrderKey), "", "order-1", &order));
+    ASSERT_TRUE(
+        program::ReadStoredOrder(Get(db, kOrderKey), "", "order-1", &order));
     EXPECT_EQ(order.purchase().order_id(), "order-1");
     EXPECT_EQ(order.purchase().member_id(), "ann");
     EXPECT_EQ(order.refunded_quantity(0), 2);
     EXPECT_EQ(order.priced().currency(), "EUR");
   });
   // The retry of the refunded sale still gets its first answer.
-  ASSERT_TRUE(served_.checkout().CommitPurchase(Context().get(), sale, &again).ok());
+  ASSERT_TRUE(
+      served_.checkout().CommitPurchase(Context().get(), sale, &again).ok());
   EXPECT_TRUE(MessageDifferencer::Equals(again, first));
 }
 

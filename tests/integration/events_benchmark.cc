@@ -9,7 +9,6 @@
 // and keeps up; no consumer again. Prints one row per round: sales per second,
 // latency percentiles, and the most page bytes the event streams held at once.
 // Not a test: numbers only, run by hand; no assertion on time.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -32,14 +31,9 @@
 namespace loyalty {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 struct Row {
   std::string consumer;
-  int sales = 0;
-  int failed = 0;
-  double seconds = 0;
-  std::vector<double> latency_ms;
+  testing::SalesRound round;
 };
 
 bool Sell(v1::Checkout::Stub& checkout, const std::string& round, int client,
@@ -68,47 +62,18 @@ Row Round(const std::string& consumer,
   static int rounds = 0;
   const std::string round = absl::StrCat(consumer, "-", ++rounds);
   auto checkout = v1::Checkout::NewStub(channel);
-  std::vector<std::vector<double>> latencies(clients);
-  std::vector<int> failures(clients, 0);
-  const Clock::time_point start = Clock::now();
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      for (int s = 0; s < sales_per_client; ++s) {
-        const Clock::time_point sent = Clock::now();
-        if (!Sell(*checkout, round, c, s)) ++failures[c];
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - sent)
-                .count());
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  Row row{consumer,
-          clients * sales_per_client,
-          0,
-          std::chrono::duration<double>(Clock::now() - start).count(),
-          {}};
-  for (int c = 0; c < clients; ++c) {
-    row.failed += failures[c];
-    row.latency_ms.insert(row.latency_ms.end(), latencies[c].begin(),
-                          latencies[c].end());
-  }
-  std::sort(row.latency_ms.begin(), row.latency_ms.end());
-  return row;
-}
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<size_t>(p * sorted.size()))];
+  return Row{consumer,
+             testing::RunSales(clients, sales_per_client, [&](int c, int s) {
+               return Sell(*checkout, round, c, s);
+             })};
 }
 
 void Print(const Row& row, int64_t held_bytes) {
+  const testing::SalesRound& round = row.round;
   std::printf("%-10s %8d %7d %10.0f %8.2f %8.2f %12lld\n", row.consumer.c_str(),
-              row.sales, row.failed, row.sales / row.seconds,
-              Percentile(row.latency_ms, 0.50),
-              Percentile(row.latency_ms, 0.99),
+              round.sales, round.failed, round.sales / round.seconds,
+              testing::Percentile(round.latency_ms, 0.50),
+              testing::Percentile(round.latency_ms, 0.99),
               static_cast<long long>(held_bytes));
 }
 

@@ -6,14 +6,11 @@
 // backend would; one keep-alive HTTP connection per client), sending one
 // sale after another. Prints one row per door: sales per second and the
 // latency percentiles. Not a test: numbers only, run by hand.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -29,8 +26,6 @@
 namespace loyalty {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 v1::CommitPurchaseRequest Sale(int client, int sale) {
   v1::CommitPurchaseRequest request;
   request.set_request_id(absl::StrCat("bench-", client, "-", sale));
@@ -45,61 +40,23 @@ v1::CommitPurchaseRequest Sale(int client, int sale) {
   return request;
 }
 
-// One sale by `client`, over one door; false when it failed.
-using SendSale = std::function<bool(int client, int sale)>;
-
 struct Row {
   std::string door;
-  int sales = 0;
-  int failed = 0;
-  double seconds = 0;
-  std::vector<double> latency_ms;
+  testing::SalesRound round;
 };
 
 Row Run(const std::string& door, int clients, int sales_per_client,
-        const SendSale& send) {
-  std::vector<std::vector<double>> latencies(clients);
-  std::vector<int> failures(clients, 0);
-  const Clock::time_point start = Clock::now();
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      for (int s = 0; s < sales_per_client; ++s) {
-        const Clock::time_point sent = Clock::now();
-        if (!send(c, s)) ++failures[c];
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - sent)
-                .count());
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  Row row{door,
-          clients * sales_per_client,
-          0,
-          std::chrono::duration<double>(Clock::now() - start).count(),
-          {}};
-  for (int c = 0; c < clients; ++c) {
-    row.failed += failures[c];
-    row.latency_ms.insert(row.latency_ms.end(), latencies[c].begin(),
-                          latencies[c].end());
-  }
-  std::sort(row.latency_ms.begin(), row.latency_ms.end());
-  return row;
-}
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<size_t>(p * sorted.size()))];
+        const testing::SendSale& send) {
+  return Row{door, testing::RunSales(clients, sales_per_client, send)};
 }
 
 void Print(const Row& row, int clients) {
+  const testing::SalesRound& round = row.round;
   std::printf("%-10s %8d %8d %7d %10.0f %8.2f %8.2f %8.2f\n", row.door.c_str(),
-              clients, row.sales, row.failed, row.sales / row.seconds,
-              Percentile(row.latency_ms, 0.50),
-              Percentile(row.latency_ms, 0.99),
-              row.latency_ms.empty() ? 0 : row.latency_ms.back());
+              clients, round.sales, round.failed, round.sales / round.seconds,
+              testing::Percentile(round.latency_ms, 0.50),
+              testing::Percentile(round.latency_ms, 0.99),
+              round.latency_ms.empty() ? 0 : round.latency_ms.back());
 }
 
 // loyaltyd in `dir`, gRPC and HTTP on free loopback ports, with a thread
@@ -198,7 +155,7 @@ int Main(int argc, char** argv) {
   Print(grpc_row, clients);
   Print(http_row, clients);
   loyaltyd.Shutdown(absl::Seconds(5));
-  return grpc_row.failed + http_row.failed == 0 ? 0 : 1;
+  return grpc_row.round.failed + http_row.round.failed == 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -310,6 +310,8 @@ TEST_F(HttpTest, ASaleOverHttpEarnsAndShowsInTheBalanceAndHistory) {
   // Every field prints, zeros too, in lowerCamelCase.
   EXPECT_NE(sale.body.find(R"("pointsPending":"0")"), std::string::npos)
       << sale.body;
+  // One object and a newline, so that curl's output ends its line.
+  EXPECT_TRUE(absl::EndsWith(sale.body, "}\n")) << sale.body;
 
   const Answer balance = Get("/v1/members/ann/balance");
   ASSERT_EQ(balance.status, 200) << balance.body;
@@ -433,6 +435,7 @@ TEST_F(HttpTest, RefusalsMapToTheirHttpStatusWithCodeReasonAndField) {
     EXPECT_EQ(answer.reason(), c.reason);
     EXPECT_EQ(Field(answer.error(), "field"), c.field);
     EXPECT_FALSE(Field(answer.error(), "message").empty());
+    EXPECT_TRUE(absl::EndsWith(answer.body, "}\n")) << answer.body;
   }
   EXPECT_EQ(Call("DELETE", "/v1/members/ann", "", admin_)
                 .headers.find("Allow")

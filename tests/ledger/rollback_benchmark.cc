@@ -24,6 +24,7 @@
 #include "engine/base/time_util.h"
 #include "engine/ledger/accounts.h"
 #include "engine/ledger/ledger.h"
+#include "tests/support/benchmark.h"
 #include "tests/support/ledger_decisions.h"
 #include "tests/support/temp_dir.h"
 
@@ -134,7 +135,7 @@ int RunBenchmark(int lots, const std::string& data_dir) {
     round_us.push_back(absl::ToDoubleMicroseconds(*took));
   }
   std::sort(round_us.begin(), round_us.end());
-  const double median_us = round_us[round_us.size() / 2];
+  const double median_us = testing::Percentile(round_us, 0.5);
   std::printf(
       "rollback benchmark: %d members with %d lots each in one operation; "
       "%d Appends (%d refused and rolled back) take %.0f us (median of %d), "
