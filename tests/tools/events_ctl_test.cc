@@ -315,7 +315,7 @@ TEST_F(EventsCtlTest, ForwardSendsTheMaintenanceRunsExpiryNotice) {
       Forward(receiver, {"--kind", "points_expiring", "--member", "ann"});
   EXPECT_EQ(forwarded.exit_code, 0) << forwarded.err;
   ASSERT_EQ(receiver.bodies().size(), 1u);
-  const std::string& body = receiver.bodies().front();
+  const std::string body = receiver.bodies().front();
   EXPECT_TRUE(
       absl::StrContains(body, "\"kind\":\"EVENT_KIND_POINTS_EXPIRING\""))
       << body;
