@@ -557,6 +557,10 @@ void CheckPoints(const loyalty::v1::PointsSettings& points,
   CheckRange(points.lifetime_days(), 0, kMaxLifetimeDays,
              "points.lifetime_days", " days (0: points never expire)",
              problems);
+  constexpr int64_t kMaxExpiryNoticeDays = 365;  // expiry_notice.h
+  CheckRange(points.expiry_notice_days(), 0, kMaxExpiryNoticeDays,
+             "points.expiry_notice_days", " days (0: no expiry notices)",
+             problems);
   // Compared only when pending_days is in range: a bad one is reported once.
   if (points.lifetime_days() > 0 && points.pending_days() >= 0 &&
       points.pending_days() <= kMaxPendingDays &&

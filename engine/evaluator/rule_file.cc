@@ -79,6 +79,7 @@ constexpr KeySpec kRefundKeys[] = {
 constexpr KeySpec kPointsKeys[] = {
     {"pending_days", "pending_days", false},    // 0: available at once
     {"lifetime_days", "lifetime_days", false},  // 0: never expire
+    {"expiry_notice_days", "expiry_notice_days", false},  // unset: 30
 };
 // `levels` is a list, read by ReadTierLevels (rule_file_programs.cc).
 constexpr KeySpec kTiersKeys[] = {

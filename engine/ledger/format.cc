@@ -13,7 +13,7 @@ const FormatHistory& LedgerFormats() {
   // "loyalty-ledger-1": the shapes of proto/loyalty/v1/storage.proto as of
   // the fixture tests/fixtures/ledger-1. Add a format with its step below.
   static const FormatHistory* const history = new FormatHistory{
-      "loyalty-ledger-4",
+      "loyalty-ledger-5",
       {
           // A sale's idempotency record keeps its answer without the priced
           // purchase (IdempotencyRecord.kept; the order record holds it).
@@ -40,6 +40,17 @@ const FormatHistory& LedgerFormats() {
           // so that an older loyaltyd, which would read the fields left out
           // as empty, refuses this ledger.
           {"loyalty-ledger-3", "loyalty-ledger-4",
+           [](rocksdb::DB&, const std::function<void(absl::string_view)>&) {
+             return absl::OkStatus();
+           }},
+          // Expiry notices: journal entries of kind EXPIRY_NOTICE
+          // (JournalEntry.expiring) and the lots they announced
+          // (PointLot.notice_sequence). Added fields only: records of the
+          // formats before read as "nothing announced yet", so nothing to
+          // rewrite. The key moves so that an older loyaltyd, which knows
+          // no such entry and would announce every lot again, refuses this
+          // ledger.
+          {"loyalty-ledger-4", "loyalty-ledger-5",
            [](rocksdb::DB&, const std::function<void(absl::string_view)>&) {
              return absl::OkStatus();
            }},

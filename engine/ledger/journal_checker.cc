@@ -1,5 +1,8 @@
 #include "engine/ledger/journal_checker.h"
 
+#include <cstdint>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "engine/base/checked_math.h"
 #include "engine/base/sha256.h"
@@ -12,6 +15,28 @@ std::string EntryHash(const loyalty::v1::JournalEntry& entry) {
   unhashed.clear_hash();
   return Sha256Pair(entry.previous_hash(), unhashed.SerializeAsString());
 }
+
+namespace {
+
+// The problem with an EXPIRY_NOTICE entry, or "": a notice moves nothing
+// and announces some points, by expiry time, soonest first.
+std::string CheckNotice(const loyalty::v1::JournalEntry& entry) {
+  if (entry.postings_size() != 0) return "an expiry notice must move nothing";
+  if (entry.expiring().empty()) return "an expiry notice announces no points";
+  std::pair<int64_t, int32_t> previous{INT64_MIN, 0};
+  for (const auto& expiring : entry.expiring()) {
+    if (expiring.points() <= 0 || !expiring.has_expire_time()) {
+      return "an expiry notice's points must be positive, with a time";
+    }
+    const std::pair<int64_t, int32_t> time{expiring.expire_time().seconds(),
+                                           expiring.expire_time().nanos()};
+    if (time <= previous) return "an expiry notice's times must be in order";
+    previous = time;
+  }
+  return "";
+}
+
+}  // namespace
 
 int64_t JournalChecker::Balance(const std::string& account,
                                 const std::string& asset) const {
@@ -39,6 +64,13 @@ bool JournalChecker::Add(const loyalty::v1::JournalEntry& entry) {
   if (EntryHash(entry) != entry.hash()) {
     problem_ = where + "hash does not match the entry's content";
     return false;
+  }
+  if (entry.kind() == loyalty::v1::ENTRY_KIND_EXPIRY_NOTICE) {
+    const std::string notice = CheckNotice(entry);
+    if (!notice.empty()) {
+      problem_ = where + notice;
+      return false;
+    }
   }
   std::map<std::string, int64_t> sums;
   for (const auto& posting : entry.postings()) {

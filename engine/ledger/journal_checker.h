@@ -6,7 +6,8 @@
 // previous_hash is the hash of the entry before, that hash matches the
 // entry's content, and that postings sum to zero per asset. It replays the
 // postings into balances; when the run starts at sequence 1 it also checks
-// that no member account ever goes negative.
+// that no member account ever goes negative. An EXPIRY_NOTICE entry must
+// move nothing and announce positive points in order of expiry time.
 //
 // Not thread-safe.
 #ifndef LOYALTY_ENGINE_LEDGER_JOURNAL_CHECKER_H_

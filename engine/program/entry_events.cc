@@ -175,6 +175,18 @@ void AddUpkeep(const JournalEntry& entry, const TierLadder& ladder,
   AddTierChange(entry, ladder, "review", events);
 }
 
+// The points a notice announces; nothing moves (`points` stays 0).
+void AddNotice(const JournalEntry& entry, std::vector<Event>* events) {
+  Event event = Base(entry, loyalty::v1::EVENT_KIND_POINTS_EXPIRING);
+  int64_t announced = 0;
+  for (const loyalty::v1::ExpiringPoints& expiring : entry.expiring()) {
+    announced += expiring.points();  // lots held when written: no overflow
+  }
+  event.set_points_expiring(announced);
+  *event.mutable_expiring() = entry.expiring();
+  events->push_back(std::move(event));
+}
+
 }  // namespace
 
 std::vector<Event> EventsOfEntry(const JournalEntry& entry,
@@ -198,6 +210,9 @@ std::vector<Event> EventsOfEntry(const JournalEntry& entry,
       break;
     case loyalty::v1::ENTRY_KIND_UPKEEP:
       AddUpkeep(entry, ladder, &events);
+      break;
+    case loyalty::v1::ENTRY_KIND_EXPIRY_NOTICE:
+      AddNotice(entry, &events);
       break;
     default:
       break;

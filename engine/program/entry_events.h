@@ -13,6 +13,8 @@
 //   UPKEEP      POINTS_RELEASED, POINTS_EXPIRED, BIRTHDAY_GIFT, each when
 //               it moved points; TIER_CHANGED (reason "review") when the
 //               review changed the tier
+//   EXPIRY_NOTICE  POINTS_EXPIRING (points_expiring, and `expiring` by
+//               expiry time; nothing moves)
 //   FEEDBACK    none (survey answers are read through metrics)
 //
 // Amounts are read from the entry's postings on the member's own accounts.

@@ -192,8 +192,12 @@ absl::StatusOr<std::string> Replay::Decide(
     }
     case loyalty::v1::ENTRY_KIND_FEEDBACK:
       return internal::DecideFeedback(main.feedback(), rules, transaction);
-    case loyalty::v1::ENTRY_KIND_UPKEEP:  // a maintenance run
+    // A maintenance run: its upkeep again. Its expiry notices move nothing
+    // and are not replayed (a chunk may end with one).
+    case loyalty::v1::ENTRY_KIND_EXPIRY_NOTICE:
+    case loyalty::v1::ENTRY_KIND_UPKEEP:
       for (const JournalEntry& entry : operation) {
+        if (entry.kind() != loyalty::v1::ENTRY_KIND_UPKEEP) continue;
         if (members != nullptr && !members->contains(entry.member_id()))
           continue;
         RETURN_IF_ERROR(

@@ -235,7 +235,8 @@ absl::Status Simulation::ReplayPeriod(
 absl::Status Simulation::Operation(const std::vector<JournalEntry>& operation) {
   const JournalEntry& main = operation.back();
   ASSIGN_OR_RETURN(const bool sampled, InSample(main));
-  const bool upkeep_run = main.kind() == loyalty::v1::ENTRY_KIND_UPKEEP;
+  const bool upkeep_run = main.kind() == loyalty::v1::ENTRY_KIND_UPKEEP ||
+                          main.kind() == loyalty::v1::ENTRY_KIND_EXPIRY_NOTICE;
   if (!sampled && !upkeep_run) return absl::OkStatus();
   if (FromTimestamp(main.record_time()) < input_.from)
     return ReplayHistory(operation);

@@ -93,6 +93,7 @@ void CallLog::RunEnded(const absl::StatusOr<loyalty::v1::RunExpiryResponse>& res
          {"points_expired", result->points_expired()},
          {"birthday_points", result->birthday_points()},
          {"tiers_lowered", result->tiers_lowered()},
+         {"expiry_notices", result->expiry_notices()},
          {"took_ms", absl::ToInt64Milliseconds(took)}});
 }
 

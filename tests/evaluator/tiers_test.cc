@@ -237,7 +237,16 @@ TEST(TierFileTest, PointsOutOfRange) {
   EXPECT_THAT(Problems("lifetime_days: 365", "lifetime_days: 0"), IsEmpty());
   EXPECT_THAT(Problems("pending_days: 14", "pending_day: 14"),
               ElementsAre("shop.yaml:13: points: unknown key 'pending_day'; "
-                          "allowed keys: pending_days, lifetime_days"));
+                          "allowed keys: pending_days, lifetime_days, "
+                          "expiry_notice_days"));
+  EXPECT_THAT(Problems("lifetime_days: 365",
+                       "lifetime_days: 365\n  expiry_notice_days: 400"),
+              ElementsAre("shop.yaml:15: points.expiry_notice_days: must be "
+                          "between 0 and 365 days (0: no expiry notices), "
+                          "got 400"));
+  EXPECT_THAT(Problems("lifetime_days: 365",
+                       "lifetime_days: 365\n  expiry_notice_days: 0"),
+              IsEmpty());
 }
 
 TEST(TierFileTest, TierSettingsOutOfRange) {

@@ -150,7 +150,7 @@ const std::string kMonthKey =
 TEST_F(CompactSaleRecordsTest, ASaleWritesItsRecordsWithoutRepeats) {
   const v1::CommitPurchaseResponse first = Commit(Sale("sale-1", "order-1"));
   WithServerStopped([&](rocksdb::DB& db) {
-    EXPECT_EQ(Get(db, ledger::kFormatKey), "loyalty-ledger-4");
+    EXPECT_EQ(Get(db, ledger::kFormatKey), ledger::LedgerFormats().current);
     v1::OrderRecord order;
     ASSERT_TRUE(order.ParseFromString(Get(db, kOrderKey)));
     EXPECT_NE(order.left_out() & v1::ORDER_LEFT_OUT_KEY_IDS, 0u);
@@ -216,9 +216,9 @@ TEST_F(CompactSaleRecordsTest, ALedgerOfTheFormatBeforeIsReadAsItIs) {
     ASSERT_EQ(order.purchase().order_id(), "order-1");  // the old shape
     ASSERT_EQ(order.left_out(), 0u);
   });
-  // Moved along the step on open; nothing rewritten.
+  // Moved along the steps on open; nothing rewritten.
   WithServerStopped([&](rocksdb::DB& db) {
-    EXPECT_EQ(Get(db, ledger::kFormatKey), "loyalty-ledger-4");
+    EXPECT_EQ(Get(db, ledger::kFormatKey), ledger::LedgerFormats().current);
     v1::OrderRecord order;
     ASSERT_TRUE(order.ParseFromString(Get(db, kOrderKey)));
     EXPECT_EQ(order.purchase().order_id(), "order-1");

@@ -263,7 +263,8 @@ void ExpectEntriesOf(const std::vector<Event>& events,
 // A month of one member and her referral, worked by hand: 150.00 EUR at
 // fuelco earns 150 pending points and silver; bob, referred by ann, pays
 // 20.00 EUR at grocer (20 + 20 points for him, 50 for her); a week later
-// the maintenance run releases the pending points; ann buys a coffee (5)
+// the maintenance run releases the pending points and announces that they
+// expire within its 30-day window (bob's 20 as well); ann buys a coffee (5)
 // and gets 10 points of goodwill; bob's order is refunded, which takes his
 // points and ann's referral reward back; 31 days on, the points of January
 // expire and ann's review finds her below silver.
@@ -283,7 +284,9 @@ TEST_F(EventsTest, AMembersMonthIsToldAsEventsThatMatchTheJournal) {
       "PURCHASE_COMMITTED bob +40",
       "REFERRAL_REWARDED ann +50",
       "POINTS_RELEASED ann +150",
+      "POINTS_EXPIRING ann +0",
       "POINTS_RELEASED bob +20",
+      "POINTS_EXPIRING bob +0",
       "REWARD_REDEEMED ann -5",
       "ADJUSTMENT_MADE ann +10",
       "REFUND bob -40",
@@ -304,8 +307,10 @@ TEST_F(EventsTest, AMembersMonthIsToldAsEventsThatMatchTheJournal) {
   EXPECT_EQ(up.tier_after(), "silver");
   EXPECT_EQ(up.direction(), v1::TIER_DIRECTION_UP);
   EXPECT_EQ(up.reason(), "purchase");
-  EXPECT_EQ(watched.events[9].reason(), "GOODWILL");
-  EXPECT_EQ(watched.events[8].reward_id(), "coffee");
+  EXPECT_EQ(watched.events[7].points_expiring(), 150);
+  EXPECT_EQ(watched.events[9].points_expiring(), 20);
+  EXPECT_EQ(watched.events[11].reason(), "GOODWILL");
+  EXPECT_EQ(watched.events[10].reward_id(), "coffee");
   const Event& down = watched.events.back();
   EXPECT_EQ(down.direction(), v1::TIER_DIRECTION_DOWN);
   EXPECT_EQ(down.reason(), "review");

@@ -290,5 +290,39 @@ TEST_F(EventsCtlTest, ForwardSignsRetriesAndResumesFromItsCheckpoint) {
   EXPECT_EQ(receiver.ids().size(), 7u);
 }
 
+// The maintenance run's notice reaches the webhook like every event: with
+// lots that live 20 days, a sale now is announced by `program expire` (the
+// 30-day window) and forwarded as a signed points_expiring event.
+TEST_F(EventsCtlTest, ForwardSendsTheMaintenanceRunsExpiryNotice) {
+  Receiver receiver;
+  std::ofstream(dir_.Sub("short-lived.yaml"))
+      << ReadWholeFile(testing::DefaultRulesPath())
+      << "\npoints:\n  lifetime_days: 20\n";
+  const Ran loaded = Ctl({"rules", "load", dir_.Sub("short-lived.yaml"),
+                          "--request-id", "rules-short"});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  ASSERT_EQ(
+      Ctl({"member", "enroll", "--id", "ann", "--request-id", "enroll-ann"})
+          .exit_code,
+      0);
+  ASSERT_NO_FATAL_FAILURE(Sale("A-1"));
+  const Ran expired = Ctl({"program", "expire", "--request-id", "run-1"});
+  ASSERT_EQ(expired.exit_code, 0) << expired.err;
+  EXPECT_TRUE(absl::StrContains(expired.out, "expiry notices   1"))
+      << expired.out;
+
+  const Ran forwarded =
+      Forward(receiver, {"--kind", "points_expiring", "--member", "ann"});
+  EXPECT_EQ(forwarded.exit_code, 0) << forwarded.err;
+  ASSERT_EQ(receiver.bodies().size(), 1u);
+  const std::string body = receiver.bodies().front();
+  EXPECT_TRUE(
+      absl::StrContains(body, "\"kind\":\"EVENT_KIND_POINTS_EXPIRING\""))
+      << body;
+  EXPECT_TRUE(absl::StrContains(body, "\"pointsExpiring\":\"7\"")) << body;
+  EXPECT_TRUE(absl::StrContains(body, "\"expiring\":[{\"expireTime\"")) << body;
+  EXPECT_EQ(receiver.bad_signatures(), 0);
+}
+
 }  // namespace
 }  // namespace loyalty

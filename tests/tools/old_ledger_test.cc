@@ -261,6 +261,31 @@ TEST_F(OldLedgerTest, TakesNewWritesAndItsChainStaysVerifiable) {
   }
 }
 
+// Lots stored before expiry notices existed read as not announced yet: a
+// maintenance run announces them once, a second one none, and the chain
+// with the notices on top still verifies.
+TEST_F(OldLedgerTest, OldLotsAreAnnouncedOnceByTheMaintenanceRun) {
+  clock_.Set(clock_.Now() + absl::Minutes(1));
+  const CtlResult first = Ctl({"program", "expire", "--notice-days", "90",
+                               "--request-id", "notices-1"});
+  ASSERT_EQ(first.exit_code, 0) << testing::Printed(first);
+  EXPECT_TRUE(absl::StrContains(first.out, "\"expiryNotices\": \""))
+      << first.out;
+  EXPECT_FALSE(absl::StrContains(first.out, "\"expiryNotices\": \"0\""))
+      << first.out;
+  const CtlResult again = Ctl({"program", "expire", "--notice-days", "90",
+                               "--request-id", "notices-2"});
+  ASSERT_EQ(again.exit_code, 0) << testing::Printed(again);
+  EXPECT_TRUE(absl::StrContains(again.out, "\"expiryNotices\": \"0\""))
+      << again.out;
+  const CtlResult events = Ctl({"events", "tail", "--kind", "points_expiring"});
+  ASSERT_EQ(events.exit_code, 0) << testing::Printed(events);
+  EXPECT_TRUE(absl::StrContains(events.out, "\"memberId\":\"anna\""))
+      << events.out;
+  const CtlResult verified = Ctl({"verify"});
+  EXPECT_EQ(verified.exit_code, 0) << testing::Printed(verified);
+}
+
 // The migration on open (engine/ledger/format_members.h) seals the
 // fixture's profiles and builds their index: its members are found by
 // e-mail, phone and name, and an erasure leaves none of anna's personal

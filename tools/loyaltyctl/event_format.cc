@@ -37,6 +37,15 @@ std::vector<std::string> Details(const Event& event) {
     words.push_back("newcomer " + event.newcomer_id());
   }
   if (!event.reason().empty()) words.push_back("(" + event.reason() + ")");
+  if (event.points_expiring() != 0) {
+    std::vector<std::string> when;
+    for (const auto& expiring : event.expiring()) {
+      when.push_back(absl::StrCat(expiring.points(), " at ",
+                                  FormatTime(expiring.expire_time())));
+    }
+    words.push_back(absl::StrCat(event.points_expiring(), " pts expiring (",
+                                 absl::StrJoin(when, ", "), ")"));
+  }
   return words;
 }
 

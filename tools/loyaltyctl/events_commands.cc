@@ -172,7 +172,8 @@ std::vector<FlagSpec> FilterFlags() {
        "Only events of this kind; repeat for more. Kinds: member_enrolled, "
        "purchase_committed, refund, reward_redeemed, tier_changed, "
        "points_released, points_expired, referral_rewarded, "
-       "adjustment_made, birthday_gift, referral_reversed.",
+       "adjustment_made, birthday_gift, referral_reversed, "
+       "points_expiring.",
        "--kind tier_changed --kind purchase_committed", false, true},
       {"member", "ID", "Only this member's events.", "--member card-0042"},
       {"partner", "P",
@@ -211,7 +212,8 @@ std::vector<CommandSpec> EventsCommands() {
   return {
       {"events", "tail", "", "",
        "Print the program's events (sales, refunds, rewards, tier changes, "
-       "points released and expired, referrals, adjustments) in sequence "
+       "points released, expired and expiring soon, referrals, "
+       "adjustments) in sequence "
        "order.",
        FilterFlags(),
        "loyaltyctl events tail --after 1200 --kind tier_changed --follow",

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "args.h"
 #include "client.h"
@@ -30,12 +31,24 @@ KeyValues RunRows(const RunExpiryResponse& figures) {
       {"points expired", absl::StrCat(figures.points_expired())},
       {"birthday points", absl::StrCat(figures.birthday_points())},
       {"tiers lowered", absl::StrCat(figures.tiers_lowered())},
+      {"expiry notices", absl::StrCat(figures.expiry_notices())},
+      {"points expiring", absl::StrCat(figures.points_expiring())},
   };
 }
 
 int RunExpire(const Invocation& invocation) {
   loyalty::v1::RunExpiryRequest request;
   request.set_request_id(invocation.flags.Get("request-id"));
+  if (invocation.flags.Has("notice-days")) {
+    int32_t days = 0;
+    if (!absl::SimpleAtoi(invocation.flags.Get("notice-days"), &days)) {
+      return UsageError(invocation,
+                        absl::InvalidArgumentError(absl::StrCat(
+                            "--notice-days must be an integer, got '",
+                            invocation.flags.Get("notice-days"), "'")));
+    }
+    request.set_expiry_notice_days(days);
+  }
   grpc::ClientContext context;
   // A run over millions of members takes minutes.
   PrepareLongCall(invocation.global, kRunDeadlineSeconds, &context);
@@ -73,17 +86,27 @@ std::vector<CommandSpec> ProgramCommands() {
        "",
        "",
        "Run the maintenance run now: release pending points, expire old "
-       "points, give birthday gifts, review tiers.",
+       "points, give birthday gifts, review tiers, announce points "
+       "expiring soon.",
        {{"request-id", "R",
          "A name for the run, kept in the request ids of its entries. "
          "Running again moves nothing that was moved already.",
-         "--request-id expiry-2026-12"}},
+         "--request-id expiry-2026-12"},
+        {"notice-days", "N",
+         "Announce points expiring within N days (0 to 365; 0: no "
+         "notices). Default: the rule set's points.expiry_notice_days (30 "
+         "when unset).",
+         "--notice-days 14"}},
        "loyaltyctl program expire",
        RunExpire,
        false,
        "loyaltyd also runs it on its own every --upkeep-every (default 1h). "
        "A member with nothing due is only read; one with something due gets "
-       "one UPKEEP entry. A second run while one is in progress is refused "
+       "one UPKEEP entry. A member with available points expiring within "
+       "the notice window that no notice announced yet gets one "
+       "EXPIRY_NOTICE entry (it moves nothing; events show it as "
+       "points_expiring); each lot is announced once, so a second run the "
+       "same day writes none. A second run while one is in progress is refused "
        "(EXPIRY_RUNNING). Default deadline: 3600 s."},
   };
 }
