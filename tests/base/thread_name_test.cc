@@ -58,7 +58,7 @@ TEST(ThreadNameTest, LedgerThreadsAreNamed) {
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_THAT(ThreadNames(),
               ::testing::IsSupersetOf(
-                  {"ledger-writer", "ledger-sync", "ledger-complete"}));
+                  {"ledger-worker-1", "ledger-worker-2", "ledger-complete"}));
 }
 
 }  // namespace
