@@ -1,9 +1,9 @@
-// Names for the threads the engine starts ("ledger-writer", "audit-worker",
+// Names for the threads the engine starts ("ledger-worker-1", "audit-worker",
 // ...), so that `top -H`, perf, gdb and /proc/<pid>/task/*/comm show them.
 // Name a thread on the line after it starts:
 //
-//   writer_ = std::thread([this] { WriterLoop(); });
-//   NameThread(writer_, "ledger-writer");
+//   completer_ = std::thread([this] { CompletionLoop(); });
+//   NameThread(completer_, "ledger-complete");
 //
 // Linux keeps at most 15 bytes of a name; a longer one is cut to 15 (names
 // are written to fit). Naming is a diagnostic aid: a failure (the thread has

@@ -1,6 +1,7 @@
 #include "engine/ledger/ledger.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "engine/base/error.h"
@@ -16,7 +17,7 @@ namespace {
 
 using loyalty::v1::IdempotencyRecord;
 
-// Durable batches whose answers wait for the completer; the syncer waits
+// Durable batches whose answers wait for the completer; a worker waits
 // beyond it.
 constexpr size_t kMaxBatchesToAnswer = 4;
 // Member records the writer keeps parsed (a few hundred bytes to a few KiB
@@ -114,6 +115,70 @@ Outcome Busy() {
 
 }  // namespace
 
+// A batch from the moment the writer starts deciding it until it is written.
+struct Ledger::StagedBatch {
+  uint64_t number = 0;  // 1, 2, ... in the order of writing
+  rocksdb::WriteBatch write_batch{0, 0, kProtectionBytesPerKey, 0};
+  BatchState state;  // read by later decisions until RocksDB shows the batch
+  Answers answers;
+};
+
+// Reads for the writer, newest first: batches handed on but maybe not
+// written yet, then the member cache, then RocksDB.
+class Ledger::Earlier : public EarlierState {
+ public:
+  explicit Earlier(Ledger* ledger) : ledger_(ledger) {}
+
+  absl::StatusOr<loyalty::v1::MemberRecord> TakeMember(
+      absl::string_view member_id) override {
+    for (auto it = ledger_->unwritten_.rbegin();
+         it != ledger_->unwritten_.rend(); ++it) {
+      const auto& members = (*it)->state.members;
+      if (auto found = members.find(member_id); found != members.end()) {
+        return found->second;  // a copy: later decisions may read it too
+      }
+    }
+    // Moved out of the cache rather than copied: the transaction stages it,
+    // and it comes back to the cache once its batch is written. When the
+    // transaction is dropped, the next read finds RocksDB up to date.
+    auto& cache = ledger_->member_cache_;
+    if (auto found = cache.find(member_id); found != cache.end()) {
+      loyalty::v1::MemberRecord record = std::move(found->second);
+      cache.erase(found);
+      return record;
+    }
+    std::string value;
+    rocksdb::Status read = ledger_->db_->Get(rocksdb::ReadOptions(),
+                                             keys::Member(member_id), &value);
+    if (read.IsNotFound()) return absl::NotFoundError("no such member");
+    if (!read.ok()) return absl::UnavailableError(read.ToString());
+    loyalty::v1::MemberRecord record;
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError(absl::StrCat(
+          "member record of ", Quoted(member_id), " does not parse"));
+    }
+    return record;
+  }
+
+  absl::StatusOr<std::optional<std::string>> FindAux(
+      absl::string_view key) override {
+    for (auto it = ledger_->unwritten_.rbegin();
+         it != ledger_->unwritten_.rend(); ++it) {
+      const auto& aux = (*it)->state.aux;
+      if (auto found = aux.find(key); found != aux.end()) return found->second;
+    }
+    std::string value;
+    rocksdb::Status read =
+        ledger_->db_->Get(rocksdb::ReadOptions(), keys::Aux(key), &value);
+    if (read.IsNotFound()) return std::optional<std::string>();
+    if (!read.ok()) return absl::UnavailableError(read.ToString());
+    return std::optional<std::string>(std::move(value));
+  }
+
+ private:
+  Ledger* ledger_;
+};
+
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (options.data_dir.empty()) {
     return InvalidArgument("MISSING_FIELD", "data_dir", "a data dir is needed");
@@ -121,12 +186,13 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(options)));
   RETURN_IF_ERROR(ledger->Load());
   Ledger* raw = ledger.get();
+  ledger->earlier_ = std::make_unique<Earlier>(raw);
   ledger->completer_ = std::thread([raw] { raw->CompletionLoop(); });
   NameThread(ledger->completer_, "ledger-complete");
-  ledger->syncer_ = std::thread([raw] { raw->SyncLoop(); });
-  NameThread(ledger->syncer_, "ledger-sync");
-  ledger->writer_ = std::thread([raw] { raw->WriterLoop(); });
-  NameThread(ledger->writer_, "ledger-writer");
+  for (size_t i = 0; i < std::size(ledger->workers_); ++i) {
+    ledger->workers_[i] = std::thread([raw] { raw->WorkLoop(); });
+    NameThread(ledger->workers_[i], absl::StrCat("ledger-worker-", i + 1));
+  }
   return ledger;
 }
 
@@ -176,6 +242,8 @@ absl::Status Ledger::Load() {
   return absl::OkStatus();
 }
 
+Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {}
+
 Ledger::~Ledger() { Stop(); }
 
 void Ledger::Stop() {
@@ -184,8 +252,9 @@ void Ledger::Stop() {
     stopping_ = true;
   }
   // Each thread ends once the one before it has ended and its queue is empty.
-  if (writer_.joinable()) writer_.join();
-  if (syncer_.joinable()) syncer_.join();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
   if (completer_.joinable()) completer_.join();
 }
 
@@ -211,70 +280,6 @@ void Ledger::SubmitAll(std::vector<std::pair<Operation, Done>> operations) {
   }
   for (auto& [operation, done] : operations) done(Busy());
 }
-
-// A batch from the moment the writer starts deciding it until it is written.
-struct Ledger::StagedBatch {
-  uint64_t number = 0;  // 1, 2, ... in the order of writing
-  rocksdb::WriteBatch write_batch{0, 0, kProtectionBytesPerKey, 0};
-  BatchState state;  // read by later decisions until RocksDB shows the batch
-  Answers answers;
-};
-
-// Reads for the writer, newest first: batches handed on but maybe not
-// written yet, then the member cache, then RocksDB.
-class Ledger::Earlier : public EarlierState {
- public:
-  explicit Earlier(Ledger* ledger) : ledger_(ledger) {}
-
-  absl::StatusOr<loyalty::v1::MemberRecord> TakeMember(
-      absl::string_view member_id) override {
-    for (auto it = ledger_->unwritten_.rbegin(); it != ledger_->unwritten_.rend();
-         ++it) {
-      const auto& members = (*it)->state.members;
-      if (auto found = members.find(member_id); found != members.end()) {
-        return found->second;  // a copy: later decisions may read it too
-      }
-    }
-    // Moved out of the cache rather than copied: the transaction stages it,
-    // and it comes back to the cache once its batch is written. When the
-    // transaction is dropped, the next read finds RocksDB up to date.
-    auto& cache = ledger_->member_cache_;
-    if (auto found = cache.find(member_id); found != cache.end()) {
-      loyalty::v1::MemberRecord record = std::move(found->second);
-      cache.erase(found);
-      return record;
-    }
-    std::string value;
-    rocksdb::Status read =
-        ledger_->db_->Get(rocksdb::ReadOptions(), keys::Member(member_id), &value);
-    if (read.IsNotFound()) return absl::NotFoundError("no such member");
-    if (!read.ok()) return absl::UnavailableError(read.ToString());
-    loyalty::v1::MemberRecord record;
-    if (!record.ParseFromString(value)) {
-      return absl::DataLossError(
-          absl::StrCat("member record of ", Quoted(member_id), " does not parse"));
-    }
-    return record;
-  }
-
-  absl::StatusOr<std::optional<std::string>> FindAux(
-      absl::string_view key) override {
-    for (auto it = ledger_->unwritten_.rbegin(); it != ledger_->unwritten_.rend();
-         ++it) {
-      const auto& aux = (*it)->state.aux;
-      if (auto found = aux.find(key); found != aux.end()) return found->second;
-    }
-    std::string value;
-    rocksdb::Status read =
-        ledger_->db_->Get(rocksdb::ReadOptions(), keys::Aux(key), &value);
-    if (read.IsNotFound()) return std::optional<std::string>();
-    if (!read.ok()) return absl::UnavailableError(read.ToString());
-    return std::optional<std::string>(std::move(value));
-  }
-
- private:
-  Ledger* ledger_;
-};
 
 void Ledger::MakeRoomInCache() {
   if (member_cache_.size() < kMaxCachedMembers) return;
@@ -309,61 +314,72 @@ std::shared_ptr<Ledger::StagedBatch> Ledger::NewBatch(EarlierState* earlier) {
   return batch;
 }
 
-void Ledger::WriterLoop() {
-  Earlier earlier(this);
-  std::shared_ptr<StagedBatch> current;
+Ledger::WorkStep Ledger::NextStep(WorkStep done,
+                                  std::vector<std::pair<Operation, Done>>* work,
+                                  uint64_t* written) {
+  absl::MutexLock lock(&mu_);
+  // Given back in the same critical section that picks the next step, so
+  // that this thread goes on with what it can do (at one caller: decide,
+  // then write and answer) without waking the other.
+  if (done == WorkStep::kDecide) deciding_ = false;
+  if (done == WorkStep::kWrite) writing_ = false;
+  // Wake to write the held batch when no write is in flight, to decide
+  // queued operations while the batch has room, or to stop.
+  mu_.Await(absl::Condition(
+      +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        if (self->deciding_) return false;
+        const bool room = self->held_operations_ < self->options_.max_batch;
+        return (self->held_operations_ > 0 && !self->writing_) ||
+               (room && !self->queue_.empty()) ||
+               (self->held_operations_ == 0 && self->stopping_);
+      },
+      this));
+  *written = written_batches_;
+  if (held_operations_ > 0 && !writing_) {
+    // Held until the batch is sealed (WriteAndAnswer gives it back).
+    deciding_ = true;
+    writing_ = true;
+    held_operations_ = 0;
+    return WorkStep::kWrite;
+  }
+  if (held_operations_ == 0 && queue_.empty()) return WorkStep::kStop;
+  deciding_ = true;
+  const size_t take =
+      std::min(queue_.size(), options_.max_batch - held_operations_);
+  work->reserve(take);
+  for (size_t i = 0; i < take; ++i) {
+    work->push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  held_operations_ += take;
+  return WorkStep::kDecide;
+}
+
+void Ledger::WorkLoop() {
+  WorkStep step = WorkStep::kStart;
   while (true) {
     std::vector<std::pair<Operation, Done>> work;
-    bool hand_on = false;
     uint64_t written = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      // Wake for more operations while the batch has room, to hand the batch
-      // on when the syncer is idle, or to stop.
-      mu_.Await(absl::Condition(
-          +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            const bool room = self->held_operations_ < self->options_.max_batch;
-            const bool syncer_idle = self->to_write_.empty() && !self->writing_;
-            return (room && !self->queue_.empty()) ||
-                   (self->held_operations_ > 0 && syncer_idle) ||
-                   (self->held_operations_ == 0 && self->stopping_);
-          },
-          this));
-      const bool syncer_idle = to_write_.empty() && !writing_;
-      if (held_operations_ > 0 && syncer_idle) {
-        // Only the writer hands batches on: the syncer stays idle until then.
-        hand_on = true;
-        held_operations_ = 0;
-      } else if (held_operations_ == 0 && queue_.empty()) {
-        break;  // stopping, and nothing left to do
-      } else {
-        const size_t take = std::min(
-            queue_.size(), options_.max_batch - held_operations_);
-        work.reserve(take);
-        for (size_t i = 0; i < take; ++i) {
-          work.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-        held_operations_ += take;
-      }
-      written = written_batches_;
-    }
+    step = NextStep(step, &work, &written);
+    if (step == WorkStep::kStop) break;
+    // This thread is the decider until it gives the role back.
     Prune(written);
-    if (hand_on) {
-      Seal(*current);
-      unwritten_.push_back(current);
-      absl::MutexLock lock(&mu_);
-      to_write_.push_back(std::move(current));
+    if (step == WorkStep::kDecide) {
+      if (current_ == nullptr) current_ = NewBatch(earlier_.get());
+      for (auto& [operation, done] : work) {
+        current_->answers.outcomes.push_back(
+            Process(operation, &current_->state));
+        current_->answers.dones.push_back(std::move(done));
+      }
       continue;
     }
-    if (current == nullptr) current = NewBatch(&earlier);
-    for (auto& [operation, done] : work) {
-      current->answers.outcomes.push_back(Process(operation, &current->state));
-      current->answers.dones.push_back(std::move(done));
-    }
+    std::shared_ptr<StagedBatch> batch = std::move(current_);
+    Seal(*batch);
+    unwritten_.push_back(batch);
+    WriteAndAnswer(*batch);
   }
   absl::MutexLock lock(&mu_);
-  writer_done_ = true;
+  ++workers_done_;
 }
 
 Outcome Ledger::Process(Operation& operation, BatchState* batch) {
@@ -477,31 +493,11 @@ void Ledger::Seal(StagedBatch& staged) {
   write_batch.Put(keys::kChainHead, batch.head.SerializeAsString());
 }
 
-void Ledger::SyncLoop() {
-  while (true) {
-    std::shared_ptr<StagedBatch> staged;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return !self->to_write_.empty() || self->writer_done_;
-          },
-          this));
-      if (to_write_.empty()) break;
-      staged = std::move(to_write_.front());
-      to_write_.pop_front();
-      writing_ = true;
-    }
-    WriteAndAnswer(*staged);
-  }
-  absl::MutexLock lock(&mu_);
-  syncer_done_ = true;
-}
-
 void Ledger::WriteAndAnswer(StagedBatch& staged) {
   bool failed_before = false;
   {
     absl::MutexLock lock(&mu_);
+    deciding_ = false;  // sealed: the other worker may decide the next batch
     failed_before = failed_;
   }
   absl::Status cause;
@@ -519,11 +515,11 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
   Answers answers = std::move(staged.answers);
   std::deque<std::pair<Operation, Done>> queued;
   bool answer_here = false;
-  // Read under the lock: once writing_ is false the writer may reuse `staged`.
+  // Read under the lock: once ++written_batches_ the decider may reuse
+  // `staged`.
   int64_t durable_sequence = 0;
   {
     absl::MutexLock lock(&mu_);
-    writing_ = false;
     if (!cause.ok()) {
       // The writer's state now runs ahead of the disk: it must not go on.
       failed_ = true;
@@ -535,9 +531,9 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
     } else {
       published_head_ = staged.state.head;
       durable_sequence = published_head_.sequence();
-      // With no answer pending and no batch waiting to be written, waking
-      // the completer would only add a thread hand-off to every answer.
-      answer_here = to_answer_.empty() && !answering_ && to_write_.empty();
+      // With no answer pending, waking the completer would only add a
+      // thread hand-off to every answer.
+      answer_here = to_answer_.empty() && !answering_;
       if (!answer_here) Answer(std::move(answers));
     }
     ++written_batches_;
@@ -546,8 +542,8 @@ void Ledger::WriteAndAnswer(StagedBatch& staged) {
     options_.on_durable(durable_sequence);
   }
   if (answer_here) {
-    // Every earlier answer has been given, and only this thread makes more
-    // (the next batch waits for it): these go out in order, from here.
+    // Every earlier answer has been given, and no batch is written before
+    // this worker leaves the write (NextStep): these go out in order.
     for (size_t i = 0; i < answers.dones.size(); ++i) {
       answers.dones[i](std::move(answers.outcomes[i]));
     }
@@ -591,7 +587,8 @@ void Ledger::CompletionLoop() {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](Ledger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return !self->to_answer_.empty() || self->syncer_done_;
+            return !self->to_answer_.empty() ||
+                   self->workers_done_ == std::size(self->workers_);
           },
           this));
       if (to_answer_.empty()) return;
@@ -613,7 +610,7 @@ void Ledger::Prune(uint64_t written_batches) {
       MakeRoomInCache();
       member_cache_[id] = std::move(record);
     }
-    // Kept for reuse once the syncer has let go of it.
+    // Kept for reuse once the worker that wrote it has let go of it.
     if (unwritten_.front().use_count() == 1) spare_ = std::move(unwritten_.front());
     unwritten_.pop_front();
   }

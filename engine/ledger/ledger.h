@@ -1,29 +1,32 @@
 // The ledger: an append-only, double-entry journal over RocksDB, with member
 // balances, point lots, idempotency records and a hash chain. It knows
 // nothing of rules or gRPC: the program layer hands it operations whose
-// decision runs on the ledger's single writer thread.
+// decision runs on one thread at a time (the decider).
 //
 // Writes (group commit, pipelined): Submit() queues an operation and returns
-// at once. Three threads carry it on:
-// - the writer takes queued operations (up to max_batch per batch), decides
-//   each in order against the state left by the ones before it, and stages
-//   every change into one WriteBatch. While the batch before is being
-//   written, it keeps adding operations to the next one; it hands a batch on
-//   only when the syncer is idle, so at most one batch is being written and
-//   one being decided. Decisions read what earlier batches staged even before
+// at once. Two workers and a completer carry it on:
+// - deciding: the worker that takes the decider's role takes queued
+//   operations (up to max_batch per batch), decides each in order against
+//   the state left by the ones before it, and stages every change into one
+//   WriteBatch. Decisions read what earlier batches staged even before
 //   RocksDB shows it (EarlierState), so the hash chain and balances are
-//   exact.
-// - the syncer writes the batches, in order, each with sync=true (WAL
-//   fsync); member records, program balances and the chain head are written
-//   once per batch.
-// - the completer calls each operation's `done`, in order, only after its
-//   batch is durable.
-//   Once a batch is durable, the syncer announces the new head
-//   (LedgerOptions::on_durable): event streams wait on it, and never read
-//   past it.
-//   When no answer is pending and no batch waits to be written (one
-//   caller, or a quiet moment), the syncer answers the batch itself: the
-//   same order, one thread hand-off less per answer.
+//   exact. "The writer" below and in the rest of the engine is whichever
+//   worker decides; one at a time, each handing the role on under the lock.
+// - writing: when no batch is being written, a worker seals the decided
+//   batch (member records, program balances and the chain head, once per
+//   batch), gives the decider's role back, and writes the batch with
+//   sync=true (WAL fsync). While it writes, the other worker decides the
+//   next batch, so at most one batch is being written and one decided, and
+//   batches are written in order.
+// - answering: once a batch is durable, the worker that wrote it announces
+//   the new head (LedgerOptions::on_durable: event streams wait on it, and
+//   never read past it) and calls each operation's `done`, in order, itself
+//   when no answer is pending, else through the completer thread. No batch
+//   is written before the one before it has been answered or handed to the
+//   completer.
+//   At one caller, one worker thus decides, writes and answers each sale
+//   without waking another thread; under load the two overlap as a writer
+//   and a syncer would.
 // A failed write is fatal: every operation of that batch and of every later
 // one (decided, queued or submitted after) gets UNAVAILABLE, nothing after
 // it is written, and on_fatal is called once so that the process can stop
@@ -75,10 +78,11 @@ struct LedgerOptions {
   Clock* clock = &SystemClock();  // not owned; must outlive the ledger
   size_t max_queue = 16384;  // queued operations; beyond it Submit refuses
   size_t max_batch = 1024;   // operations per WriteBatch
-  // Called once, on the syncer thread, when a write could not be made
+  // Called once, on the worker that wrote, when a write could not be made
   // durable.
   std::function<void(const absl::Status&)> on_fatal;
-  // Called on the syncer thread each time a batch is durable, with the new
+  // Called on the worker that wrote each time a batch is durable, with the
+  // new
   // head's sequence (every entry up to it can be read), in order, outside
   // the ledger's lock; the next batch is written only once it returns, so
   // it must be quick and must not block (e.g. wake a waiting reader).
@@ -108,14 +112,14 @@ struct Decision {
   std::optional<std::string> kept;
 };
 
-// The decision of one operation: runs on the writer thread, stages its
-// changes through the Transaction, and returns the response to send back
+// The decision of one operation: runs on the decider (a ledger worker), stages
+// its changes through the Transaction, and returns the response to send back
 // (serialized) and what to keep of it. An error drops everything staged.
 using Decide = absl::AnyInvocable<absl::StatusOr<Decision>(Transaction&)>;
 
 // Rebuilds a response from what a Decision kept and from the records its
 // decision wrote, read through the Transaction (which is never committed).
-// Runs on the writer thread when a request seen before is sent again.
+// Runs on the decider when a request seen before is sent again.
 using Rebuild = absl::AnyInvocable<absl::StatusOr<std::string>(
     absl::string_view kept, Transaction&)>;
 
@@ -213,7 +217,7 @@ struct BackupInfo {
 
 class Ledger {
  public:
-  // Opens (or creates) the ledger in options.data_dir and starts the writer.
+  // Opens (or creates) the ledger in options.data_dir and starts its threads.
   // A directory that is not a ledger, or is corrupt, gives an error that
   // says so.
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(LedgerOptions options);
@@ -223,10 +227,10 @@ class Ledger {
   // Finishes every queued operation, then closes the database.
   ~Ledger();
 
-  // Queues an operation; `done` runs on the completer thread (or the syncer,
-  // when it answers a lone batch itself) after the batch is durable, or at
-  // once on the caller's thread, with UNAVAILABLE, when the queue is full or
-  // the ledger has stopped. `done` must not block.
+  // Queues an operation; `done` runs on the completer thread (or the worker
+  // that wrote its batch, when no answer is pending) after the batch is
+  // durable, or at once on the caller's thread, with UNAVAILABLE, when the
+  // queue is full or the ledger has stopped. `done` must not block.
   void Submit(Operation operation, Done done);
   // Queues several operations at once, next to each other and in this
   // order, so that the writer takes them into as few batches as it can (a
@@ -303,16 +307,25 @@ class Ledger {
     std::vector<Outcome> outcomes;
   };
 
-  explicit Ledger(LedgerOptions options) : options_(std::move(options)) {}
+  explicit Ledger(LedgerOptions options);
   absl::Status Load();
-  void WriterLoop();
-  // Writer: an empty batch (the spare one when there is one).
+  // What a worker does: decide queued operations into the held batch, write
+  // the held batch, or stop; kStart before its first step.
+  enum class WorkStep { kStart, kDecide, kWrite, kStop };
+  // Worker: gives back what step `done` held (the decider's role, the
+  // write), then waits for the next step: takes queued operations into
+  // `work` (kDecide) or the held batch (kWrite; the decider's role is held
+  // until the batch is sealed). `written`: batches written or failed.
+  WorkStep NextStep(WorkStep done,
+                    std::vector<std::pair<Operation, Done>>* work,
+                    uint64_t* written);
+  void WorkLoop();
+  // Decider: an empty batch (the spare one when there is one).
   std::shared_ptr<StagedBatch> NewBatch(EarlierState* earlier);
-  void SyncLoop();
-  // Syncer: writes `staged` (unless a write failed before), then publishes
-  // its head and answers it in order: itself when nothing waits to be
-  // answered or written, else through the completer. A failed write fails
-  // everything as the class comment says.
+  // Worker, with the sealed batch: gives the decider's role back, writes
+  // `staged` (unless a write failed before), then publishes its head and
+  // answers it in order: itself when no answer is pending, else through the
+  // completer. A failed write fails everything as the class comment says.
   void WriteAndAnswer(StagedBatch& staged);
   void CompletionLoop();
   // Writer: one operation of the batch, in steps: check its request id,
@@ -344,8 +357,7 @@ class Ledger {
 
   const LedgerOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::thread writer_;
-  std::thread syncer_;
+  std::thread workers_[2];
   std::thread completer_;
 
   mutable absl::Mutex mu_;
@@ -353,21 +365,26 @@ class Ledger {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool failed_ ABSL_GUARDED_BY(mu_) = false;
   loyalty::v1::ChainHead published_head_ ABSL_GUARDED_BY(mu_);
-  // Operations the writer has decided into the batch it holds.
+  // Operations taken into the batch being decided (current_).
   size_t held_operations_ ABSL_GUARDED_BY(mu_) = 0;
-  // Batches handed to the syncer: at most one waiting, one being written.
-  std::deque<std::shared_ptr<StagedBatch>> to_write_ ABSL_GUARDED_BY(mu_);
+  // A worker is the decider: it decides operations into current_, or seals
+  // it. What "the writer" owns below is the decider's.
+  bool deciding_ ABSL_GUARDED_BY(mu_) = false;
+  // A worker writes a batch: from taking it until its answers are given
+  // (or handed to the completer) and on_durable has returned.
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t written_batches_ ABSL_GUARDED_BY(mu_) = 0;  // written or failed
   // Durable (or failed) batches whose answers are not sent yet.
   std::deque<Answers> to_answer_ ABSL_GUARDED_BY(mu_);
   bool answering_ ABSL_GUARDED_BY(mu_) = false;  // the completer runs dones
-  bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool syncer_done_ ABSL_GUARDED_BY(mu_) = false;
-  // Recorded by the syncer, read by Stats(); thread-safe on their own.
+  size_t workers_done_ ABSL_GUARDED_BY(mu_) = 0;
+  // Recorded by the worker that writes, read by Stats(); thread-safe on
+  // their own.
   WriteInstruments instruments_;
 
-  // Owned by the writer thread once it runs.
+  // Owned by the decider (the worker that holds deciding_) once it runs.
+  std::unique_ptr<Earlier> earlier_;
+  std::shared_ptr<StagedBatch> current_;  // the batch being decided
   std::map<AccountAsset, int64_t> program_balances_;
   // Every counter, loaded at open (they number groups x months, not members).
   absl::flat_hash_map<std::string, std::vector<int64_t>> counters_;

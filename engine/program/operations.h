@@ -40,7 +40,8 @@
 //   FAILED_PRECONDITION, ...) is kept under the request_id, so a retry gets
 //   the same one; a fault (DATA_LOSS, ABORTED, UNAVAILABLE) is not kept, so
 //   a retry is decided afresh (ledger.h).
-// - Durable: the syncer writes the batch with sync=true. Reads see the sale
+// - Durable: a ledger worker writes the batch with sync=true. Reads see the
+// sale
 //   (its entry, the member's new balance) only once its batch is written,
 //   that is once it is durable.
 // - On the ledger's completer thread, in order and only after the batch is
@@ -83,8 +84,8 @@
 namespace loyalty::program {
 
 // Called once with the answer of a write: on the ledger's completer thread
-// (or its syncer, for a lone batch: ledger.h) once the write is durable, or at
-// once on the caller's thread when the ledger refuses it (UNAVAILABLE). Must
+// (or the worker that wrote the batch: ledger.h) once the write is durable, or
+// at once on the caller's thread when the ledger refuses it (UNAVAILABLE). Must
 // not block.
 template <typename Response>
 using Reply = absl::AnyInvocable<void(absl::StatusOr<Response>)>;

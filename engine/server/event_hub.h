@@ -6,7 +6,7 @@
 // the ledger nothing, and the server never buffers entries for anyone.
 //
 // Bounds: at most kMaxEventStreams streams at once (Join); each waits at most
-// once at a time. Published() runs on the ledger's syncer: it takes the
+// once at a time. Published() runs on a ledger worker: it takes the
 // waiting streams under a short lock and calls their wakers outside it.
 // Thread-safe.
 #ifndef LOYALTY_ENGINE_SERVER_EVENT_HUB_H_

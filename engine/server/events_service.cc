@@ -126,7 +126,7 @@ class EventsReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     ReadSoon();  // newer already, stopping, or cancelled: Read decides
   }
 
-  // From the hub (the ledger's syncer, or a stop): the wait is over.
+  // From the hub (a ledger worker, or a stop): the wait is over.
   void Woken() {
     {
       absl::MutexLock lock(&mu_);

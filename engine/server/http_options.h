@@ -7,7 +7,7 @@
 // idle_timeout or has sent max_requests_per_connection requests). A thread
 // reads a request, hands it to the call path and waits for the answer, then
 // writes it; nothing the door does runs on gRPC's threads, the ledger's
-// writer, syncer and completer, or the reader pool, so a slow or malformed
+// workers and completer, or the reader pool, so a slow or malformed
 // HTTP client holds at most one of these threads, never the commit path.
 // 64 threads serve the connection pools of a few e-shop backends at once
 // without making one wait for another's connection, and carry 64 sales in

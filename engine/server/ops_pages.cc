@@ -71,7 +71,7 @@ void RenderLedger(const ledger::LedgerStats& stats, Exposition& page) {
         "1 once a ledger write could not be made durable (fatal: restart).",
         stats.failed ? 1 : 0);
   page.Family("loyalty_ledger_batches_total", "counter",
-              "WriteBatches the syncer has written (or failed to).");
+              "WriteBatches the ledger has written (or failed to).");
   page.Sample("loyalty_ledger_batches_total", {},
               static_cast<int64_t>(stats.written_batches));
   page.Family("loyalty_ledger_batch_operations", "histogram",

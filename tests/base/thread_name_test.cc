@@ -1,5 +1,5 @@
 // Every thread the engine starts carries a name (engine/base/thread_name.h):
-// the helper itself, and the ledger's writer, syncer and completer as the
+// the helper itself, and the ledger's two workers and completer as the
 // kernel lists them in /proc/self/task/*/comm, where perf, top -H and gdb
 // read them.
 #include "engine/base/thread_name.h"
@@ -58,7 +58,7 @@ TEST(ThreadNameTest, LedgerThreadsAreNamed) {
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_THAT(ThreadNames(),
               ::testing::IsSupersetOf(
-                  {"ledger-writer", "ledger-sync", "ledger-complete"}));
+                  {"ledger-worker-1", "ledger-worker-2", "ledger-complete"}));
 }
 
 }  // namespace

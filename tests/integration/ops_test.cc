@@ -238,7 +238,7 @@ TEST_F(OpsTest, AFatalWriteTurnsHealthNotServingAndProbesUnhealthy) {
   faults.fault = testing::Fault::kSyncNoSpace;
   EXPECT_EQ(Commit(served_, "s1", "ann").error_code(),
             grpc::StatusCode::UNAVAILABLE);
-  // The sale's answer may leave before the syncer reports the failure: wait
+  // The sale's answer may leave before the ledger reports the failure: wait
   // for health to follow (no time is asserted; ctest's timeout bounds it).
   while (served_.server().health().View().live()) {
     absl::SleepFor(absl::Milliseconds(5));

@@ -9,7 +9,8 @@
 // FinalizeResult, CallbackWithSuccessTag::Run and CallbackWithStatusTag::Run
 // on the completing one. Without the edge, every such pair looks raced (the
 // integration tests reported them by the dozen: in the gRPC server's Finish
-// from the ledger-complete thread, and in a client's callback call).
+// from a ledger worker or the ledger-complete thread, and in a client's
+// callback call).
 //
 // This file adds the edge a TSan-built libgrpc would have: before a batch is
 // started the tag is released (__tsan_release), and a callback completion

@@ -2,7 +2,7 @@
 # The ThreadSanitizer step of the test command: builds, in build/tsan (the
 # tsan preset, clang-14), only the tests it runs, and runs them:
 #   base         the engine's thread names
-#   ledger       the group-commit writer, syncer and completer, faults
+#   ledger       the group-commit workers and completer, faults
 #   program      the operations over a real ledger (expiry runs in chunks)
 #   integration  a real loyaltyd in the process (gRPC on loopback): the
 #                reactors, the completer answering calls, the audit worker,
