@@ -103,6 +103,8 @@ class Transaction {
       : batch_(batch), now_(now), request_id_(std::move(request_id)) {}
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
+  // Puts back the records a scratch batch lent, unless committed.
+  ~Transaction();
 
   // The writer's clock reading for this operation.
   absl::Time now() const { return now_; }
@@ -195,6 +197,8 @@ class Transaction {
   // Node-based: a record keeps its address while more members are staged,
   // so the pointers Member and MutableMember give stay valid.
   absl::node_hash_map<std::string, loyalty::v1::MemberRecord> members_;
+  // A scratch batch's records moved into members_, as they were (serialized).
+  std::vector<std::pair<std::string, std::string>> lent_;
   absl::flat_hash_map<std::string, std::optional<std::string>> aux_;
   std::map<AccountAsset, int64_t> program_deltas_;
   std::vector<loyalty::v1::JournalEntry> entries_;
