@@ -499,10 +499,14 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
     }
   }
   consumed_lots_.insert(consumed_lots_.end(), consumed.begin(), consumed.end());
-  entry.set_previous_hash(head_.hash().empty() ? std::string(kSha256Bytes, '\0')
-                                               : head_.hash());
-  entry.clear_hash();
-  entry.set_hash(Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
+  // A scratch batch (a replay) is never written: it chains no hashes.
+  if (batch_->write_batch != nullptr) {
+    entry.set_previous_hash(head_.hash().empty()
+                                ? std::string(kSha256Bytes, '\0')
+                                : head_.hash());
+    entry.clear_hash();
+    entry.set_hash(Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
+  }
   head_staged_ = true;
   head_.set_sequence(entry.sequence());
   head_.set_hash(entry.hash());

@@ -140,7 +140,8 @@ class Transaction {
   // Appends `entry`: checks that its postings sum to zero per asset, applies
   // them to member and program balances (points credited to a member become a
   // lot; points debited are taken from the oldest lots first), and fills
-  // sequence, request_id, record_time and the hash chain. Returns the
+  // sequence, request_id, record_time and the hash chain (not on a scratch
+  // batch, which is never written). Returns the
   // sequence. A refused Append changes nothing: it puts back what it had
   // changed (costing the members and accounts it touched, not all staged).
   // FAILED_PRECONDITION (INSUFFICIENT_POINTS / INSUFFICIENT_CASHBACK) when a

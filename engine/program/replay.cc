@@ -172,9 +172,12 @@ absl::StatusOr<std::string> Replay::Decide(
         unrefunded_order_ = OrderKey(main.partner_id(), main.order_id());
       }
       replayed->sale = true;
-      replayed->recorded_priced = order.priced();
-      return internal::DecidePurchase(order.purchase(), book, kReplayBounds,
-                                      transaction);
+      replayed->recorded_priced = std::move(*order.mutable_priced());
+      ASSIGN_OR_RETURN(loyalty::v1::CommitPurchaseResponse answer,
+                       internal::DecidePurchaseMessage(
+                           order.purchase(), book, kReplayBounds, transaction));
+      replayed->priced = std::move(*answer.mutable_priced());
+      return std::string();
     }
     case loyalty::v1::ENTRY_KIND_REFUND: {
       ASSIGN_OR_RETURN(loyalty::v1::OrderRecord order, RecordedOrder(main));
@@ -233,13 +236,6 @@ absl::StatusOr<Replayed> Replay::Run(
   appended_.clear();
   batch_.dirty_program_accounts.clear();
   batch_.dirty_counters.clear();
-  if (replayed.sale) {
-    loyalty::v1::CommitPurchaseResponse answer;
-    if (!answer.ParseFromString(*response)) {
-      return absl::InternalError("a replayed sale's answer does not parse");
-    }
-    replayed.priced = std::move(*answer.mutable_priced());
-  }
   return replayed;
 }
 
