@@ -308,7 +308,8 @@ absl::StatusOr<MemberRecord*> Transaction::StagedMember(
     if (batch_->write_batch == nullptr) {
       // A scratch batch (a replay) lends the record and keeps its bytes,
       // put back unless the operation commits (~Transaction).
-      lent_.emplace_back(std::string(member_id), it->second.SerializeAsString());
+      lent_.emplace_back(std::string(member_id),
+                         it->second.SerializeAsString());
       record = std::move(it->second);
     } else {
       record = it->second;
@@ -428,9 +429,9 @@ absl::Status Transaction::ApplyPosting(const Posting& posting,
       // Its bytes, not a copy: serializing a record with many lots costs
       // a fraction of copying it, and a rollback is rare.
       undo->members.emplace_back(
-          id, staged_before ? std::optional<std::string>(
-                                  record->SerializeAsString())
-                            : std::nullopt);
+          id, staged_before
+                  ? std::optional<std::string>(record->SerializeAsString())
+                  : std::nullopt);
     }
     RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry, consumed));
     record->set_last_sequence(entry.sequence());
@@ -501,11 +502,11 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
   consumed_lots_.insert(consumed_lots_.end(), consumed.begin(), consumed.end());
   // A scratch batch (a replay) is never written: it chains no hashes.
   if (batch_->write_batch != nullptr) {
-    entry.set_previous_hash(head_.hash().empty()
-                                ? std::string(kSha256Bytes, '\0')
-                                : head_.hash());
+    entry.set_previous_hash(
+        head_.hash().empty() ? std::string(kSha256Bytes, '\0') : head_.hash());
     entry.clear_hash();
-    entry.set_hash(Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
+    entry.set_hash(
+        Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
   }
   head_staged_ = true;
   head_.set_sequence(entry.sequence());

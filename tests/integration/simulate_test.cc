@@ -424,8 +424,7 @@ TEST_F(CarriedStateTest, AMemberSeenAgainAfterManyOthersReplaysAsRecorded) {
   const v1::SimulationReport& report = simulated.last.report();
   EXPECT_EQ(report.recorded().sales(), 63);
   EXPECT_EQ(report.recorded().points_burned(), 30);
-  EXPECT_TRUE(
-      MessageDifferencer::Equals(report.recorded(), report.candidate()))
+  EXPECT_TRUE(MessageDifferencer::Equals(report.recorded(), report.candidate()))
       << "recorded:\n"
       << report.recorded().DebugString() << "candidate:\n"
       << report.candidate().DebugString();

@@ -192,8 +192,7 @@ int Run(int64_t sales, const std::string& data_dir, const std::string& which) {
               testing::MemoryMiB("VmRSS"));
   std::fflush(stdout);
   const absl::Time end = kStart + absl::Hours(2) + kBetweenSales * sales;
-  if (which != "candidate")
-    Simulate(operations, "recorded rules", kRules, end);
+  if (which != "candidate") Simulate(operations, "recorded rules", kRules, end);
   if (which != "recorded")
     Simulate(operations, "doubled weekend rate", kCandidate, end);
   return 0;
