@@ -305,7 +305,15 @@ absl::StatusOr<MemberRecord*> Transaction::StagedMember(
   }
   MemberRecord record;
   if (auto it = batch_->members.find(member_id); it != batch_->members.end()) {
-    record = it->second;
+    if (batch_->write_batch == nullptr) {
+      // A scratch batch (a replay) lends the record and keeps its bytes,
+      // put back unless the operation commits (~Transaction).
+      lent_.emplace_back(std::string(member_id),
+                         it->second.SerializeAsString());
+      record = std::move(it->second);
+    } else {
+      record = it->second;
+    }
   } else if (batch_->earlier != nullptr) {
     auto earlier = batch_->earlier->TakeMember(member_id);
     if (earlier.status().code() == absl::StatusCode::kNotFound) {
@@ -389,9 +397,10 @@ void Transaction::DeleteAux(absl::string_view key) { aux_[key] = std::nullopt; }
 // First-touch prior states: an entry has a handful of postings, so the
 // lists stay short and a linear search is the cheapest lookup.
 struct Transaction::AppendUndo {
-  // Each member the Append changed, with its record from before; nullopt
-  // for a member the Append itself staged (dropped again on a rollback).
-  std::vector<std::pair<std::string, std::optional<MemberRecord>>> members;
+  // Each member the Append changed, with its record from before
+  // (serialized); nullopt for a member the Append itself staged (dropped
+  // again on a rollback).
+  std::vector<std::pair<std::string, std::optional<std::string>>> members;
   // Each program account the Append changed, with its staged delta from
   // before; nullopt when there was none.
   std::vector<std::pair<AccountAsset, std::optional<int64_t>>> program_deltas;
@@ -417,9 +426,12 @@ absl::Status Transaction::ApplyPosting(const Posting& posting,
     const bool staged_before = members_.contains(id);
     ASSIGN_OR_RETURN(MemberRecord * record, StagedMember(id));
     if (first_touch) {
-      undo->members.emplace_back(id, staged_before
-                                         ? std::optional<MemberRecord>(*record)
-                                         : std::nullopt);
+      // Its bytes, not a copy: serializing a record with many lots costs
+      // a fraction of copying it, and a rollback is rare.
+      undo->members.emplace_back(
+          id, staged_before
+                  ? std::optional<std::string>(record->SerializeAsString())
+                  : std::nullopt);
     }
     RETURN_IF_ERROR(ApplyToMember(record, *target, posting, entry, consumed));
     record->set_last_sequence(entry.sequence());
@@ -454,7 +466,7 @@ void Transaction::RollBack(AppendUndo& undo) {
   for (auto& [id, before] : undo.members) {
     auto it = members_.find(id);
     if (before.has_value()) {
-      it->second = *std::move(before);  // in place: handles stay valid
+      it->second.ParseFromString(*before);  // in place: handles stay valid
     } else {
       members_.erase(it);
     }
@@ -488,10 +500,14 @@ absl::StatusOr<int64_t> Transaction::Append(JournalEntry entry) {
     }
   }
   consumed_lots_.insert(consumed_lots_.end(), consumed.begin(), consumed.end());
-  entry.set_previous_hash(head_.hash().empty() ? std::string(kSha256Bytes, '\0')
-                                               : head_.hash());
-  entry.clear_hash();
-  entry.set_hash(Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
+  // A scratch batch (a replay) is never written: it chains no hashes.
+  if (batch_->write_batch != nullptr) {
+    entry.set_previous_hash(
+        head_.hash().empty() ? std::string(kSha256Bytes, '\0') : head_.hash());
+    entry.clear_hash();
+    entry.set_hash(
+        Sha256Pair(entry.previous_hash(), entry.SerializeAsString()));
+  }
   head_staged_ = true;
   head_.set_sequence(entry.sequence());
   head_.set_hash(entry.hash());
@@ -536,7 +552,15 @@ void Transaction::Refuse(absl::Status status) {
   if (refusal_.ok()) refusal_ = std::move(status);
 }
 
+Transaction::~Transaction() {
+  for (const auto& [id, bytes] : lent_) {
+    // Parsing the bytes back is exact: the record as it was lent.
+    batch_->members[id].ParseFromString(bytes);
+  }
+}
+
 void Transaction::CommitTo(BatchState* batch) {
+  lent_.clear();
   if (batch->write_batch == nullptr) {
     if (batch->appended != nullptr) {
       for (JournalEntry& entry : entries_)

@@ -103,6 +103,8 @@ class Transaction {
       : batch_(batch), now_(now), request_id_(std::move(request_id)) {}
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
+  // Puts back the records a scratch batch lent, unless committed.
+  ~Transaction();
 
   // The writer's clock reading for this operation.
   absl::Time now() const { return now_; }
@@ -138,7 +140,8 @@ class Transaction {
   // Appends `entry`: checks that its postings sum to zero per asset, applies
   // them to member and program balances (points credited to a member become a
   // lot; points debited are taken from the oldest lots first), and fills
-  // sequence, request_id, record_time and the hash chain. Returns the
+  // sequence, request_id, record_time and the hash chain (not on a scratch
+  // batch, which is never written). Returns the
   // sequence. A refused Append changes nothing: it puts back what it had
   // changed (costing the members and accounts it touched, not all staged).
   // FAILED_PRECONDITION (INSUFFICIENT_POINTS / INSUFFICIENT_CASHBACK) when a
@@ -195,6 +198,8 @@ class Transaction {
   // Node-based: a record keeps its address while more members are staged,
   // so the pointers Member and MutableMember give stay valid.
   absl::node_hash_map<std::string, loyalty::v1::MemberRecord> members_;
+  // A scratch batch's records moved into members_, as they were (serialized).
+  std::vector<std::pair<std::string, std::string>> lent_;
   absl::flat_hash_map<std::string, std::optional<std::string>> aux_;
   std::map<AccountAsset, int64_t> program_deltas_;
   std::vector<loyalty::v1::JournalEntry> entries_;

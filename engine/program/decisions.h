@@ -25,6 +25,11 @@ namespace loyalty::program::internal {
 absl::StatusOr<std::string> DecidePurchase(
     const loyalty::v1::Purchase& purchase, const RuleBook& book,
     const TimeBounds& bounds, ledger::Transaction& transaction);
+// DecidePurchase's response as a message, for the simulation's replay
+// (which reads its priced purchase).
+absl::StatusOr<loyalty::v1::CommitPurchaseResponse> DecidePurchaseMessage(
+    const loyalty::v1::Purchase& purchase, const RuleBook& book,
+    const TimeBounds& bounds, ledger::Transaction& transaction);
 // DecidePurchase for the ledger: the response, and what to keep of it under
 // the request id (all but the priced purchase, which the order's record
 // holds); RebuildPurchaseResponse puts the two together again on a replay.

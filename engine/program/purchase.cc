@@ -278,6 +278,12 @@ absl::StatusOr<std::string> DecidePurchase(const Purchase& purchase,
   return response.SerializeAsString();
 }
 
+absl::StatusOr<CommitPurchaseResponse> DecidePurchaseMessage(
+    const Purchase& purchase, const RuleBook& book, const TimeBounds& bounds,
+    ledger::Transaction& transaction) {
+  return DecidePurchaseResponse(purchase, book, bounds, transaction);
+}
+
 absl::StatusOr<ledger::Decision> DecideKeptPurchase(
     const Purchase& purchase, const RuleBook& book, const TimeBounds& bounds,
     ledger::Transaction& transaction) {

@@ -166,10 +166,20 @@ absl::StatusOr<std::string> Replay::Decide(
       return Enroll(main, rules, transaction);
     case loyalty::v1::ENTRY_KIND_PURCHASE: {
       ASSIGN_OR_RETURN(loyalty::v1::OrderRecord order, RecordedOrder(main));
+      // Only a refund reads an order's record again (a journal never holds
+      // two sales of one order): the replay keeps the records of the orders
+      // refunded in the snapshot, not one per sale.
+      if (order.refunds_size() == 0 && order.refunded_quantity_size() == 0 &&
+          !order.has_refunded()) {
+        unrefunded_order_ = OrderKey(main.partner_id(), main.order_id());
+      }
       replayed->sale = true;
-      replayed->recorded_priced = order.priced();
-      return internal::DecidePurchase(order.purchase(), book, kReplayBounds,
-                                      transaction);
+      replayed->recorded_priced = std::move(*order.mutable_priced());
+      ASSIGN_OR_RETURN(loyalty::v1::CommitPurchaseResponse answer,
+                       internal::DecidePurchaseMessage(
+                           order.purchase(), book, kReplayBounds, transaction));
+      replayed->priced = std::move(*answer.mutable_priced());
+      return std::string();
     }
     case loyalty::v1::ENTRY_KIND_REFUND: {
       ASSIGN_OR_RETURN(loyalty::v1::OrderRecord order, RecordedOrder(main));
@@ -216,6 +226,7 @@ absl::StatusOr<Replayed> Replay::Run(
   ledger::Transaction transaction(&batch_, FromTimestamp(main.record_time()),
                                   main.request_id());
   Replayed replayed;
+  unrefunded_order_.clear();
   absl::StatusOr<std::string> response =
       Decide(main, operation, book, members, transaction, &replayed);
   if (response.ok() && !transaction.refusal().ok())
@@ -226,17 +237,11 @@ absl::StatusOr<Replayed> Replay::Run(
     return replayed;
   }
   transaction.CommitTo(&batch_);
+  if (!unrefunded_order_.empty()) batch_.aux.erase(unrefunded_order_);
   replayed.entries = std::move(appended_);
   appended_.clear();
   batch_.dirty_program_accounts.clear();
   batch_.dirty_counters.clear();
-  if (replayed.sale) {
-    loyalty::v1::CommitPurchaseResponse answer;
-    if (!answer.ParseFromString(*response)) {
-      return absl::InternalError("a replayed sale's answer does not parse");
-    }
-    replayed.priced = std::move(*answer.mutable_priced());
-  }
   return replayed;
 }
 

@@ -91,6 +91,9 @@ class Replay {
   std::vector<loyalty::v1::JournalEntry> appended_;
   absl::flat_hash_set<std::string> guests_;
   bool allow_guests_ = false;
+  // The order record key of the sale being replayed when the snapshot holds
+  // no refund of it: dropped once the sale is replayed.
+  std::string unrefunded_order_;
   ledger::BatchState batch_;
 };
 

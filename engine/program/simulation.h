@@ -14,8 +14,10 @@
 // replay runs on the caller's thread (a reader thread of the server), never
 // on the ledger's writer.
 //
-// Cost: O(entries up to to_time) time, memory for the members replayed and
-// the orders' records the replay keeps for refunds.
+// Cost: O(entries up to to_time) time, memory for the members replayed
+// (their records, lent to each replayed operation rather than copied) and
+// the records of the orders refunded in the snapshot, which refunds read
+// again; not one record per sale.
 #ifndef LOYALTY_ENGINE_PROGRAM_SIMULATION_H_
 #define LOYALTY_ENGINE_PROGRAM_SIMULATION_H_
 

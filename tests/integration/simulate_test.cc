@@ -392,6 +392,62 @@ TEST_F(HandWorkedTest, ABudgetThatRunsOutMidPeriod) {
   EXPECT_EQ(report.largest_differences(2).difference_minor(), 10);
 }
 
+// ann buys (40.00 EUR), thirty other members buy after her (10.00 EUR
+// each), ann pays 30 points of a second sale, the thirty buy again, and ann
+// buys a third time: the replay carries ann's state past the others.
+class CarriedStateTest : public SimulateTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Start(kPlainRules));
+    Enroll("ann");
+    for (int i = 0; i < 30; ++i) Enroll(absl::StrCat("m", i));
+    ASSERT_TRUE(Sale("ann", "a1", At(3, 2), 1750).ok());
+    OthersBuy(3, "x");
+    ASSERT_TRUE(Sale("ann", "a2", At(3, 4), 1750, 30).ok());
+    OthersBuy(5, "y");
+    ASSERT_TRUE(Sale("ann", "a3", At(3, 6), 1750).ok());
+  }
+
+  void OthersBuy(int day, const std::string& order) {
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_TRUE(Sale(absl::StrCat("m", i), absl::StrCat(order, i),
+                       At(3, day) + absl::Minutes(i), 250)
+                      .ok());
+    }
+  }
+};
+
+TEST_F(CarriedStateTest, AMemberSeenAgainAfterManyOthersReplaysAsRecorded) {
+  const testing::Simulated simulated =
+      Simulate(kPlainRules, At(3, 1), At(4, 1));
+  ASSERT_TRUE(simulated.status.ok()) << simulated.status.error_message();
+  const v1::SimulationReport& report = simulated.last.report();
+  EXPECT_EQ(report.recorded().sales(), 63);
+  EXPECT_EQ(report.recorded().points_burned(), 30);
+  EXPECT_TRUE(MessageDifferencer::Equals(report.recorded(), report.candidate()))
+      << "recorded:\n"
+      << report.recorded().DebugString() << "candidate:\n"
+      << report.candidate().DebugString();
+  EXPECT_EQ(report.history_mismatches(), 0);
+  EXPECT_EQ(report.sales_priced_differently(), 0);
+}
+
+// A point per 10.00 EUR: ann holds 4 points when she would pay 30, so that
+// sale is refused, and her third sale starts from her 4 points, as before
+// the refused one. Everyone else holds a point a sale.
+TEST_F(CarriedStateTest, ASaleRefusedUnderTheCandidateLeavesTheMemberAsItWas) {
+  std::string candidate = kPlainRules;
+  candidate.replace(candidate.find("per_minor: 100"), 14, "per_minor: 1000");
+  const testing::Simulated simulated = Simulate(candidate, At(3, 1), At(4, 1));
+  ASSERT_TRUE(simulated.status.ok()) << simulated.status.error_message();
+  const v1::SimulationReport& report = simulated.last.report();
+  EXPECT_EQ(report.candidate().operations_refused(), 1);
+  EXPECT_EQ(report.candidate().sales(), 62);
+  EXPECT_EQ(report.candidate().points_burned(), 0);
+  EXPECT_EQ(report.candidate().points_issued(), 4 + 4 + 60);
+  EXPECT_EQ(report.candidate().liability_points(), 4 + 4 + 60);
+}
+
 TEST_F(SimulateTest, ATierThresholdChangeMovesNamedMembers) {
   // ann spends 350.00, bob 250.00, cy 150.00 (each in one sale).
   ASSERT_NO_FATAL_FAILURE(Start(TierRules("300.00")));
