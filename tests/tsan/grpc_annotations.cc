@@ -206,6 +206,10 @@ void ServerCallbackCall::ScheduleOnDone(bool inline_ondone) {
 // writes looked raced with OnDone's delete. The same steps, here, with the
 // drop made by our (instrumented) copy of MaybeDone.
 void ServerCallbackCall::CallOnCancel(ServerReactor* reactor) {
+  // The last of the two conditions may be dropped by libgrpc++ (the
+  // context's completion op), uninstrumented; this load acquires the other,
+  // dropped by grpcpp's inline code once the reactor was made.
+  (void)on_cancel_conditions_remaining_.load(std::memory_order_acquire);
   if (reactor->InternalInlineable()) {
     reactor->OnCancel();
     return;

@@ -36,7 +36,7 @@ targets=(
   metrics_integration_test damaged_records_integration_test
   rule_terms_integration_test unknown_member_integration_test
   call_path_integration_test readers_integration_test batch_integration_test
-  simulate_integration_test
+  simulate_integration_test stream_metrics_integration_test
 )
 tools/scripts/build.sh tsan --target "${targets[@]}"
 ctest --preset tsan -j 2 --timeout 900 \
