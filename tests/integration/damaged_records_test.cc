@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "loyalty/v1/storage.pb.h"
 #include "rocksdb/db.h"
+#include "tests/support/ledger_database.h"
 #include "tests/support/served_ledger.h"
 
 namespace loyalty {
@@ -45,15 +46,8 @@ class DamagedRecordsTest : public ::testing::Test {
   // Stops the server, lets `change` edit its RocksDB database, restarts it.
   void WithServerStopped(const std::function<void(rocksdb::DB&)>& change) {
     served_.Drop();
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Options options = ledger::DatabaseOptions();
-    options.create_if_missing = false;
-    rocksdb::Status status = rocksdb::DB::Open(options, served_.data_dir(), &raw);
-    ASSERT_TRUE(status.ok()) << status.ToString();
-    std::unique_ptr<rocksdb::DB> db(raw);
-    change(*db);
-    ASSERT_TRUE(db->Close().ok());
-    db.reset();
+    ASSERT_NO_FATAL_FAILURE(
+        testing::WithLedgerDatabase(served_.data_dir(), change));
     ASSERT_NO_FATAL_FAILURE(Start());
   }
 
